@@ -1,0 +1,68 @@
+"""TF1 dtype names on numpy dtypes.
+
+``tf.float32`` and friends are numpy dtypes here, so ``jnp`` accepts them as they are and
+``dtype.name`` is TF's name ("float32", "int32", "bool", "bfloat16").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+DType = np.dtype
+
+float16 = half = np.dtype(jnp.float16)
+bfloat16 = np.dtype(jnp.bfloat16)
+float32 = np.dtype(jnp.float32)
+float64 = double = np.dtype(jnp.float64)
+int8 = np.dtype(jnp.int8)
+int16 = np.dtype(jnp.int16)
+int32 = np.dtype(jnp.int32)
+int64 = np.dtype(jnp.int64)
+uint8 = np.dtype(jnp.uint8)
+uint16 = np.dtype(jnp.uint16)
+uint32 = np.dtype(jnp.uint32)
+uint64 = np.dtype(jnp.uint64)
+bool_ = np.dtype(jnp.bool_)
+complex64 = np.dtype(jnp.complex64)
+complex128 = np.dtype(jnp.complex128)
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """``tf.as_dtype``: a numpy dtype from a dtype, a scalar type or a TF dtype name.
+
+    TensorFlow ``tf.DType`` objects are accepted too (through their ``as_numpy_dtype``), so
+    code that still holds one works.
+    """
+    if isinstance(dtype, np.dtype):
+        return dtype
+    if isinstance(dtype, str):
+        name = dtype.removesuffix("_ref")
+        if name == "string":
+            raise TypeError(
+                "flaxscope has no string variables (JAX arrays are numeric); "
+                "keep strings outside the variable store."
+            )
+        return np.dtype(jnp.bool_ if name == "bool" else getattr(jnp, name, name))
+    numpy_dtype = getattr(dtype, "as_numpy_dtype", None)
+    if numpy_dtype is not None:  # a tf.DType
+        return np.dtype(numpy_dtype)
+    return np.dtype(dtype)
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    return jnp.issubdtype(dtype, jnp.floating)
+
+
+def is_integer(dtype: np.dtype) -> bool:
+    return jnp.issubdtype(dtype, jnp.integer)
+
+
+def is_bool(dtype: np.dtype) -> bool:
+    return dtype == np.dtype(bool)
+
+
+def is_complex(dtype: np.dtype) -> bool:
+    return jnp.issubdtype(dtype, jnp.complexfloating)
