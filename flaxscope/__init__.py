@@ -1,0 +1,111 @@
+"""flaxscope: TensorFlow 1.x ``variable_scope`` / ``get_variable`` weight sharing on JAX.
+
+The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same names
+under TF1's spelling.
+"""
+
+from flaxscope import dtypes, initializers
+from flaxscope.initializers import (
+    constant_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    identity_initializer,
+    ones_initializer,
+    orthogonal_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    uniform_unit_scaling_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
+from flaxscope.rng import stable_hash
+from flaxscope.scopes import (
+    AUTO_REUSE,
+    VariableScope,
+    get_name_scope,
+    get_variable_scope,
+    name_scope,
+    variable_scope,
+)
+from flaxscope.store import GraphKeys, LeakedValueError, VariableRecord
+from flaxscope.templates import Template, make_template
+from flaxscope.transform import (
+    Transformed,
+    default_variables,
+    reset_default_graph,
+    scan,
+    set_random_seed,
+    transform,
+)
+from flaxscope.variables import (
+    Variable,
+    add_to_collection,
+    add_to_collections,
+    assign,
+    assign_add,
+    assign_sub,
+    get_collection,
+    get_collection_ref,
+    get_regularization_loss,
+    get_variable,
+    global_variables,
+    local_variables,
+    model_variables,
+    name_of,
+    trainable_variables,
+    variable_record,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AUTO_REUSE",
+    "GraphKeys",
+    "LeakedValueError",
+    "Template",
+    "Transformed",
+    "Variable",
+    "VariableRecord",
+    "VariableScope",
+    "add_to_collection",
+    "add_to_collections",
+    "assign",
+    "assign_add",
+    "assign_sub",
+    "constant_initializer",
+    "default_variables",
+    "dtypes",
+    "get_collection",
+    "get_collection_ref",
+    "get_name_scope",
+    "get_regularization_loss",
+    "get_variable",
+    "get_variable_scope",
+    "global_variables",
+    "glorot_normal_initializer",
+    "glorot_uniform_initializer",
+    "identity_initializer",
+    "initializers",
+    "local_variables",
+    "make_template",
+    "model_variables",
+    "name_of",
+    "name_scope",
+    "ones_initializer",
+    "orthogonal_initializer",
+    "random_normal_initializer",
+    "random_uniform_initializer",
+    "reset_default_graph",
+    "scan",
+    "set_random_seed",
+    "stable_hash",
+    "trainable_variables",
+    "transform",
+    "truncated_normal_initializer",
+    "uniform_unit_scaling_initializer",
+    "variable_record",
+    "variable_scope",
+    "variance_scaling_initializer",
+    "zeros_initializer",
+]

@@ -1,0 +1,1 @@
+"""TF-compatible namespaces: ``import flaxscope.compat.v1 as tf``."""

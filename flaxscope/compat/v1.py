@@ -1,0 +1,134 @@
+"""The ``tf`` namespace of TF1 scope code: ``import flaxscope.compat.v1 as tf``.
+
+Scope, variable, collection and initializer calls keep their TF1 spelling; math calls
+change to ``jax.numpy`` (``tf.matmul`` → ``jnp.matmul``).
+"""
+
+from types import SimpleNamespace
+
+from flaxscope import initializers
+from flaxscope.dtypes import (
+    as_dtype,
+    bfloat16,
+    bool_,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from flaxscope.initializers import (
+    constant_initializer,
+    glorot_normal_initializer,
+    glorot_uniform_initializer,
+    identity_initializer,
+    ones_initializer,
+    orthogonal_initializer,
+    random_normal_initializer,
+    random_uniform_initializer,
+    truncated_normal_initializer,
+    uniform_unit_scaling_initializer,
+    variance_scaling_initializer,
+    zeros_initializer,
+)
+from flaxscope.scopes import (
+    AUTO_REUSE,
+    VariableScope,
+    get_variable_scope,
+    name_scope,
+    variable_scope,
+)
+from flaxscope.store import GraphKeys
+from flaxscope.templates import make_template
+from flaxscope.transform import reset_default_graph, set_random_seed
+from flaxscope.variables import (
+    Variable,
+    add_to_collection,
+    add_to_collections,
+    all_variables,
+    assign,
+    assign_add,
+    assign_sub,
+    get_collection,
+    get_collection_ref,
+    get_regularization_loss,
+    get_variable,
+    global_variables,
+    local_variables,
+    model_variables,
+    moving_average_variables,
+    trainable_variables,
+)
+
+bool = bool_  # noqa: A001  (tf.bool)
+
+losses = SimpleNamespace(get_regularization_loss=get_regularization_loss)
+
+__all__ = [
+    "AUTO_REUSE",
+    "GraphKeys",
+    "Variable",
+    "VariableScope",
+    "add_to_collection",
+    "add_to_collections",
+    "all_variables",
+    "as_dtype",
+    "assign",
+    "assign_add",
+    "assign_sub",
+    "bfloat16",
+    "bool",
+    "complex64",
+    "complex128",
+    "constant_initializer",
+    "double",
+    "float16",
+    "float32",
+    "float64",
+    "get_collection",
+    "get_collection_ref",
+    "get_variable",
+    "get_variable_scope",
+    "global_variables",
+    "glorot_normal_initializer",
+    "glorot_uniform_initializer",
+    "half",
+    "identity_initializer",
+    "initializers",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "local_variables",
+    "losses",
+    "make_template",
+    "model_variables",
+    "moving_average_variables",
+    "name_scope",
+    "ones_initializer",
+    "orthogonal_initializer",
+    "random_normal_initializer",
+    "random_uniform_initializer",
+    "reset_default_graph",
+    "set_random_seed",
+    "trainable_variables",
+    "truncated_normal_initializer",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "uniform_unit_scaling_initializer",
+    "variable_scope",
+    "variance_scaling_initializer",
+    "zeros_initializer",
+]

@@ -1,0 +1,198 @@
+"""``transform``: TF1 scope code as a pair of pure functions, ``init`` and ``apply``.
+
+Each call of ``init`` or ``apply`` runs the user's function in a fresh :class:`Frame` (a
+fresh ``tf.Graph``): names restart, so the same program names its variables the same way in
+every call and every trace. ``init`` returns the variables it created; ``apply`` reads them
+from the tree it is given and never writes to it (except the collections named mutable,
+whose new values it returns).
+
+``scan`` lifts ``jax.lax.scan`` so that its body may create variables: the body's variables
+are created once and shared by every step, as TF1's ``while_loop`` body shares them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+
+from flaxscope import store
+
+Variables = dict[str, dict[str, jax.Array]]
+
+
+class Transformed(NamedTuple):
+    """The pure ``init`` and ``apply`` of a function that uses TF1 scopes."""
+
+    init: Callable[..., Variables]
+    apply: Callable[..., Any]
+
+
+def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
+    if mutable is True:
+        return frozenset({store.STATE})
+    if mutable is False or mutable is None:
+        return frozenset()
+    if isinstance(mutable, str):
+        mutable = [mutable]
+    names = frozenset(mutable)
+    unknown = names - {store.PARAMS, store.STATE}
+    if unknown:
+        raise ValueError(
+            f"mutable={sorted(unknown)!r}: flaxscope's collections are 'params' and 'state'."
+        )
+    return names
+
+
+def _run(frame: store.Frame, fn: Callable, args: tuple, kwargs: dict) -> Any:
+    token = store.enter(store.new_scope_state(frame))
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        store.leave(token)
+        frame.closed = True
+
+
+def _check_variables(variables: Any) -> Mapping[str, Mapping[str, Any]]:
+    if not isinstance(variables, Mapping) or store.PARAMS not in variables:
+        raise TypeError(
+            "apply takes the variables tree as its first argument: a dict "
+            "{'params': {...}, 'state': {...}} as init returns it (or "
+            "flaxscope.checkpoint.restore builds it), got "
+            f"{type(variables).__name__}{' with keys ' + repr(list(variables)) if isinstance(variables, Mapping) else ''}."
+        )
+    extra = set(variables) - {store.PARAMS, store.STATE}
+    if extra:
+        raise ValueError(
+            f"The variables tree has collections {sorted(extra)!r}; flaxscope's are 'params' "
+            "and 'state'."
+        )
+    return variables
+
+
+def _as_tree(outputs: dict[str, dict[str, Any]]) -> Variables:
+    tree: Variables = {store.PARAMS: dict(outputs[store.PARAMS])}
+    if outputs[store.STATE]:
+        tree[store.STATE] = dict(outputs[store.STATE])
+    return tree
+
+
+def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed:
+    """Turns ``fn``, written with TF1 scopes and ``get_variable``, into ``init``/``apply``.
+
+    ``init(rng, *args, **kwargs)`` runs ``fn`` and returns ``{"params": {...}}`` (plus
+    ``"state"`` for non-trainable variables): flat dicts keyed by TF names without ``:0``.
+    ``apply(variables, *args, mutable=False, **kwargs)`` runs ``fn`` with every variable
+    looked up in ``variables``; with ``mutable=True`` it returns ``(out, {"state": ...})``.
+    Both are pure: use them under ``jax.jit``, ``jax.grad``, ``jax.vmap``.
+
+    ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
+    read: ``"warn"`` (default), ``"error"`` or ``"ignore"``.
+
+    TF1 equivalent: building the graph (``init``: ``tf.global_variables_initializer()``;
+    ``apply``: ``sess.run`` on restored variables).
+    """
+    if on_unused not in ("warn", "error", "ignore"):
+        raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
+
+    @functools.wraps(fn)
+    def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
+        if rng is None:
+            raise ValueError("init needs a PRNG key, e.g. jax.random.key(0).")
+        if isinstance(rng, int):
+            rng = jax.random.key(rng)
+        frame = store.Frame(store.INIT, rng=rng)
+        _run(frame, fn, args, kwargs)
+        return _as_tree(frame.outputs)
+
+    @functools.wraps(fn)
+    def apply(
+        variables: Mapping[str, Mapping[str, Any]],
+        *args: Any,
+        mutable: bool | str | Sequence[str] = False,
+        **kwargs: Any,
+    ) -> Any:
+        variables = _check_variables(variables)
+        mutable_set = _mutable_set(mutable)
+        frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
+        out = _run(frame, fn, args, kwargs)
+        store.warn_unused(frame, on_unused)
+        if not mutable_set:
+            return out
+        updates = {}
+        for collection in sorted(mutable_set):
+            tree = dict(frame.inputs[collection])
+            tree.update(frame.outputs[collection])
+            updates[collection] = tree
+        return out, updates
+
+    return Transformed(init, apply)
+
+
+# --- default store --------------------------------------------------------------------
+def reset_default_graph() -> None:
+    """``tf.compat.v1.reset_default_graph()``: empties the default store and its names."""
+    store.reset_default_frame()
+
+
+def default_variables() -> Variables:
+    """The default store's variables: ``{"params": {...}, "state": {...}}``.
+
+    TF1: ``sess.run(tf.global_variables())`` on the default graph.
+    """
+    return store.default_frame().variables()
+
+
+def set_random_seed(seed: int) -> None:
+    """``tf.compat.v1.set_random_seed``: the seed of the default store's initializers."""
+    store.default_frame().rng = jax.random.key(seed)
+
+
+# --- lifted scan ----------------------------------------------------------------------
+def scan(
+    f: Callable[[Any, Any], tuple[Any, Any]],
+    init: Any,
+    xs: Any = None,
+    length: int | None = None,
+    reverse: bool = False,
+    unroll: int | bool = 1,
+) -> tuple[Any, Any]:
+    """``jax.lax.scan`` whose body may call ``get_variable``/``Variable``.
+
+    The body's variables are created once and every step uses that one set, like the body
+    of TF1's ``while_loop`` (``dynamic_rnn``) or ``reuse=True``. Names are those of one
+    trace of the body. Creating variables needs their values outside the loop, so in
+    ``init`` the body runs once on the first element before the loop is traced (that run's
+    outputs are dropped); in ``apply`` the body is traced once, looking variables up.
+    Assigning variables inside the body is not supported: carry the value instead.
+    """
+    frame = store.current_frame()
+    state = store.current()
+    snapshot = frame.snapshot()
+    counts = dict(state.scope_counts)
+    creating = frame.mode == store.INIT
+
+    replay: dict[str, jax.Array] = {}
+    if creating:
+        n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
+        if n == 0:
+            raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
+        first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
+        before = set(frame.records)
+        f(init, first)
+        replay = {k: r._value for k, r in frame.records.items() if k not in before}
+
+    def body(carry: Any, x: Any) -> tuple[Any, Any]:
+        frame.restore(snapshot)
+        state.scope_counts = dict(counts)
+        outer_replay = frame.replay
+        frame.replay = {**(outer_replay or {}), **replay}
+        try:
+            return f(carry, x)
+        finally:
+            frame.replay = outer_replay
+
+    frame.restore(snapshot)
+    return jax.lax.scan(body, init, xs, length=length, reverse=reverse, unroll=unroll)

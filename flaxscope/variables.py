@@ -1,0 +1,720 @@
+"""``tf.get_variable``, ``tf.Variable``, collections and assignment on the functional store.
+
+``get_variable`` follows ``VariableScope.get_variable`` → ``_VariableStore.get_variable`` →
+``_get_single_variable`` in TF's ``variable_scope.py``: the same argument defaults and
+inheritance, the same checks in the same order, the same error messages (with a sentence
+on the fix added). What differs is only where the value comes from: in ``init`` (and in the
+eager default store) it is the initializer's output, keyed by
+``fold_in(rng, stable_hash(name))``; in ``apply`` it is the leaf of the given tree.
+
+Values are plain JAX arrays. ``name_of(value)`` answers TF's ``value.name``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from flaxscope import initializers as _init
+from flaxscope import rng as _rng
+from flaxscope import store
+from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
+from flaxscope.scopes import VariableScope, get_variable_scope, name_scope
+from flaxscope.store import GraphKeys, VariableRecord
+
+_NOTEBOOK_HINT = (
+    " If you are re-running a notebook cell, the default graph still holds the variables "
+    "of the last run: call flaxscope.reset_default_graph() first (TF1: "
+    "tf.reset_default_graph()), or build the model inside flaxscope.transform, where each "
+    "init/apply call starts from an empty graph."
+)
+
+
+def _tf_dtype_repr(dtype: np.dtype) -> str:
+    return f"<dtype: '{np.dtype(dtype).name}'>"
+
+
+def _shape_str(shape: Sequence[int | None]) -> str:
+    return str(tuple(shape))
+
+
+def _as_shape(shape: Any) -> tuple[int | None, ...]:
+    if hasattr(shape, "as_list"):
+        shape = shape.as_list()
+    if isinstance(shape, (int, np.integer)):
+        shape = [shape]
+    try:
+        dims = tuple(None if d is None else int(d) for d in shape)
+    except TypeError as e:
+        raise TypeError(f"shape must be a list of integers, got {shape!r}") from e
+    for d in dims:
+        if d is not None and d < 0:
+            raise ValueError(f"Dimension {d} must be >= 0")
+    return dims
+
+
+def _shape_compatible(spec: tuple[int | None, ...], found: tuple[int, ...]) -> bool:
+    return len(spec) == len(found) and all(
+        a is None or a == b for a, b in zip(spec, found, strict=True)
+    )
+
+
+def _convert_value(value: Any, dtype: np.dtype | None = None) -> jax.Array:
+    """``tf.convert_to_tensor`` dtype rules: Python floats are float32, ints int32."""
+    if dtype is not None:
+        return jnp.asarray(value, dtype=dtype)
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        return jnp.asarray(value)
+    arr = np.asarray(value)
+    if arr.dtype == np.float64:
+        arr = arr.astype(np.float32)
+    elif arr.dtype == np.int64:
+        arr = arr.astype(np.int32)
+    return jnp.asarray(arr)
+
+
+def _natural_dtype(value: Any) -> np.dtype:
+    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
+        return np.dtype(value.dtype)
+    arr = np.asarray(value)
+    return {np.dtype(np.float64): float32, np.dtype(np.int64): np.dtype(np.int32)}.get(
+        arr.dtype, arr.dtype
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _compiled_initializer(initializer: _init.Initializer, shape: tuple[int, ...], dtype):
+    def run(rng: jax.Array, name_hash: jax.Array) -> jax.Array:
+        return initializer(list(shape), dtype=dtype, key=jax.random.fold_in(rng, name_hash))
+
+    return jax.jit(run)
+
+
+def _frame_rng(frame: store.Frame) -> jax.Array:
+    if frame.rng is None:
+        frame.rng = jax.random.key(0)
+    return frame.rng
+
+
+def _initial_value(
+    frame: store.Frame,
+    op_name: str,
+    initializer: Any,
+    shape: tuple[int, ...] | None,
+    dtype: np.dtype,
+    partition_info: Any = None,
+) -> jax.Array:
+    """Runs ``initializer`` for a new variable, with the variable's own key."""
+    rng = _frame_rng(frame)
+    if isinstance(initializer, _init.Initializer) and shape is not None:
+        fn = _compiled_initializer(initializer, shape, dtype)
+        return fn(rng, np.uint32(_rng.stable_hash(op_name)))
+    with _rng.key_context(_rng.variable_key(rng, op_name)):
+        if shape is None:
+            return initializer()
+        if _accepts_partition_info(initializer):
+            return initializer(list(shape), dtype=dtype, partition_info=partition_info)
+        return initializer(list(shape), dtype=dtype)
+
+
+def _accepts_partition_info(fn: Callable) -> bool:
+    try:
+        return "partition_info" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _needs_no_arguments(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return not any(
+        p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        for p in params
+    )
+
+
+def _default_initializer(name: str, dtype: np.dtype):
+    if is_floating(dtype):
+        return _init.glorot_uniform_initializer()
+    if is_integer(dtype) or is_bool(dtype):
+        return _init.zeros_initializer()
+    raise ValueError(
+        f"An initializer for variable {name} of {_tf_dtype_repr(dtype)} is required. "
+        "Pass initializer= to get_variable."
+    )
+
+
+def _variable_collections(collections: Any, trainable: bool) -> list[str]:
+    if collections is None:
+        collections = [GraphKeys.GLOBAL_VARIABLES]
+    if not isinstance(collections, (list, tuple, set)):
+        raise ValueError(
+            "collections argument to Variable constructor must be a list, tuple, or set. "
+            f"Got {collections} of type {type(collections)}"
+        )
+    if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+        collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
+    # TF adds to a set of collection names, so each collection gets the variable once.
+    return list(dict.fromkeys(collections))
+
+
+def _new_variable(
+    frame: store.Frame,
+    op_name: str,
+    make_value: Callable[[], jax.Array] | None,
+    shape: tuple[int, ...] | None,
+    dtype: np.dtype | None,
+    trainable: bool,
+    collections: list[str],
+    constraint: Callable | None,
+    partitioner: Callable | None = None,
+) -> VariableRecord:
+    """Writes a new leaf (init) or reads it from the given tree (apply)."""
+    collection = store.PARAMS if trainable else store.STATE
+    replay = frame.replay
+    if replay is not None and op_name in replay:
+        value = replay[op_name]
+        if frame.mode != store.APPLY:
+            frame.outputs[collection][op_name] = value
+    elif frame.mode == store.APPLY:
+        if shape is None or dtype is None:
+            given = frame.inputs[collection].get(op_name)
+            if given is not None:
+                shape = tuple(np.shape(given)) if shape is None else shape
+                dtype = np.dtype(given.dtype) if dtype is None else dtype
+        value = frame.lookup(op_name, collection, shape or (), dtype or float32)
+    else:
+        assert make_value is not None
+        value = make_value()
+        if shape is not None and tuple(value.shape) != tuple(shape):
+            raise ValueError(
+                f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
+                f"but the variable's shape is {tuple(shape)}. Fix the initializer or the shape."
+            )
+        frame.outputs[collection][op_name] = value
+    shape = tuple(value.shape)
+    dtype = np.dtype(value.dtype) if dtype is None else dtype
+    record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
+    frame.register(record, collections)
+    return record
+
+
+class _RegularizationLoss:
+    """TF's lazily evaluated regularization loss of one variable."""
+
+    __slots__ = ("name", "regularizer", "record")
+
+    def __init__(self, regularizer: Callable, record: VariableRecord) -> None:
+        self.name = record.op_name + "/Regularizer/"
+        self.regularizer = regularizer
+        self.record = record
+
+    def evaluate(self) -> jax.Array:
+        return self.regularizer(self.record.value)
+
+
+# --- get_variable ---------------------------------------------------------------------
+def _true_getter(
+    name: str,
+    shape: Any = None,
+    dtype: Any = float32,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    reuse: Any = None,
+    trainable: bool | None = None,
+    collections: Any = None,
+    caching_device: Any = None,
+    partitioner: Callable | None = None,
+    validate_shape: bool = True,
+    use_resource: bool | None = None,
+    constraint: Callable | None = None,
+    synchronization: Any = None,
+    aggregation: Any = None,
+) -> jax.Array:
+    """``_VariableStore._get_single_variable``."""
+    del caching_device, use_resource, synchronization, aggregation
+    if partitioner is not None and not callable(partitioner):
+        raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
+    frame = store.current_frame()
+    if trainable is None:
+        trainable = True
+    initializing_from_value = initializer is not None and not callable(initializer)
+    if shape is not None and initializing_from_value:
+        raise ValueError("If initializer is a constant, do not specify shape.")
+    dtype = as_dtype(dtype)
+    if shape is not None:
+        shape = _as_shape(shape)
+
+    found = frame.vars.get(name)
+    if found is not None:
+        if reuse is False:
+            message = (
+                f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
+                "or reuse=tf.AUTO_REUSE in VarScope?"
+            )
+            raise ValueError(message + (_NOTEBOOK_HINT if frame.default else ""))
+        if shape is not None and not _shape_compatible(shape, found.shape):
+            raise ValueError(
+                f"Trying to share variable {name}, but specified shape {_shape_str(shape)} "
+                f"and found shape {_shape_str(found.shape)}."
+            )
+        if dtype != found.dtype:
+            raise ValueError(
+                f"Trying to share variable {name}, but specified dtype {dtype.name} and "
+                f"found dtype {found.dtype.name}."
+            )
+        return found.value
+
+    if reuse is True:
+        raise ValueError(
+            f"Variable {name} does not exist, or was not created with tf.get_variable(). "
+            "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?"
+        )
+
+    if initializer is None:
+        if shape is None:
+            raise ValueError(
+                f"Variable {name} did not get an initializer, so its `shape` argument must be "
+                "specified."
+            )
+        initializer = _default_initializer(name, dtype)
+    collections = _variable_collections(collections, trainable)
+    op_name = _unique_root_name(frame, name)
+
+    if initializing_from_value:
+        init_value = initializer
+
+        def make_value() -> jax.Array:
+            return _convert_value(init_value)
+
+        declared_shape: tuple[int, ...] | None = tuple(np.shape(init_value))
+        declared_dtype: np.dtype | None = _natural_dtype(init_value)
+    else:
+        if inspect.isclass(initializer):
+            initializer = initializer()
+        if shape is not None and all(d is not None for d in shape):
+            full_shape: tuple[int, ...] = shape  # type: ignore[assignment]
+
+            def make_value() -> jax.Array:
+                value = _initial_value(frame, op_name, initializer, full_shape, dtype)
+                return jnp.asarray(value, dtype=dtype)
+
+            declared_shape, declared_dtype = full_shape, dtype
+        elif _needs_no_arguments(initializer):
+            init_fn = initializer
+
+            def make_value() -> jax.Array:
+                return _convert_value(_initial_value(frame, op_name, init_fn, None, dtype))
+
+            declared_shape, declared_dtype = None, None
+        else:
+            raise ValueError(
+                "The initializer passed is not valid. It should be a callable with no "
+                "arguments and the shape should not be provided or an instance of "
+                "`tf.keras.initializers.*' and `shape` should be fully defined. "
+                f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
+            )
+    record = _new_variable(
+        frame,
+        op_name,
+        make_value,
+        declared_shape,
+        declared_dtype,
+        trainable,
+        collections,
+        constraint,
+        partitioner,
+    )
+    frame.vars[name] = record
+    if regularizer:
+        if regularizer(record.value) is not None:
+            frame.add_to_collection(
+                GraphKeys.REGULARIZATION_LOSSES, _RegularizationLoss(regularizer, record)
+            )
+    return record.value
+
+
+def _unique_root_name(frame: store.Frame, name: str) -> str:
+    """The op name of a ``get_variable``: its full name, uniquified at the root."""
+    from flaxscope.scopes import _check_scope_name
+
+    _check_scope_name(name, nested=False)
+    return frame.unique_name(name)
+
+
+def _scope_get_variable(
+    scope: VariableScope,
+    name: str,
+    shape: Any = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    reuse: Any = None,
+    trainable: bool | None = None,
+    collections: Any = None,
+    caching_device: Any = None,
+    partitioner: Callable | None = None,
+    validate_shape: bool = True,
+    use_resource: bool | None = None,
+    custom_getter: Callable | None = None,
+    constraint: Callable | None = None,
+    synchronization: Any = None,
+    aggregation: Any = None,
+) -> jax.Array:
+    """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
+    if regularizer is None:
+        regularizer = scope.regularizer
+    if caching_device is None:
+        caching_device = scope.caching_device
+    if partitioner is None:
+        partitioner = scope.partitioner
+    if custom_getter is None:
+        custom_getter = scope.custom_getter
+    if reuse is None:
+        reuse = scope.reuse
+    full_name = scope.name + "/" + name if scope.name else name
+    if dtype is not None and initializer is not None and not callable(initializer):
+        init_dtype = _natural_dtype(initializer)
+        if init_dtype != as_dtype(dtype):
+            raise ValueError(
+                f"Initializer type '{_tf_dtype_repr(init_dtype)}' and explicit dtype "
+                f"'{_tf_dtype_repr(as_dtype(dtype))}' don't match."
+            )
+    if initializer is None:
+        initializer = scope.initializer
+    if constraint is None:
+        constraint = scope.constraint
+    if dtype is None:
+        dtype = scope.dtype
+
+    if custom_getter is not None and not callable(custom_getter):
+        raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
+    kwargs = dict(
+        shape=shape,
+        dtype=dtype,
+        initializer=initializer,
+        regularizer=regularizer,
+        reuse=reuse,
+        trainable=trainable,
+        collections=collections,
+        caching_device=caching_device,
+        partitioner=partitioner,
+        validate_shape=validate_shape,
+        use_resource=use_resource,
+        synchronization=synchronization,
+        aggregation=aggregation,
+    )
+    # Variable names depend on the variable scope only: TF resets the name scope here.
+    state = store.current()
+    old_stack, state.name_stack = state.name_stack, ""
+    try:
+        if custom_getter is None:
+            return _true_getter(full_name, constraint=constraint, **kwargs)
+        if _takes_constraint(custom_getter):
+            kwargs["constraint"] = constraint
+        return custom_getter(getter=_true_getter, name=full_name, **kwargs)
+    finally:
+        state.name_stack = old_stack
+
+
+def _takes_constraint(fn: Callable) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "constraint" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def get_variable(
+    name: str,
+    shape: Sequence[int] | None = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    trainable: bool | None = None,
+    collections: Iterable[str] | None = None,
+    caching_device: Any = None,
+    partitioner: Callable | None = None,
+    validate_shape: bool = True,
+    use_resource: bool | None = None,
+    custom_getter: Callable | None = None,
+    constraint: Callable | None = None,
+    synchronization: Any = None,
+    aggregation: Any = None,
+) -> jax.Array:
+    """``tf.compat.v1.get_variable``: creates or reuses ``<variable scope>/name``.
+
+    Returns the variable's value as a JAX array. With the current scope's ``reuse`` False a
+    second creation fails (``already exists, disallowed``); with ``reuse=True`` a missing
+    one fails (``does not exist``); ``AUTO_REUSE`` creates or returns. The name ignores
+    ``name_scope``. With no initializer, floats get ``glorot_uniform`` and integers/bools
+    zeros, as in TF1; the scope's ``initializer``, ``regularizer``, ``dtype``,
+    ``partitioner``, ``custom_getter`` and ``constraint`` apply when not given here.
+    """
+    return _scope_get_variable(
+        get_variable_scope(),
+        name,
+        shape=shape,
+        dtype=dtype,
+        initializer=initializer,
+        regularizer=regularizer,
+        trainable=trainable,
+        collections=collections,
+        caching_device=caching_device,
+        partitioner=partitioner,
+        validate_shape=validate_shape,
+        use_resource=use_resource,
+        custom_getter=custom_getter,
+        constraint=constraint,
+        synchronization=synchronization,
+        aggregation=aggregation,
+    )
+
+
+def Variable(  # noqa: N802  (TF1's name)
+    initial_value: Any = None,
+    trainable: bool | None = None,
+    collections: Iterable[str] | None = None,
+    validate_shape: bool = True,
+    caching_device: Any = None,
+    name: str | None = None,
+    variable_def: Any = None,
+    dtype: Any = None,
+    expected_shape: Any = None,
+    import_scope: Any = None,
+    constraint: Callable | None = None,
+    use_resource: bool | None = None,
+    synchronization: Any = None,
+    aggregation: Any = None,
+    shape: Any = None,
+) -> jax.Array:
+    """``tf.compat.v1.Variable``: a new variable named by the current *name* scope.
+
+    Never shared: each call creates a variable (``weights``, ``weights_1``, ...), and
+    ``get_variable`` cannot find it. The name comes from ``name_scope`` (and the name scope
+    a ``variable_scope`` opened), not from the variable scope.
+    """
+    del caching_device, variable_def, expected_shape, import_scope, use_resource
+    del synchronization, aggregation
+    if initial_value is None:
+        raise ValueError("initial_value must be specified.")
+    if trainable is None:
+        trainable = True
+    collections = _variable_collections(collections, trainable)
+    dtype = as_dtype(dtype) if dtype is not None else None
+    frame = store.current_frame()
+    with name_scope(name, "Variable") as scope_name:
+        op_name = scope_name[:-1] if scope_name.endswith("/") else scope_name
+    if callable(initial_value):
+        declared_shape = None
+        declared_dtype = dtype
+
+        def make_value() -> jax.Array:
+            with _rng.key_context(_rng.variable_key(_frame_rng(frame), op_name)):
+                return _convert_value(initial_value(), dtype)
+    else:
+        declared_shape = tuple(np.shape(initial_value))
+        declared_dtype = dtype if dtype is not None else _natural_dtype(initial_value)
+
+        def make_value() -> jax.Array:
+            return _convert_value(initial_value, dtype)
+
+    if shape is not None:
+        declared_shape = _as_shape(shape)
+    if not validate_shape:
+        declared_shape = None
+    record = _new_variable(
+        frame,
+        op_name,
+        make_value,
+        declared_shape,
+        declared_dtype,
+        trainable,
+        collections,
+        constraint,
+    )
+    return record.value
+
+
+# --- names and records ----------------------------------------------------------------
+def _record_of(value: Any) -> VariableRecord:
+    if isinstance(value, VariableRecord):
+        return value
+    frame = store.current_frame()
+    if isinstance(value, str):
+        op_name = value[:-2] if value.endswith(":0") else value
+        record = frame.records.get(op_name)
+        if record is None:
+            raise ValueError(f"No variable named {op_name} in this call.")
+        return record
+    record = frame.by_id.get(id(value))
+    if record is None:
+        if isinstance(value, jax.core.Tracer) or not frame.records:
+            hint = (
+                " If it came from another init/apply call (or the default graph), it cannot "
+                "be used here: each call has its own variables; pass values in as arguments."
+            )
+        else:
+            hint = ""
+        raise ValueError(
+            f"{type(value).__name__} of shape {getattr(value, 'shape', '?')} is not a variable "
+            "of this call: name_of and assign take the very value that get_variable or "
+            "Variable returned (or a result of assign), not a value computed from it." + hint
+        )
+    return record
+
+
+def name_of(value: Any) -> str:
+    """The TF name (``"v_scope/Weights:0"``) of a value ``get_variable``/``Variable`` returned.
+
+    TF1: ``variable.name``.
+    """
+    return _record_of(value).name
+
+
+def variable_record(value: Any) -> VariableRecord:
+    """The collection item (``.name``, ``.shape``, ``.dtype``, ``.trainable``) of a value."""
+    return _record_of(value)
+
+
+# --- collections ----------------------------------------------------------------------
+def _materialize(item: Any) -> Any:
+    return item.evaluate() if isinstance(item, _RegularizationLoss) else item
+
+
+def get_collection(key: str, scope: str | None = None) -> list:
+    """``tf.compat.v1.get_collection``: the items of ``key``, filtered by ``re.match(scope)``.
+
+    Items are in the order they were added; variables are :class:`VariableRecord`\\ s.
+    """
+    items = store.current_frame().collections.get(key)
+    if not items:
+        return []
+    if scope is None:
+        return [_materialize(item) for item in items]
+    regex = re.compile(scope)
+    out = []
+    for item in items:
+        name = getattr(item, "name", None)
+        if isinstance(name, str) and regex.match(name):
+            out.append(_materialize(item))
+    return out
+
+
+def get_collection_ref(key: str) -> list:
+    """``tf.compat.v1.get_collection_ref``: the live list of a collection."""
+    return store.current_frame().collections.setdefault(key, [])
+
+
+def add_to_collection(name: str, value: Any) -> None:
+    """``tf.compat.v1.add_to_collection``."""
+    store.current_frame().add_to_collection(name, value)
+
+
+def add_to_collections(names: str | Iterable[str], value: Any) -> None:
+    """``tf.compat.v1.add_to_collections``: each collection once."""
+    names = (names,) if isinstance(names, str) else set(names)
+    for name in names:
+        add_to_collection(name, value)
+
+
+def get_all_collection_keys() -> list[str]:
+    return list(store.current_frame().collections)
+
+
+def global_variables(scope: str | None = None) -> list[VariableRecord]:
+    """``tf.compat.v1.global_variables``."""
+    return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(scope: str | None = None) -> list[VariableRecord]:
+    """``tf.compat.v1.trainable_variables``."""
+    return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope: str | None = None) -> list[VariableRecord]:
+    """``tf.compat.v1.local_variables``."""
+    return get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope: str | None = None) -> list[VariableRecord]:
+    """``tf.compat.v1.model_variables``."""
+    return get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def moving_average_variables(scope: str | None = None) -> list[VariableRecord]:
+    """``tf.compat.v1.moving_average_variables``."""
+    return get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, scope)
+
+
+def get_regularization_loss(
+    scope: str | None = None, name: str = "total_regularization_loss"
+) -> jax.Array:
+    """``tf.compat.v1.losses.get_regularization_loss``: the sum of the regularization losses."""
+    del name
+    losses = get_collection(GraphKeys.REGULARIZATION_LOSSES, scope)
+    if not losses:
+        return jnp.asarray(0.0, jnp.float32)
+    return functools.reduce(jnp.add, losses)
+
+
+# --- assignment -----------------------------------------------------------------------
+def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape: bool):
+    record = _record_of(ref)
+    frame = store.current_frame()
+    if record._frame is not frame:
+        raise ValueError(f"Variable {record.name} belongs to another init/apply call.")
+    if frame.mode == store.APPLY and record.collection not in frame.mutable:
+        raise ValueError(
+            f"Variable {record.name} is in variables['{record.collection}'], which this apply "
+            f"call may not change. Call apply(..., mutable=True) (or mutable=['"
+            f"{record.collection}']) to get the updated values back."
+        )
+    new = jnp.asarray(compute(record.value), dtype=record._value.dtype)
+    if validate_shape and tuple(new.shape) != record.shape:
+        raise ValueError(
+            f"Cannot assign a value of shape {tuple(new.shape)} to variable {record.name} of "
+            f"shape {record.shape}."
+        )
+    record._value = new
+    frame.track(record, new)
+    if frame.mode == store.APPLY:
+        frame.outputs[record.collection][record.op_name] = new
+    return new
+
+
+def assign(
+    ref: Any, value: Any, validate_shape: bool = True, use_locking: Any = None, name: Any = None
+) -> jax.Array:
+    """``tf.compat.v1.assign``: sets a variable for the rest of the call and returns it.
+
+    In ``apply`` the variable's collection must be mutable (``mutable=True`` updates
+    ``state``); the new values come back from ``apply``. In the default store the new value
+    stays, as after ``sess.run(tf.assign(...))``.
+    """
+    del use_locking, name
+    return _assign(ref, lambda old: value, validate_shape)
+
+
+def assign_add(ref: Any, value: Any, use_locking: Any = None, name: Any = None) -> jax.Array:
+    """``tf.compat.v1.assign_add``."""
+    del use_locking, name
+    return _assign(ref, lambda old: old + value, True)
+
+
+def assign_sub(ref: Any, value: Any, use_locking: Any = None, name: Any = None) -> jax.Array:
+    """``tf.compat.v1.assign_sub``."""
+    del use_locking, name
+    return _assign(ref, lambda old: old - value, True)
