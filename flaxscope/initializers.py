@@ -88,8 +88,7 @@ _TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
 
 _RANDOM_FLOAT_DTYPES = "float16, bfloat16, float32, float64"
 _UNIFORM_DTYPES = tuple(
-    np.dtype(d)
-    for d in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.int32, jnp.int64)
+    np.dtype(d) for d in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.int32, jnp.int64)
 )
 
 
@@ -105,8 +104,7 @@ def _assert_float_dtype(dtype: np.dtype) -> np.dtype:
     """TF1's ``init_ops._assert_float_dtype`` (same ``ValueError`` text)."""
     if not _dtypes.is_floating(dtype):
         raise ValueError(
-            "Argument `dtype` is expected to be floating point. "
-            f"Received: {_tf_repr(dtype)}."
+            f"Argument `dtype` is expected to be floating point. Received: {_tf_repr(dtype)}."
         )
     return dtype
 
@@ -441,9 +439,7 @@ class Identity(_Typed):
         eye = np.eye(rows, cols, dtype=dtype)
         if partition_info is not None:
             offset = _as_shape(partition_info.var_offset)
-            index = tuple(
-                slice(o, o + n) for o, n in zip(offset, _as_shape(shape), strict=True)
-            )
+            index = tuple(slice(o, o + n) for o, n in zip(offset, _as_shape(shape), strict=True))
             eye = eye[index]
         return (gain * jnp.asarray(eye)).astype(dtype)
 

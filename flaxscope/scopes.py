@@ -203,20 +203,16 @@ class VariableScope:
         self._custom_getter = custom_getter
 
     def global_variables(self) -> list:
-        """Variables created in this scope (``scope.global_variables()``)."""
-        from flaxscope.variables import get_collection
-
-        return get_collection(store.GraphKeys.GLOBAL_VARIABLES, self._name)
+        """Global variables under this scope (``name + "/"``, as TF filters them)."""
+        return self.get_collection(store.GraphKeys.GLOBAL_VARIABLES)
 
     def trainable_variables(self) -> list:
-        from flaxscope.variables import get_collection
-
-        return get_collection(store.GraphKeys.TRAINABLE_VARIABLES, self._name)
+        """Trainable variables under this scope."""
+        return self.get_collection(store.GraphKeys.TRAINABLE_VARIABLES)
 
     def local_variables(self) -> list:
-        from flaxscope.variables import get_collection
-
-        return get_collection(store.GraphKeys.LOCAL_VARIABLES, self._name)
+        """Local variables under this scope."""
+        return self.get_collection(store.GraphKeys.LOCAL_VARIABLES)
 
     def get_collection(self, name: str) -> list:
         from flaxscope.variables import get_collection

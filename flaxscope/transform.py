@@ -24,10 +24,14 @@ Variables = dict[str, dict[str, jax.Array]]
 
 
 class Transformed(NamedTuple):
-    """The pure ``init`` and ``apply`` of a function that uses TF1 scopes."""
+    """The pure ``init`` and ``apply`` of a function that uses TF1 scopes.
+
+    ``init_with_output(rng, *args, **kwargs)`` returns ``(out, variables)`` from one run.
+    """
 
     init: Callable[..., Variables]
     apply: Callable[..., Any]
+    init_with_output: Callable[..., tuple[Any, Variables]]
 
 
 def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
@@ -98,14 +102,18 @@ def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
 
     @functools.wraps(fn)
-    def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
+    def init_with_output(rng: jax.Array, *args: Any, **kwargs: Any) -> tuple[Any, Variables]:
         if rng is None:
             raise ValueError("init needs a PRNG key, e.g. jax.random.key(0).")
         if isinstance(rng, int):
             rng = jax.random.key(rng)
         frame = store.Frame(store.INIT, rng=rng)
-        _run(frame, fn, args, kwargs)
-        return _as_tree(frame.outputs)
+        out = _run(frame, fn, args, kwargs)
+        return out, _as_tree(frame.outputs)
+
+    @functools.wraps(fn)
+    def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
+        return init_with_output(rng, *args, **kwargs)[1]
 
     @functools.wraps(fn)
     def apply(
@@ -128,7 +136,7 @@ def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed
             updates[collection] = tree
         return out, updates
 
-    return Transformed(init, apply)
+    return Transformed(init, apply, init_with_output)
 
 
 # --- default store --------------------------------------------------------------------

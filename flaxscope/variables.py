@@ -596,7 +596,8 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
     Items are in the order they were added; variables are :class:`VariableRecord`\\ s.
     """
-    items = store.current_frame().collections.get(key)
+    frame = store.current_frame()
+    items = frame.collections.get(key)
     if not items:
         return []
     if scope is None:
@@ -605,6 +606,11 @@ def get_collection(key: str, scope: str | None = None) -> list:
     out = []
     for item in items:
         name = getattr(item, "name", None)
+        if not isinstance(name, str):
+            # A variable's value added with add_to_collection: TF stored the Variable,
+            # which has a name; items with no name are never returned under a scope.
+            record = frame.by_id.get(id(item))
+            name = record.name if record is not None else None
         if isinstance(name, str) and regex.match(name):
             out.append(_materialize(item))
     return out
