@@ -149,10 +149,11 @@ def main() -> None:
             if big != 10 * small or (("flaxscope", case, big) not in results):
                 continue
             growth = (
-                results[("flaxscope", case, big)] * big / (results[("flaxscope", case, small)] * small)
+                results[("flaxscope", case, big)]
+                * big
+                / (results[("flaxscope", case, small)] * small)
             )
             print(f"  flaxscope {case:7} N={small}->{big}: {growth:5.2f}x")
-
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, initializers
+from flaxscope import dtypes, initializers, sharding
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -27,6 +27,14 @@ from flaxscope.scopes import (
     get_variable_scope,
     name_scope,
     variable_scope,
+)
+from flaxscope.sharding import (
+    ShardingRules,
+    fixed_size_partitioner,
+    min_max_variable_partitioner,
+    sharding_rules,
+    shardings,
+    variable_axis_size_partitioner,
 )
 from flaxscope.store import GraphKeys, LeakedValueError, VariableRecord
 from flaxscope.templates import Template, make_template
@@ -63,6 +71,7 @@ __all__ = [
     "AUTO_REUSE",
     "GraphKeys",
     "LeakedValueError",
+    "ShardingRules",
     "Template",
     "Transformed",
     "Variable",
@@ -76,6 +85,7 @@ __all__ = [
     "constant_initializer",
     "default_variables",
     "dtypes",
+    "fixed_size_partitioner",
     "get_collection",
     "get_collection_ref",
     "get_name_scope",
@@ -89,6 +99,7 @@ __all__ = [
     "initializers",
     "local_variables",
     "make_template",
+    "min_max_variable_partitioner",
     "model_variables",
     "name_of",
     "name_scope",
@@ -98,12 +109,16 @@ __all__ = [
     "random_uniform_initializer",
     "reset_default_graph",
     "scan",
+    "sharding",
     "set_random_seed",
+    "sharding_rules",
+    "shardings",
     "stable_hash",
     "trainable_variables",
     "transform",
     "truncated_normal_initializer",
     "uniform_unit_scaling_initializer",
+    "variable_axis_size_partitioner",
     "variable_record",
     "variable_scope",
     "variance_scaling_initializer",

@@ -165,6 +165,7 @@ class Frame:
         self.used: set[tuple[str, str]] = set()
         self.replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
         self.per_object: dict[int, Any] = {}  # per-call state of templates and cells
+        self.layout: Any = None  # sharding.Layout when the call runs on a mesh
         self._lock = threading.RLock()
 
     # --- TF's Graph.unique_name -------------------------------------------------------

@@ -17,8 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
+from jax.sharding import Mesh
 
 from flaxscope import store
+from flaxscope.sharding import ShardingRules, active_layout
 
 Variables = dict[str, dict[str, jax.Array]]
 
@@ -83,7 +85,14 @@ def _as_tree(outputs: dict[str, dict[str, Any]]) -> Variables:
     return tree
 
 
-def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed:
+def transform(
+    fn: Callable[..., Any],
+    *,
+    on_unused: str = "warn",
+    mesh: Mesh | None = None,
+    rules: ShardingRules | None = None,
+    model_axis: str = "model",
+) -> Transformed:
     """Turns ``fn``, written with TF1 scopes and ``get_variable``, into ``init``/``apply``.
 
     ``init(rng, *args, **kwargs)`` runs ``fn`` and returns ``{"params": {...}}`` (plus
@@ -95,11 +104,21 @@ def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed
     ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
     read: ``"warn"`` (default), ``"error"`` or ``"ignore"``.
 
+    With a ``mesh`` (here, or from an active :func:`flaxscope.sharding_rules` context),
+    ``init`` returns the variables laid out on it (each variable's ``partitioner`` or the
+    first matching rule decides its ``PartitionSpec``; the values are computed sharded,
+    never whole on one device) and ``apply`` constrains every variable to that sharding.
+
     TF1 equivalent: building the graph (``init``: ``tf.global_variables_initializer()``;
     ``apply``: ``sess.run`` on restored variables).
     """
     if on_unused not in ("warn", "error", "ignore"):
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
+
+    def run_init(rng: jax.Array, args: tuple, kwargs: dict) -> tuple[Any, Variables, Any]:
+        frame = store.Frame(store.INIT, rng=rng)
+        out = _run(frame, fn, args, kwargs)
+        return out, _as_tree(frame.outputs), frame
 
     @functools.wraps(fn)
     def init_with_output(rng: jax.Array, *args: Any, **kwargs: Any) -> tuple[Any, Variables]:
@@ -107,9 +126,31 @@ def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed
             raise ValueError("init needs a PRNG key, e.g. jax.random.key(0).")
         if isinstance(rng, int):
             rng = jax.random.key(rng)
-        frame = store.Frame(store.INIT, rng=rng)
-        out = _run(frame, fn, args, kwargs)
-        return out, _as_tree(frame.outputs)
+        layout = active_layout(mesh, rules, model_axis)
+        if layout is None:
+            out, tree, _ = run_init(rng, args, kwargs)
+            return out, tree
+        # A shape-only pass names the variables and their partitioners; the real init then
+        # runs under jit with those shardings, so no variable is ever whole on one device.
+        frames = []
+
+        def abstract(rng: jax.Array) -> tuple[Any, Variables]:
+            out, tree, frame = run_init(rng, args, kwargs)
+            frames.append(frame)
+            return out, tree
+
+        _, tree_shapes = jax.eval_shape(abstract, rng)
+        records = frames[0].records
+        tree_shardings = {
+            collection: {
+                name: layout.sharding(name, r.shape, r.dtype, r.partitioner)
+                for name, r in ((n, records[n]) for n in leaves)
+            }
+            for collection, leaves in tree_shapes.items()
+        }
+        return jax.jit(
+            lambda rng: run_init(rng, args, kwargs)[:2], out_shardings=(None, tree_shardings)
+        )(rng)
 
     @functools.wraps(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
@@ -125,6 +166,7 @@ def transform(fn: Callable[..., Any], *, on_unused: str = "warn") -> Transformed
         variables = _check_variables(variables)
         mutable_set = _mutable_set(mutable)
         frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
+        frame.layout = active_layout(mesh, rules, model_axis)
         out = _run(frame, fn, args, kwargs)
         store.warn_unused(frame, on_unused)
         if not mutable_set:

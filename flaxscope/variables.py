@@ -186,12 +186,16 @@ def _new_variable(
         if frame.mode != store.APPLY:
             frame.outputs[collection][op_name] = value
     elif frame.mode == store.APPLY:
+        if make_value is not None and op_name not in frame.inputs[collection]:
+            _check_initializer(frame, make_value)
         if shape is None or dtype is None:
             given = frame.inputs[collection].get(op_name)
             if given is not None:
                 shape = tuple(np.shape(given)) if shape is None else shape
                 dtype = np.dtype(given.dtype) if dtype is None else dtype
         value = frame.lookup(op_name, collection, shape or (), dtype or float32)
+        if frame.layout is not None:
+            value = frame.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
     else:
         assert make_value is not None
         value = make_value()
@@ -206,6 +210,21 @@ def _new_variable(
     record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
     frame.register(record, collections)
     return record
+
+
+def _check_initializer(frame: store.Frame, make_value: Callable[[], jax.Array]) -> None:
+    """In apply, for a variable missing from the tree: the errors its initializer raises.
+
+    TF runs the initializer while it creates the variable, so a creation whose initializer
+    fails (say ``constant_initializer(3)`` for a bool variable) raises the initializer's
+    error, in ``init`` and ``apply`` alike. ``apply`` never computes initial values, so the
+    initializer is only traced abstractly here, and the frame's key is left as it was.
+    """
+    rng = frame.rng
+    try:
+        jax.eval_shape(make_value)
+    finally:
+        frame.rng = rng
 
 
 class _RegularizationLoss:
@@ -288,8 +307,10 @@ def _true_getter(
             )
         initializer = _default_initializer(name, dtype)
     collections = _variable_collections(collections, trainable)
-    op_name = _unique_root_name(frame, name)
 
+    # The initializer is checked first; the op name is taken only when the variable is
+    # built (TF: ``ops.name_scope(name, "Variable")`` in the Variable's constructor). The
+    # ``make_value`` closures below read ``op_name`` when they run, after it is set.
     if initializing_from_value:
         init_value = initializer
 
@@ -323,6 +344,7 @@ def _true_getter(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
+    op_name = _unique_root_name(frame, name)
     record = _new_variable(
         frame,
         op_name,

@@ -26,7 +26,9 @@ def trained():
 
 
 def test_new_variable_without_shape_names_it():
-    with pytest.raises(ValueError, match=r"Variable a/w did not get an initializer, so its `shape`"):
+    with pytest.raises(
+        ValueError, match=r"Variable a/w did not get an initializer, so its `shape`"
+    ):
         with tf.variable_scope("a"):
             tf.get_variable("w")
 
@@ -34,7 +36,9 @@ def test_new_variable_without_shape_names_it():
 def test_shape_and_dtype_mismatch_on_reuse():
     with tf.variable_scope("s"):
         tf.get_variable("w", [2, 3])
-    with pytest.raises(ValueError, match=r"Trying to share variable s/w, but specified shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"Trying to share variable s/w, but specified shape \(3, 2\)"
+    ):
         with tf.variable_scope("s", reuse=True):
             tf.get_variable("w", [3, 2])
     with pytest.raises(ValueError, match="specified dtype int32 and found dtype float32"):
@@ -61,14 +65,18 @@ def test_apply_with_missing_variable(trained):
     f, x, variables = trained
     params = dict(variables["params"])
     del params["dense/bias"]
-    with pytest.raises(ValueError, match=r"Variable dense/bias is missing from variables\['params'\]"):
+    with pytest.raises(
+        ValueError, match=r"Variable dense/bias is missing from variables\['params'\]"
+    ):
         f.apply({"params": params}, x)
 
 
 def test_apply_with_wrong_shape(trained):
     f, x, variables = trained
     params = {**variables["params"], "dense/kernel": jnp.zeros((2, 3))}
-    with pytest.raises(ValueError, match=r"dense/kernel has shape \(2, 3\).*declares shape \(3, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"dense/kernel has shape \(2, 3\).*declares shape \(3, 2\)"
+    ):
         f.apply({"params": params}, x)
     with pytest.raises(ValueError, match="dense/kernel has shape"):
         jax.jit(f.apply)({"params": params}, x)
@@ -105,8 +113,10 @@ def test_apply_with_something_that_is_not_a_tree(trained):
 
 def test_trainable_flag_mismatch_between_tree_and_model(trained):
     f, x, variables = trained
-    moved = {"params": {"dense/kernel": variables["params"]["dense/kernel"]},
-             "state": {"dense/bias": variables["params"]["dense/bias"]}}
+    moved = {
+        "params": {"dense/kernel": variables["params"]["dense/kernel"]},
+        "state": {"dense/bias": variables["params"]["dense/bias"]},
+    }
     with pytest.raises(ValueError, match=r"dense/bias.*variables\['state'\]"):
         f.apply(moved, x)
 

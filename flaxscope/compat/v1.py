@@ -48,6 +48,11 @@ from flaxscope.scopes import (
     name_scope,
     variable_scope,
 )
+from flaxscope.sharding import (
+    fixed_size_partitioner,
+    min_max_variable_partitioner,
+    variable_axis_size_partitioner,
+)
 from flaxscope.store import GraphKeys
 from flaxscope.templates import make_template
 from flaxscope.transform import reset_default_graph, set_random_seed
@@ -94,6 +99,7 @@ __all__ = [
     "double",
     "float16",
     "float32",
+    "fixed_size_partitioner",
     "float64",
     "get_collection",
     "get_collection_ref",
@@ -112,6 +118,7 @@ __all__ = [
     "local_variables",
     "losses",
     "make_template",
+    "min_max_variable_partitioner",
     "model_variables",
     "moving_average_variables",
     "name_scope",
@@ -128,6 +135,7 @@ __all__ = [
     "uint32",
     "uint64",
     "uniform_unit_scaling_initializer",
+    "variable_axis_size_partitioner",
     "variable_scope",
     "variance_scaling_initializer",
     "zeros_initializer",
