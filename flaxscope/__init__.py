@@ -4,7 +4,7 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, initializers, sharding
+from flaxscope import dtypes, initializers, selection, sharding
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -28,6 +28,7 @@ from flaxscope.scopes import (
     name_scope,
     variable_scope,
 )
+from flaxscope.selection import scope_labels, scope_mask, train_only
 from flaxscope.sharding import (
     ShardingRules,
     fixed_size_partitioner,
@@ -37,6 +38,7 @@ from flaxscope.sharding import (
     variable_axis_size_partitioner,
 )
 from flaxscope.store import GraphKeys, LeakedValueError, VariableRecord
+from flaxscope.summaries import Summary, summary
 from flaxscope.templates import Template, make_template
 from flaxscope.transform import (
     Transformed,
@@ -67,11 +69,22 @@ from flaxscope.variables import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str):
+    # Submodules with heavy imports (flax.linen, orbax) load on first use.
+    if name in ("linen", "orbax_io", "checkpoint", "train", "nn"):
+        import importlib
+
+        return importlib.import_module(f"flaxscope.{name}")
+    raise AttributeError(f"module 'flaxscope' has no attribute {name!r}")
+
+
 __all__ = [
     "AUTO_REUSE",
     "GraphKeys",
     "LeakedValueError",
     "ShardingRules",
+    "Summary",
     "Template",
     "Transformed",
     "Variable",
@@ -109,11 +122,16 @@ __all__ = [
     "random_uniform_initializer",
     "reset_default_graph",
     "scan",
+    "scope_labels",
+    "scope_mask",
+    "selection",
     "sharding",
     "set_random_seed",
     "sharding_rules",
     "shardings",
     "stable_hash",
+    "summary",
+    "train_only",
     "trainable_variables",
     "transform",
     "truncated_normal_initializer",
