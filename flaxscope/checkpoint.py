@@ -1,0 +1,664 @@
+"""Read and write TensorFlow checkpoints without TensorFlow (``tf.train.Saver``'s V2 format).
+
+TF1 equivalents::
+
+    tf.train.list_variables(path)                 -> list_variables(path)
+    tf.train.load_checkpoint(path)                -> load_checkpoint(path)  (a reader)
+    {n: reader.get_tensor(n) for n in names}      -> load_variables(path)
+    tf.train.latest_checkpoint(dir)               -> latest_checkpoint(dir)
+    tf.train.init_from_checkpoint(path, amap)     -> variables = init_from_checkpoint(path, amap, variables)
+    saver.save(sess, path, global_step=step)      -> save(path, variables, global_step=step)
+    saver.restore(sess, path)                     -> variables = restore(path, variables)
+
+``variables`` is flaxscope's variables tree, ``{"params": {name: array}, "state": {name:
+array}}``, or one flat ``{name: array}`` dict; names are TF variable names without ``:0``,
+the keys of the checkpoint. Functions that take a tree return a new one of the same
+structure and never modify their argument.
+
+The format (see ``flaxscope/_tensor_bundle.py``) is a ``prefix.index`` table plus
+``prefix.data-SSSSS-of-NNNNN`` shards. Every ``.index`` block and every tensor is checked
+against its CRC32C as TensorFlow checks them; a truncated or corrupt file raises
+:class:`DataLossError` (naming the file or the variable) before anything is returned.
+
+Dtypes: all of TF's numeric types that numpy can hold are read and written (float16/32/64,
+bfloat16, int8/16/32/64, uint8/16/32/64, bool, complex64/128, float8 e5m2/e4m3fn).
+String tensors (and TF's resource, variant and quantized types) are listed by
+:func:`list_variables` and skipped by :func:`load_variables` with a warning, since
+flaxscope variables are numeric; ``_CHECKPOINTABLE_OBJECT_GRAPH`` (TF2's object graph) is
+skipped silently. Partitioned variables (TF1 ``partitioner=``, saved as slices) are read
+back whole.
+
+64-bit values and JAX: JAX without ``jax_enable_x64`` holds 64-bit variables in 32 bits,
+e.g. TF1's ``global_step`` (int64) is int32 in flaxscope. :func:`restore` and
+:func:`init_from_checkpoint` narrow a checkpoint's int64/uint64/float64/complex128 value to
+the variable's 32-bit dtype when that is JAX's form of the checkpoint dtype (integers are
+range-checked); :func:`save` writes ``global_step`` (and any ``.../global_step``) as
+int64, as TF1 creates it, and takes ``dtypes={name: dtype}`` for any other variable whose
+TF dtype differs from its JAX dtype, so that ``tf.train.Saver.restore`` accepts the file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import jax
+import numpy as np
+from google.protobuf import text_format
+
+from flaxscope import _crc32c
+from flaxscope import _tensor_bundle as tb
+from flaxscope._tensor_bundle import DataLossError
+
+__all__ = [
+    "CheckpointReader",
+    "DataLossError",
+    "init_from_checkpoint",
+    "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
+    "load_variables",
+    "restore",
+    "save",
+]
+
+_OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
+
+# ---------------------------------------------------------------------------------------
+# the `checkpoint` state file
+
+
+def _read_state(checkpoint_dir: str, latest_filename: str | None) -> Any | None:
+    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None
+    state = tb.CheckpointState()
+    try:
+        text_format.Parse(text, state)
+    except text_format.ParseError as e:
+        warnings.warn(f"{path}: {e}; checkpoint state file ignored.", stacklevel=3)
+        return None
+    return state
+
+
+def latest_checkpoint(
+    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
+) -> str | None:
+    """The prefix of the latest checkpoint in ``checkpoint_dir``, or ``None``.
+
+    ``tf.train.latest_checkpoint``: reads the ``checkpoint`` state file that
+    ``tf.train.Saver`` (and :func:`save`) keep, and returns its ``model_checkpoint_path``
+    (joined to ``checkpoint_dir`` when relative) if that checkpoint's ``.index`` exists.
+    """
+    checkpoint_dir = os.fspath(checkpoint_dir)
+    state = _read_state(checkpoint_dir, latest_filename)
+    if state is None or not state.model_checkpoint_path:
+        return None
+    path = state.model_checkpoint_path
+    if not os.path.isabs(path):
+        path = os.path.join(checkpoint_dir, path)
+    return path if os.path.exists(path + ".index") else None
+
+
+def _update_state(prefix: str, latest_filename: str, timestamp: float) -> None:
+    directory = os.path.dirname(os.path.abspath(prefix))
+    state = _read_state(directory, latest_filename) or tb.CheckpointState()
+    rel = os.path.basename(prefix)
+    paths = list(state.all_model_checkpoint_paths)
+    stamps = list(state.all_model_checkpoint_timestamps)
+    keep_stamps = len(stamps) == len(paths)
+    absolute = os.path.join(directory, rel)
+    kept = [i for i, p in enumerate(paths) if p != rel and os.path.join(directory, p) != absolute]
+    new = tb.CheckpointState(model_checkpoint_path=rel)
+    new.all_model_checkpoint_paths.extend([paths[i] for i in kept] + [rel])
+    if keep_stamps:
+        new.all_model_checkpoint_timestamps.extend([stamps[i] for i in kept] + [timestamp])
+        new.last_preserved_timestamp = state.last_preserved_timestamp
+    path = os.path.join(directory, latest_filename)
+    tmp = f"{path}.tmp{uuid.uuid4().hex}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text_format.MessageToString(new))
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------
+# reading
+
+
+def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise FileNotFoundError(
+                f"No checkpoint found in directory {path!r}: it has no 'checkpoint' state "
+                "file naming an existing checkpoint. Pass the checkpoint prefix instead "
+                "(e.g. 'dir/model.ckpt-1000', without '.index')."
+            )
+        return latest
+    if path.endswith(".index"):
+        path = path[: -len(".index")]
+    elif ".data-" in os.path.basename(path):
+        path = path[: path.rindex(".data-")]
+    if not os.path.exists(path + ".index"):
+        hint = (
+            " That file exists but has no .index beside it: it may be a V1 checkpoint "
+            "(TensorFlow < 0.12), which flaxscope does not read; convert it with "
+            "TensorFlow's Saver(write_version=tf.train.SaverDef.V2)."
+            if os.path.isfile(path)
+            else " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
+        )
+        raise FileNotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
+    return path
+
+
+def _escape_ordered_code(name: bytes) -> bytes:
+    return name.replace(b"\xff", b"\xff\x00").replace(b"\x00", b"\x00\xff")
+
+
+def _byte_view(arr: np.ndarray) -> np.ndarray:
+    return arr.reshape(-1).view(np.uint8)
+
+
+class CheckpointReader:
+    """``tf.train.load_checkpoint(path)``'s reader: lists a checkpoint, reads its tensors.
+
+    Opening a reader reads and checks the ``.index`` (block CRCs) and checks that every
+    data shard is there and long enough; each tensor's CRC32C is checked when it is read.
+    """
+
+    def __init__(self, ckpt_dir_or_file: str | os.PathLike):
+        self.prefix = _resolve_prefix(ckpt_dir_or_file)
+        index_path = self.prefix + ".index"
+        with open(index_path, "rb") as f:
+            index = f.read()
+        header, entries, slice_entries = tb.parse_index(index, index_path)
+        self._big_endian = header.endianness == 1
+        self._num_shards = max(header.num_shards, 1)
+        self._entries: dict[str, tb.Entry] = {e.name: e for e in entries}
+        self._slice_entries: dict[bytes, tb.Entry] = {e.key: e for e in slice_entries}
+        self._check_shards(list(entries) + list(slice_entries))
+
+    def _shard_path(self, shard_id: int) -> str:
+        return tb.data_filename(self.prefix, shard_id, self._num_shards)
+
+    def _check_shards(self, entries: list[tb.Entry]) -> None:
+        needed: dict[int, int] = {}
+        for e in entries:
+            needed[e.shard_id] = max(needed.get(e.shard_id, 0), e.offset + e.size)
+        for shard, end in sorted(needed.items()):
+            path = self._shard_path(shard)
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                raise FileNotFoundError(
+                    f"Checkpoint {self.prefix!r} is incomplete: data file {path!r} is missing. "
+                    "Copy all of the checkpoint's .data-* files together with its .index."
+                ) from None
+            if size < end:
+                raise DataLossError(
+                    f"{path}: file is truncated ({size} bytes, the index needs {end}). "
+                    "The checkpoint was not completely written or copied."
+                )
+
+    # -- TF's CheckpointReader API
+
+    def get_variable_to_shape_map(self) -> dict[str, list[int]]:
+        """``{name: shape}`` of every tensor, strings included."""
+        return {n: list(e.shape) for n, e in sorted(self._entries.items())}
+
+    def get_variable_to_dtype_map(self) -> dict[str, np.dtype | str]:
+        """``{name: numpy dtype}``; the TF type name (``"string"``) where numpy has none."""
+        return {
+            n: tb.numpy_dtype(e.dtype) or e.dtype_name for n, e in sorted(self._entries.items())
+        }
+
+    def has_tensor(self, name: str) -> bool:
+        return name in self._entries
+
+    def get_tensor(self, name: str) -> np.ndarray:
+        """The value of tensor ``name`` as a new numpy array (CRC32C checked)."""
+        entry = self._entries.get(name)
+        if entry is None:
+            raise KeyError(
+                f"Key {name} not found in checkpoint {self.prefix!r}. Its variables are "
+                "listed by flaxscope.checkpoint.list_variables(path)."
+            )
+        files: dict[int, Any] = {}
+        try:
+            return self._read(entry, files)
+        finally:
+            for f in files.values():
+                f.close()
+
+    # -- reading
+
+    def loadable(self, name: str) -> bool:
+        return tb.numpy_dtype(self._entries[name].dtype) is not None
+
+    def _read(self, entry: tb.Entry, files: dict[int, Any]) -> np.ndarray:
+        dtype = tb.numpy_dtype(entry.dtype)
+        if dtype is None:
+            raise TypeError(
+                f"Variable {entry.name} in {self.prefix!r} is a {entry.dtype_name} tensor; "
+                "flaxscope reads numeric tensors only. Read it with TensorFlow."
+            )
+        if entry.slices:
+            return self._read_sliced(entry, dtype, files)
+        return self._read_raw(entry, dtype, entry.shape, files)
+
+    def _read_raw(
+        self, entry: tb.Entry, dtype: np.dtype, shape: tuple[int, ...], files: dict[int, Any]
+    ) -> np.ndarray:
+        arr = np.empty(shape, dtype=dtype)
+        if arr.nbytes != entry.size:
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r}: the index says {entry.size} bytes "
+                f"but a {dtype.name} tensor of shape {list(shape)} has {arr.nbytes}; the "
+                "checkpoint is corrupt."
+            )
+        buf = _byte_view(arr)
+        if arr.nbytes:
+            f = files.get(entry.shard_id)
+            if f is None:
+                f = files[entry.shard_id] = open(self._shard_path(entry.shard_id), "rb")  # noqa: SIM115
+            fd = f.fileno()
+            done = 0
+            while done < arr.nbytes:
+                n = os.preadv(fd, [buf[done:]], entry.offset + done)
+                if n <= 0:
+                    raise DataLossError(
+                        f"{self._shard_path(entry.shard_id)}: unexpected end of file reading "
+                        f"{entry.name}; the file is truncated."
+                    )
+                done += n
+        if _crc32c.unmask(entry.crc32c) != _crc32c.value(buf):
+            raise DataLossError(
+                f"Checksum does not match for variable {entry.name} in "
+                f"{self._shard_path(entry.shard_id)}: the stored CRC32C is {entry.crc32c:#010x} "
+                "(masked). The data file is corrupt; restore it from a good copy."
+            )
+        if self._big_endian and dtype.itemsize > 1:
+            arr.byteswap(inplace=True)
+        return arr
+
+    def _read_sliced(self, entry: tb.Entry, dtype: np.dtype, files: dict[int, Any]) -> np.ndarray:
+        # Slice keys are OrderedCode(0, name, rank, start0, length0, ...). The code preserves
+        # order, so the sorted keys under this name are the slices sorted by extents.
+        prefix = b"\x00" + _escape_ordered_code(entry.key) + b"\x00\x01"
+        keys = sorted(k for k in self._slice_entries if k.startswith(prefix))
+        slices = sorted(entry.slices)
+        if len(keys) != len(slices):
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r} has {len(slices)} slices in its "
+                f"index entry but {len(keys)} slice entries; the checkpoint is corrupt."
+            )
+        out = np.empty(entry.shape, dtype=dtype)
+        covered = 0
+        for key, extents in zip(keys, slices, strict=True):
+            index = tuple(
+                slice(0, dim) if length < 0 else slice(start, start + length)
+                for (start, length), dim in zip(extents, entry.shape, strict=True)
+            )
+            part_shape = out[index].shape
+            piece = self._read_raw(self._slice_entries[key], dtype, part_shape, files)
+            out[index] = piece
+            covered += piece.size
+        if covered != out.size:
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r}: its slices cover {covered} of "
+                f"{out.size} elements; the checkpoint is incomplete."
+            )
+        return out
+
+    def iter_read(self, names: Iterable[str]) -> Iterator[tuple[str, np.ndarray]]:
+        """``(name, value)`` for ``names`` in file order (sequential reads), CRCs checked."""
+        names = list(dict.fromkeys(names))
+        for n in names:
+            if n not in self._entries:
+                raise KeyError(f"Key {n} not found in checkpoint {self.prefix!r}.")
+        files: dict[int, Any] = {}
+        try:
+            for n in sorted(
+                names, key=lambda n: (self._entries[n].shard_id, self._entries[n].offset)
+            ):
+                yield n, self._read(self._entries[n], files)
+        finally:
+            for f in files.values():
+                f.close()
+
+    def read(self, names: Iterable[str]) -> dict[str, np.ndarray]:
+        """``{name: value}`` for ``names``, sorted by name; all checked before it returns."""
+        values = dict(self.iter_read(names))
+        return {n: values[n] for n in sorted(values)}
+
+
+def load_checkpoint(ckpt_dir_or_file: str | os.PathLike) -> CheckpointReader:
+    """``tf.train.load_checkpoint``: a :class:`CheckpointReader` for a prefix or directory."""
+    return CheckpointReader(ckpt_dir_or_file)
+
+
+def list_variables(ckpt_dir_or_file: str | os.PathLike) -> list[tuple[str, list[int]]]:
+    """``tf.train.list_variables``: ``[(name, shape)]`` of every tensor, sorted by name."""
+    return list(CheckpointReader(ckpt_dir_or_file).get_variable_to_shape_map().items())
+
+
+def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every numeric tensor of a checkpoint as ``{name: np.ndarray}``, sorted by name.
+
+    TF1: ``reader = tf.train.load_checkpoint(path)`` then ``reader.get_tensor(name)`` for
+    every name. String (and other non-numeric) tensors are skipped with a warning.
+
+    Raises:
+      FileNotFoundError: no such checkpoint, or a data shard is missing.
+      DataLossError: a file is truncated or fails its CRC32C check (nothing is returned).
+    """
+    reader = CheckpointReader(ckpt_dir_or_file)
+    names = [n for n in reader.get_variable_to_shape_map() if reader.loadable(n)]
+    skipped = [
+        f"{n} ({reader._entries[n].dtype_name})"
+        for n in reader.get_variable_to_shape_map()
+        if not reader.loadable(n) and n != _OBJECT_GRAPH_KEY
+    ]
+    if skipped:
+        warnings.warn(
+            f"Checkpoint {reader.prefix!r}: skipped {len(skipped)} non-numeric tensor(s) "
+            f"that flaxscope variables cannot hold: {', '.join(skipped)}.",
+            stacklevel=2,
+        )
+    return reader.read(names)
+
+
+# ---------------------------------------------------------------------------------------
+# variables trees
+
+
+def _is_tree(variables: Mapping[str, Any]) -> bool:
+    return bool(variables) and all(isinstance(v, Mapping) for v in variables.values())
+
+
+def _flatten(variables: Mapping[str, Any]) -> dict[str, Any]:
+    """``{name: value}`` from a variables tree or a flat dict."""
+    if not isinstance(variables, Mapping):
+        raise TypeError(
+            "variables must be a variables tree {'params': {name: array}, 'state': {...}} "
+            f"or a flat {{name: array}} dict, not {type(variables).__name__}."
+        )
+    if not _is_tree(variables):
+        return dict(variables)
+    flat: dict[str, Any] = {}
+    where: dict[str, str] = {}
+    for collection, members in variables.items():
+        for name, value in members.items():
+            if isinstance(value, Mapping):
+                raise TypeError(
+                    f"variables[{collection!r}][{name!r}] is a dict; flaxscope trees are flat "
+                    "per collection ({'params': {'scope/w': array}}), keyed by TF names."
+                )
+            if name in flat:
+                raise ValueError(
+                    f"Variable {name} is in both {where[name]!r} and {collection!r}; a "
+                    "checkpoint has one value per name."
+                )
+            flat[name] = value
+            where[name] = collection
+    return flat
+
+
+def _rebuild(variables: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """``variables`` with the values of ``new`` (a flat dict) put in place."""
+    if not _is_tree(variables):
+        return {n: new.get(n, v) for n, v in variables.items()}
+    return {c: {n: new.get(n, v) for n, v in m.items()} for c, m in variables.items()}
+
+
+def _template_dtype(value: Any) -> np.dtype:
+    return np.dtype(value.dtype) if hasattr(value, "dtype") else np.asarray(value).dtype
+
+
+def _convert(name: str, value: np.ndarray, target: np.dtype, source: str) -> np.ndarray:
+    """``value`` as ``target``: exact, or JAX's 32-bit form of a 64-bit checkpoint dtype."""
+    if value.dtype == target:
+        return value
+    canonical = np.dtype(jax.dtypes.canonicalize_dtype(value.dtype))
+    if canonical != target:
+        raise ValueError(
+            f"Variable {name}: {source} has dtype {value.dtype.name} but the variable is "
+            f"{target.name}. TensorFlow refuses this too; create the variable with dtype "
+            f"{value.dtype.name} or cast the loaded value yourself."
+        )
+    if np.issubdtype(target, np.integer) and value.size:
+        info = np.iinfo(target)
+        if value.min() < info.min or value.max() > info.max:
+            raise ValueError(
+                f"Variable {name}: {source} holds {value.dtype.name} values outside the "
+                f"{target.name} range, and JAX without 64-bit mode stores it as "
+                f"{target.name}. Enable it first: jax.config.update('jax_enable_x64', True)."
+            )
+    return value.astype(target)
+
+
+def _like(template: Any, value: np.ndarray) -> Any:
+    """``value`` in the form of ``template``: a JAX array on its sharding, or numpy."""
+    if isinstance(template, jax.Array):
+        return jax.device_put(value, template.sharding)
+    if isinstance(template, jax.ShapeDtypeStruct):
+        sharding = getattr(template, "sharding", None)
+        return jax.device_put(value, sharding) if sharding is not None else jax.device_put(value)
+    return value
+
+
+def _check_shape(name: str, template: Any, shape: Iterable[int], tensor: str) -> None:
+    if tuple(np.shape(template)) != tuple(shape):
+        raise ValueError(
+            f"Shape of variable {name} ({list(np.shape(template))}) doesn't match with shape "
+            f"of tensor {tensor} ({list(shape)}) from checkpoint reader."
+        )
+
+
+def restore(save_path: str | os.PathLike, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """``saver.restore(sess, save_path)``: a new variables tree with every value from the checkpoint.
+
+    ``variables`` is the template (a tree or flat dict; arrays, or ``jax.ShapeDtypeStruct``
+    from ``jax.eval_shape``): every name in it must be in the checkpoint with the same
+    shape, and the dtype of the variable or its 64-bit counterpart (see the module doc).
+    Checkpoint tensors not in ``variables`` are ignored, as TF1's Saver ignores them.
+    JAX arrays come back on the template's sharding.
+    """
+    reader = CheckpointReader(save_path)
+    flat = _flatten(variables)
+    missing = [n for n in flat if not reader.has_tensor(n)]
+    if missing:
+        raise KeyError(
+            f"Key {missing[0]} not found in checkpoint {reader.prefix!r}"
+            + (f" (nor {len(missing) - 1} more: {missing[1:6]})" if len(missing) > 1 else "")
+            + ". Map differing names with init_from_checkpoint(path, assignment_map, ...)."
+        )
+    for n in flat:
+        _check_shape(n, flat[n], reader._entries[n].shape, n)
+    # Each value is converted as soon as it is read, so only one tensor is ever held twice.
+    # A failure part-way raises, and the partial result is dropped with the frame.
+    new = {
+        n: _like(flat[n], _convert(n, v, _template_dtype(flat[n]), f"checkpoint tensor {n}"))
+        for n, v in reader.iter_read(flat)
+    }
+    return _rebuild(variables, new)
+
+
+def init_from_checkpoint(
+    ckpt_dir_or_file: str | os.PathLike,
+    assignment_map: Mapping[str, str] | Iterable[tuple[str, str]],
+    variables: Mapping[str, Any],
+) -> dict[str, Any]:
+    """``tf.train.init_from_checkpoint``: ``variables`` with some values from a checkpoint.
+
+    ``assignment_map`` maps checkpoint names to variable names with TF1's rules:
+
+    - ``{'ckpt_scope/': 'scope/'}``: every variable under ``scope/`` from the checkpoint
+      tensor with the same name under ``ckpt_scope/``;
+    - ``{'ckpt_scope/w': 'scope/v'}``: one variable;
+    - ``{'/': 'scope/'}``: every variable under ``scope/`` from the checkpoint's root
+      (and ``{'ckpt_scope/': '/'}``, ``{'/': '/'}`` for the whole model).
+
+    A list of pairs may be given instead of a dict (to load one tensor into several
+    variables). Variables not named by the map keep their values. Errors are TF1's.
+    """
+    reader = CheckpointReader(ckpt_dir_or_file)
+    variable_map = reader.get_variable_to_shape_map()
+    store = _flatten(variables)
+    pairs = assignment_map.items() if isinstance(assignment_map, Mapping) else assignment_map
+    plan: dict[str, str] = {}  # variable name -> checkpoint tensor name
+    for tensor_name, var_name in sorted(pairs, key=lambda p: p[0]):
+        if not isinstance(var_name, str):
+            raise TypeError(
+                f"assignment_map[{tensor_name!r}] must be a variable name (str), not "
+                f"{type(var_name).__name__}; flaxscope variables are named by their TF name."
+            )
+        if var_name in store:
+            if tensor_name not in variable_map:
+                raise ValueError(
+                    f"Tensor {tensor_name} is not found in {os.fspath(ckpt_dir_or_file)} "
+                    f"checkpoint {variable_map}"
+                )
+            _check_shape(var_name, store[var_name], variable_map[tensor_name], tensor_name)
+            plan[var_name] = tensor_name
+            continue
+        scopes = var_name[: var_name.rindex("/")] if "/" in var_name else ""
+        if not tensor_name.endswith("/"):
+            raise ValueError(
+                f"Assignment map with scope only name {scopes} should map to scope only "
+                f"{tensor_name}. Should be 'scope/': 'other_scope/'. (No variable is named "
+                f"{var_name!r}; to load a single variable, use its full name.)"
+            )
+        for name in sorted(n for n in store if not scopes or n.startswith(scopes + "/")):
+            full = name[len(scopes) :]
+            if var_name != "/":
+                full = full[1:]
+            if tensor_name != "/":
+                full = tensor_name + full
+            full = full.removesuffix("/")
+            if full not in variable_map:
+                raise ValueError(
+                    f"Tensor {full} ({name[len(scopes) + 1 :]} in {tensor_name}) is not found "
+                    f"in {os.fspath(ckpt_dir_or_file)} checkpoint"
+                )
+            plan[name] = full
+    for name, tensor in plan.items():
+        _check_shape(name, store[name], variable_map[tensor], tensor)
+    by_tensor: dict[str, list[str]] = {}
+    for name, tensor in plan.items():
+        by_tensor.setdefault(tensor, []).append(name)
+    new = {}
+    for tensor, value in reader.iter_read(by_tensor):
+        for n in by_tensor[tensor]:
+            source = f"checkpoint tensor {tensor}"
+            new[n] = _like(store[n], _convert(n, value, _template_dtype(store[n]), source))
+    return _rebuild(variables, new)
+
+
+# ---------------------------------------------------------------------------------------
+# writing
+
+
+def _save_dtype(name: str, dtype: np.dtype, dtypes: Mapping[str, Any]) -> np.dtype:
+    if name in dtypes:
+        return np.dtype(dtypes[name])
+    if (name == "global_step" or name.endswith("/global_step")) and np.issubdtype(
+        dtype, np.integer
+    ):
+        return np.dtype(np.int64)
+    return dtype
+
+
+def save(
+    save_path: str | os.PathLike,
+    variables: Mapping[str, Any],
+    global_step: int | Any | None = None,
+    *,
+    dtypes: Mapping[str, Any] | None = None,
+    latest_filename: str = "checkpoint",
+    write_state: bool = True,
+) -> str:
+    """``saver.save(sess, save_path, global_step)``: writes a checkpoint, returns its prefix.
+
+    Writes ``{prefix}.index`` and ``{prefix}.data-00000-of-00001`` (``prefix`` is
+    ``save_path``, or ``f"{save_path}-{global_step}"``), files that
+    ``tf.train.Saver.restore`` and ``tf.train.load_checkpoint`` read back exactly, and
+    records the checkpoint in the directory's ``checkpoint`` state file (for
+    :func:`latest_checkpoint`) unless ``write_state=False``. Unlike TF1's Saver it deletes
+    no older checkpoint (``max_to_keep``).
+
+    Args:
+      save_path: the prefix, e.g. ``"train/model.ckpt"``. Missing directories are created.
+      variables: a variables tree or a flat ``{name: array}`` dict; include the
+        optimizer's ``opt.variables(opt_state)`` to save its slots.
+      global_step: appended to the prefix, as TF1 does.
+      dtypes: ``{name: dtype}`` for variables whose TF dtype differs from the array's
+        (e.g. a float64 TF variable held in float32 by JAX). ``global_step`` is written as
+        int64 without being named here.
+
+    The data is written to temporary files and renamed into place, data first and
+    ``.index`` last: an interrupted save leaves no ``.index``, so nothing reads it as a
+    checkpoint.
+    """
+    flat = _flatten(variables)
+    dtypes = dict(dtypes or {})
+    prefix = os.fspath(save_path)
+    if global_step is not None:
+        prefix = f"{prefix}-{int(np.asarray(global_step))}"
+    unknown = sorted(set(dtypes) - set(flat))
+    if unknown:
+        raise KeyError(f"dtypes names variables that are not being saved: {unknown}")
+    arrays: dict[str, np.ndarray] = {}
+    for name in sorted(flat):
+        if not name:
+            raise ValueError("A variable has the empty name; TF checkpoints reserve that key.")
+        arr = np.asarray(flat[name])
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        target = _save_dtype(name, arr.dtype, dtypes)
+        tb.tf_datatype(target)  # refuse unsupported dtypes before writing anything
+        if target != arr.dtype:
+            if np.issubdtype(target, np.integer) and arr.size:
+                info = np.iinfo(target)
+                if arr.min() < info.min or arr.max() > info.max:
+                    raise ValueError(f"Variable {name}: values do not fit {target.name}.")
+            arr = arr.astype(target)
+        arrays[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")
+
+    directory = os.path.dirname(os.path.abspath(prefix))
+    os.makedirs(directory, exist_ok=True)
+    data_path = tb.data_filename(prefix, 0, 1)
+    tag = f".tmp{uuid.uuid4().hex}"
+    entries = [(tb.HEADER_KEY, tb.header_bytes(num_shards=1))]
+    try:
+        with open(data_path + tag, "wb") as f:
+            offset = 0
+            for name, arr in arrays.items():
+                buf = _byte_view(arr)
+                f.write(buf)
+                crc = _crc32c.masked_value(buf)
+                entries.append(
+                    (
+                        name.encode("utf-8"),
+                        tb.entry_bytes(arr.dtype, arr.shape, offset, arr.nbytes, crc),
+                    )
+                )
+                offset += arr.nbytes
+        with open(prefix + ".index" + tag, "wb") as f:
+            f.write(tb.write_table(entries))
+        os.replace(data_path + tag, data_path)
+        os.replace(prefix + ".index" + tag, prefix + ".index")
+    finally:
+        for leftover in (data_path + tag, prefix + ".index" + tag):
+            if os.path.exists(leftover):
+                os.remove(leftover)
+    if write_state:
+        _update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
+    return prefix

@@ -1,0 +1,476 @@
+"""TF1's optimizers (``tf.compat.v1.train.*Optimizer``) as optax ``GradientTransformation`` s.
+
+Each optimizer applies the update of TensorFlow's CPU kernel (``ApplyAdam``,
+``ApplyMomentum``, ``ApplyRMSProp``, ``ApplyCenteredRMSProp``, ``ApplyAdagrad``,
+``ApplyGradientDescent``) in the same order of float operations, with TF1's defaults, so
+training matches TF1 to float32 rounding. Where TF1 differs from optax's namesakes:
+
+- ``AdamOptimizer`` folds the bias correction into the step size,
+  ``alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)``, and adds ``epsilon`` to ``sqrt(v)``
+  unscaled (optax.adam adds it to the bias-corrected ``sqrt(v_hat)``). It keeps
+  ``beta1_power``/``beta2_power`` as state, as TF1 does.
+- ``RMSPropOptimizer`` starts the mean square ``ms`` at 1.0, puts ``epsilon`` inside the
+  square root, and applies the learning rate before the momentum.
+- ``AdagradOptimizer`` starts the accumulator at 0.1 and has no epsilon.
+
+Usage, as with any optax optimizer::
+
+    opt = flaxscope.train.AdamOptimizer(1e-3)
+    opt_state = opt.init(params)
+    updates, opt_state = opt.update(grads, opt_state, params)
+    params = optax.apply_updates(params, updates)
+
+The state counts ``global_step`` (TF1's ``minimize(loss, global_step=...)``), which also
+drives a learning-rate schedule (:func:`exponential_decay`, :func:`piecewise_constant`, or
+any ``step -> rate`` function). TF1 checkpoints name the optimizer's variables after the
+variable they belong to; :meth:`Optimizer.variables` gives the state under those names
+(``W/Adam``, ``W/Adam_1``, ``beta1_power``, ``global_step``...) for
+:func:`flaxscope.checkpoint.save`, and :meth:`Optimizer.restore_state` rebuilds the state
+from them, so training resumes across frameworks in either direction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from flaxscope._schedules import exponential_decay, piecewise_constant
+
+__all__ = [
+    "AdagradOptimizer",
+    "AdamOptimizer",
+    "GradientDescentOptimizer",
+    "MomentumOptimizer",
+    "Optimizer",
+    "OptimizerState",
+    "RMSPropOptimizer",
+    "exponential_decay",
+    "piecewise_constant",
+]
+
+LearningRate = float | jax.Array | Callable[[jax.Array], Any]
+
+
+class OptimizerState(NamedTuple):
+    """The state of a TF1 optimizer.
+
+    Attributes:
+      global_step: int32 scalar, the number of updates applied so far.
+      slots: ``{slot_name: tree like params}``, TF1's slot names (``"m"``, ``"v"``,
+        ``"momentum"``, ``"rms"``, ``"mg"``, ``"accumulator"``) in TF1's creation order.
+      non_slots: ``{name: scalar}``, e.g. Adam's ``beta1_power`` and ``beta2_power``.
+    """
+
+    global_step: jax.Array
+    slots: dict[str, Any]
+    non_slots: dict[str, jax.Array]
+
+
+def _param_names(params: Any) -> list[str]:
+    """TF names of the leaves of ``params``: the keys of a flat dict, or '/'-joined paths."""
+    names = []
+    for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]:
+        parts = []
+        for key in path:
+            if isinstance(key, jax.tree_util.DictKey):
+                parts.append(str(key.key))
+            elif isinstance(key, jax.tree_util.SequenceKey):
+                parts.append(str(key.idx))
+            elif isinstance(key, jax.tree_util.GetAttrKey):
+                parts.append(key.name)
+            else:
+                parts.append(str(key))
+        names.append("/".join(parts))
+    return names
+
+
+def _flat_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
+    if variables and all(isinstance(v, Mapping) for v in variables.values()):
+        out: dict[str, Any] = {}
+        for members in variables.values():
+            out.update(members)
+        return out
+    return dict(variables)
+
+
+def _to_int32_step(name: str, value: Any) -> jax.Array:
+    value = np.asarray(value)
+    if value.shape != ():
+        raise ValueError(f"{name} must be a scalar, got shape {list(value.shape)}.")
+    if not np.iinfo(np.int32).min <= int(value) <= np.iinfo(np.int32).max:
+        raise ValueError(f"{name} = {int(value)} does not fit the int32 step counter.")
+    return jnp.asarray(value, dtype=jnp.int32)
+
+
+class Optimizer(optax.GradientTransformation):
+    """Base of flaxscope's TF1 optimizers: an optax ``GradientTransformation`` plus TF1 names.
+
+    Subclasses give the slots (``_slot_specs``), the non-slot variables and the update.
+    """
+
+    _default_name = "Optimizer"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
+        # GradientTransformation is the NamedTuple (init, update) that optax.chain and
+        # friends unpack; its two functions call this object's methods.
+        this: list[Optimizer] = []
+        self = super().__new__(
+            cls,
+            lambda params: this[0]._init(params),
+            lambda updates, state, params=None: this[0]._update(updates, state, params),
+        )
+        this.append(self)
+        return self
+
+    def __init__(self, learning_rate: LearningRate, name: str | None = None):
+        self.learning_rate = learning_rate
+        self.name = name or self._default_name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(learning_rate={self.learning_rate!r}, name={self.name!r})"
+
+    # -- subclass interface
+
+    def _slot_specs(self) -> list[tuple[str, float]]:
+        """``[(slot_name, initial_value)]`` in TF1's creation order."""
+        return []
+
+    def _non_slot_init(self) -> dict[str, float]:
+        return {}
+
+    def _apply(
+        self,
+        grad: jax.Array,
+        slots: dict[str, jax.Array],
+        lr: jax.Array,
+        non_slots: dict[str, jax.Array],
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
+        raise NotImplementedError
+
+    def _finish(self, non_slots: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        return non_slots
+
+    # -- optax
+
+    def _init(self, params: Any) -> OptimizerState:
+        slots = {
+            slot: jax.tree_util.tree_map(lambda p, v=value: jnp.full_like(p, v), params)
+            for slot, value in self._slot_specs()
+        }
+        non_slots = {n: jnp.asarray(v, dtype=jnp.float32) for n, v in self._non_slot_init().items()}
+        return OptimizerState(jnp.zeros((), jnp.int32), slots, non_slots)
+
+    def _lr(self, step: jax.Array) -> jax.Array:
+        lr = self.learning_rate
+        return jnp.asarray(lr(step) if callable(lr) else lr, dtype=jnp.float32)
+
+    def _update(
+        self, grads: Any, state: OptimizerState, params: Any = None
+    ) -> tuple[Any, OptimizerState]:
+        del params  # TF1's update ops read only the gradient and the slots
+        lr = self._lr(state.global_step)
+        slot_names = list(state.slots)
+        leaves, treedef = jax.tree_util.tree_flatten(grads)
+        slot_leaves = [treedef.flatten_up_to(state.slots[s]) for s in slot_names]
+        updates = []
+        new_slot_leaves: list[list[jax.Array]] = [[] for _ in slot_names]
+        for i, g in enumerate(leaves):
+            dtype = g.dtype
+            # TF1 casts every hyperparameter to the variable's dtype.
+            non_slots = {k: v.astype(dtype) for k, v in state.non_slots.items()}
+            update, new = self._apply(
+                g,
+                {s: slot_leaves[j][i] for j, s in enumerate(slot_names)},
+                lr.astype(dtype),
+                non_slots,
+            )
+            updates.append(update)
+            for j, s in enumerate(slot_names):
+                new_slot_leaves[j].append(new[s])
+        new_slots = {
+            s: jax.tree_util.tree_unflatten(treedef, new_slot_leaves[j])
+            for j, s in enumerate(slot_names)
+        }
+        new_state = OptimizerState(
+            state.global_step + 1, new_slots, self._finish(dict(state.non_slots))
+        )
+        return jax.tree_util.tree_unflatten(treedef, updates), new_state
+
+    # -- TF1 names
+
+    def get_slot_names(self) -> list[str]:
+        """``Optimizer.get_slot_names()``: TF1's slot names, e.g. ``["m", "v"]`` for Adam."""
+        return [s for s, _ in self._slot_specs()]
+
+    def get_slot(self, state: OptimizerState, var_name: str, slot_name: str) -> jax.Array:
+        """``Optimizer.get_slot(var, name)``: the slot of the variable named ``var_name``."""
+        if slot_name not in state.slots:
+            raise KeyError(
+                f"{type(self).__name__} has no slot {slot_name!r}; it has {list(state.slots)}."
+            )
+        tree = state.slots[slot_name]
+        names = _param_names(tree)
+        leaves = jax.tree_util.tree_leaves(tree)
+        if var_name not in names:
+            raise KeyError(f"No variable {var_name!r} among the optimizer's variables {names}.")
+        return leaves[names.index(var_name)]
+
+    def slot_variable_name(self, var_name: str, slot_name: str) -> str:
+        """The TF1 checkpoint name of a slot: ``W/Adam`` for ``m``, ``W/Adam_1`` for ``v``."""
+        index = self.get_slot_names().index(slot_name)
+        return f"{var_name}/{self.name}" + (f"_{index}" if index else "")
+
+    def variables(
+        self, state: OptimizerState, *, name_scope: str = "", include_global_step: bool = True
+    ) -> dict[str, jax.Array]:
+        """``Optimizer.variables()``: the state as ``{TF1 checkpoint name: value}``.
+
+        Slots are ``<var>/<name>``, ``<var>/<name>_1``, ... in TF1's creation order;
+        non-slot variables (Adam's ``beta1_power``) are named under ``name_scope``, the
+        name scope TF1's ``minimize`` ran in (empty at top level); ``global_step`` is
+        included unless ``include_global_step=False``. Put them in the ``"state"`` of the
+        tree given to :func:`flaxscope.checkpoint.save`.
+        """
+        out: dict[str, jax.Array] = {}
+        for slot in state.slots:
+            tree = state.slots[slot]
+            for var, value in zip(_param_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
+                out[self.slot_variable_name(var, slot)] = value
+        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
+        for n, v in state.non_slots.items():
+            out[prefix + n] = v
+        if include_global_step:
+            out["global_step"] = state.global_step
+        return out
+
+    def restore_state(
+        self, variables: Mapping[str, Any], params: Any, *, name_scope: str = ""
+    ) -> OptimizerState:
+        """The optimizer state for ``params`` from TF1-named values (the inverse of :meth:`variables`).
+
+        ``variables`` is a flat ``{name: value}`` dict (e.g.
+        ``flaxscope.checkpoint.load_variables(path)``) or a variables tree. Every slot of
+        every parameter must be there; ``global_step`` is optional (0 when absent).
+        """
+        flat = _flat_variables(variables)
+        names = _param_names(params)
+        param_leaves, treedef = jax.tree_util.tree_flatten(params)
+        missing = []
+        slots = {}
+        for slot in self.get_slot_names():
+            leaves = []
+            for var, p in zip(names, param_leaves, strict=True):
+                key = self.slot_variable_name(var, slot)
+                if key not in flat:
+                    missing.append(key)
+                    continue
+                value = np.asarray(flat[key])
+                if value.shape != tuple(np.shape(p)):
+                    raise ValueError(
+                        f"Slot {key} has shape {list(value.shape)} but variable {var} has "
+                        f"{list(np.shape(p))}."
+                    )
+                leaves.append(jnp.asarray(value, dtype=jnp.asarray(p).dtype))
+            if not missing:
+                slots[slot] = jax.tree_util.tree_unflatten(treedef, leaves)
+        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
+        non_slots = {}
+        for n in self._non_slot_init():
+            if prefix + n not in flat:
+                missing.append(prefix + n)
+            else:
+                non_slots[n] = jnp.asarray(flat[prefix + n], dtype=jnp.float32)
+        if missing:
+            raise KeyError(
+                f"{type(self).__name__} (name={self.name!r}) state is incomplete: "
+                f"{missing[:5]}{' and more' if len(missing) > 5 else ''} not found. Was the "
+                "checkpoint written with this optimizer, name and name_scope?"
+            )
+        step = flat.get("global_step", 0)
+        return OptimizerState(_to_int32_step("global_step", step), slots, non_slots)
+
+
+class GradientDescentOptimizer(Optimizer):
+    """``tf.compat.v1.train.GradientDescentOptimizer``: ``var -= grad * lr``."""
+
+    _default_name = "GradientDescent"
+
+    def __init__(
+        self, learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
+    ):
+        del use_locking
+        super().__init__(learning_rate, name)
+
+    def _apply(self, grad, slots, lr, non_slots):
+        return -(grad * lr), {}
+
+
+class MomentumOptimizer(Optimizer):
+    """``tf.compat.v1.train.MomentumOptimizer`` (``ApplyMomentum``).
+
+    ``accum = accum * momentum + grad``; ``var -= accum * lr``, or with ``use_nesterov``
+    ``var -= grad * lr + accum * momentum * lr``. Slot ``"momentum"`` (``W/Momentum``).
+    """
+
+    _default_name = "Momentum"
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        momentum: float,
+        use_locking: bool = False,
+        name: str = "Momentum",
+        use_nesterov: bool = False,
+    ):
+        del use_locking
+        super().__init__(learning_rate, name)
+        self.momentum = momentum
+        self.use_nesterov = use_nesterov
+
+    def _slot_specs(self):
+        return [("momentum", 0.0)]
+
+    def _apply(self, grad, slots, lr, non_slots):
+        momentum = jnp.asarray(self.momentum, jnp.float32).astype(grad.dtype)
+        accum = slots["momentum"] * momentum + grad
+        if self.use_nesterov:
+            update = grad * lr + accum * momentum * lr
+        else:
+            update = accum * lr
+        return -update, {"momentum": accum}
+
+
+class AdamOptimizer(Optimizer):
+    """``tf.compat.v1.train.AdamOptimizer`` (``ApplyAdam``).
+
+    ``alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)``;
+    ``m += (g - m) * (1 - beta1)``; ``v += (g * g - v) * (1 - beta2)``;
+    ``var -= m * alpha / (sqrt(v) + epsilon)``; then ``beta1_power *= beta1``,
+    ``beta2_power *= beta2``. Slots ``"m"`` (``W/Adam``) and ``"v"`` (``W/Adam_1``);
+    non-slot variables ``beta1_power`` and ``beta2_power`` (float32).
+    """
+
+    _default_name = "Adam"
+
+    def __init__(
+        self,
+        learning_rate: LearningRate = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-08,
+        use_locking: bool = False,
+        name: str = "Adam",
+    ):
+        del use_locking
+        super().__init__(learning_rate, name)
+        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+
+    def _slot_specs(self):
+        return [("m", 0.0), ("v", 0.0)]
+
+    def _non_slot_init(self):
+        return {"beta1_power": self.beta1, "beta2_power": self.beta2}
+
+    def _apply(self, grad, slots, lr, non_slots):
+        dtype = grad.dtype
+        beta1, beta2, eps = (
+            jnp.asarray(x, jnp.float32).astype(dtype)
+            for x in (self.beta1, self.beta2, self.epsilon)
+        )
+        one = jnp.ones((), dtype)
+        alpha = lr * jnp.sqrt(one - non_slots["beta2_power"]) / (one - non_slots["beta1_power"])
+        m = slots["m"] + (grad - slots["m"]) * (one - beta1)
+        v = slots["v"] + (jnp.square(grad) - slots["v"]) * (one - beta2)
+        return -((m * alpha) / (jnp.sqrt(v) + eps)), {"m": m, "v": v}
+
+    def _finish(self, non_slots):
+        return {
+            "beta1_power": non_slots["beta1_power"] * jnp.float32(self.beta1),
+            "beta2_power": non_slots["beta2_power"] * jnp.float32(self.beta2),
+        }
+
+
+class RMSPropOptimizer(Optimizer):
+    """``tf.compat.v1.train.RMSPropOptimizer`` (``ApplyRMSProp``/``ApplyCenteredRMSProp``).
+
+    ``ms += (g * g - ms) * (1 - decay)`` (``ms`` starts at 1.0);
+    ``mom = mom * momentum + g * lr / sqrt(ms + epsilon)``; ``var -= mom``. With
+    ``centered``, ``mg += (g - mg) * (1 - decay)`` and the denominator is
+    ``sqrt(ms - mg * mg + epsilon)``. Slots ``"rms"`` (``W/RMSProp``), ``"mg"`` if
+    centered (``W/RMSProp_1``), ``"momentum"`` (``W/RMSProp_1``, or ``_2`` if centered).
+    """
+
+    _default_name = "RMSProp"
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        decay: float = 0.9,
+        momentum: float = 0.0,
+        epsilon: float = 1e-10,
+        use_locking: bool = False,
+        centered: bool = False,
+        name: str = "RMSProp",
+    ):
+        del use_locking
+        super().__init__(learning_rate, name)
+        self.decay, self.momentum, self.epsilon, self.centered = decay, momentum, epsilon, centered
+
+    def _slot_specs(self):
+        return [("rms", 1.0)] + ([("mg", 0.0)] if self.centered else []) + [("momentum", 0.0)]
+
+    def _apply(self, grad, slots, lr, non_slots):
+        dtype = grad.dtype
+        rho, momentum, eps = (
+            jnp.asarray(x, jnp.float32).astype(dtype)
+            for x in (self.decay, self.momentum, self.epsilon)
+        )
+        one = jnp.ones((), dtype)
+        ms = slots["rms"] + (jnp.square(grad) - slots["rms"]) * (one - rho)
+        new = {"rms": ms}
+        if self.centered:
+            mg = slots["mg"] + (grad - slots["mg"]) * (one - rho)
+            denom = (ms - jnp.square(mg)) + eps
+            new["mg"] = mg
+        else:
+            denom = ms + eps
+        mom = slots["momentum"] * momentum + (grad * lr) / jnp.sqrt(denom)
+        new["momentum"] = mom
+        return -mom, new
+
+
+class AdagradOptimizer(Optimizer):
+    """``tf.compat.v1.train.AdagradOptimizer`` (``ApplyAdagrad``).
+
+    ``accum += g * g`` (``accum`` starts at ``initial_accumulator_value``, 0.1);
+    ``var -= g * lr * rsqrt(accum)``. Slot ``"accumulator"`` (``W/Adagrad``).
+    """
+
+    _default_name = "Adagrad"
+
+    def __init__(
+        self,
+        learning_rate: LearningRate,
+        initial_accumulator_value: float = 0.1,
+        use_locking: bool = False,
+        name: str = "Adagrad",
+    ):
+        del use_locking
+        if initial_accumulator_value <= 0.0:
+            raise ValueError(
+                f"initial_accumulator_value must be positive: {initial_accumulator_value}"
+            )
+        super().__init__(learning_rate, name)
+        self.initial_accumulator_value = initial_accumulator_value
+
+    def _slot_specs(self):
+        return [("accumulator", self.initial_accumulator_value)]
+
+    def _apply(self, grad, slots, lr, non_slots):
+        accum = slots["accumulator"] + jnp.square(grad)
+        return -(grad * lr * jax.lax.rsqrt(accum)), {"accumulator": accum}
