@@ -50,6 +50,8 @@ __all__ = [
     "OptimizerState",
     "RMSPropOptimizer",
     "exponential_decay",
+    "get_global_step",
+    "get_or_create_global_step",
     "piecewise_constant",
 ]
 
@@ -474,3 +476,39 @@ class AdagradOptimizer(Optimizer):
     def _apply(self, grad, slots, lr, non_slots):
         accum = slots["accumulator"] + jnp.square(grad)
         return -(grad * lr * jax.lax.rsqrt(accum)), {"accumulator": accum}
+
+
+def get_global_step() -> jax.Array | None:
+    """``tf.compat.v1.train.get_global_step``: the ``global_step`` variable of this call."""
+    from flaxscope.store import GraphKeys
+    from flaxscope.variables import get_collection
+
+    steps = get_collection(GraphKeys.GLOBAL_STEP)
+    return steps[0].value if steps else None
+
+
+def get_or_create_global_step() -> jax.Array:
+    """``tf.compat.v1.train.get_or_create_global_step``: a non-trainable ``global_step``.
+
+    As in TF1 it is an int64 scalar (int32 without ``jax_enable_x64``) in the
+    ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP`` collections, under the current variable scope,
+    so it lives in ``variables["state"]``; advance it with ``flaxscope.assign_add``.
+    """
+    from flaxscope.initializers import zeros_initializer
+    from flaxscope.scopes import name_scope
+    from flaxscope.store import GraphKeys
+    from flaxscope.variables import get_variable
+
+    step = get_global_step()
+    if step is not None:
+        return step
+    with name_scope(None):
+        return get_variable(
+            GraphKeys.GLOBAL_STEP,
+            shape=[],
+            # int64 as in TF1 where JAX has it; a TF1 checkpoint's int64 step loads either way.
+            dtype="int64" if jax.config.jax_enable_x64 else "int32",
+            initializer=zeros_initializer(),
+            trainable=False,
+            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
+        )

@@ -12,7 +12,6 @@ are created once and shared by every step, as TF1's ``while_loop`` body shares t
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -85,6 +84,19 @@ def _as_tree(outputs: dict[str, dict[str, Any]]) -> Variables:
     return tree
 
 
+def _named_after(fn: Callable) -> Callable[[Callable], Callable]:
+    """Copies ``fn``'s name and docstring, not its signature: ``init``/``apply`` take an
+    extra leading argument, and ``jax.jit(..., static_argnames=...)`` reads signatures."""
+
+    def decorate(wrapper: Callable) -> Callable:
+        for attr in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(fn, attr):
+                setattr(wrapper, attr, getattr(fn, attr))
+        return wrapper
+
+    return decorate
+
+
 def transform(
     fn: Callable[..., Any],
     *,
@@ -120,7 +132,7 @@ def transform(
         out = _run(frame, fn, args, kwargs)
         return out, _as_tree(frame.outputs), frame
 
-    @functools.wraps(fn)
+    @_named_after(fn)
     def init_with_output(rng: jax.Array, *args: Any, **kwargs: Any) -> tuple[Any, Variables]:
         if rng is None:
             raise ValueError("init needs a PRNG key, e.g. jax.random.key(0).")
@@ -152,11 +164,11 @@ def transform(
             lambda rng: run_init(rng, args, kwargs)[:2], out_shardings=(None, tree_shardings)
         )(rng)
 
-    @functools.wraps(fn)
+    @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
         return init_with_output(rng, *args, **kwargs)[1]
 
-    @functools.wraps(fn)
+    @_named_after(fn)
     def apply(
         variables: Mapping[str, Mapping[str, Any]],
         *args: Any,

@@ -335,3 +335,14 @@ def test_default_graph_scopes_are_per_thread():
     for t in threads:
         t.join()
     assert seen == {"left": "left", "right": "right"}
+
+
+def test_jit_static_argnames_see_the_real_signature():
+    def f(x, n=1):
+        return x * n * tf.get_variable("w", [], initializer=tf.ones_initializer())
+
+    m = fs.transform(f)
+    v = jax.jit(m.init, static_argnames="n")(jax.random.key(0), jnp.ones(2), n=3)
+    out = jax.jit(m.apply, static_argnames="n")(v, jnp.ones(2), n=3)
+    np.testing.assert_allclose(out, [3.0, 3.0])
+    assert m.apply.__name__ == "f"

@@ -6,7 +6,10 @@ change to ``jax.numpy`` (``tf.matmul`` → ``jnp.matmul``).
 
 from types import SimpleNamespace
 
+from flaxscope import checkpoint as _checkpoint
 from flaxscope import initializers
+from flaxscope import nn as _nn
+from flaxscope import train as _train
 from flaxscope.dtypes import (
     as_dtype,
     bfloat16,
@@ -79,6 +82,32 @@ bool = bool_  # noqa: A001  (tf.bool)
 
 losses = SimpleNamespace(get_regularization_loss=get_regularization_loss)
 
+nn = SimpleNamespace(
+    rnn_cell=_nn.rnn_cell,
+    dynamic_rnn=_nn.dynamic_rnn,
+    static_rnn=_nn.static_rnn,
+    bidirectional_dynamic_rnn=_nn.bidirectional_dynamic_rnn,
+)
+
+train = SimpleNamespace(
+    GradientDescentOptimizer=_train.GradientDescentOptimizer,
+    MomentumOptimizer=_train.MomentumOptimizer,
+    AdamOptimizer=_train.AdamOptimizer,
+    RMSPropOptimizer=_train.RMSPropOptimizer,
+    AdagradOptimizer=_train.AdagradOptimizer,
+    exponential_decay=_train.exponential_decay,
+    piecewise_constant=_train.piecewise_constant,
+    get_global_step=_train.get_global_step,
+    get_or_create_global_step=_train.get_or_create_global_step,
+    latest_checkpoint=_checkpoint.latest_checkpoint,
+    list_variables=_checkpoint.list_variables,
+    load_checkpoint=_checkpoint.load_checkpoint,
+    load_variable=lambda ckpt_dir_or_file, name: _checkpoint.load_checkpoint(
+        ckpt_dir_or_file
+    ).get_tensor(name),
+    init_from_checkpoint=_checkpoint.init_from_checkpoint,
+)
+
 __all__ = [
     "AUTO_REUSE",
     "GraphKeys",
@@ -117,6 +146,7 @@ __all__ = [
     "int64",
     "local_variables",
     "losses",
+    "nn",
     "make_template",
     "min_max_variable_partitioner",
     "model_variables",
@@ -128,6 +158,7 @@ __all__ = [
     "random_uniform_initializer",
     "reset_default_graph",
     "set_random_seed",
+    "train",
     "trainable_variables",
     "truncated_normal_initializer",
     "uint8",
