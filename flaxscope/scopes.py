@@ -61,8 +61,9 @@ class _GraphNameScope:
         state = store.current()
         name = self._name
         if name:
-            if not isinstance(name, str):
-                name = str(name)
+            if isinstance(name, bytes):
+                name = name.decode("utf-8")
+            # Like TF, any other non-string fails in the regex match (a TypeError).
             _check_scope_name(name, nested=bool(state.name_stack))
         self._state = state
         self._old_stack = state.name_stack
@@ -422,8 +423,7 @@ class variable_scope:  # noqa: N801  (TF1's name)
             self._reuse = None  # False means "inherit", like None.
         if not (self._reuse is True or self._reuse is None or self._reuse is AUTO_REUSE):
             raise ValueError("The reuse parameter must be True or False or None.")
-        if custom_getter is not None and not callable(custom_getter):
-            raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
+        # A custom_getter that is not callable fails in get_variable, as in TF, not here.
         self._cached_pure_variable_scope: _pure_variable_scope | None = None
         self._current_name_scope: _GraphNameScope | None = None
         if not isinstance(auxiliary_name_scope, bool):

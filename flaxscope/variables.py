@@ -67,8 +67,14 @@ def _shape_compatible(spec: tuple[int | None, ...], found: tuple[int, ...]) -> b
 
 
 def _convert_value(value: Any, dtype: np.dtype | None = None) -> jax.Array:
-    """``tf.convert_to_tensor`` dtype rules: Python floats are float32, ints int32."""
+    """``tf.convert_to_tensor`` dtype rules: Python floats are float32, ints int32.
+
+    With a ``dtype``, Python values must fit it as in ``tf.constant`` (``1.5`` is no int32:
+    ``TypeError: Expected int32, but got 1.5 of type 'float'.``).
+    """
     if dtype is not None:
+        if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
+            _init._assert_compatible(value, dtype)
         return jnp.asarray(value, dtype=dtype)
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
         return jnp.asarray(value)
@@ -179,6 +185,10 @@ def _new_variable(
     partitioner: Callable | None = None,
 ) -> VariableRecord:
     """Writes a new leaf (init) or reads it from the given tree (apply)."""
+    if op_name in frame.records:
+        # Only reachable through absolute names ("w/" after "w"), which TF does not
+        # uniquify either; TF's graph then refuses the second op of that name.
+        raise ValueError(f"Duplicate node name in graph: '{op_name}'")
     collection = store.PARAMS if trainable else store.STATE
     replay = frame.replay
     if replay is not None and op_name in replay:
@@ -344,7 +354,7 @@ def _true_getter(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
-    op_name = _unique_root_name(frame, name)
+    op_name = _variable_op_name(name)
     record = _new_variable(
         frame,
         op_name,
@@ -365,12 +375,16 @@ def _true_getter(
     return record.value
 
 
-def _unique_root_name(frame: store.Frame, name: str) -> str:
-    """The op name of a ``get_variable``: its full name, uniquified at the root."""
-    from flaxscope.scopes import _check_scope_name
+def _variable_op_name(name: str | None) -> str:
+    """The op name TF's Variable constructor takes: ``ops.name_scope(name, "Variable")``.
 
-    _check_scope_name(name, nested=False)
-    return frame.unique_name(name)
+    The name is checked against TF's scope-name regex and uniquified in the current name
+    scope (``get_variable`` resets it to the root first, so its full name is uniquified
+    there: ``w_1`` if an op or scope ``w`` exists). As in TF, a name ending in ``/`` is
+    taken as an absolute scope (``"w/"`` names the variable ``w``) and ``""`` gives ``""``.
+    """
+    with name_scope(name, "Variable") as scope_name:
+        return scope_name[:-1] if scope_name.endswith("/") else scope_name
 
 
 def _scope_get_variable(
@@ -528,14 +542,16 @@ def Variable(  # noqa: N802  (TF1's name)
     del caching_device, variable_def, expected_shape, import_scope, use_resource
     del synchronization, aggregation
     if initial_value is None:
-        raise ValueError("initial_value must be specified.")
+        raise ValueError(
+            "The `initial_value` arg to `tf.Variable` must be specified except when you are "
+            "not providing a `variable_def`. You provided neither."
+        )
     if trainable is None:
         trainable = True
     collections = _variable_collections(collections, trainable)
     dtype = as_dtype(dtype) if dtype is not None else None
     frame = store.current_frame()
-    with name_scope(name, "Variable") as scope_name:
-        op_name = scope_name[:-1] if scope_name.endswith("/") else scope_name
+    op_name = _variable_op_name(name)
     if callable(initial_value):
         declared_shape = None
         declared_dtype = dtype
