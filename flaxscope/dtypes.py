@@ -45,11 +45,21 @@ def as_dtype(dtype: Any) -> np.dtype:
                 "flaxscope has no string variables (JAX arrays are numeric); "
                 "keep strings outside the variable store."
             )
-        return np.dtype(jnp.bool_ if name == "bool" else getattr(jnp, name, name))
+        try:
+            return np.dtype(jnp.bool_ if name == "bool" else getattr(jnp, name, name))
+        except TypeError as e:
+            raise TypeError(
+                f"Cannot convert the argument `type_value`: {dtype!r} to a TensorFlow DType."
+            ) from e
     numpy_dtype = getattr(dtype, "as_numpy_dtype", None)
     if numpy_dtype is not None:  # a tf.DType
         return np.dtype(numpy_dtype)
-    return np.dtype(dtype)
+    try:
+        return np.dtype(dtype)
+    except TypeError as e:
+        raise TypeError(
+            f"Cannot convert the argument `type_value`: {dtype!r} to a TensorFlow DType."
+        ) from e
 
 
 def is_floating(dtype: np.dtype) -> bool:

@@ -241,6 +241,10 @@ class Frame:
                 "(jax.tree.map(lambda x: x.astype(...), variables)) or fix the model's dtype."
             )
         self.used.add((collection, op_name))
+        if id(value) in self.by_id:
+            # One array object given for two variables: name_of/assign tell variables apart
+            # by object identity, so the second one gets its own (cheap) reference.
+            value = value.view() if isinstance(value, np.ndarray) else jax.numpy.array(value)
         return value
 
     def unused_inputs(self) -> list[str]:

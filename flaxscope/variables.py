@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import jax
@@ -337,6 +337,8 @@ def _true_getter(
 
             def make_value() -> jax.Array:
                 value = _initial_value(frame, op_name, initializer, full_shape, dtype)
+                if getattr(value, "dtype", None) == dtype:
+                    return value  # the usual case: no second dispatch
                 return jnp.asarray(value, dtype=dtype)
 
             declared_shape, declared_dtype = full_shape, dtype
@@ -675,16 +677,34 @@ def get_all_collection_keys() -> list[str]:
     return list(store.current_frame().collections)
 
 
-def global_variables(scope: str | None = None) -> list[VariableRecord]:
-    """``tf.compat.v1.global_variables``."""
+def global_variables(scope: Any = None, *args: Any) -> Any:
+    """``tf.compat.v1.global_variables``: this call's variables (optionally of a scope).
+
+    Given a variables tree instead (``global_variables(tree, scope=None)``), returns the
+    flat ``{name: value}`` of every leaf whose TF name matches, as
+    :func:`flaxscope.selection.global_variables` does.
+    """
+    if isinstance(scope, Mapping):
+        from flaxscope import selection
+
+        return selection.global_variables(scope, *args)
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 all_variables = global_variables
 
 
-def trainable_variables(scope: str | None = None) -> list[VariableRecord]:
-    """``tf.compat.v1.trainable_variables``."""
+def trainable_variables(scope: Any = None, *args: Any) -> Any:
+    """``tf.compat.v1.trainable_variables``: this call's trainable variables.
+
+    Given a variables tree instead (``trainable_variables(tree, scope=None)``), returns the
+    flat ``{name: value}`` of its ``params`` whose TF name matches ``scope``: TF1's
+    ``var_list`` for ``minimize``, outside any call (:mod:`flaxscope.selection`).
+    """
+    if isinstance(scope, Mapping):
+        from flaxscope import selection
+
+        return selection.trainable_variables(scope, *args)
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 
