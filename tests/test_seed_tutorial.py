@@ -71,10 +71,10 @@ def _run_sections(tf, name_of, fresh_graph):
 
 
 def test_example_matches_tf1(tf1):
+    import contextlib
+
     import flaxscope as fs
     import flaxscope.compat.v1 as fstf
-
-    import contextlib
 
     @contextlib.contextmanager
     def fs_graph():

@@ -1,0 +1,35 @@
+"""``tf.compat.v1.nn``'s recurrent parts: ``flaxscope.nn.rnn_cell`` and the RNN drivers.
+
+``flaxscope.nn.rnn_cell.BasicLSTMCell`` and friends create their variables under TF1's
+names; ``dynamic_rnn``, ``static_rnn`` and ``bidirectional_dynamic_rnn`` run them with one
+shared set of variables for all time steps.
+"""
+
+from flaxscope.nn import rnn_cell
+from flaxscope.nn.rnn import DEFAULT_UNROLL, bidirectional_dynamic_rnn, dynamic_rnn, static_rnn
+from flaxscope.nn.rnn_cell import (
+    BasicLSTMCell,
+    BasicRNNCell,
+    GRUCell,
+    LayerRNNCell,
+    LSTMCell,
+    LSTMStateTuple,
+    MultiRNNCell,
+    RNNCell,
+)
+
+__all__ = [
+    "rnn_cell",
+    "dynamic_rnn",
+    "static_rnn",
+    "bidirectional_dynamic_rnn",
+    "DEFAULT_UNROLL",
+    "RNNCell",
+    "LayerRNNCell",
+    "BasicRNNCell",
+    "BasicLSTMCell",
+    "LSTMCell",
+    "GRUCell",
+    "MultiRNNCell",
+    "LSTMStateTuple",
+]

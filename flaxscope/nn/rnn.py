@@ -1,0 +1,497 @@
+"""TF1's RNN drivers (``tf.compat.v1.nn.dynamic_rnn`` and friends) on ``lax.scan``.
+
+``dynamic_rnn`` opens ``variable_scope(scope or "rnn")`` and creates the cell's variables
+once, under the names TF1 gives them, before the loop; every time step then uses that one
+set of arrays, exactly as the body of TF1's ``while_loop`` shares them through
+``reuse=True``. The loop is a single ``lax.scan``: compiled once whatever the length.
+
+For flaxscope's built-in cells the input half of the step, ``x_t @ kernel[:input_depth] +
+bias``, does not depend on the recurrence, so it is computed for all steps at once (one
+large matmul on the same kernel variable) and only ``h @ kernel[input_depth:]`` stays in
+the loop. The backward pass mirrors it: the loop only carries the gradient through the
+recurrence, and ``kernel[input_depth:]``'s gradient is one matmul over all steps after it
+(as cuDNN does), not a kernel-sized sum updated at every step (``hoist_weight_grads``).
+A ``MultiRNNCell`` of such cells runs layer by layer over the whole sequence, each layer
+with its own hoisted projection. Any other cell (a user's ``RNNCell`` whose ``call`` uses
+``get_variable``) runs step by step through :func:`flaxscope.scan`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from flaxscope.nn.rnn_cell import RNNCell, State, _FusedLayer
+from flaxscope.scopes import variable_scope as _variable_scope
+from flaxscope.transform import scan as _fs_scan
+
+Array = jax.Array
+
+__all__ = [
+    "dynamic_rnn",
+    "static_rnn",
+    "bidirectional_dynamic_rnn",
+    "DEFAULT_UNROLL",
+    "DEFAULT_HOIST_WEIGHT_GRADS",
+]
+
+# lax.scan's unroll factor for dynamic_rnn when none is given, per backend. Unrolling a few
+# steps lets XLA schedule one step's elementwise work with the next step's matmul on a GPU
+# (unroll=8 gave the best XLA LSTM numbers on an H200); on CPU, unroll 4 and 8 were slower
+# than 1 and lengthened compilation.
+DEFAULT_UNROLL: dict[str, int] = {"cpu": 1, "gpu": 8, "cuda": 8, "rocm": 8, "tpu": 8}
+
+
+# Whether dynamic_rnn's backward pass computes the recurrent kernel's gradient after the
+# loop, as one matmul over all steps (as cuDNN does), instead of adding one small outer
+# product per step into a kernel-sized accumulator inside the loop. Faster on CPU
+# (benchmarks/lstm.py); on GPU it removes a read and a write of the whole kernel gradient
+# per step (see benchmarks/RESULTS.md for the GPU measurements).
+DEFAULT_HOIST_WEIGHT_GRADS: dict[str, bool] = {
+    "cpu": True,
+    "gpu": True,
+    "cuda": True,
+    "rocm": True,
+    "tpu": True,
+}
+
+
+def _default_unroll() -> int:
+    return DEFAULT_UNROLL.get(jax.default_backend(), 1)
+
+
+def _default_hoist_weight_grads() -> bool:
+    return DEFAULT_HOIST_WEIGHT_GRADS.get(jax.default_backend(), False)
+
+
+def _assert_like_rnncell(cell_name: str, cell: Any) -> None:
+    """``rnn_cell_impl.assert_like_rnncell``: duck-typed check with TF1's message."""
+    conditions = [
+        hasattr(cell, "output_size"),
+        hasattr(cell, "state_size"),
+        hasattr(cell, "get_initial_state") or hasattr(cell, "zero_state"),
+        callable(cell),
+    ]
+    errors = [
+        "'output_size' property is missing",
+        "'state_size' property is missing",
+        "either 'zero_state' or 'get_initial_state' method is required",
+        "is not callable",
+    ]
+    if not all(conditions):
+        problems = [e for ok, e in zip(conditions, errors, strict=True) if not ok]
+        raise TypeError(
+            f"The argument {cell_name!r} ({cell}) is not an RNNCell: {', '.join(problems)}."
+        )
+
+
+def _transpose_batch_time(x: Array) -> Array:
+    return x if x.ndim < 2 else jnp.swapaxes(x, 0, 1)
+
+
+def _initial_state(cell: Any, batch_size: int, dtype: Any, initial_state: State | None) -> State:
+    if initial_state is not None:
+        return initial_state
+    if not dtype:
+        raise ValueError("If no initial_state is provided, argument `dtype` must be specified")
+    if getattr(cell, "get_initial_state", None) is not None:
+        return cell.get_initial_state(inputs=None, batch_size=batch_size, dtype=dtype)
+    return cell.zero_state(batch_size, dtype)
+
+
+def _sequence_length(sequence_length: Any, batch_size: int) -> Array | None:
+    if sequence_length is None:
+        return None
+    sequence_length = jnp.asarray(sequence_length).astype(jnp.int32)
+    if sequence_length.ndim != 1:
+        raise ValueError(
+            "Argument sequence_length must be a vector of length batch_size. Received "
+            f"sequence_length={sequence_length} of shape: {sequence_length.shape}"
+        )
+    if sequence_length.shape[0] != batch_size:
+        raise ValueError(
+            f"Expected shape for Tensor sequence_length is [{batch_size}] but saw shape: "
+            f"[{sequence_length.shape[0]}]"
+        )
+    return sequence_length
+
+
+def _select(keep_new: Array | None, new: Any, old: Any) -> Any:
+    """``where(time < sequence_length, new, old)`` on every leaf, row by row."""
+    if keep_new is None:
+        return new
+
+    def pick(n: Array, o: Array) -> Array:
+        mask = keep_new.reshape(keep_new.shape + (1,) * (n.ndim - 1))
+        return jnp.where(mask, n, o)
+
+    return jax.tree.map(pick, new, old)
+
+
+def _zeros_like_tree(tree: Any) -> Any:
+    return jax.tree.map(jnp.zeros_like, tree)
+
+
+def dynamic_rnn(
+    cell: RNNCell,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state: State | None = None,
+    dtype: Any = None,
+    parallel_iterations: int | None = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+    *,
+    unroll: int | bool | None = None,
+    hoist_weight_grads: bool | None = None,
+) -> tuple[Any, State]:
+    """``tf.compat.v1.nn.dynamic_rnn``: runs ``cell`` over the time axis of ``inputs``.
+
+    Args:
+      cell: an :class:`~flaxscope.nn.rnn_cell.RNNCell`.
+      inputs: ``[batch, time, depth]`` (``[time, batch, depth]`` if ``time_major``), or a
+        nested structure of such arrays.
+      sequence_length: optional int vector ``[batch]``. Outputs at and past a row's length
+        are zero and its state is carried through unchanged, as in TF1.
+      initial_state: the cell's initial state; if ``None``, ``dtype`` is required and the
+        zero state is used.
+      dtype: the dtype of the zero initial state and the outputs.
+      parallel_iterations, swap_memory: accepted for TF1 compatibility; XLA schedules the
+        loop itself.
+      time_major: whether ``inputs`` and outputs are ``[time, batch, ...]``.
+      scope: the variable scope (name or ``VariableScope``); default ``"rnn"``.
+      unroll: flaxscope only: ``lax.scan``'s unroll factor (default per backend, see
+        :data:`DEFAULT_UNROLL`).
+      hoist_weight_grads: flaxscope only, built-in cells only: in the backward pass, compute
+        the gradient of ``kernel[input_depth:]`` after the loop in one matmul over all
+        steps instead of accumulating it inside the loop (default per backend, see
+        :data:`DEFAULT_HOIST_WEIGHT_GRADS`). The values are the same to float rounding.
+
+    Returns:
+      ``(outputs, final_state)``: outputs ``[batch, time, cell.output_size]`` (or time
+      major), and the state after each row's last valid step.
+    """
+    del parallel_iterations, swap_memory
+    _assert_like_rnncell("cell", cell)
+    with _variable_scope(scope or "rnn"):
+        flat_input = [jnp.asarray(x) for x in jax.tree.leaves(inputs)]
+        for x in flat_input:
+            if x.ndim < 3:
+                raise ValueError(
+                    "Input tensor should have rank >= 3 ([batch, time, depth]). Received "
+                    f"input of shape {x.shape} (rank {x.ndim})."
+                )
+        if not time_major:
+            flat_input = [_transpose_batch_time(x) for x in flat_input]
+        time_steps, batch_size = flat_input[0].shape[:2]
+        for x in flat_input:
+            if x.shape[0] != time_steps:
+                raise ValueError(
+                    "Time steps is not the same for all the elements in the input in a batch. "
+                    f"Received time steps={x.shape[0]} for input of shape {x.shape}."
+                )
+            if x.shape[1] != batch_size:
+                raise ValueError(
+                    "Batch_size is not the same for all the elements in the input. Received "
+                    f"batch size={x.shape[1]} for input of shape {x.shape}."
+                )
+        lengths = _sequence_length(sequence_length, batch_size)
+        state = _initial_state(cell, batch_size, dtype, initial_state)
+        inputs_tm = jax.tree.unflatten(jax.tree.structure(inputs), flat_input)
+        if unroll is None:
+            unroll = _default_unroll()
+        if hoist_weight_grads is None:
+            hoist_weight_grads = _default_hoist_weight_grads()
+        outputs, final_state = _dynamic_rnn_loop(
+            cell, inputs_tm, state, lengths, unroll, hoist_weight_grads
+        )
+        if not time_major:
+            outputs = jax.tree.map(_transpose_batch_time, outputs)
+        return outputs, final_state
+
+
+def _dynamic_rnn_loop(
+    cell: Any,
+    inputs: Any,
+    state: State,
+    lengths: Array | None,
+    unroll: int | bool,
+    hoist_weight_grads: bool = False,
+) -> tuple[Any, State]:
+    """The time loop, on time-major inputs."""
+    flat_input = jax.tree.leaves(inputs)
+    time_steps = flat_input[0].shape[0]
+    # keep[t, b]: step t is inside row b's sequence.
+    keep = None if lengths is None else jnp.arange(time_steps)[:, None] < lengths[None, :]
+
+    fusable = (
+        isinstance(cell, RNNCell)
+        and cell._supports_fusion()
+        and isinstance(inputs, jax.Array)
+        and time_steps > 0
+    )
+    if fusable:
+        return _fused_loop(cell, inputs, state, keep, unroll, hoist_weight_grads)
+
+    def body(carry: State, xs: tuple[Any, Array | None]) -> tuple[State, Any]:
+        x_t, keep_t = xs
+        output, new_state = cell(x_t, carry)
+        output = _select(keep_t, output, _zeros_like_tree(output))
+        return _select(keep_t, new_state, carry), output
+
+    final_state, outputs = _fs_scan(body, state, (inputs, keep), unroll=unroll)
+    return outputs, final_state
+
+
+def _fused_loop(
+    cell: RNNCell,
+    inputs: Array,
+    state: State,
+    keep: Array | None,
+    unroll: int | bool,
+    hoist_weight_grads: bool,
+) -> tuple[Array, State]:
+    fused = cell._fused(inputs.shape[-1], inputs.dtype)
+    layer_states = fused.split(state)
+    x = inputs
+    finals = []
+    for layer, s0 in zip(fused.layers, layer_states, strict=True):
+        # Every step's input half at once, one matmul: [time, batch, ...].
+        xp = layer.project(layer.input_params, x)
+        if hoist_weight_grads:
+            x, final = _layer_loop_hoisted_grads(layer, s0, xp, keep, unroll)
+        else:
+            x, final = _layer_loop(layer, s0, xp, keep, unroll)
+        finals.append(final)
+    return x, fused.join(finals)
+
+
+def _masked(keep_t: Array | None, output: Array, new_state: State, state: State):
+    if keep_t is None:
+        return output, new_state
+    return _select(keep_t, output, jnp.zeros_like(output)), _select(keep_t, new_state, state)
+
+
+def _layer_loop(
+    layer: _FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
+) -> tuple[Array, State]:
+    params, step = layer.recurrent_params, layer.step
+
+    def body(state: State, xs: tuple[Any, Array | None]) -> tuple[State, Array]:
+        xp_t, keep_t = xs
+        output, new_state = _masked(keep_t, *step(params, xp_t, state), state)
+        return new_state, output
+
+    final, outputs = jax.lax.scan(body, s0, (xp, keep), unroll=unroll)
+    return outputs, final
+
+
+def _layer_loop_hoisted_grads(
+    layer: _FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
+) -> tuple[Array, State]:
+    params = dict(layer.recurrent_params)
+    w_h = params.pop("kernel")
+    main, rest = layer.split_xp(xp)
+    outputs, final = _recurrence(
+        layer.recurrent_input, layer.cell_math, unroll, params, w_h, main, rest, s0, keep
+    )
+    return outputs, final
+
+
+# The recurrence ``pre_t = xp_t + m_{t-1} @ W_h; (out_t, s_t) = cell_math(params, pre_t, ...)``
+# with a hand-written backward pass. JAX's transpose of lax.scan adds ``m_{t-1}^T @ dpre_t``
+# into a W_h-sized accumulator at every step; here the backward loop only emits ``dpre_t``
+# and ``dW_h = sum_t m_{t-1}^T dpre_t`` is one matmul over all steps after it, with the
+# stacked ``m_{t-1}`` saved by the forward loop. cell_math's own backward comes from
+# jax.vjp, recomputed per step (elementwise work, cheap next to the matmuls).
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def _recurrence(
+    recurrent_input: Callable,
+    cell_math: Callable,
+    unroll: int | bool,
+    params: dict[str, Array],
+    w_h: Array,
+    main: Array,
+    rest: Any,
+    s0: State,
+    keep: Array | None,
+) -> tuple[Array, State]:
+    def body(state, xs):
+        main_t, rest_t, keep_t = xs
+        pre = main_t + jnp.matmul(recurrent_input(state), w_h)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, rest_t, state), state)
+        return new_state, output
+
+    final, outputs = jax.lax.scan(body, s0, (main, rest, keep), unroll=unroll)
+    return outputs, final
+
+
+def _recurrence_fwd(recurrent_input, cell_math, unroll, params, w_h, main, rest, s0, keep):
+    def body(state, xs):
+        main_t, rest_t, keep_t = xs
+        pre = main_t + jnp.matmul(recurrent_input(state), w_h)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, rest_t, state), state)
+        return new_state, (output, pre, state)
+
+    final, (outputs, pres, prevs) = jax.lax.scan(body, s0, (main, rest, keep), unroll=unroll)
+    return (outputs, final), (params, w_h, rest, keep, pres, prevs)
+
+
+def _recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
+    params, w_h, rest, keep, pres, prevs = residuals
+    d_outputs, d_final = cotangents
+    w_h_t = w_h.T
+
+    def body(carry, xs):
+        d_state, d_params = carry
+        d_out, pre, rest_t, prev, keep_t = xs
+        if keep_t is not None:  # masked steps pass the state's cotangent straight through
+            d_out = _select(keep_t, d_out, jnp.zeros_like(d_out))
+            d_through = _select(keep_t, _zeros_like_tree(d_state), d_state)
+            d_state = _select(keep_t, d_state, _zeros_like_tree(d_state))
+        _, pullback = jax.vjp(cell_math, params, pre, rest_t, prev)
+        d_p, d_pre, d_rest, d_prev = pullback((d_out, d_state))
+        _, pullback_m = jax.vjp(recurrent_input, prev)
+        (d_prev_m,) = pullback_m(jnp.matmul(d_pre, w_h_t))
+        d_prev = jax.tree.map(jnp.add, d_prev, d_prev_m)
+        if keep_t is not None:
+            d_prev = jax.tree.map(jnp.add, d_prev, d_through)
+        d_params = jax.tree.map(jnp.add, d_params, d_p)
+        return (d_prev, d_params), (d_pre, d_rest)
+
+    init = (d_final, _zeros_like_tree(params))
+    (d_s0, d_params), (d_main, d_rest) = jax.lax.scan(
+        body, init, (d_outputs, pres, rest, prevs, keep), reverse=True, unroll=unroll
+    )
+    m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
+    d_w_h = jnp.einsum("tbh,tbg->hg", m_prev, d_main)
+    return d_params, d_w_h, d_main, d_rest, d_s0, None
+
+
+_recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
+
+
+def _reverse_sequence(x: Array, lengths: Array | None, time_axis: int, batch_axis: int) -> Array:
+    """``tf.reverse_sequence``: reverses each row's first ``lengths[b]`` steps."""
+    if lengths is None:
+        return jnp.flip(x, axis=time_axis)
+    time_steps = x.shape[time_axis]
+    t = jnp.arange(time_steps)
+    # idx[t, b] = lengths[b] - 1 - t inside the sequence, t past it.
+    idx = jnp.where(t[:, None] < lengths[None, :], lengths[None, :] - 1 - t[:, None], t[:, None])
+    if time_axis != 0:
+        idx = idx.T
+    idx = idx.reshape(idx.shape + (1,) * (x.ndim - 2))
+    return jnp.take_along_axis(x, idx, axis=time_axis)
+
+
+def bidirectional_dynamic_rnn(
+    cell_fw: RNNCell,
+    cell_bw: RNNCell,
+    inputs: Any,
+    sequence_length: Any = None,
+    initial_state_fw: State | None = None,
+    initial_state_bw: State | None = None,
+    dtype: Any = None,
+    parallel_iterations: int | None = None,
+    swap_memory: bool = False,
+    time_major: bool = False,
+    scope: Any = None,
+    *,
+    unroll: int | bool | None = None,
+) -> tuple[tuple[Any, Any], tuple[State, State]]:
+    """``tf.compat.v1.nn.bidirectional_dynamic_rnn``: a forward and a backward ``dynamic_rnn``.
+
+    Variables live under ``<scope or "bidirectional_rnn">/fw/`` and ``.../bw/``. The backward
+    cell reads each row reversed within its ``sequence_length`` and its outputs are
+    reversed back, so both outputs are aligned with ``inputs``.
+
+    Returns:
+      ``((output_fw, output_bw), (output_state_fw, output_state_bw))``.
+    """
+    _assert_like_rnncell("cell_fw", cell_fw)
+    _assert_like_rnncell("cell_bw", cell_bw)
+    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+    lengths = None if sequence_length is None else jnp.asarray(sequence_length).astype(jnp.int32)
+    with _variable_scope(scope or "bidirectional_rnn"):
+        with _variable_scope("fw") as fw_scope:
+            output_fw, output_state_fw = dynamic_rnn(
+                cell_fw,
+                inputs,
+                sequence_length=sequence_length,
+                initial_state=initial_state_fw,
+                dtype=dtype,
+                parallel_iterations=parallel_iterations,
+                swap_memory=swap_memory,
+                time_major=time_major,
+                scope=fw_scope,
+                unroll=unroll,
+            )
+        with _variable_scope("bw") as bw_scope:
+            inputs_reverse = jax.tree.map(
+                lambda x: _reverse_sequence(jnp.asarray(x), lengths, time_axis, batch_axis),
+                inputs,
+            )
+            tmp, output_state_bw = dynamic_rnn(
+                cell_bw,
+                inputs_reverse,
+                sequence_length=sequence_length,
+                initial_state=initial_state_bw,
+                dtype=dtype,
+                parallel_iterations=parallel_iterations,
+                swap_memory=swap_memory,
+                time_major=time_major,
+                scope=bw_scope,
+                unroll=unroll,
+            )
+    output_bw = jax.tree.map(lambda x: _reverse_sequence(x, lengths, time_axis, batch_axis), tmp)
+    return (output_fw, output_bw), (output_state_fw, output_state_bw)
+
+
+def static_rnn(
+    cell: RNNCell,
+    inputs: Sequence[Any],
+    initial_state: State | None = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Any], State]:
+    """``tf.compat.v1.nn.static_rnn``: the RNN unrolled in Python over a list of inputs.
+
+    ``inputs`` is a list of ``[batch, depth]`` arrays, one per step. The cell's variables
+    are created on the first step and reused on the others (``reuse_variables()``), so
+    ``static_rnn`` and ``dynamic_rnn`` with the same scope share one set of names. The
+    program grows with the length: prefer :func:`dynamic_rnn` under ``jax.jit``.
+
+    Returns:
+      ``(outputs, state)``: a list with one ``[batch, output_size]`` array per step, and the
+      final state.
+    """
+    _assert_like_rnncell("cell", cell)
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(f"Argument `inputs` must be a sequence. Received: {inputs}")
+    if not inputs:
+        raise ValueError("Argument `inputs` must not be empty.")
+    outputs = []
+    with _variable_scope(scope or "rnn") as varscope:
+        first_input = jax.tree.leaves(inputs[0])[0]
+        batch_size = np.shape(first_input)[0]
+        state = _initial_state(cell, batch_size, dtype, initial_state)
+        lengths = _sequence_length(sequence_length, batch_size)
+        for time, input_ in enumerate(inputs):
+            if time > 0:
+                varscope.reuse_variables()
+            output, new_state = cell(input_, state)
+            if lengths is not None:
+                keep_t = time < lengths
+                output = _select(keep_t, output, _zeros_like_tree(output))
+                new_state = _select(keep_t, new_state, state)
+            state = new_state
+            outputs.append(output)
+    return outputs, state

@@ -1,0 +1,896 @@
+"""TF1's RNN cells (``tf.compat.v1.nn.rnn_cell``) on flaxscope.
+
+Each cell creates its variables with :func:`flaxscope.get_variable` under the same scope
+TF1's legacy-layer cells use (``rnn/basic_lstm_cell/kernel``,
+``rnn/multi_rnn_cell/cell_0/gru_cell/gates/bias``, ...), with TF1's shapes, initializers,
+gate order (i, j, f, o) and state layout, so a TF1 checkpoint gives the same numbers.
+
+Like a TF1 cell, a cell object picks its variable scope on its first call and reuses its
+variables on every later call (``reuse=True``). In flaxscope every ``init``/``apply`` call
+is a fresh graph, so that memory (the captured scope, whether the cell is built) is kept
+per call, in the call's frame: a cell made once at module level works in every ``init``,
+``apply`` and ``jax.jit`` trace.
+
+Besides TF1's ``__call__`` (one step), the built-in cells expose their math split in two:
+``_project`` (the input half of ``[x, h] @ kernel`` plus the bias, which does not depend on
+the recurrence) and ``_step`` (the recurrent half), each with its own slice of the kernel.
+:func:`flaxscope.nn.dynamic_rnn` uses that split to compute the input projection for all
+time steps in one matmul, outside the compiled loop, with the same variables.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from flaxscope import initializers as _initializers
+from flaxscope import store as _store
+from flaxscope.scopes import variable_scope as _fs_variable_scope
+from flaxscope.variables import get_variable as _fs_get_variable
+
+Array = jax.Array
+State = Any
+
+__all__ = [
+    "RNNCell",
+    "LayerRNNCell",
+    "BasicRNNCell",
+    "BasicLSTMCell",
+    "LSTMCell",
+    "GRUCell",
+    "MultiRNNCell",
+    "LSTMStateTuple",
+]
+
+_BIAS_VARIABLE_NAME = "bias"
+_WEIGHTS_VARIABLE_NAME = "kernel"
+
+
+def _to_snake_case(name: str) -> str:
+    """Keras' ``to_snake_case``: the default scope name of a layer class."""
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return insecure if insecure[0] != "_" else "private" + insecure
+
+
+_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "relu": jax.nn.relu,
+    "relu6": jax.nn.relu6,
+    "elu": jax.nn.elu,
+    "selu": jax.nn.selu,
+    "softplus": jax.nn.softplus,
+    "softsign": jax.nn.soft_sign,
+    "swish": jax.nn.silu,
+    "silu": jax.nn.silu,
+    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
+    "hard_sigmoid": lambda x: jnp.clip(0.2 * x + 0.5, 0.0, 1.0),
+    "linear": lambda x: x,
+}
+
+
+def _get_activation(activation: str | Callable[[Array], Array] | None) -> Callable:
+    if not activation:
+        return jnp.tanh
+    if callable(activation):
+        return activation
+    try:
+        return _ACTIVATIONS[activation]
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation function: '{activation}'. Pass a callable (e.g. jnp.tanh) "
+            f"or one of {sorted(_ACTIVATIONS)}."
+        ) from None
+
+
+def _check_supported_dtypes(dtype: Any) -> None:
+    if dtype is None:
+        return
+    dtype = np.dtype(dtype)
+    if not (jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating)):
+        raise ValueError(
+            f"RNN cell only supports floating point inputs, but received dtype: {dtype.name}"
+        )
+
+
+def _check_rnn_cell_input_dtypes(inputs: Any) -> None:
+    for t in jax.tree_util.tree_leaves(inputs):
+        _check_supported_dtypes(jnp.result_type(t))
+
+
+_LSTMStateTuple = collections.namedtuple("LSTMStateTuple", ("c", "h"))
+
+
+class LSTMStateTuple(_LSTMStateTuple):
+    """``tf.compat.v1.nn.rnn_cell.LSTMStateTuple``: ``(c, h)``, the cell and hidden state.
+
+    A namedtuple, hence a JAX pytree: it passes through ``jit``, ``grad`` and ``lax.scan``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def dtype(self) -> np.dtype:
+        (c, h) = self
+        if c.dtype != h.dtype:
+            raise TypeError(f"Inconsistent dtypes for internal state: {c.dtype} vs {h.dtype}")
+        return c.dtype
+
+
+def _zero_state_arrays(state_size: Any, batch_size: int, dtype: Any) -> Any:
+    return jax.tree_util.tree_map(lambda n: jnp.zeros((batch_size, n), dtype), state_size)
+
+
+def _per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
+    """``obj``'s memory for the running ``init``/``apply`` call (TF1: for this graph)."""
+    per_object = _store.current_frame().per_object
+    entry = per_object.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        # The object is kept in the entry so that its id cannot be reused within the call.
+        entry = per_object[id(obj)] = (obj, factory())
+    return entry[1]
+
+
+class _GraphState:
+    """What a TF1 cell object remembers about one graph: its scope and whether it is built."""
+
+    __slots__ = ("scope", "built", "dtype")
+
+    def __init__(self) -> None:
+        self.scope: Any = None
+        self.built = False
+        self.dtype: np.dtype | None = None
+
+
+class _FusedLayer(NamedTuple):
+    """One recurrent layer in split form, for the hoisted loop of ``dynamic_rnn``."""
+
+    input_params: dict[str, Array]
+    recurrent_params: dict[str, Array]  # "kernel" is kernel[input_depth:]
+    project: Callable[[dict[str, Array], Array], Any]  # x[..., D] -> input half + bias
+    step: Callable[[dict[str, Array], Any, State], tuple[Array, State]]
+    # The step factored around its recurrent matmul (see LayerRNNCell._step).
+    recurrent_input: Callable[[State], Array]
+    split_xp: Callable[[Any], tuple[Array, Any]]
+    cell_math: Callable[[dict[str, Array], Array, Any, State], tuple[Array, State]]
+
+
+class _Fused(NamedTuple):
+    """A cell as a stack of layers; ``split``/``join`` map its state to per-layer states."""
+
+    layers: list[_FusedLayer]
+    split: Callable[[State], list[State]]
+    join: Callable[[list[State]], State]
+
+
+class RNNCell:
+    """``tf.compat.v1.nn.rnn_cell.RNNCell``: the abstract RNN cell.
+
+    Subclasses implement ``state_size``, ``output_size`` and ``call(inputs, state) ->
+    (output, new_state)``; ``call`` may create variables with :func:`flaxscope.get_variable`.
+    As in TF1, the first ``__call__`` opens a variable scope named after the class in
+    snake case (``my_cell``, made unique in the enclosing scope) or after ``name``, and
+    every later call reuses it with ``reuse=True``.
+    """
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        reuse: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for key in kwargs:
+            if key not in ("_reuse", "_scope"):
+                raise TypeError(f"Keyword argument not understood: {key}")
+        self._reuse = reuse if reuse is not None else kwargs.get("_reuse")
+        self._trainable = trainable
+        self._base_name = name if name else _to_snake_case(type(self).__name__)
+        self._dtype = None if dtype is None else np.dtype(dtype)
+        self._init_scope = kwargs.get("_scope")
+
+    # --- TF1's properties -----------------------------------------------------------------
+    @property
+    def state_size(self) -> Any:
+        """Size(s) of the state: an int, or a (nested) tuple of ints."""
+        raise NotImplementedError("Abstract method")
+
+    @property
+    def output_size(self) -> Any:
+        """Size of the output: an int."""
+        raise NotImplementedError("Abstract method")
+
+    @property
+    def name(self) -> str:
+        return self._base_name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        return self._dtype
+
+    @property
+    def scope_name(self) -> str:
+        """The name of the cell's variable scope in the current call (after its first use)."""
+        scope = self._graph_state().scope
+        if scope is None:
+            raise ValueError(
+                f'No name available for layer scope because the layer "{self._base_name}" '
+                "has not been used yet. The scope name is determined the first time the "
+                "layer instance is called. You must therefore call the layer before "
+                "querying `scope_name`."
+            )
+        return scope.name
+
+    def zero_state(self, batch_size: int, dtype: Any) -> State:
+        """``RNNCell.zero_state``: zeros of shape ``[batch_size, s]`` for each state size."""
+        return _zero_state_arrays(self.state_size, batch_size, dtype)
+
+    def get_initial_state(
+        self, inputs: Array | None = None, batch_size: int | None = None, dtype: Any = None
+    ) -> State:
+        """``RNNCell.get_initial_state``: the zero state, sized from ``inputs`` if given."""
+        if inputs is not None:
+            inputs = jnp.asarray(inputs)
+            if batch_size is not None and inputs.shape[0] != batch_size:
+                raise ValueError(
+                    "batch size from input tensor is different from the input param. Input "
+                    f"tensor batch: {inputs.shape[0]}, batch_size: {batch_size}"
+                )
+            if dtype is not None and inputs.dtype != np.dtype(dtype):
+                raise ValueError(
+                    "dtype from input tensor is different from the input param. Input tensor "
+                    f"dtype: {inputs.dtype}, dtype: {dtype}"
+                )
+            batch_size = inputs.shape[0]
+            dtype = inputs.dtype
+        if batch_size is None or dtype is None:
+            raise ValueError(
+                "batch_size and dtype cannot be None while constructing initial state: "
+                f"batch_size={batch_size}, dtype={dtype}"
+            )
+        return self.zero_state(batch_size, dtype)
+
+    # --- calling --------------------------------------------------------------------------
+    def __call__(self, inputs: Any, state: State, scope: Any = None) -> tuple[Any, State]:
+        """Runs one step: ``(output, new_state) = cell(inputs, state)``, TF1's semantics."""
+        gs = self._graph_state()
+        if gs.dtype is None:
+            gs.dtype = self._dtype or np.dtype(
+                jnp.result_type(jax.tree_util.tree_leaves(inputs)[0])
+            )
+        with self._cell_scope(scope):
+            if not gs.built:
+                self.build(tuple(np.shape(jax.tree_util.tree_leaves(inputs)[0])))
+            return self.call(inputs, state)
+
+    def call(self, inputs: Any, state: State) -> tuple[Any, State]:
+        raise NotImplementedError("Abstract method")
+
+    def build(self, inputs_shape: tuple[int, ...]) -> None:
+        """``Layer.build``: runs once per call of ``init``/``apply`` (per TF1 graph), on the
+        first ``__call__``, inside the cell's scope; a user cell may create its variables
+        here with :meth:`add_weight`. ``inputs_shape`` is a tuple of ints."""
+
+    def add_weight(
+        self,
+        name: str,
+        shape: Sequence[int],
+        dtype: Any = None,
+        initializer: Any = None,
+        regularizer: Callable | None = None,
+        trainable: bool | None = None,
+        constraint: Callable | None = None,
+        partitioner: Callable | None = None,
+        **kwargs: Any,
+    ) -> Array:
+        """``Layer.add_weight`` of a legacy TF layer: ``get_variable`` in the cell's scope.
+
+        Call it from :meth:`build` (or ``call``); the variable's value for this call is
+        returned (a JAX array), so keep it in an attribute only for the call's duration.
+        """
+        del kwargs
+        return _fs_get_variable(
+            name,
+            shape=list(shape),
+            dtype=dtype if dtype is not None else self._graph_state().dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            trainable=self._trainable if trainable is None else (trainable and self._trainable),
+            constraint=constraint,
+            partitioner=partitioner,
+        )
+
+    add_variable = add_weight
+
+    # --- per-call memory and scoping --------------------------------------------------------
+    def _graph_state(self) -> _GraphState:
+        return _per_call_state(self, _GraphState)
+
+    @contextlib.contextmanager
+    def _cell_scope(self, scope: Any = None) -> Iterator[Any]:
+        """Enters the cell's variable scope the way TF1's legacy ``Layer.__call__`` does.
+
+        First call in a graph: ``variable_scope(scope, default_name=<snake_case name>)``
+        (unique in the enclosing scope) is captured; every later call re-enters the captured
+        scope with ``reuse=True``.
+        """
+        gs = self._graph_state()
+        if gs.scope is None:
+            if self._init_scope is not None:
+                with _fs_variable_scope(self._init_scope) as captured:
+                    gs.scope = captured
+            elif self._reuse:
+                with _fs_variable_scope(
+                    scope if scope is not None else self._base_name
+                ) as captured:
+                    gs.scope = captured
+            else:
+                with _fs_variable_scope(scope, default_name=self._base_name) as captured:
+                    gs.scope = captured
+        reuse = True if gs.built else self._reuse
+        with _fs_variable_scope(gs.scope, reuse=reuse, auxiliary_name_scope=False) as vs:
+            yield vs
+        gs.built = True
+
+    def _get_variable(
+        self, name: str, shape: Sequence[int], dtype: Any, initializer: Any = None
+    ) -> Array:
+        return self.add_weight(name, shape, dtype=dtype, initializer=initializer)
+
+    # --- the fused protocol used by dynamic_rnn ------------------------------------------------
+    def _supports_fusion(self) -> bool:
+        return False
+
+    def _fused(self, input_depth: int, dtype: Any) -> _Fused:
+        raise NotImplementedError
+
+
+def _split_rows(kernel: Array, h_depth: int) -> tuple[Array, Array]:
+    """``kernel[:input_depth]`` (multiplies x) and ``kernel[input_depth:]`` (multiplies h)."""
+    depth = kernel.shape[0] - h_depth
+    return kernel[:depth], kernel[depth:]
+
+
+def _single(state: State) -> list[State]:
+    return [state]
+
+
+def _unsingle(states: list[State]) -> State:
+    return states[0]
+
+
+class LayerRNNCell(RNNCell):
+    """``tf.compat.v1.nn.rnn_cell.LayerRNNCell``: a cell whose variables are made in ``build``.
+
+    flaxscope's built-in cells implement three methods instead of ``call``:
+    ``_params(input_depth, dtype)`` creates or looks up the variables (the layer's
+    ``build``); ``_split(params)`` slices them into the input part (``kernel[:input_depth]``
+    and the bias) and the recurrent part (``kernel[input_depth:]``, peepholes,
+    projection); ``_project(input_params, x)`` is the part of the step that depends only on
+    the input (``x @ kernel[:input_depth] + bias``); ``_step(recurrent_params, xp, state)``
+    is the recurrence. ``call`` is ``_step(rec, _project(inp, x), state)``. Slicing once,
+    outside the loop, keeps the loop's gradient accumulators at the slices' sizes.
+    """
+
+    def _params(self, input_depth: int, dtype: Any) -> dict[str, Array]:
+        raise NotImplementedError("Abstract method")
+
+    def _split(self, params: dict[str, Array]) -> tuple[dict[str, Array], dict[str, Array]]:
+        raise NotImplementedError("Abstract method")
+
+    def _project(self, params: dict[str, Array], x: Array) -> Any:
+        return jnp.matmul(x, params["kernel"]) + params["bias"]
+
+    def _recurrent_input(self, state: State) -> Array:
+        """The part of the state that multiplies ``kernel[input_depth:]`` (h, or m)."""
+        raise NotImplementedError("Abstract method")
+
+    def _split_xp(self, xp: Any) -> tuple[Array, Any]:
+        """The projected input's part that ``h @ kernel[input_depth:]`` is added to, and the
+        rest (GRU: the candidate's input half)."""
+        return xp, None
+
+    def _cell_math(
+        self, params: dict[str, Array], pre: Array, xp_rest: Any, state: State
+    ) -> tuple[Array, State]:
+        """The step after ``pre = xp + h @ kernel[input_depth:]``: gates, new state, output.
+        ``params`` are the recurrent params other than ``kernel``."""
+        raise NotImplementedError("Abstract method")
+
+    def _step(self, params: dict[str, Array], xp: Any, state: State) -> tuple[Array, State]:
+        main, rest = self._split_xp(xp)
+        pre = main + jnp.matmul(self._recurrent_input(state), params["kernel"])
+        others = {k: v for k, v in params.items() if k != "kernel"}
+        return self._cell_math(others, pre, rest, state)
+
+    def call(self, inputs: Array, state: State) -> tuple[Array, State]:
+        inputs = jnp.asarray(inputs)
+        _check_rnn_cell_input_dtypes([inputs, state])
+        if inputs.ndim != 2:
+            raise ValueError(
+                f"Input 0 of layer {self._base_name} is incompatible with the layer: expected "
+                f"ndim=2, found ndim={inputs.ndim}. Full shape received: {inputs.shape}"
+            )
+        in_params, rec_params = self._split(
+            self._params(inputs.shape[-1], self._graph_state().dtype)
+        )
+        return self._step(rec_params, self._project(in_params, inputs), state)
+
+    def _supports_fusion(self) -> bool:
+        # A subclass that overrides call() or __call__ keeps TF1's one-step path.
+        cls = type(self)
+        return (
+            cls.call is LayerRNNCell.call
+            and cls.__call__ is RNNCell.__call__
+            and cls.build is RNNCell.build
+        )
+
+    def _fused(self, input_depth: int, dtype: Any) -> _Fused:
+        gs = self._graph_state()
+        if gs.dtype is None:
+            gs.dtype = self._dtype or np.dtype(dtype)
+        _check_supported_dtypes(gs.dtype)
+        with self._cell_scope(None):
+            params = self._params(input_depth, gs.dtype)
+        in_params, rec_params = self._split(params)
+        layer = _FusedLayer(
+            in_params,
+            rec_params,
+            self._project,
+            self._step,
+            self._recurrent_input,
+            self._split_xp,
+            self._cell_math,
+        )
+        return _Fused([layer], _single, _unsingle)
+
+
+def _zeros_init(value: float = 0.0) -> Any:
+    if value:
+        return _initializers.constant_initializer(value)
+    return _initializers.zeros_initializer()
+
+
+class BasicRNNCell(LayerRNNCell):
+    """``tf.compat.v1.nn.rnn_cell.BasicRNNCell``: ``output = new_state = act([x, h] @ W + b)``.
+
+    Variables: ``basic_rnn_cell/kernel`` ``[input_depth + num_units, num_units]`` (the scope's
+    initializer, glorot_uniform by default) and ``basic_rnn_cell/bias`` ``[num_units]`` (zeros).
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        activation: str | Callable | None = None,
+        reuse: bool | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype, reuse=reuse, **kwargs)
+        _check_supported_dtypes(self._dtype)
+        self._num_units = num_units
+        self._activation = _get_activation(activation)
+
+    @property
+    def state_size(self) -> int:
+        return self._num_units
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def _params(self, input_depth: int, dtype: Any) -> dict[str, Array]:
+        n = self._num_units
+        return {
+            "kernel": self._get_variable(_WEIGHTS_VARIABLE_NAME, [input_depth + n, n], dtype),
+            "bias": self._get_variable(_BIAS_VARIABLE_NAME, [n], dtype, _zeros_init()),
+        }
+
+    def _split(self, params: dict[str, Array]) -> tuple[dict[str, Array], dict[str, Array]]:
+        w_x, w_h = _split_rows(params["kernel"], self._num_units)
+        return {"kernel": w_x, "bias": params["bias"]}, {"kernel": w_h}
+
+    def _recurrent_input(self, state: Array) -> Array:
+        return state
+
+    def _cell_math(
+        self, params: dict[str, Array], pre: Array, xp_rest: Any, state: Array
+    ) -> tuple[Array, Array]:
+        output = self._activation(pre)
+        return output, output
+
+
+class BasicLSTMCell(LayerRNNCell):
+    """``tf.compat.v1.nn.rnn_cell.BasicLSTMCell``: LSTM without peepholes or projection.
+
+    Variables: ``basic_lstm_cell/kernel`` ``[input_depth + num_units, 4 * num_units]`` and
+    ``basic_lstm_cell/bias`` ``[4 * num_units]`` (zeros); gates in TF1's order i, j, f, o;
+    ``forget_bias`` is added to f at run time, not to the bias variable.
+    State: ``LSTMStateTuple(c, h)``, or ``[c, h]`` concatenated if ``state_is_tuple=False``.
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        forget_bias: float = 1.0,
+        state_is_tuple: bool = True,
+        activation: str | Callable | None = None,
+        reuse: bool | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype, reuse=reuse, **kwargs)
+        _check_supported_dtypes(self._dtype)
+        self._num_units = num_units
+        self._forget_bias = forget_bias
+        self._state_is_tuple = state_is_tuple
+        self._activation = _get_activation(activation)
+
+    @property
+    def state_size(self) -> Any:
+        n = self._num_units
+        return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def _params(self, input_depth: int, dtype: Any) -> dict[str, Array]:
+        n = self._num_units
+        return {
+            "kernel": self._get_variable(_WEIGHTS_VARIABLE_NAME, [input_depth + n, 4 * n], dtype),
+            "bias": self._get_variable(_BIAS_VARIABLE_NAME, [4 * n], dtype, _zeros_init()),
+        }
+
+    def _split(self, params: dict[str, Array]) -> tuple[dict[str, Array], dict[str, Array]]:
+        w_x, w_h = _split_rows(params["kernel"], self._num_units)
+        return {"kernel": w_x, "bias": params["bias"]}, {"kernel": w_h}
+
+    def _recurrent_input(self, state: State) -> Array:
+        return state[1] if self._state_is_tuple else state[:, self._num_units :]
+
+    def _cell_math(
+        self, params: dict[str, Array], gates: Array, xp_rest: Any, state: State
+    ) -> tuple[Array, State]:
+        c = state[0] if self._state_is_tuple else state[:, : self._num_units]
+        i, j, f, o = jnp.split(gates, 4, axis=-1)
+        sigmoid, act = jax.nn.sigmoid, self._activation
+        forget_bias = jnp.asarray(self._forget_bias, f.dtype)
+        new_c = c * sigmoid(f + forget_bias) + sigmoid(i) * act(j)
+        new_h = act(new_c) * sigmoid(o)
+        if self._state_is_tuple:
+            new_state = LSTMStateTuple(new_c, new_h)
+        else:
+            new_state = jnp.concatenate([new_c, new_h], axis=1)
+        return new_h, new_state
+
+
+class LSTMCell(LayerRNNCell):
+    """``tf.compat.v1.nn.rnn_cell.LSTMCell``: LSTM with optional peepholes, clipping, projection.
+
+    Variables under ``lstm_cell/``: ``kernel`` ``[input_depth + h_depth, 4 * num_units]``
+    (``h_depth`` is ``num_proj`` or ``num_units``), ``bias`` ``[4 * num_units]`` (zeros);
+    with ``use_peepholes`` also ``w_f_diag``, ``w_i_diag``, ``w_o_diag`` ``[num_units]``; with
+    ``num_proj`` also ``projection/kernel`` ``[num_units, num_proj]``. ``initializer`` applies
+    to the kernels and the peephole weights. State: ``LSTMStateTuple(c, m)``.
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        use_peepholes: bool = False,
+        cell_clip: float | None = None,
+        initializer: Any = None,
+        num_proj: int | None = None,
+        proj_clip: float | None = None,
+        num_unit_shards: int | None = None,
+        num_proj_shards: int | None = None,
+        forget_bias: float = 1.0,
+        state_is_tuple: bool = True,
+        activation: str | Callable | None = None,
+        reuse: bool | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype, reuse=reuse, **kwargs)
+        _check_supported_dtypes(self._dtype)
+        if num_unit_shards is not None or num_proj_shards is not None:
+            raise ValueError(
+                "num_unit_shards and num_proj_shards are deprecated in TF1 and not supported "
+                "by flaxscope; use a variable_scope with a partitioner instead."
+            )
+        self._num_units = num_units
+        self._use_peepholes = use_peepholes
+        self._cell_clip = cell_clip
+        self._initializer = _initializers.get(initializer)
+        self._num_proj = num_proj
+        self._proj_clip = proj_clip
+        self._forget_bias = forget_bias
+        self._state_is_tuple = state_is_tuple
+        self._activation = _get_activation(activation)
+        h = num_proj if num_proj else num_units
+        self._state_size = LSTMStateTuple(num_units, h) if state_is_tuple else num_units + h
+        self._output_size = h
+
+    @property
+    def state_size(self) -> Any:
+        return self._state_size
+
+    @property
+    def output_size(self) -> int:
+        return self._output_size
+
+    def _params(self, input_depth: int, dtype: Any) -> dict[str, Array]:
+        n = self._num_units
+        h_depth = n if self._num_proj is None else self._num_proj
+        init = self._initializer
+        params = {
+            "kernel": self._get_variable(
+                _WEIGHTS_VARIABLE_NAME, [input_depth + h_depth, 4 * n], dtype, init
+            ),
+            "bias": self._get_variable(_BIAS_VARIABLE_NAME, [4 * n], dtype, _zeros_init()),
+        }
+        if self._use_peepholes:
+            for name in ("w_f_diag", "w_i_diag", "w_o_diag"):
+                params[name] = self._get_variable(name, [n], dtype, init)
+        if self._num_proj is not None:
+            params["projection"] = self._get_variable(
+                f"projection/{_WEIGHTS_VARIABLE_NAME}", [n, self._num_proj], dtype, init
+            )
+        return params
+
+    def _h_depth(self) -> int:
+        return self._num_units if self._num_proj is None else self._num_proj
+
+    def _split(self, params: dict[str, Array]) -> tuple[dict[str, Array], dict[str, Array]]:
+        w_x, w_h = _split_rows(params["kernel"], self._h_depth())
+        recurrent = {k: v for k, v in params.items() if k not in ("kernel", "bias")}
+        return {"kernel": w_x, "bias": params["bias"]}, {"kernel": w_h, **recurrent}
+
+    def _recurrent_input(self, state: State) -> Array:
+        n, p = self._num_units, self._h_depth()
+        return state[1] if self._state_is_tuple else state[:, n : n + p]
+
+    def _cell_math(
+        self, params: dict[str, Array], lstm_matrix: Array, xp_rest: Any, state: State
+    ) -> tuple[Array, State]:
+        c_prev = state[0] if self._state_is_tuple else state[:, : self._num_units]
+        i, j, f, o = jnp.split(lstm_matrix, 4, axis=-1)
+        sigmoid, act = jax.nn.sigmoid, self._activation
+        if self._use_peepholes:
+            c = sigmoid(f + self._forget_bias + params["w_f_diag"] * c_prev) * c_prev + sigmoid(
+                i + params["w_i_diag"] * c_prev
+            ) * act(j)
+        else:
+            c = sigmoid(f + self._forget_bias) * c_prev + sigmoid(i) * act(j)
+        if self._cell_clip is not None:
+            c = jnp.clip(c, -self._cell_clip, self._cell_clip)
+        if self._use_peepholes:
+            m = sigmoid(o + params["w_o_diag"] * c) * act(c)
+        else:
+            m = sigmoid(o) * act(c)
+        if self._num_proj is not None:
+            m = jnp.matmul(m, params["projection"])
+            if self._proj_clip is not None:
+                m = jnp.clip(m, -self._proj_clip, self._proj_clip)
+        new_state = (
+            LSTMStateTuple(c, m) if self._state_is_tuple else jnp.concatenate([c, m], axis=1)
+        )
+        return m, new_state
+
+
+class GRUCell(LayerRNNCell):
+    """``tf.compat.v1.nn.rnn_cell.GRUCell``: gated recurrent unit (Cho et al., 2014).
+
+    Variables under ``gru_cell/``: ``gates/kernel`` ``[input_depth + num_units, 2 * num_units]``
+    and ``gates/bias`` (ones, so r and u start open), ``candidate/kernel``
+    ``[input_depth + num_units, num_units]`` and ``candidate/bias`` (zeros). The gates are
+    split r, u; ``new_h = u * h + (1 - u) * act([x, r * h] @ W_c + b_c)``.
+    """
+
+    def __init__(
+        self,
+        num_units: int,
+        activation: str | Callable | None = None,
+        reuse: bool | None = None,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = None,
+        name: str | None = None,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=name, dtype=dtype, reuse=reuse, **kwargs)
+        _check_supported_dtypes(self._dtype)
+        self._num_units = num_units
+        self._activation = _get_activation(activation)
+        self._kernel_initializer = _initializers.get(kernel_initializer)
+        self._bias_initializer = _initializers.get(bias_initializer)
+
+    @property
+    def state_size(self) -> int:
+        return self._num_units
+
+    @property
+    def output_size(self) -> int:
+        return self._num_units
+
+    def _params(self, input_depth: int, dtype: Any) -> dict[str, Array]:
+        n = self._num_units
+        k_init, b_init = self._kernel_initializer, self._bias_initializer
+        return {
+            "gates_kernel": self._get_variable(
+                f"gates/{_WEIGHTS_VARIABLE_NAME}", [input_depth + n, 2 * n], dtype, k_init
+            ),
+            "gates_bias": self._get_variable(
+                f"gates/{_BIAS_VARIABLE_NAME}",
+                [2 * n],
+                dtype,
+                b_init if b_init is not None else _zeros_init(1.0),
+            ),
+            "candidate_kernel": self._get_variable(
+                f"candidate/{_WEIGHTS_VARIABLE_NAME}", [input_depth + n, n], dtype, k_init
+            ),
+            "candidate_bias": self._get_variable(
+                f"candidate/{_BIAS_VARIABLE_NAME}",
+                [n],
+                dtype,
+                b_init if b_init is not None else _zeros_init(),
+            ),
+        }
+
+    def _split(self, params: dict[str, Array]) -> tuple[dict[str, Array], dict[str, Array]]:
+        n = self._num_units
+        g_x, g_h = _split_rows(params["gates_kernel"], n)
+        c_x, c_h = _split_rows(params["candidate_kernel"], n)
+        inputs = {
+            "gates_kernel": g_x,
+            "gates_bias": params["gates_bias"],
+            "candidate_kernel": c_x,
+            "candidate_bias": params["candidate_bias"],
+        }
+        # "kernel" is the recurrent matmul dynamic_rnn factors out (the gates' h rows); the
+        # candidate's h rows multiply r * h, so they stay inside _cell_math.
+        return inputs, {"kernel": g_h, "candidate_kernel": c_h}
+
+    def _project(self, params: dict[str, Array], x: Array) -> tuple[Array, Array]:
+        gates = jnp.matmul(x, params["gates_kernel"]) + params["gates_bias"]
+        cand = jnp.matmul(x, params["candidate_kernel"]) + params["candidate_bias"]
+        return gates, cand
+
+    def _recurrent_input(self, state: Array) -> Array:
+        return state
+
+    def _split_xp(self, xp: tuple[Array, Array]) -> tuple[Array, Array]:
+        return xp
+
+    def _cell_math(
+        self, params: dict[str, Array], gates: Array, xc: Array, state: Array
+    ) -> tuple[Array, Array]:
+        value = jax.nn.sigmoid(gates)
+        r, u = jnp.split(value, 2, axis=-1)
+        candidate = xc + jnp.matmul(r * state, params["candidate_kernel"])
+        c = self._activation(candidate)
+        new_h = u * state + (1 - u) * c
+        return new_h, new_h
+
+
+class MultiRNNCell(RNNCell):
+    """``tf.compat.v1.nn.rnn_cell.MultiRNNCell``: cells stacked, each in scope ``cell_<i>``.
+
+    Variables: ``multi_rnn_cell/cell_0/basic_lstm_cell/kernel``, ...; the same cell object
+    given twice shares its variables, as in TF1. State: a tuple of the cells' states, or
+    their concatenation if ``state_is_tuple=False``.
+    """
+
+    def __init__(self, cells: Sequence[RNNCell], state_is_tuple: bool = True) -> None:
+        super().__init__()
+        if not cells:
+            raise ValueError("Must specify at least one cell for MultiRNNCell.")
+        if not isinstance(cells, (list, tuple)):
+            raise TypeError(f"cells must be a list or tuple, but received: {cells}.")
+        self._cells = list(cells)
+        self._state_is_tuple = state_is_tuple
+        if not state_is_tuple:
+            if any(not isinstance(c.state_size, (int, np.integer)) for c in self._cells):
+                raise ValueError(
+                    "Some cells return tuples of states, but the flag state_is_tuple is not "
+                    f"set. State sizes are: {[c.state_size for c in self._cells]}"
+                )
+
+    @property
+    def state_size(self) -> Any:
+        if self._state_is_tuple:
+            return tuple(cell.state_size for cell in self._cells)
+        return sum(cell.state_size for cell in self._cells)
+
+    @property
+    def output_size(self) -> Any:
+        return self._cells[-1].output_size
+
+    def zero_state(self, batch_size: int, dtype: Any) -> State:
+        if self._state_is_tuple:
+            return tuple(cell.zero_state(batch_size, dtype) for cell in self._cells)
+        return super().zero_state(batch_size, dtype)
+
+    def _cell_states(self, state: State) -> list[State]:
+        if self._state_is_tuple:
+            if not isinstance(state, (tuple, list)):
+                raise ValueError(
+                    f"Expected state to be a tuple of length {len(self.state_size)}, but "
+                    f"received: {state}"
+                )
+            return list(state)
+        states, pos = [], 0
+        for cell in self._cells:
+            states.append(state[:, pos : pos + cell.state_size])
+            pos += cell.state_size
+        return states
+
+    def _join_states(self, states: list[State]) -> State:
+        return tuple(states) if self._state_is_tuple else jnp.concatenate(states, axis=1)
+
+    def call(self, inputs: Any, state: State) -> tuple[Any, State]:
+        cur_inp = inputs
+        new_states = []
+        cell_states = self._cell_states(state)
+        for i, cell in enumerate(self._cells):
+            with _fs_variable_scope(f"cell_{i}"):
+                cur_inp, new_state = cell(cur_inp, cell_states[i])
+                new_states.append(new_state)
+        return cur_inp, self._join_states(new_states)
+
+    def _supports_fusion(self) -> bool:
+        cls = type(self)
+        return (
+            cls.call is MultiRNNCell.call
+            and cls.__call__ is RNNCell.__call__
+            and all(c._supports_fusion() for c in self._cells if isinstance(c, RNNCell))
+            and all(isinstance(c, RNNCell) for c in self._cells)
+        )
+
+    def _fused(self, input_depth: int, dtype: Any) -> _Fused:
+        # Same scopes, in the same order, as the first call would open; the layers then run
+        # one after the other over the whole sequence, which gives the same numbers as
+        # stepping all layers together (layer l at time t needs layer l-1 at t and l at t-1).
+        gs = self._graph_state()
+        if gs.dtype is None:
+            gs.dtype = np.dtype(dtype)
+        subs: list[_Fused] = []
+        depth = input_depth
+        with self._cell_scope(None):
+            for i, cell in enumerate(self._cells):
+                with _fs_variable_scope(f"cell_{i}"):
+                    subs.append(cell._fused(depth, dtype))
+                depth = cell.output_size
+        counts = [len(s.layers) for s in subs]
+
+        def split(state: State) -> list[State]:
+            out: list[State] = []
+            for sub, s in zip(subs, self._cell_states(state), strict=True):
+                out.extend(sub.split(s))
+            return out
+
+        def join(states: list[State]) -> State:
+            grouped, pos = [], 0
+            for sub, k in zip(subs, counts, strict=True):
+                grouped.append(sub.join(states[pos : pos + k]))
+                pos += k
+            return self._join_states(grouped)
+
+        return _Fused([layer for s in subs for layer in s.layers], split, join)
