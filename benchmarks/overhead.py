@@ -1,6 +1,7 @@
 """Trace-time cost per variable: flaxscope vs Haiku ``hk.get_parameter`` vs ``flax.core``.
 
-For N variables (default 100, 1,000, 10,000) it times, in one run on the same machine:
+For N variables (default 100, 1,000, 10,000) it times, in one run on the same machine
+(each repetition traces a fresh closure, so JAX's trace cache never answers for it):
   create  init traced with jax.make_jaxpr (creation path, no execution)
   lookup  apply traced with jax.make_jaxpr (every variable read from the given tree)
   reuse   (flaxscope only) a second get_variable of each variable under reuse=True
@@ -56,9 +57,9 @@ def flaxscope_cases(n: int):
     key = jax.random.key(0)
     variables = f.init(key)
     return {
-        "create": lambda: jax.make_jaxpr(f.init)(key),
-        "lookup": lambda: jax.make_jaxpr(f.apply)(variables),
-        "reuse": lambda: jax.make_jaxpr(g.apply)(variables),
+        "create": lambda: jax.make_jaxpr(lambda k: f.init(k))(key),
+        "lookup": lambda: jax.make_jaxpr(lambda v: f.apply(v))(variables),
+        "reuse": lambda: jax.make_jaxpr(lambda v: g.apply(v))(variables),
         "eager": lambda: jax.block_until_ready(f.init(key)),
     }
 
@@ -78,7 +79,7 @@ def haiku_cases(n: int):
     key = jax.random.key(0)
     params = f.init(key)
     return {
-        "create": lambda: jax.make_jaxpr(f.init)(key),
+        "create": lambda: jax.make_jaxpr(lambda k: f.init(k))(key),
         "lookup": lambda: jax.make_jaxpr(lambda p: f.apply(p, None))(params),
         "eager": lambda: jax.block_until_ready(f.init(key)),
     }
@@ -105,6 +106,28 @@ def flax_core_cases(n: int):
     }
 
 
+def plain_cases(n: int):
+    """No library: the same per-variable computation on a dict of arrays (the floor)."""
+    key = jax.random.key(0)
+    params = {f"model/v{i}": jax.numpy.zeros(SHAPE) for i in range(n)}
+
+    def fn(p):
+        total = 0.0
+        for i in range(n):
+            total = total + p[f"model/v{i}"][0, 0]
+        return total
+
+    init = jax.nn.initializers.glorot_uniform()
+
+    def create(k):
+        return fn({f"model/v{i}": init(jax.random.fold_in(k, i), SHAPE) for i in range(n)})
+
+    return {
+        "create": lambda: jax.make_jaxpr(lambda k: create(k))(key),
+        "lookup": lambda: jax.make_jaxpr(lambda p: fn(p))(params),
+    }
+
+
 LIBS = {"flaxscope": flaxscope_cases, "haiku": haiku_cases, "flax.core": flax_core_cases}
 
 
@@ -117,7 +140,7 @@ def main() -> None:
 
     results: dict[tuple[str, str, int], float] = {}
     for n in args.sizes:
-        for lib, make in LIBS.items():
+        for lib, make in {**LIBS, "plain": plain_cases}.items():
             cases = make(n)
             reps = args.reps if n <= 1000 else max(1, args.reps // 2)
             for case, fn in cases.items():
@@ -142,6 +165,14 @@ def main() -> None:
             if row[2] is not None:
                 ratios += f"  {row[0] / row[2]:11.2f}"
             print(f"{case:8} {n:>6} {cells}{ratios}")
+    print("\nlibrary overhead per variable: time minus the plain-JAX floor (same computation)")
+    print(f"{'case':8} {'N':>6} " + " ".join(f"{lib:>10}" for lib in LIBS) + "   fs/haiku")
+    for case in ("create", "lookup"):
+        for n in args.sizes:
+            floor = results[("plain", case, n)]
+            row = [results[(lib, case, n)] - floor for lib in LIBS]
+            cells = " ".join(f"{v:10.1f}" for v in row)
+            print(f"{case:8} {n:>6} {cells}   {row[0] / row[1]:8.2f}  (floor {floor:.1f})")
     sizes = sorted(args.sizes)
     print("\ngrowth of total time for 10x the variables (linear = 10.0)")
     for case in ("create", "lookup", "reuse"):
@@ -153,7 +184,18 @@ def main() -> None:
                 * big
                 / (results[("flaxscope", case, small)] * small)
             )
-            print(f"  flaxscope {case:7} N={small}->{big}: {growth:5.2f}x")
+            line = f"  flaxscope {case:7} N={small}->{big}: {growth:5.2f}x"
+            if ("plain", case, big) in results:
+                floor = (
+                    results[("plain", case, big)] * big / (results[("plain", case, small)] * small)
+                )
+                overhead = (
+                    (results[("flaxscope", case, big)] - results[("plain", case, big)]) * big
+                ) / (
+                    (results[("flaxscope", case, small)] - results[("plain", case, small)]) * small
+                )
+                line += f"   (plain JAX floor: {floor:5.2f}x; flaxscope's own overhead: {overhead:5.2f}x)"
+            print(line)
 
 
 if __name__ == "__main__":

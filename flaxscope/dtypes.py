@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax.numpy as jnp
@@ -62,12 +63,14 @@ def as_dtype(dtype: Any) -> np.dtype:
         ) from e
 
 
+@functools.cache
 def is_floating(dtype: np.dtype) -> bool:
-    return jnp.issubdtype(dtype, jnp.floating)
+    return bool(jnp.issubdtype(dtype, jnp.floating))
 
 
+@functools.cache
 def is_integer(dtype: np.dtype) -> bool:
-    return jnp.issubdtype(dtype, jnp.integer)
+    return bool(jnp.issubdtype(dtype, jnp.integer))
 
 
 def is_bool(dtype: np.dtype) -> bool:

@@ -15,6 +15,7 @@ reached through a ``contextvars.ContextVar`` so concurrent threads never mix the
 from __future__ import annotations
 
 import contextvars
+import functools
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -233,7 +234,7 @@ class Frame:
                 "checkpoint mapping."
             )
         got_dtype = np.dtype(value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype)
-        want = np.dtype(jax.dtypes.canonicalize_dtype(dtype))
+        want = _canonical(dtype, jax.config.jax_enable_x64)
         if got_dtype != want and got_dtype != dtype:
             raise ValueError(
                 f"Variable {op_name} has dtype {got_dtype.name} in the variables given to "
@@ -296,6 +297,13 @@ class Frame:
         for record in self.records.values():
             out[record.collection][record.op_name] = record.value
         return out
+
+
+@functools.cache
+def _canonical(dtype: np.dtype, x64: bool) -> np.dtype:
+    """The dtype JAX stores ``dtype`` as (64-bit types are 32-bit without x64)."""
+    del x64  # part of the cache key: the answer depends on it
+    return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
 
 
 class ScopeState:

@@ -26,7 +26,7 @@ from flaxscope import initializers as _init
 from flaxscope import rng as _rng
 from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
-from flaxscope.scopes import VariableScope, get_variable_scope, name_scope
+from flaxscope.scopes import VariableScope, _check_scope_name, get_variable_scope, name_scope
 from flaxscope.store import GraphKeys, VariableRecord
 
 _NOTEBOOK_HINT = (
@@ -46,6 +46,8 @@ def _shape_str(shape: Sequence[int | None]) -> str:
 
 
 def _as_shape(shape: Any) -> tuple[int | None, ...]:
+    if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
+        return tuple(shape)
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
     if isinstance(shape, (int, np.integer)):
@@ -148,20 +150,31 @@ def _needs_no_arguments(fn: Callable) -> bool:
     )
 
 
+# TF builds a fresh default initializer per variable; these are frozen, so one each will do.
+_GLOROT_UNIFORM = _init.glorot_uniform_initializer()
+_ZEROS = _init.zeros_initializer()
+
+
 def _default_initializer(name: str, dtype: np.dtype):
     if is_floating(dtype):
-        return _init.glorot_uniform_initializer()
+        return _GLOROT_UNIFORM
     if is_integer(dtype) or is_bool(dtype):
-        return _init.zeros_initializer()
+        return _ZEROS
     raise ValueError(
         f"An initializer for variable {name} of {_tf_dtype_repr(dtype)} is required. "
         "Pass initializer= to get_variable."
     )
 
 
-def _variable_collections(collections: Any, trainable: bool) -> list[str]:
+_DEFAULT_COLLECTIONS = {
+    True: (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES),
+    False: (GraphKeys.GLOBAL_VARIABLES,),
+}
+
+
+def _variable_collections(collections: Any, trainable: bool) -> Sequence[str]:
     if collections is None:
-        collections = [GraphKeys.GLOBAL_VARIABLES]
+        return _DEFAULT_COLLECTIONS[bool(trainable)]
     if not isinstance(collections, (list, tuple, set)):
         raise ValueError(
             "collections argument to Variable constructor must be a list, tuple, or set. "
@@ -385,6 +398,12 @@ def _variable_op_name(name: str | None) -> str:
     there: ``w_1`` if an op or scope ``w`` exists). As in TF, a name ending in ``/`` is
     taken as an absolute scope (``"w/"`` names the variable ``w``) and ``""`` gives ``""``.
     """
+    if isinstance(name, str) and name and name[-1] != "/":
+        # The common case, without a name_scope object: what entering one would return.
+        state = store.current()
+        _check_scope_name(name, nested=bool(state.name_stack))
+        full = f"{state.name_stack}/{name}" if state.name_stack else name
+        return state.frame.unique_name(full)
     with name_scope(name, "Variable") as scope_name:
         return scope_name[:-1] if scope_name.endswith("/") else scope_name
 
@@ -409,17 +428,19 @@ def _scope_get_variable(
     aggregation: Any = None,
 ) -> jax.Array:
     """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
+    # The scope's private fields, not its properties: this runs for every variable.
     if regularizer is None:
-        regularizer = scope.regularizer
+        regularizer = scope._regularizer
     if caching_device is None:
-        caching_device = scope.caching_device
+        caching_device = scope._caching_device
     if partitioner is None:
-        partitioner = scope.partitioner
+        partitioner = scope._partitioner
     if custom_getter is None:
-        custom_getter = scope.custom_getter
+        custom_getter = scope._custom_getter
     if reuse is None:
-        reuse = scope.reuse
-    full_name = scope.name + "/" + name if scope.name else name
+        reuse = scope._reuse
+    scope_name = scope._name
+    full_name = scope_name + "/" + name if scope_name else name
     if dtype is not None and initializer is not None and not callable(initializer):
         init_dtype = _natural_dtype(initializer)
         if init_dtype != as_dtype(dtype):
@@ -428,13 +449,35 @@ def _scope_get_variable(
                 f"'{_tf_dtype_repr(as_dtype(dtype))}' don't match."
             )
     if initializer is None:
-        initializer = scope.initializer
+        initializer = scope._initializer
     if constraint is None:
-        constraint = scope.constraint
+        constraint = scope._constraint
     if dtype is None:
-        dtype = scope.dtype
+        dtype = scope._dtype
 
-    if custom_getter is not None and not callable(custom_getter):
+    if custom_getter is None:
+        # The hot path (every variable of every call): no kwargs dict, no custom getter.
+        state = store.current()
+        old_stack, state.name_stack = state.name_stack, ""
+        try:
+            return _true_getter(
+                full_name,
+                shape,
+                dtype,
+                initializer,
+                regularizer,
+                reuse,
+                trainable,
+                collections,
+                caching_device,
+                partitioner,
+                validate_shape,
+                use_resource,
+                constraint,
+            )
+        finally:
+            state.name_stack = old_stack
+    if not callable(custom_getter):
         raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
     kwargs = dict(
         shape=shape,
