@@ -225,7 +225,7 @@ class Frame:
                 "flaxscope.checkpoint.init_from_checkpoint's assignment_map to rename)."
             )
         value = tree[op_name]
-        got_shape = tuple(np.shape(value))
+        got_shape = value.shape if isinstance(value, jax.Array) else np.shape(value)
         if got_shape != tuple(shape):
             raise ValueError(
                 f"Variable {op_name} has shape {got_shape} in the variables given to apply, "

@@ -286,7 +286,8 @@ def _true_getter(
     del caching_device, use_resource, synchronization, aggregation
     if partitioner is not None and not callable(partitioner):
         raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
-    frame = store.current_frame()
+    state = store.current()
+    frame = state.frame
     if trainable is None:
         trainable = True
     initializing_from_value = initializer is not None and not callable(initializer)
@@ -345,7 +346,7 @@ def _true_getter(
     else:
         if inspect.isclass(initializer):
             initializer = initializer()
-        if shape is not None and all(d is not None for d in shape):
+        if shape is not None and None not in shape:
             full_shape: tuple[int, ...] = shape  # type: ignore[assignment]
 
             def make_value() -> jax.Array:
@@ -369,7 +370,7 @@ def _true_getter(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
-    op_name = _variable_op_name(name)
+    op_name = _variable_op_name(name, state)
     record = _new_variable(
         frame,
         op_name,
@@ -390,7 +391,7 @@ def _true_getter(
     return record.value
 
 
-def _variable_op_name(name: str | None) -> str:
+def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -> str:
     """The op name TF's Variable constructor takes: ``ops.name_scope(name, "Variable")``.
 
     The name is checked against TF's scope-name regex and uniquified in the current name
@@ -400,7 +401,7 @@ def _variable_op_name(name: str | None) -> str:
     """
     if isinstance(name, str) and name and name[-1] != "/":
         # The common case, without a name_scope object: what entering one would return.
-        state = store.current()
+        state = state or store.current()
         _check_scope_name(name, nested=bool(state.name_stack))
         full = f"{state.name_stack}/{name}" if state.name_stack else name
         return state.frame.unique_name(full)
