@@ -7,6 +7,8 @@ For N variables (default 100, 1,000, 10,000) it times, in one run on the same ma
   reuse   (flaxscope only) a second get_variable of each variable under reuse=True
   eager   init run eagerly, not traced (N <= 1,000: Haiku/flax dispatch op by op)
   bare    apply run eagerly with no computation at all: the library's own cost per lookup
+The "plain" floor (the same computation on a dict of arrays, no library) shows how much of
+the growth is JAX's own tracing.
 and prints microseconds per variable, ratios to Haiku, and the 10x-N growth factor.
 Medians of --reps repetitions. Usage: python benchmarks/overhead.py [--sizes 100 1000 10000]
 """
@@ -179,37 +181,18 @@ def main() -> None:
             if row[2] is not None:
                 ratios += f"  {row[0] / row[2]:11.2f}"
             print(f"{case:8} {n:>6} {cells}{ratios}")
-    print("\nlookup overhead per variable: traced time minus the plain-JAX floor")
-    print(f"{'case':8} {'N':>6} " + " ".join(f"{lib:>10}" for lib in LIBS) + "   fs/haiku")
-    for case in ("lookup",):
-        for n in args.sizes:
-            floor = results[("plain", case, n)]
-            row = [results[(lib, case, n)] - floor for lib in LIBS]
-            cells = " ".join(f"{v:10.1f}" for v in row)
-            print(f"{case:8} {n:>6} {cells}   {row[0] / row[1]:8.2f}  (floor {floor:.1f})")
     sizes = sorted(args.sizes)
     print("\ngrowth of total time for 10x the variables (linear = 10.0)")
-    for case in ("create", "lookup", "reuse"):
+    for case in ("create", "lookup", "reuse", "bare"):
         for small, big in zip(sizes, sizes[1:], strict=False):
-            if big != 10 * small or (("flaxscope", case, big) not in results):
+            if big != 10 * small:
                 continue
-            growth = (
-                results[("flaxscope", case, big)]
-                * big
-                / (results[("flaxscope", case, small)] * small)
-            )
-            line = f"  flaxscope {case:7} N={small}->{big}: {growth:5.2f}x"
-            if ("plain", case, big) in results:
-                floor = (
-                    results[("plain", case, big)] * big / (results[("plain", case, small)] * small)
-                )
-                overhead = (
-                    (results[("flaxscope", case, big)] - results[("plain", case, big)]) * big
-                ) / (
-                    (results[("flaxscope", case, small)] - results[("plain", case, small)]) * small
-                )
-                line += f"   (plain JAX floor: {floor:5.2f}x; flaxscope's own overhead: {overhead:5.2f}x)"
-            print(line)
+            cells = []
+            for lib in ("flaxscope", "haiku", "plain"):
+                if (lib, case, big) in results and (lib, case, small) in results:
+                    growth = results[(lib, case, big)] * big / (results[(lib, case, small)] * small)
+                    cells.append(f"{lib} {growth:5.2f}x")
+            print(f"  {case:7} N={small}->{big}: " + ", ".join(cells))
 
 
 if __name__ == "__main__":
