@@ -20,7 +20,9 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=8")
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
@@ -30,22 +32,18 @@ from jax.sharding import AxisType, NamedSharding  # noqa: E402
 from jax.sharding import PartitionSpec as P  # noqa: E402
 
 import flaxscope as fs  # noqa: E402
-import flaxscope.compat.v1 as tf  # noqa: E402
-from flaxscope import nn  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from sharded_lstm import sharded_char_rnn  # noqa: E402  (the model of the example)
 
 
 def make_model(vocab: int, hidden: int, layers: int, shards: int):
+    """The sharded LSTM LM of ``examples/sharded_lstm.py``, with its loss."""
+
     def lm(tokens, targets):
-        with tf.variable_scope("embedding", partitioner=tf.fixed_size_partitioner(shards)):
-            emb = tf.get_variable("embedding", [vocab, hidden])
-        x = jax.nn.one_hot(tokens, vocab, dtype=emb.dtype) @ emb
-        cell = nn.MultiRNNCell([nn.BasicLSTMCell(hidden) for _ in range(layers)])
-        out, _ = nn.dynamic_rnn(cell, x, dtype=jnp.float32)
-        with tf.variable_scope("softmax", partitioner=tf.fixed_size_partitioner(shards, axis=1)):
-            w = tf.get_variable("w", [hidden, vocab])
-        with tf.variable_scope("softmax"):
-            b = tf.get_variable("b", [vocab], initializer=tf.zeros_initializer())
-        logits = out @ w + b
+        logits = sharded_char_rnn(
+            tokens, vocab_size=vocab, hidden=hidden, layers=layers, shards=shards
+        )
         return optax.softmax_cross_entropy_with_integer_labels(logits, targets).mean()
 
     return lm
