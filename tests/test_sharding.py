@@ -189,3 +189,39 @@ def test_apply_constrains_variables_to_their_sharding():
         fs.transform(lm).apply(jax.device_get(variables), *data(0)),
         rtol=1e-6,
     )
+
+
+def test_tf1_checkpoint_of_partitioned_variables_loads_into_the_sharded_tree(tf1, tmp_path):
+    """TF1 saves a partitioned variable whole (as slices of one tensor): it loads into the
+    one logical, mesh-sharded flaxscope variable of the same name."""
+    from flaxscope import checkpoint
+
+    tokens, targets = data(0)
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        with tf1.variable_scope("embedding", partitioner=tf1.fixed_size_partitioner(4)):
+            emb = tf1.get_variable("embedding", [VOCAB, HIDDEN])
+        with tf1.variable_scope("hidden"):
+            tf1.get_variable("kernel", [HIDDEN, HIDDEN])
+            tf1.get_variable("bias", [HIDDEN], initializer=tf1.zeros_initializer())
+        with tf1.variable_scope("softmax"):
+            sw = tf1.get_variable(
+                "w", [HIDDEN, VOCAB], partitioner=tf1.fixed_size_partitioner(4, axis=1)
+            )
+            tf1.get_variable("b", [VOCAB], initializer=tf1.zeros_initializer())
+        assert [v.name for v in emb] == [f"embedding/embedding/part_{i}:0" for i in range(4)]
+        sess.run(tf1.global_variables_initializer())
+        path = tf1.train.Saver().save(sess, str(tmp_path / "model.ckpt"))
+        want_emb = sess.run(emb.as_tensor())
+        want_sw = sess.run(sw.as_tensor())
+
+    assert ("embedding/embedding", [VOCAB, HIDDEN]) in checkpoint.list_variables(path)
+    mesh = make_mesh()
+    f = fs.transform(lm, mesh=mesh)
+    template = f.init(jax.random.key(0), tokens, targets)
+    restored = checkpoint.restore(path, template)
+    emb_value = restored["params"]["embedding/embedding"]
+    assert emb_value.sharding.spec == P("model")
+    np.testing.assert_array_equal(np.asarray(emb_value), want_emb)
+    np.testing.assert_array_equal(np.asarray(restored["params"]["softmax/w"]), want_sw)
+    assert restored["params"]["softmax/w"].sharding.spec == P(None, "model")
+    jax.jit(f.apply)(restored, tokens, targets)
