@@ -167,6 +167,7 @@ class Frame:
         self.replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
         self.per_object: dict[int, Any] = {}  # per-call state of templates and cells
         self.layout: Any = None  # sharding.Layout when the call runs on a mesh
+        self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
 
     # --- TF's Graph.unique_name -------------------------------------------------------
@@ -225,7 +226,10 @@ class Frame:
                 "flaxscope.checkpoint.init_from_checkpoint's assignment_map to rename)."
             )
         value = tree[op_name]
-        got_shape = value.shape if isinstance(value, jax.Array) else np.shape(value)
+        # Duck-typed reads: an isinstance check against jax.Array costs more than the rest.
+        got_shape = getattr(value, "shape", None)
+        if type(got_shape) is not tuple:
+            got_shape = tuple(np.shape(value))
         if got_shape != tuple(shape):
             raise ValueError(
                 f"Variable {op_name} has shape {got_shape} in the variables given to apply, "
@@ -233,11 +237,12 @@ class Frame:
                 "this model (or this configuration of it): re-run init, or fix the "
                 "checkpoint mapping."
             )
-        got_dtype = np.dtype(value.dtype if hasattr(value, "dtype") else np.asarray(value).dtype)
-        want = _canonical(dtype, jax.config.jax_enable_x64)
-        if got_dtype != want and got_dtype != dtype:
+        got_dtype = getattr(value, "dtype", None)
+        if got_dtype is None:
+            got_dtype = np.asarray(value).dtype
+        if got_dtype != dtype and got_dtype != _canonical(dtype, self.x64):
             raise ValueError(
-                f"Variable {op_name} has dtype {got_dtype.name} in the variables given to "
+                f"Variable {op_name} has dtype {np.dtype(got_dtype).name} in the variables given to "
                 f"apply, but the model declares dtype {np.dtype(dtype).name}. Cast the tree "
                 "(jax.tree.map(lambda x: x.astype(...), variables)) or fix the model's dtype."
             )
