@@ -43,6 +43,7 @@ from flaxscope.templates import Template, make_template
 from flaxscope.transform import (
     Transformed,
     default_variables,
+    next_rng_key,
     reset_default_graph,
     scan,
     set_random_seed,
@@ -116,6 +117,7 @@ __all__ = [
     "model_variables",
     "name_of",
     "name_scope",
+    "next_rng_key",
     "ones_initializer",
     "orthogonal_initializer",
     "random_normal_initializer",

@@ -167,6 +167,9 @@ class Frame:
         self.replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
         self.per_object: dict[int, Any] = {}  # per-call state of templates and cells
         self.layout: Any = None  # sharding.Layout when the call runs on a mesh
+        # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
+        self.op_rng: jax.Array | None = None
+        self.rng_counter = 0
         self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
 

@@ -109,8 +109,10 @@ def transform(
 
     ``init(rng, *args, **kwargs)`` runs ``fn`` and returns ``{"params": {...}}`` (plus
     ``"state"`` for non-trainable variables): flat dicts keyed by TF names without ``:0``.
-    ``apply(variables, *args, mutable=False, **kwargs)`` runs ``fn`` with every variable
-    looked up in ``variables``; with ``mutable=True`` it returns ``(out, {"state": ...})``.
+    ``apply(variables, *args, mutable=False, rng=None, **kwargs)`` runs ``fn`` with every
+    variable looked up in ``variables``; with ``mutable=True`` it returns
+    ``(out, {"state": ...})``. ``rng`` feeds random ops (``tf.nn.dropout``,
+    ``DropoutWrapper``, :func:`next_rng_key`); ``init`` derives theirs from its own key.
     Both are pure: use them under ``jax.jit``, ``jax.grad``, ``jax.vmap``.
 
     ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
@@ -129,6 +131,7 @@ def transform(
 
     def run_init(rng: jax.Array, args: tuple, kwargs: dict) -> tuple[Any, Variables, Any]:
         frame = store.Frame(store.INIT, rng=rng)
+        frame.op_rng = jax.random.fold_in(rng, _OPS_STREAM)
         out = _run(frame, fn, args, kwargs)
         return out, _as_tree(frame.outputs), frame
 
@@ -173,11 +176,13 @@ def transform(
         variables: Mapping[str, Mapping[str, Any]],
         *args: Any,
         mutable: bool | str | Sequence[str] = False,
+        rng: jax.Array | None = None,
         **kwargs: Any,
     ) -> Any:
         variables = _check_variables(variables)
         mutable_set = _mutable_set(mutable)
         frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
+        frame.op_rng = rng
         frame.layout = active_layout(mesh, rules, model_axis)
         out = _run(frame, fn, args, kwargs)
         store.warn_unused(frame, on_unused)
@@ -191,6 +196,35 @@ def transform(
         return out, updates
 
     return Transformed(init, apply, init_with_output)
+
+
+_OPS_STREAM = 0x5EED  # init's random ops draw from fold_in(rng, this), apart from variables
+
+
+def next_rng_key() -> jax.Array:
+    """A fresh key for a random op in the current call (Haiku's ``hk.next_rng_key``).
+
+    TF1's random ops drew from the graph seed; here ``init`` derives keys from its ``rng``
+    and ``apply`` from its ``rng=`` argument: the n-th call in a run gets
+    ``fold_in(rng, n)``, so a call is reproducible and each op gets its own key. Inside
+    :func:`scan` every step gets its own key. The default store uses its seed
+    (:func:`set_random_seed`).
+    """
+    frame = store.current_frame()
+    if frame.op_rng is None:
+        if frame.default:
+            frame.op_rng = jax.random.fold_in(
+                frame.rng if frame.rng is not None else jax.random.key(0), _OPS_STREAM
+            )
+        else:
+            raise ValueError(
+                "This call runs a random op (dropout, or next_rng_key()) but has no random "
+                "key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for "
+                "each training step (or keep_prob=1.0 / rate=0.0 when evaluating)."
+            )
+    key = jax.random.fold_in(frame.op_rng, frame.rng_counter)
+    frame.rng_counter += 1
+    return key
 
 
 # --- default store --------------------------------------------------------------------
@@ -232,6 +266,12 @@ def scan(
     """
     frame = store.current_frame()
     state = store.current()
+    # Random ops in the body get a different key at every step, like TF1's while_loop.
+    step_keys = None
+    if frame.op_rng is not None:
+        n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
+        step_keys = jax.random.split(next_rng_key(), n)
+    outer_rng = (frame.op_rng, frame.rng_counter)
     snapshot = frame.snapshot()
     counts = dict(state.scope_counts)
     creating = frame.mode == store.INIT
@@ -243,18 +283,29 @@ def scan(
             raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
         first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
         before = set(frame.records)
-        f(init, first)
+        if step_keys is not None:
+            frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
+        try:
+            f(init, first)
+        finally:
+            frame.op_rng, frame.rng_counter = outer_rng
         replay = {k: r._value for k, r in frame.records.items() if k not in before}
 
-    def body(carry: Any, x: Any) -> tuple[Any, Any]:
+    def body(carry: Any, x_and_key: Any) -> tuple[Any, Any]:
+        x, key = x_and_key
         frame.restore(snapshot)
         state.scope_counts = dict(counts)
         outer_replay = frame.replay
         frame.replay = {**(outer_replay or {}), **replay}
+        if key is not None:
+            frame.op_rng, frame.rng_counter = key, 0
         try:
             return f(carry, x)
         finally:
             frame.replay = outer_replay
+            frame.op_rng, frame.rng_counter = outer_rng
 
     frame.restore(snapshot)
-    return jax.lax.scan(body, init, xs, length=length, reverse=reverse, unroll=unroll)
+    return jax.lax.scan(
+        body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll
+    )

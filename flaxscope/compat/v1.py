@@ -84,6 +84,7 @@ losses = SimpleNamespace(get_regularization_loss=get_regularization_loss)
 
 nn = SimpleNamespace(
     rnn_cell=_nn.rnn_cell,
+    dropout=_nn.dropout,
     dynamic_rnn=_nn.dynamic_rnn,
     static_rnn=_nn.static_rnn,
     bidirectional_dynamic_rnn=_nn.bidirectional_dynamic_rnn,

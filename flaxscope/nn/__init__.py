@@ -6,10 +6,12 @@ shared set of variables for all time steps.
 """
 
 from flaxscope.nn import rnn_cell
+from flaxscope.nn.ops import dropout
 from flaxscope.nn.rnn import DEFAULT_UNROLL, bidirectional_dynamic_rnn, dynamic_rnn, static_rnn
 from flaxscope.nn.rnn_cell import (
     BasicLSTMCell,
     BasicRNNCell,
+    DropoutWrapper,
     GRUCell,
     LayerRNNCell,
     LSTMCell,
@@ -28,6 +30,8 @@ __all__ = [
     "LayerRNNCell",
     "BasicRNNCell",
     "BasicLSTMCell",
+    "DropoutWrapper",
+    "dropout",
     "LSTMCell",
     "GRUCell",
     "MultiRNNCell",

@@ -894,3 +894,139 @@ class MultiRNNCell(RNNCell):
             return self._join_states(grouped)
 
         return _Fused([layer for s in subs for layer in s.layers], split, join)
+
+
+def _default_dropout_state_filter_visitor(substate: Any) -> Any:
+    """TF1's default: no dropout on an LSTM's memory ``c``, dropout on everything else."""
+    if isinstance(substate, LSTMStateTuple):
+        return LSTMStateTuple(c=False, h=True)
+    return True
+
+
+class DropoutWrapper(RNNCell):
+    """``tf.compat.v1.nn.rnn_cell.DropoutWrapper``: dropout on a cell's inputs, states and
+    outputs, a new mask at every time step.
+
+    The wrapped cell keeps its own scope and variable names (``.../basic_lstm_cell/kernel``,
+    as in TF1). Masks use the call's random keys (``apply(..., rng=key)``; every step of
+    ``dynamic_rnn`` gets its own); keep probabilities of 1.0 add nothing and need no key.
+    ``variational_recurrent=True`` (one mask for all steps) is not supported.
+    """
+
+    def __init__(
+        self,
+        cell: RNNCell,
+        input_keep_prob: Any = 1.0,
+        output_keep_prob: Any = 1.0,
+        state_keep_prob: Any = 1.0,
+        variational_recurrent: bool = False,
+        input_size: Any = None,
+        dtype: Any = None,
+        seed: int | None = None,
+        dropout_state_filter_visitor: Callable | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dtype=dtype, **kwargs)
+        from flaxscope.nn.rnn import _assert_like_rnncell
+
+        _assert_like_rnncell("cell", cell)
+        self.cell = cell
+        if dropout_state_filter_visitor is not None and not callable(dropout_state_filter_visitor):
+            raise TypeError(
+                "dropout_state_filter_visitor must be callable. "
+                f"Received: {dropout_state_filter_visitor}"
+            )
+        self._dropout_state_filter = (
+            dropout_state_filter_visitor or _default_dropout_state_filter_visitor
+        )
+        for prob, attr in [
+            (input_keep_prob, "input_keep_prob"),
+            (state_keep_prob, "state_keep_prob"),
+            (output_keep_prob, "output_keep_prob"),
+        ]:
+            if isinstance(prob, (int, float, np.number)):
+                if prob < 0 or prob > 1:
+                    raise ValueError(
+                        f"Parameter {attr} must be between 0 and 1. Received {float(prob)}"
+                    )
+                prob = float(prob)
+            setattr(self, f"_{attr}", prob)
+        if variational_recurrent:
+            raise NotImplementedError(
+                "DropoutWrapper(variational_recurrent=True) is not supported: flaxscope draws "
+                "a new mask at every step. Apply one mask yourself to the inputs and use "
+                "keep probabilities of 1.0 here."
+            )
+        del input_size
+        self._seed = seed
+
+    @property
+    def wrapped_cell(self) -> RNNCell:
+        return self.cell
+
+    @property
+    def state_size(self) -> Any:
+        return self.cell.state_size
+
+    @property
+    def output_size(self) -> Any:
+        return self.cell.output_size
+
+    def zero_state(self, batch_size: int, dtype: Any) -> State:
+        return self.cell.zero_state(batch_size, dtype)
+
+    def _drop(self, value: Any, keep_prob: Any, salt: str, index: int) -> Any:
+        from flaxscope.nn.ops import dropout
+
+        seed = None
+        if self._seed is not None:  # TF1 salts the seed per tensor; so do we
+            seed = (self._seed + _stable_salt(salt, index)) & 0xFFFFFFFF
+        return dropout(value, rate=1.0 - keep_prob, seed=seed)
+
+    def _drop_tree(self, tree: Any, keep_prob: Any, salt: str) -> Any:
+        leaves, treedef = jax.tree.flatten(tree)
+        return jax.tree.unflatten(
+            treedef, [self._drop(x, keep_prob, salt, i) for i, x in enumerate(leaves)]
+        )
+
+    def _drop_state(self, state: Any, keep_prob: Any) -> Any:
+        counter = iter(range(1 << 30))
+
+        def visit(sub: Any) -> Any:
+            keep = self._dropout_state_filter(sub)
+            if keep is True or keep is False:
+                if not keep:
+                    return sub
+                if isinstance(sub, (tuple, list)) and not isinstance(sub, LSTMStateTuple):
+                    return type(sub)(visit(s) for s in sub)
+                return jax.tree.map(lambda x: self._drop(x, keep_prob, "state", next(counter)), sub)
+            if isinstance(keep, LSTMStateTuple) and isinstance(sub, LSTMStateTuple):
+                return LSTMStateTuple(
+                    c=self._drop(sub.c, keep_prob, "state", next(counter)) if keep.c else sub.c,
+                    h=self._drop(sub.h, keep_prob, "state", next(counter)) if keep.h else sub.h,
+                )
+            raise TypeError(
+                "dropout_state_filter_visitor must return a bool or, for an LSTMStateTuple, an "
+                f"LSTMStateTuple of bools; got {keep!r}"
+            )
+
+        return visit(state)
+
+    def __call__(self, inputs: Any, state: State, scope: Any = None) -> tuple[Any, State]:
+        def should(p: Any) -> bool:
+            return not isinstance(p, float) or p < 1
+
+        if should(self._input_keep_prob):
+            inputs = self._drop_tree(inputs, self._input_keep_prob, "input")
+        output, new_state = self.cell(inputs, state, scope=scope)
+        if should(self._state_keep_prob):
+            new_state = self._drop_state(new_state, self._state_keep_prob)
+        if should(self._output_keep_prob):
+            output = self._drop_tree(output, self._output_keep_prob, "output")
+        return output, new_state
+
+
+def _stable_salt(salt: str, index: int) -> int:
+    from flaxscope.rng import stable_hash
+
+    return stable_hash(f"{salt}_{index}")
