@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# One prepared run for a session that is lent a GPU (the `device` tool): it installs
+# nothing (the device image has jax[cuda], flax, optax and torch), checks the numbers, and
+# prints the ratio tables for benchmarks/RESULTS.md. Budget: well under 10 minutes.
+#   run(command="bash benchmarks/device_check.sh", timeout_s=540)
+# Results also land in $OUT (lstm-gpu.json, *.txt) when the tool sets it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT="${OUT:-out/device}"
+mkdir -p "$OUT"
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$OUT/gpu.txt"
+python -c "import jax, flax, optax; print('jax', jax.__version__, jax.devices())" | tee -a "$OUT/gpu.txt"
+# 1. correctness on the device: flaxscope's LSTM equals hand-written JAX (the benchmark
+#    prints the loss of each implementation on the same params), then the three configs
+#    of issue #7 side by side with cuDNN (torch), hand-written JAX and flax.
+python benchmarks/lstm.py --iters 30 --warmup 5 --json "$OUT/lstm-gpu.json" 2>&1 | tee "$OUT/lstm.txt"
+# 2. unrolling: the same with lax.scan(unroll=2) for every JAX implementation.
+python benchmarks/lstm.py --iters 20 --warmup 3 --unroll 2 --impls flaxscope flaxscope-autodiff jax 2>&1 | tee "$OUT/lstm-unroll2.txt"
+# 3. sharded LM on the devices there are (one GPU: the 1-device row).
+python benchmarks/scaling.py --devices 1 --reps 20 2>&1 | tee "$OUT/scaling.txt"
