@@ -109,16 +109,33 @@ def _assert_float_dtype(dtype: np.dtype) -> np.dtype:
     return dtype
 
 
-def _check_random_float_dtype(dtype: np.dtype) -> None:
-    """The call-time check of TF's random float ops (``RandomStandardNormal`` & co)."""
+def _check_random_float_dtype(dtype: np.dtype, first_value: float | None = 0.0) -> None:
+    """The call-time check of TF's random float ops (``RandomStandardNormal`` & co).
+
+    For an integer dtype TF fails earlier, converting the op's first float argument
+    (``first_value``: a mean of 0.0, or a uniform's ``-limit``) to that dtype, so the
+    message is that conversion's.
+    """
     if not _dtypes.is_floating(dtype):
+        fix = (
+            " Random initializers other than random_uniform_initializer make floating point "
+            "values only; initialize integer and bool variables with zeros_initializer, "
+            "ones_initializer or constant_initializer."
+        )
+        if _dtypes.is_integer(dtype) and first_value is not None:
+            raise TypeError(
+                f"Expected {dtype.name}, but got {first_value!r} of type "
+                f"'{type(first_value).__name__}'." + fix
+            )
         raise TypeError(
             f"Value passed to parameter 'dtype' has DataType {dtype.name} not in list of "
-            f"allowed values: {_RANDOM_FLOAT_DTYPES}. Random initializers other than "
-            "random_uniform_initializer make floating point values only; initialize "
-            "integer and bool variables with zeros_initializer, ones_initializer or "
-            "constant_initializer."
+            f"allowed values: {_RANDOM_FLOAT_DTYPES}." + fix
         )
+
+
+def _first_float(*args: Any) -> Any:
+    """The first argument TF's conversion to an integer dtype would reject (None: none)."""
+    return next((a for a in args if not isinstance(a, numbers.Integral)), None)
 
 
 def _as_shape(shape: ShapeLike) -> tuple[int, ...]:
@@ -533,7 +550,7 @@ class RandomNormal(_Typed):
         key: jax.Array | None = None,
     ) -> jax.Array:
         dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype)
+        _check_random_float_dtype(dtype, _first_float(self.mean, self.stddev))
         key = _resolve_key(key, self.seed)
         return _normal(key, _as_shape(shape), self.mean, self.stddev, dtype)
 
@@ -571,7 +588,7 @@ class TruncatedNormal(_Typed):
         key: jax.Array | None = None,
     ) -> jax.Array:
         dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype)
+        _check_random_float_dtype(dtype, _first_float(self.mean, self.stddev))
         key = _resolve_key(key, self.seed)
         return _truncated_normal(key, _as_shape(shape), self.mean, self.stddev, dtype)
 
@@ -608,13 +625,13 @@ class UniformUnitScaling(_Typed):
         key: jax.Array | None = None,
     ) -> jax.Array:
         dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype)
         shape = _as_shape(shape)
         input_size = 1.0
         for dim in _scale_shape(shape, partition_info)[:-1]:
             input_size *= float(dim)
         input_size = max(input_size, 1.0)
         max_val = math.sqrt(3 / input_size) * self.factor
+        _check_random_float_dtype(dtype, -max_val)
         return _uniform(_resolve_key(key, self.seed), shape, -max_val, max_val, dtype)
 
     def get_config(self) -> dict[str, Any]:
@@ -672,7 +689,6 @@ class VarianceScaling(_Typed):
         key: jax.Array | None = None,
     ) -> jax.Array:
         dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype)
         shape = _as_shape(shape)
         fan_in, fan_out = _compute_fans(_scale_shape(shape, partition_info))
         scale = self.scale
@@ -682,13 +698,15 @@ class VarianceScaling(_Typed):
             scale /= max(1.0, fan_out)
         else:
             scale /= max(1.0, (fan_in + fan_out) / 2.0)
+        limit = math.sqrt(3.0 * scale)
+        uniform = self.distribution not in ("normal", "truncated_normal", "untruncated_normal")
+        _check_random_float_dtype(dtype, -limit if uniform else 0.0)
         key = _resolve_key(key, self.seed)
         if self.distribution in ("normal", "truncated_normal"):
             stddev = math.sqrt(scale) / _TRUNCATED_NORMAL_STDDEV
             return _truncated_normal(key, shape, 0.0, stddev, dtype)
         if self.distribution == "untruncated_normal":
             return _normal(key, shape, 0.0, math.sqrt(scale), dtype)
-        limit = math.sqrt(3.0 * scale)
         return _uniform(key, shape, -limit, limit, dtype)
 
     def get_config(self) -> dict[str, Any]:
