@@ -19,7 +19,6 @@ wins. Without a rule or partitioner a variable is replicated.
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import math
 import re
@@ -359,12 +358,3 @@ def shardings(variables: Any, mesh: Mesh | None = None) -> Any:
         return NamedSharding(mesh, PartitionSpec())
 
     return jax.tree.map(one, variables)
-
-
-@contextlib.contextmanager
-def _no_layout() -> Iterator[None]:
-    token = _ACTIVE.set(None)
-    try:
-        yield
-    finally:
-        _ACTIVE.reset(token)
