@@ -4,7 +4,7 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, initializers, selection, sharding
+from flaxscope import dtypes, initializers, losses, selection, sharding
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -58,6 +58,7 @@ from flaxscope.variables import (
     assign_sub,
     get_collection,
     get_collection_ref,
+    get_local_variable,
     get_regularization_loss,
     get_variable,
     global_variables,
@@ -102,6 +103,7 @@ __all__ = [
     "fixed_size_partitioner",
     "get_collection",
     "get_collection_ref",
+    "get_local_variable",
     "get_name_scope",
     "get_regularization_loss",
     "get_variable",
@@ -112,6 +114,7 @@ __all__ = [
     "identity_initializer",
     "initializers",
     "local_variables",
+    "losses",
     "make_template",
     "min_max_variable_partitioner",
     "model_variables",

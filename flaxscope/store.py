@@ -170,6 +170,7 @@ class Frame:
         # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
         self.op_rng: jax.Array | None = None
         self.rng_counter = 0
+        self.scan_depth = 0  # > 0 while a lifted scan's body runs
         self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
 

@@ -51,6 +51,7 @@ __all__ = [
     "RMSPropOptimizer",
     "exponential_decay",
     "get_global_step",
+    "create_global_step",
     "get_or_create_global_step",
     "piecewise_constant",
 ]
@@ -512,3 +513,11 @@ def get_or_create_global_step() -> jax.Array:
             trainable=False,
             collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
         )
+
+
+def create_global_step() -> jax.Array:
+    """``tf.compat.v1.train.create_global_step``: like :func:`get_or_create_global_step`,
+    but an error if this call already has one."""
+    if get_global_step() is not None:
+        raise ValueError('"global_step" already exists.')
+    return get_or_create_global_step()

@@ -139,8 +139,10 @@ def transform(
     def init_with_output(rng: jax.Array, *args: Any, **kwargs: Any) -> tuple[Any, Variables]:
         if rng is None:
             raise ValueError("init needs a PRNG key, e.g. jax.random.key(0).")
-        if isinstance(rng, int):
-            rng = jax.random.key(rng)
+        if isinstance(rng, int) or (
+            getattr(rng, "ndim", None) == 0 and jax.numpy.issubdtype(rng.dtype, jax.numpy.integer)
+        ):
+            rng = jax.random.key(rng)  # an integer seed, also when traced (jax.jit(init)(0))
         layout = active_layout(mesh, rules, model_axis)
         if layout is None:
             out, tree, _ = run_init(rng, args, kwargs)
@@ -285,9 +287,11 @@ def scan(
         before = set(frame.records)
         if step_keys is not None:
             frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
+        frame.scan_depth += 1
         try:
             f(init, first)
         finally:
+            frame.scan_depth -= 1
             frame.op_rng, frame.rng_counter = outer_rng
         replay = {k: r._value for k, r in frame.records.items() if k not in before}
 
@@ -299,13 +303,13 @@ def scan(
         frame.replay = {**(outer_replay or {}), **replay}
         if key is not None:
             frame.op_rng, frame.rng_counter = key, 0
+        frame.scan_depth += 1
         try:
             return f(carry, x)
         finally:
+            frame.scan_depth -= 1
             frame.replay = outer_replay
             frame.op_rng, frame.rng_counter = outer_rng
 
     frame.restore(snapshot)
-    return jax.lax.scan(
-        body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll
-    )
+    return jax.lax.scan(body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll)

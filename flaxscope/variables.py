@@ -227,6 +227,18 @@ def _new_variable(
                 f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
                 f"but the variable's shape is {tuple(shape)}. Fix the initializer or the shape."
             )
+        if frame.default and isinstance(value, jax.core.Tracer):
+            raise ValueError(
+                f"Variable {op_name} is being created in the default graph inside a JAX "
+                "transformation (jax.jit, grad, vmap, ...): its value would be a tracer that "
+                "dies with the trace. Build the model with flaxscope.transform and jit its "
+                "init/apply, or create the variables once outside the transformation."
+            )
+        if id(value) in frame.by_id:
+            # The initial value is another variable's array (tf.Variable(w), one constant
+            # for two variables): give this variable its own object, since name_of and
+            # assign tell variables apart by identity.
+            value = jnp.array(value, copy=True)
         frame.outputs[collection][op_name] = value
     shape = tuple(value.shape)
     dtype = np.dtype(value.dtype) if dtype is None else dtype
@@ -784,11 +796,17 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
     frame = store.current_frame()
     if record._frame is not frame:
         raise ValueError(f"Variable {record.name} belongs to another init/apply call.")
+    if frame.scan_depth:
+        raise ValueError(
+            f"Variable {record.name} is assigned inside the body of flaxscope.scan (or "
+            "dynamic_rnn), which is not supported: the body is traced once for all steps. "
+            "Carry the value in the scan's carry and assign it after the loop."
+        )
     if frame.mode == store.APPLY and record.collection not in frame.mutable:
+        how = "mutable=True" if record.collection == store.STATE else "mutable=['params']"
         raise ValueError(
             f"Variable {record.name} is in variables['{record.collection}'], which this apply "
-            f"call may not change. Call apply(..., mutable=True) (or mutable=['"
-            f"{record.collection}']) to get the updated values back."
+            f"call may not change. Call apply(..., {how}) to get the updated values back."
         )
     new = jnp.asarray(compute(record.value), dtype=record._value.dtype)
     if validate_shape and tuple(new.shape) != record.shape:
@@ -826,3 +844,33 @@ def assign_sub(ref: Any, value: Any, use_locking: Any = None, name: Any = None) 
     """``tf.compat.v1.assign_sub``."""
     del use_locking, name
     return _assign(ref, lambda old: old - value, True)
+
+
+def get_local_variable(
+    name: str,
+    shape: Sequence[int] | None = None,
+    dtype: Any = None,
+    initializer: Any = None,
+    regularizer: Callable | None = None,
+    trainable: bool = False,
+    collections: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> jax.Array:
+    """``tf.compat.v1.get_local_variable``: ``get_variable`` in ``LOCAL_VARIABLES``,
+    not trainable (so it lives in ``variables["state"]``)."""
+    collections = list(collections or []) + [GraphKeys.LOCAL_VARIABLES]
+    return get_variable(
+        name,
+        shape=shape,
+        dtype=dtype,
+        initializer=initializer,
+        regularizer=regularizer,
+        trainable=trainable,
+        collections=collections,
+        **kwargs,
+    )
+
+
+def no_regularizer(_: Any) -> None:
+    """``tf.compat.v1.no_regularizer``: turns a scope's regularizer off for one variable."""
+    return None

@@ -4,10 +4,14 @@ Scope, variable, collection and initializer calls keep their TF1 spelling; math 
 change to ``jax.numpy`` (``tf.matmul`` → ``jnp.matmul``).
 """
 
+import contextlib
+from collections.abc import Iterator
 from types import SimpleNamespace
+from typing import Any
 
 from flaxscope import checkpoint as _checkpoint
 from flaxscope import initializers
+from flaxscope import losses as _losses
 from flaxscope import nn as _nn
 from flaxscope import train as _train
 from flaxscope.dtypes import (
@@ -69,18 +73,36 @@ from flaxscope.variables import (
     assign_sub,
     get_collection,
     get_collection_ref,
+    get_local_variable,
     get_regularization_loss,
     get_variable,
     global_variables,
     local_variables,
     model_variables,
     moving_average_variables,
+    no_regularizer,
     trainable_variables,
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
 
-losses = SimpleNamespace(get_regularization_loss=get_regularization_loss)
+losses = SimpleNamespace(
+    add_loss=_losses.add_loss,
+    get_losses=_losses.get_losses,
+    get_regularization_loss=get_regularization_loss,
+    get_regularization_losses=_losses.get_regularization_losses,
+    get_total_loss=_losses.get_total_loss,
+)
+
+
+@contextlib.contextmanager
+def control_dependencies(control_inputs: Any) -> Iterator[None]:
+    """``tf.control_dependencies``: nothing to do in JAX, where a function's values are
+    computed from their inputs (an assign's effect is its return value and the state
+    ``apply(..., mutable=True)`` returns). Kept so TF1 code runs unchanged."""
+    del control_inputs
+    yield
+
 
 nn = SimpleNamespace(
     rnn_cell=_nn.rnn_cell,
@@ -98,6 +120,7 @@ train = SimpleNamespace(
     AdagradOptimizer=_train.AdagradOptimizer,
     exponential_decay=_train.exponential_decay,
     piecewise_constant=_train.piecewise_constant,
+    create_global_step=_train.create_global_step,
     get_global_step=_train.get_global_step,
     get_or_create_global_step=_train.get_or_create_global_step,
     latest_checkpoint=_checkpoint.latest_checkpoint,
@@ -126,6 +149,7 @@ __all__ = [
     "complex64",
     "complex128",
     "constant_initializer",
+    "control_dependencies",
     "double",
     "float16",
     "float32",
@@ -133,6 +157,7 @@ __all__ = [
     "float64",
     "get_collection",
     "get_collection_ref",
+    "get_local_variable",
     "get_variable",
     "get_variable_scope",
     "global_variables",
@@ -153,6 +178,7 @@ __all__ = [
     "model_variables",
     "moving_average_variables",
     "name_scope",
+    "no_regularizer",
     "ones_initializer",
     "orthogonal_initializer",
     "random_normal_initializer",

@@ -315,6 +315,34 @@ class RNNCell:
 
     add_variable = add_weight
 
+    # --- the cell's variables in the current call (TF1's Layer properties) ---------------
+    def _scoped_collection(self, key: str) -> list:
+        from flaxscope.variables import get_collection
+
+        scope = self._graph_state().scope
+        if scope is None:
+            return []
+        return get_collection(key, re.escape(scope.name) + "/")
+
+    @property
+    def trainable_variables(self) -> list:
+        """The cell's trainable variables (collection items: ``.name``, ``.value``)."""
+        return self._scoped_collection(_store.GraphKeys.TRAINABLE_VARIABLES)
+
+    @property
+    def variables(self) -> list:
+        """All the cell's variables, in creation order."""
+        return self._scoped_collection(_store.GraphKeys.GLOBAL_VARIABLES)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        trainable = {id(v) for v in self.trainable_variables}
+        return [v for v in self.variables if id(v) not in trainable]
+
+    weights = variables
+    trainable_weights = trainable_variables
+    non_trainable_weights = non_trainable_variables
+
     # --- per-call memory and scoping --------------------------------------------------------
     def _graph_state(self) -> _GraphState:
         return _per_call_state(self, _GraphState)
@@ -963,6 +991,17 @@ class DropoutWrapper(RNNCell):
     @property
     def wrapped_cell(self) -> RNNCell:
         return self.cell
+
+    @property
+    def variables(self) -> list:
+        return self.cell.variables
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.cell.trainable_variables
+
+    weights = variables
+    trainable_weights = trainable_variables
 
     @property
     def state_size(self) -> Any:
