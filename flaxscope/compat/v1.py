@@ -116,6 +116,7 @@ train = SimpleNamespace(
     GradientDescentOptimizer=_train.GradientDescentOptimizer,
     MomentumOptimizer=_train.MomentumOptimizer,
     AdamOptimizer=_train.AdamOptimizer,
+    ExponentialMovingAverage=_train.ExponentialMovingAverage,
     RMSPropOptimizer=_train.RMSPropOptimizer,
     AdagradOptimizer=_train.AdagradOptimizer,
     exponential_decay=_train.exponential_decay,
