@@ -83,3 +83,80 @@ def piecewise_constant(
         return table[jnp.sum(step > b)]
 
     return schedule if x is None else schedule(x)
+
+
+def _lr(learning_rate: Any) -> jax.Array:
+    return jnp.asarray(learning_rate, dtype=jnp.float32)
+
+
+def polynomial_decay(
+    learning_rate: float,
+    global_step: Any | None,
+    decay_steps: int,
+    end_learning_rate: float = 0.0001,
+    power: float = 1.0,
+    cycle: bool = False,
+    name: str | None = None,
+) -> Schedule | jax.Array:
+    """``tf.compat.v1.train.polynomial_decay``: from ``learning_rate`` to
+    ``end_learning_rate`` over ``decay_steps`` as ``(1 - step / decay_steps) ** power``;
+    with ``cycle`` the horizon restarts at every multiple of ``decay_steps``."""
+    del name
+
+    def schedule(step: Any) -> jax.Array:
+        lr = _lr(learning_rate)
+        end = jnp.asarray(end_learning_rate, lr.dtype)
+        s = jnp.asarray(step).astype(lr.dtype)
+        steps = jnp.asarray(decay_steps, lr.dtype)
+        if cycle:
+            multiplier = jnp.where(s == 0, 1.0, jnp.ceil(s / decay_steps)).astype(lr.dtype)
+            steps = steps * multiplier
+        else:
+            s = jnp.minimum(s, steps)
+        p = s / steps
+        return (lr - end) * jnp.power(1 - p, jnp.asarray(power, lr.dtype)) + end
+
+    return schedule if global_step is None else schedule(global_step)
+
+
+def cosine_decay(
+    learning_rate: float,
+    global_step: Any | None,
+    decay_steps: int,
+    alpha: float = 0.0,
+    name: str | None = None,
+) -> Schedule | jax.Array:
+    """``tf.compat.v1.train.cosine_decay``: half a cosine from ``learning_rate`` down to
+    ``alpha * learning_rate`` over ``decay_steps``, then flat."""
+    del name
+
+    def schedule(step: Any) -> jax.Array:
+        lr = _lr(learning_rate)
+        steps = jnp.asarray(decay_steps, lr.dtype)
+        s = jnp.minimum(jnp.asarray(step).astype(lr.dtype), steps)
+        cosine = 0.5 * (1.0 + jnp.cos(jnp.asarray(np.pi, lr.dtype) * (s / steps)))
+        return lr * ((1 - alpha) * cosine + alpha)
+
+    return schedule if global_step is None else schedule(global_step)
+
+
+def inverse_time_decay(
+    learning_rate: float,
+    global_step: Any | None,
+    decay_steps: int,
+    decay_rate: float,
+    staircase: bool = False,
+    name: str | None = None,
+) -> Schedule | jax.Array:
+    """``tf.compat.v1.train.inverse_time_decay``: ``lr / (1 + decay_rate * step / decay_steps)``
+    (the quotient floored when ``staircase``)."""
+    del name
+
+    def schedule(step: Any) -> jax.Array:
+        lr = _lr(learning_rate)
+        p = jnp.asarray(step).astype(lr.dtype) / jnp.asarray(decay_steps, lr.dtype)
+        if staircase:
+            p = jnp.floor(p)
+        return lr / (1 + jnp.asarray(decay_rate, lr.dtype) * p)
+
+    return schedule if global_step is None else schedule(global_step)

@@ -39,7 +39,13 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from flaxscope._schedules import exponential_decay, piecewise_constant
+from flaxscope._schedules import (
+    cosine_decay,
+    exponential_decay,
+    inverse_time_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
 
 __all__ = [
     "AdagradOptimizer",
@@ -50,11 +56,14 @@ __all__ = [
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
+    "cosine_decay",
     "exponential_decay",
+    "inverse_time_decay",
     "get_global_step",
     "create_global_step",
     "get_or_create_global_step",
     "piecewise_constant",
+    "polynomial_decay",
 ]
 
 LearningRate = float | jax.Array | Callable[[jax.Array], Any]

@@ -313,6 +313,11 @@ def test_schedules_match_tf1(tf):
             "exp_stair": tf1.train.exponential_decay(0.1, step, 30, 0.5, staircase=True),
             "piecewise": tf1.train.piecewise_constant(step, [30, 60], [1.0, 0.5, 0.1]),
             "piecewise_int": tf1.train.piecewise_constant(step, [30, 60], [3, 2, 1]),
+            "poly": tf1.train.polynomial_decay(0.1, step, 60, 0.01, power=2.0),
+            "poly_cycle": tf1.train.polynomial_decay(0.1, step, 30, 0.01, cycle=True),
+            "cosine": tf1.train.cosine_decay(0.1, step, 60, alpha=0.1),
+            "inverse": tf1.train.inverse_time_decay(0.1, step, 30, 0.5),
+            "inverse_stair": tf1.train.inverse_time_decay(0.1, step, 30, 0.5, staircase=True),
         }
         expected = {k: [sess.run(op, {step: s}) for s in steps] for k, op in ops.items()}
     ours = {
@@ -320,6 +325,11 @@ def test_schedules_match_tf1(tf):
         "exp_stair": train.exponential_decay(0.1, None, 30, 0.5, staircase=True),
         "piecewise": train.piecewise_constant(None, [30, 60], [1.0, 0.5, 0.1]),
         "piecewise_int": train.piecewise_constant(None, [30, 60], [3, 2, 1]),
+        "poly": train.polynomial_decay(0.1, None, 60, 0.01, power=2.0),
+        "poly_cycle": train.polynomial_decay(0.1, None, 30, 0.01, cycle=True),
+        "cosine": train.cosine_decay(0.1, None, 60, alpha=0.1),
+        "inverse": train.inverse_time_decay(0.1, None, 30, 0.5),
+        "inverse_stair": train.inverse_time_decay(0.1, None, 30, 0.5, staircase=True),
     }
     for k, fn in ours.items():
         got = [np.asarray(fn(jnp.int32(s))) for s in steps]

@@ -109,6 +109,7 @@ nn = SimpleNamespace(
     dropout=_nn.dropout,
     dynamic_rnn=_nn.dynamic_rnn,
     static_rnn=_nn.static_rnn,
+    static_bidirectional_rnn=_nn.static_bidirectional_rnn,
     bidirectional_dynamic_rnn=_nn.bidirectional_dynamic_rnn,
 )
 
@@ -121,6 +122,9 @@ train = SimpleNamespace(
     AdagradOptimizer=_train.AdagradOptimizer,
     exponential_decay=_train.exponential_decay,
     piecewise_constant=_train.piecewise_constant,
+    polynomial_decay=_train.polynomial_decay,
+    cosine_decay=_train.cosine_decay,
+    inverse_time_decay=_train.inverse_time_decay,
     create_global_step=_train.create_global_step,
     get_global_step=_train.get_global_step,
     get_or_create_global_step=_train.get_or_create_global_step,

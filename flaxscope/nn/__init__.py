@@ -7,7 +7,13 @@ shared set of variables for all time steps.
 
 from flaxscope.nn import rnn_cell
 from flaxscope.nn.ops import dropout
-from flaxscope.nn.rnn import DEFAULT_UNROLL, bidirectional_dynamic_rnn, dynamic_rnn, static_rnn
+from flaxscope.nn.rnn import (
+    DEFAULT_UNROLL,
+    bidirectional_dynamic_rnn,
+    dynamic_rnn,
+    static_bidirectional_rnn,
+    static_rnn,
+)
 from flaxscope.nn.rnn_cell import (
     BasicLSTMCell,
     BasicRNNCell,
@@ -17,6 +23,7 @@ from flaxscope.nn.rnn_cell import (
     LSTMCell,
     LSTMStateTuple,
     MultiRNNCell,
+    ResidualWrapper,
     RNNCell,
 )
 
@@ -24,6 +31,8 @@ __all__ = [
     "rnn_cell",
     "dynamic_rnn",
     "static_rnn",
+    "static_bidirectional_rnn",
+    "ResidualWrapper",
     "bidirectional_dynamic_rnn",
     "DEFAULT_UNROLL",
     "RNNCell",

@@ -495,3 +495,60 @@ def static_rnn(
             state = new_state
             outputs.append(output)
     return outputs, state
+
+
+def _reverse_seq(inputs: Sequence[Any], lengths: Array | None) -> list[Any]:
+    """TF's ``_reverse_seq``: a list of per-step structures, each row reversed in its length."""
+    if lengths is None:
+        return list(reversed(inputs))
+    flat = [jax.tree.leaves(x) for x in inputs]
+    treedef = jax.tree.structure(inputs[0])
+    reversed_leaves = []
+    for i in range(len(flat[0])):
+        stacked = jnp.stack([step[i] for step in flat])  # [time, batch, ...]
+        reversed_leaves.append(_reverse_sequence(stacked, lengths, 0, 1))
+    return [
+        jax.tree.unflatten(treedef, [leaves[t] for leaves in reversed_leaves])
+        for t in range(len(inputs))
+    ]
+
+
+def static_bidirectional_rnn(
+    cell_fw: RNNCell,
+    cell_bw: RNNCell,
+    inputs: Sequence[Any],
+    initial_state_fw: State | None = None,
+    initial_state_bw: State | None = None,
+    dtype: Any = None,
+    sequence_length: Any = None,
+    scope: Any = None,
+) -> tuple[list[Any], State, State]:
+    """``tf.compat.v1.nn.static_bidirectional_rnn``: ``static_rnn`` forward (scope ``fw``)
+    and over the reversed sequence (scope ``bw``) under ``bidirectional_rnn``; each step's
+    output is the two directions concatenated on the last axis."""
+    _assert_like_rnncell("cell_fw", cell_fw)
+    _assert_like_rnncell("cell_bw", cell_bw)
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError("inputs must be a list")
+    if not inputs:
+        raise ValueError("inputs must not be empty")
+    lengths = None
+    if sequence_length is not None:
+        batch = jax.tree.leaves(inputs[0])[0].shape[0]
+        lengths = _sequence_length(sequence_length, batch)
+    with _variable_scope(scope or "bidirectional_rnn"):
+        with _variable_scope("fw") as fw_scope:
+            output_fw, state_fw = static_rnn(
+                cell_fw, inputs, initial_state_fw, dtype, sequence_length, scope=fw_scope
+            )
+        with _variable_scope("bw") as bw_scope:
+            reversed_inputs = _reverse_seq(inputs, lengths)
+            tmp, state_bw = static_rnn(
+                cell_bw, reversed_inputs, initial_state_bw, dtype, sequence_length, scope=bw_scope
+            )
+    output_bw = _reverse_seq(tmp, lengths)
+    outputs = [
+        jax.tree.map(lambda f, b: jnp.concatenate([f, b], axis=1), fw, bw)
+        for fw, bw in zip(output_fw, output_bw, strict=True)
+    ]
+    return outputs, state_fw, state_bw

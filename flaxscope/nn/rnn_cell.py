@@ -1069,3 +1069,50 @@ def _stable_salt(salt: str, index: int) -> int:
     from flaxscope.rng import stable_hash
 
     return stable_hash(f"{salt}_{index}")
+
+
+class ResidualWrapper(RNNCell):
+    """``tf.compat.v1.nn.rnn_cell.ResidualWrapper``: the cell's output plus its input
+    (``residual_fn(inputs, outputs)`` if given). The wrapped cell keeps its names."""
+
+    def __init__(self, cell: RNNCell, residual_fn: Callable | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        from flaxscope.nn.rnn import _assert_like_rnncell
+
+        _assert_like_rnncell("cell", cell)
+        self.cell = cell
+        self._residual_fn = residual_fn
+
+    @property
+    def state_size(self) -> Any:
+        return self.cell.state_size
+
+    @property
+    def output_size(self) -> Any:
+        return self.cell.output_size
+
+    @property
+    def variables(self) -> list:
+        return self.cell.variables
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.cell.trainable_variables
+
+    def zero_state(self, batch_size: int, dtype: Any) -> State:
+        return self.cell.zero_state(batch_size, dtype)
+
+    def __call__(self, inputs: Any, state: State, scope: Any = None) -> tuple[Any, State]:
+        outputs, new_state = self.cell(inputs, state, scope=scope)
+        if self._residual_fn is not None:
+            return self._residual_fn(inputs, outputs), new_state
+
+        def add(inp: Array, out: Array) -> Array:
+            if inp.shape[-1] != out.shape[-1]:
+                raise ValueError(
+                    "Input and output of the ResidualWrapper must have the same depth: "
+                    f"inputs {inp.shape}, cell outputs {out.shape}."
+                )
+            return inp + out
+
+        return jax.tree.map(add, inputs, outputs), new_state
