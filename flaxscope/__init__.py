@@ -4,7 +4,7 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, initializers, losses, selection, sharding
+from flaxscope import dtypes, initializers, layers, losses, selection, sharding
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -113,6 +113,7 @@ __all__ = [
     "glorot_uniform_initializer",
     "identity_initializer",
     "initializers",
+    "layers",
     "local_variables",
     "losses",
     "make_template",

@@ -11,6 +11,7 @@ from typing import Any
 
 from flaxscope import checkpoint as _checkpoint
 from flaxscope import initializers
+from flaxscope import layers as _layers
 from flaxscope import losses as _losses
 from flaxscope import nn as _nn
 from flaxscope import train as _train
@@ -104,6 +105,16 @@ def control_dependencies(control_inputs: Any) -> Iterator[None]:
     yield
 
 
+layers = SimpleNamespace(
+    Layer=_layers.Layer,
+    Dense=_layers.Dense,
+    Conv2D=_layers.Conv2D,
+    Flatten=_layers.Flatten,
+    dense=_layers.dense,
+    conv2d=_layers.conv2d,
+    flatten=_layers.flatten,
+)
+
 nn = SimpleNamespace(
     rnn_cell=_nn.rnn_cell,
     dropout=_nn.dropout,
@@ -175,6 +186,7 @@ __all__ = [
     "int16",
     "int32",
     "int64",
+    "layers",
     "local_variables",
     "losses",
     "nn",

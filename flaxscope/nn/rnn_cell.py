@@ -21,9 +21,7 @@ time steps in one matmul, outside the compiled loop, with the same variables.
 from __future__ import annotations
 
 import collections
-import contextlib
-import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -31,9 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope import initializers as _initializers
-from flaxscope import store as _store
+from flaxscope.layers import Layer
 from flaxscope.scopes import variable_scope as _fs_variable_scope
-from flaxscope.variables import get_variable as _fs_get_variable
 
 Array = jax.Array
 State = Any
@@ -51,13 +48,6 @@ __all__ = [
 
 _BIAS_VARIABLE_NAME = "bias"
 _WEIGHTS_VARIABLE_NAME = "kernel"
-
-
-def _to_snake_case(name: str) -> str:
-    """Keras' ``to_snake_case``: the default scope name of a layer class."""
-    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
-    return insecure if insecure[0] != "_" else "private" + insecure
 
 
 _ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
@@ -129,27 +119,6 @@ def _zero_state_arrays(state_size: Any, batch_size: int, dtype: Any) -> Any:
     return jax.tree_util.tree_map(lambda n: jnp.zeros((batch_size, n), dtype), state_size)
 
 
-def _per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
-    """``obj``'s memory for the running ``init``/``apply`` call (TF1: for this graph)."""
-    per_object = _store.current_frame().per_object
-    entry = per_object.get(id(obj))
-    if entry is None or entry[0] is not obj:
-        # The object is kept in the entry so that its id cannot be reused within the call.
-        entry = per_object[id(obj)] = (obj, factory())
-    return entry[1]
-
-
-class _GraphState:
-    """What a TF1 cell object remembers about one graph: its scope and whether it is built."""
-
-    __slots__ = ("scope", "built", "dtype")
-
-    def __init__(self) -> None:
-        self.scope: Any = None
-        self.built = False
-        self.dtype: np.dtype | None = None
-
-
 class _FusedLayer(NamedTuple):
     """One recurrent layer in split form, for the hoisted loop of ``dynamic_rnn``."""
 
@@ -171,7 +140,7 @@ class _Fused(NamedTuple):
     join: Callable[[list[State]], State]
 
 
-class RNNCell:
+class RNNCell(Layer):
     """``tf.compat.v1.nn.rnn_cell.RNNCell``: the abstract RNN cell.
 
     Subclasses implement ``state_size``, ``output_size`` and ``call(inputs, state) ->
@@ -180,23 +149,6 @@ class RNNCell:
     snake case (``my_cell``, made unique in the enclosing scope) or after ``name``, and
     every later call reuses it with ``reuse=True``.
     """
-
-    def __init__(
-        self,
-        trainable: bool = True,
-        name: str | None = None,
-        dtype: Any = None,
-        reuse: bool | None = None,
-        **kwargs: Any,
-    ) -> None:
-        for key in kwargs:
-            if key not in ("_reuse", "_scope"):
-                raise TypeError(f"Keyword argument not understood: {key}")
-        self._reuse = reuse if reuse is not None else kwargs.get("_reuse")
-        self._trainable = trainable
-        self._base_name = name if name else _to_snake_case(type(self).__name__)
-        self._dtype = None if dtype is None else np.dtype(dtype)
-        self._init_scope = kwargs.get("_scope")
 
     # --- TF1's properties -----------------------------------------------------------------
     @property
@@ -208,31 +160,6 @@ class RNNCell:
     def output_size(self) -> Any:
         """Size of the output: an int."""
         raise NotImplementedError("Abstract method")
-
-    @property
-    def name(self) -> str:
-        return self._base_name
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @property
-    def dtype(self) -> np.dtype | None:
-        return self._dtype
-
-    @property
-    def scope_name(self) -> str:
-        """The name of the cell's variable scope in the current call (after its first use)."""
-        scope = self._graph_state().scope
-        if scope is None:
-            raise ValueError(
-                f'No name available for layer scope because the layer "{self._base_name}" '
-                "has not been used yet. The scope name is determined the first time the "
-                "layer instance is called. You must therefore call the layer before "
-                "querying `scope_name`."
-            )
-        return scope.name
 
     def zero_state(self, batch_size: int, dtype: Any) -> State:
         """``RNNCell.zero_state``: zeros of shape ``[batch_size, s]`` for each state size."""
@@ -279,99 +206,9 @@ class RNNCell:
     def call(self, inputs: Any, state: State) -> tuple[Any, State]:
         raise NotImplementedError("Abstract method")
 
-    def build(self, inputs_shape: tuple[int, ...]) -> None:
-        """``Layer.build``: runs once per call of ``init``/``apply`` (per TF1 graph), on the
-        first ``__call__``, inside the cell's scope; a user cell may create its variables
-        here with :meth:`add_weight`. ``inputs_shape`` is a tuple of ints."""
-
-    def add_weight(
-        self,
-        name: str,
-        shape: Sequence[int],
-        dtype: Any = None,
-        initializer: Any = None,
-        regularizer: Callable | None = None,
-        trainable: bool | None = None,
-        constraint: Callable | None = None,
-        partitioner: Callable | None = None,
-        **kwargs: Any,
-    ) -> Array:
-        """``Layer.add_weight`` of a legacy TF layer: ``get_variable`` in the cell's scope.
-
-        Call it from :meth:`build` (or ``call``); the variable's value for this call is
-        returned (a JAX array), so keep it in an attribute only for the call's duration.
-        """
-        del kwargs
-        return _fs_get_variable(
-            name,
-            shape=list(shape),
-            dtype=dtype if dtype is not None else self._graph_state().dtype,
-            initializer=initializer,
-            regularizer=regularizer,
-            trainable=self._trainable if trainable is None else (trainable and self._trainable),
-            constraint=constraint,
-            partitioner=partitioner,
-        )
-
-    add_variable = add_weight
-
-    # --- the cell's variables in the current call (TF1's Layer properties) ---------------
-    def _scoped_collection(self, key: str) -> list:
-        from flaxscope.variables import get_collection
-
-        scope = self._graph_state().scope
-        if scope is None:
-            return []
-        return get_collection(key, re.escape(scope.name) + "/")
-
-    @property
-    def trainable_variables(self) -> list:
-        """The cell's trainable variables (collection items: ``.name``, ``.value``)."""
-        return self._scoped_collection(_store.GraphKeys.TRAINABLE_VARIABLES)
-
-    @property
-    def variables(self) -> list:
-        """All the cell's variables, in creation order."""
-        return self._scoped_collection(_store.GraphKeys.GLOBAL_VARIABLES)
-
-    @property
-    def non_trainable_variables(self) -> list:
-        trainable = {id(v) for v in self.trainable_variables}
-        return [v for v in self.variables if id(v) not in trainable]
-
-    weights = variables
-    trainable_weights = trainable_variables
-    non_trainable_weights = non_trainable_variables
-
-    # --- per-call memory and scoping --------------------------------------------------------
-    def _graph_state(self) -> _GraphState:
-        return _per_call_state(self, _GraphState)
-
-    @contextlib.contextmanager
-    def _cell_scope(self, scope: Any = None) -> Iterator[Any]:
-        """Enters the cell's variable scope the way TF1's legacy ``Layer.__call__`` does.
-
-        First call in a graph: ``variable_scope(scope, default_name=<snake_case name>)``
-        (unique in the enclosing scope) is captured; every later call re-enters the captured
-        scope with ``reuse=True``.
-        """
-        gs = self._graph_state()
-        if gs.scope is None:
-            if self._init_scope is not None:
-                with _fs_variable_scope(self._init_scope) as captured:
-                    gs.scope = captured
-            elif self._reuse:
-                with _fs_variable_scope(
-                    scope if scope is not None else self._base_name
-                ) as captured:
-                    gs.scope = captured
-            else:
-                with _fs_variable_scope(scope, default_name=self._base_name) as captured:
-                    gs.scope = captured
-        reuse = True if gs.built else self._reuse
-        with _fs_variable_scope(gs.scope, reuse=reuse, auxiliary_name_scope=False) as vs:
-            yield vs
-        gs.built = True
+    # The legacy layer machinery (scope on first call, build once, add_weight, per-call
+    # state, variables) comes from flaxscope.layers.Layer.
+    _cell_scope = Layer._layer_scope
 
     def _get_variable(
         self, name: str, shape: Sequence[int], dtype: Any, initializer: Any = None
