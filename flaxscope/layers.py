@@ -206,11 +206,36 @@ class Layer:
         gs.built = True
 
 
-def _activation(activation: Callable | None) -> Callable:
-    return activation if activation is not None else (lambda x: x)
+class _BiasActivation:
+    """The tail TF1's Dense and Conv2D share: ``+ bias``, activation, activity loss."""
+
+    use_bias: bool
+    bias_initializer: Any
+    bias_regularizer: Callable | None
+    bias_constraint: Callable | None
+    activation: Callable | None
+    activity_regularizer: Callable | None
+
+    def _bias_and_activation(self, outputs: Array, units: int) -> Array:
+        if self.use_bias:
+            bias = self.add_weight(  # type: ignore[attr-defined]
+                "bias",
+                [units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            outputs = outputs + bias
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        if self.activity_regularizer is not None:
+            from flaxscope.losses import add_loss
+
+            add_loss(self.activity_regularizer(outputs), _store.GraphKeys.REGULARIZATION_LOSSES)
+        return outputs
 
 
-class Dense(Layer):
+class Dense(_BiasActivation, Layer):
     """``tf.compat.v1.layers.Dense``: ``activation(inputs @ kernel + bias)``, variables
     ``<scope>/kernel`` ``[in, units]`` and ``<scope>/bias`` ``[units]``."""
 
@@ -256,22 +281,7 @@ class Dense(Layer):
             constraint=self.kernel_constraint,
         )
         outputs = jnp.tensordot(inputs, kernel, axes=[[inputs.ndim - 1], [0]])
-        if self.use_bias:
-            bias = self.add_weight(
-                "bias",
-                [self.units],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-            outputs = outputs + bias
-        outputs = _activation(self.activation)(outputs)
-        if self.activity_regularizer is not None:
-            from flaxscope.losses import add_loss
-            from flaxscope.store import GraphKeys
-
-            add_loss(self.activity_regularizer(outputs), GraphKeys.REGULARIZATION_LOSSES)
-        return outputs
+        return self._bias_and_activation(outputs, self.units)
 
 
 def dense(
@@ -311,7 +321,7 @@ def dense(
     return layer(inputs)
 
 
-class Conv2D(Layer):
+class Conv2D(_BiasActivation, Layer):
     """``tf.compat.v1.layers.Conv2D`` (``channels_last``): kernel
     ``[kh, kw, in, filters]`` and bias ``[filters]``, TF's ``padding`` ("valid"/"same")."""
 
@@ -377,22 +387,7 @@ class Conv2D(Layer):
             rhs_dilation=self.dilation_rate,
             dimension_numbers=("NHWC", "HWIO", "NHWC"),
         )
-        if self.use_bias:
-            bias = self.add_weight(
-                "bias",
-                [self.filters],
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-            )
-            outputs = outputs + bias
-        outputs = _activation(self.activation)(outputs)
-        if self.activity_regularizer is not None:
-            from flaxscope.losses import add_loss
-            from flaxscope.store import GraphKeys
-
-            add_loss(self.activity_regularizer(outputs), GraphKeys.REGULARIZATION_LOSSES)
-        return outputs
+        return self._bias_and_activation(outputs, self.filters)
 
 
 def conv2d(
