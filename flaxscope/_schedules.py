@@ -18,6 +18,11 @@ import numpy as np
 Schedule = Callable[[Any], jax.Array]
 
 
+def _lr(learning_rate: Any) -> jax.Array:
+    """The learning rate as TF holds it: a float32 tensor."""
+    return jnp.asarray(learning_rate, dtype=jnp.float32)
+
+
 def exponential_decay(
     learning_rate: float,
     global_step: Any | None,
@@ -42,7 +47,7 @@ def exponential_decay(
         raise ValueError("decay_steps and decay_rate are required for exponential_decay.")
 
     def schedule(step: Any) -> jax.Array:
-        lr = jnp.asarray(learning_rate, dtype=jnp.float32)
+        lr = _lr(learning_rate)
         p = jnp.asarray(step).astype(lr.dtype) / jnp.asarray(decay_steps, lr.dtype)
         if staircase:
             p = jnp.floor(p)
@@ -83,10 +88,6 @@ def piecewise_constant(
         return table[jnp.sum(step > b)]
 
     return schedule if x is None else schedule(x)
-
-
-def _lr(learning_rate: Any) -> jax.Array:
-    return jnp.asarray(learning_rate, dtype=jnp.float32)
 
 
 def polynomial_decay(

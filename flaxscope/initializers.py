@@ -26,7 +26,7 @@ import dataclasses
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
@@ -528,14 +528,15 @@ class RandomUniform(_Typed):
 
 
 @dataclasses.dataclass(frozen=True)
-class RandomNormal(_Typed):
-    """Normal with ``mean`` and ``stddev``: ``tf.compat.v1.random_normal_initializer`` /
-    ``initializers.random_normal``. Floating dtypes only. Values are JAX's, not TF's."""
+class _NormalBase(_Typed):
+    """What the normal and truncated-normal initializers share: fields, checks, config."""
 
     mean: float = 0.0
     stddev: float = 1.0
     seed: int | None = None
     dtype: DTypeLike = _dtypes.float32
+
+    _draw: ClassVar[Callable[..., jax.Array]]
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -552,7 +553,7 @@ class RandomNormal(_Typed):
         dtype = _call_dtype(dtype, self.dtype)
         _check_random_float_dtype(dtype, _first_float(self.mean, self.stddev))
         key = _resolve_key(key, self.seed)
-        return _normal(key, _as_shape(shape), self.mean, self.stddev, dtype)
+        return type(self)._draw(key, _as_shape(shape), self.mean, self.stddev, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -564,41 +565,21 @@ class RandomNormal(_Typed):
 
 
 @dataclasses.dataclass(frozen=True)
-class TruncatedNormal(_Typed):
+class RandomNormal(_NormalBase):
+    """Normal with ``mean`` and ``stddev``: ``tf.compat.v1.random_normal_initializer`` /
+    ``initializers.random_normal``. Floating dtypes only. Values are JAX's, not TF's."""
+
+    _draw = staticmethod(_normal)
+
+
+@dataclasses.dataclass(frozen=True)
+class TruncatedNormal(_NormalBase):
     """Normal with ``mean`` and ``stddev``, redrawn beyond 2 ``stddev`` (TF's truncation;
     ``stddev`` is the parameter, not the truncated distribution's standard deviation):
     ``tf.compat.v1.truncated_normal_initializer`` / ``initializers.truncated_normal``.
     Floating dtypes only. Values are JAX's, not TF's."""
 
-    mean: float = 0.0
-    stddev: float = 1.0
-    seed: int | None = None
-    dtype: DTypeLike = _dtypes.float32
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _assert_float_dtype(self.dtype)
-
-    def __call__(
-        self,
-        shape: ShapeLike,
-        dtype: DTypeLike | None = None,
-        partition_info: Any = None,
-        *,
-        key: jax.Array | None = None,
-    ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype, _first_float(self.mean, self.stddev))
-        key = _resolve_key(key, self.seed)
-        return _truncated_normal(key, _as_shape(shape), self.mean, self.stddev, dtype)
-
-    def get_config(self) -> dict[str, Any]:
-        return {
-            "mean": self.mean,
-            "stddev": self.stddev,
-            "seed": self.seed,
-            "dtype": self.dtype.name,
-        }
+    _draw = staticmethod(_truncated_normal)
 
 
 @dataclasses.dataclass(frozen=True)

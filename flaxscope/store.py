@@ -200,6 +200,12 @@ class Frame:
         """Adds a new variable to the frame's tables, its collections and the output tree."""
         self.records[record.op_name] = record
         value = record._value
+        if id(value) in self.by_id:
+            # One array object for two variables (tf.Variable(w), one constant used twice, a
+            # leaf given twice to apply): name_of and assign tell variables apart by
+            # identity, so this variable gets its own reference.
+            copy = value.view() if isinstance(value, np.ndarray) else jax.numpy.array(value)
+            value = record._value = copy
         self.by_id[id(value)] = record
         self.keep_alive.append(value)
         for key in collections:
@@ -251,10 +257,6 @@ class Frame:
                 "(jax.tree.map(lambda x: x.astype(...), variables)) or fix the model's dtype."
             )
         self.used.add((collection, op_name))
-        if id(value) in self.by_id:
-            # One array object given for two variables: name_of/assign tell variables apart
-            # by object identity, so the second one gets its own (cheap) reference.
-            value = value.view() if isinstance(value, np.ndarray) else jax.numpy.array(value)
         return value
 
     def unused_inputs(self) -> list[str]:
@@ -266,39 +268,13 @@ class Frame:
         )
 
     # --- snapshots for lifted transforms --------------------------------------------
-    def snapshot(self) -> tuple:
-        return (
-            dict(self.names_in_use),
-            dict(self.vars),
-            dict(self.records),
-            {k: list(v) for k, v in self.collections.items()},
-            dict(self.by_id),
-            len(self.keep_alive),
-            {k: dict(v) for k, v in self.outputs.items()},
-            set(self.used),
-            dict(self.per_object),
-        )
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of the naming and variable tables, for :meth:`restore` (lifted scan)."""
+        return _copy_tables(vars(self))
 
-    def restore(self, snap: tuple) -> None:
-        (
-            self.names_in_use,
-            vars_,
-            records,
-            collections,
-            by_id,
-            _,
-            outputs,
-            used,
-            per_object,
-        ) = snap
-        self.names_in_use = dict(self.names_in_use)
-        self.vars = dict(vars_)
-        self.records = dict(records)
-        self.collections = {k: list(v) for k, v in collections.items()}
-        self.by_id = dict(by_id)
-        self.outputs = {k: dict(v) for k, v in outputs.items()}
-        self.used = set(used)
-        self.per_object = dict(per_object)
+    def restore(self, snap: dict[str, Any]) -> None:
+        """Puts the tables back as :meth:`snapshot` saw them (the snapshot stays reusable)."""
+        self.__dict__.update(_copy_tables(snap))
 
     def variables(self) -> dict[str, dict[str, Any]]:
         """The tree of current values, TF1's checkpoint keys, ``params`` and ``state``."""
@@ -306,6 +282,16 @@ class Frame:
         for record in self.records.values():
             out[record.collection][record.op_name] = record.value
         return out
+
+
+_TABLES = ("names_in_use", "vars", "records", "by_id", "used", "per_object")
+
+
+def _copy_tables(source: Mapping[str, Any]) -> dict[str, Any]:
+    tables = {name: source[name].copy() for name in _TABLES}
+    tables["collections"] = {k: list(v) for k, v in source["collections"].items()}
+    tables["outputs"] = {k: dict(v) for k, v in source["outputs"].items()}
+    return tables
 
 
 @functools.cache

@@ -206,8 +206,6 @@ def _new_variable(
     replay = frame.replay
     if replay is not None and op_name in replay:
         value = replay[op_name]
-        if frame.mode != store.APPLY:
-            frame.outputs[collection][op_name] = value
     elif frame.mode == store.APPLY:
         if make_value is not None and op_name not in frame.inputs[collection]:
             _check_initializer(frame, make_value)
@@ -234,16 +232,12 @@ def _new_variable(
                 "dies with the trace. Build the model with flaxscope.transform and jit its "
                 "init/apply, or create the variables once outside the transformation."
             )
-        if id(value) in frame.by_id:
-            # The initial value is another variable's array (tf.Variable(w), one constant
-            # for two variables): give this variable its own object, since name_of and
-            # assign tell variables apart by identity.
-            value = jnp.array(value, copy=True)
-        frame.outputs[collection][op_name] = value
     shape = tuple(value.shape)
     dtype = np.dtype(value.dtype) if dtype is None else dtype
     record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
     frame.register(record, collections)
+    if frame.mode != store.APPLY:
+        frame.outputs[collection][op_name] = record._value
     return record
 
 
