@@ -74,7 +74,7 @@ __version__ = "0.1.0"
 
 def __getattr__(name: str):
     # Submodules with heavy imports (flax.linen, orbax) load on first use.
-    if name in ("linen", "orbax_io", "checkpoint", "train", "nn"):
+    if name in ("linen", "orbax_io", "checkpoint", "saver", "train", "nn"):
         import importlib
 
         return importlib.import_module(f"flaxscope.{name}")

@@ -46,6 +46,7 @@ from flaxscope._schedules import (
     piecewise_constant,
     polynomial_decay,
 )
+from flaxscope.saver import Saver, get_checkpoint_state
 
 __all__ = [
     "AdagradOptimizer",
@@ -56,9 +57,11 @@ __all__ = [
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
+    "Saver",
     "cosine_decay",
     "exponential_decay",
     "inverse_time_decay",
+    "get_checkpoint_state",
     "get_global_step",
     "create_global_step",
     "get_or_create_global_step",

@@ -14,6 +14,7 @@ from flaxscope import initializers
 from flaxscope import layers as _layers
 from flaxscope import losses as _losses
 from flaxscope import nn as _nn
+from flaxscope import saver as _saver
 from flaxscope import train as _train
 from flaxscope.dtypes import (
     as_dtype,
@@ -148,6 +149,10 @@ train = SimpleNamespace(
         ckpt_dir_or_file
     ).get_tensor(name),
     init_from_checkpoint=_checkpoint.init_from_checkpoint,
+    Saver=_saver.Saver,
+    get_checkpoint_state=_saver.get_checkpoint_state,
+    checkpoint_exists=_saver.checkpoint_exists,
+    remove_checkpoint=_saver.remove_checkpoint,
 )
 
 __all__ = [
