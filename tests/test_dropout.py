@@ -160,8 +160,203 @@ def test_state_dropout_spares_the_lstm_memory():
     np.testing.assert_allclose(np.asarray(h)[kept], np.asarray(h0)[kept] * 2, rtol=1e-5)
 
 
-def test_variational_recurrent_is_refused_clearly():
-    with pytest.raises(NotImplementedError, match="variational_recurrent"):
-        tf.nn.rnn_cell.DropoutWrapper(
-            tf.nn.rnn_cell.BasicLSTMCell(4), input_keep_prob=0.5, variational_recurrent=True
+# --- DropoutWrapper(variational_recurrent=True): one mask for every step and every row ---
+
+
+def variational(cell, **kwargs):
+    return tf.nn.rnn_cell.DropoutWrapper(
+        cell, variational_recurrent=True, dtype=tf.float32, **kwargs
+    )
+
+
+def passthrough_rnn(depth, keep, state0):
+    """dynamic_rnn over Passthrough with input and state dropout: each output step shows
+    the input mask, the final state the product of the state masks of all steps."""
+
+    def fn(x):
+        cell = variational(
+            Passthrough(depth), input_keep_prob=keep, state_keep_prob=keep, input_size=depth
         )
+        return tf.nn.dynamic_rnn(cell, x, initial_state=state0 * jnp.ones((x.shape[0], depth)))
+
+    return fs.transform(fn)
+
+
+def test_variational_mask_is_shared_by_all_steps_and_rows(tf1):
+    batch, steps, depth, keep = 4, 6, 64, 0.5
+    x = np.ones((batch, steps, depth), np.float32)
+    out, state = passthrough_rnn(depth, keep, 1.0).apply({"params": {}}, x, rng=jax.random.key(0))
+    out, state = np.asarray(out), np.asarray(state)
+    assert (out == out[:1, :1]).all()  # the same input mask at every step, for every row
+    assert set(np.unique(out)) == {0.0, 2.0}
+    # The state is multiplied by the same mask at every step: 1/keep**steps or 0. A new mask
+    # per step would leave units kept k < steps times (2**k).
+    assert set(np.unique(state)) == {0.0, 2.0**steps}
+    assert (state == state[:1]).all()
+
+    # TF1 does the same (its noise is drawn once, when the wrapper is built)
+    class TFPassthrough(tf1.nn.rnn_cell.RNNCell):
+        state_size = output_size = depth
+
+        def call(self, inputs, state):
+            return inputs, state
+
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        cell = tf1.nn.rnn_cell.DropoutWrapper(
+            TFPassthrough(),
+            input_keep_prob=keep,
+            state_keep_prob=keep,
+            variational_recurrent=True,
+            input_size=depth,
+            dtype=tf1.float32,
+            seed=1,
+        )
+        theirs = sess.run(
+            tf1.nn.dynamic_rnn(
+                cell, tf1.constant(x), initial_state=tf1.ones((batch, depth), tf1.float32)
+            )
+        )
+    assert (theirs[0] == theirs[0][:1, :1]).all()
+    assert set(np.unique(theirs[0])) == set(np.unique(out))
+    assert set(np.unique(theirs[1])) == set(np.unique(state))
+
+
+def test_variational_masks_are_fresh_per_key_and_keep_about_keep_prob():
+    depth, keep = 4000, 0.3
+    f = passthrough_rnn(depth, keep, 1.0)
+    x = jnp.ones((2, 3, depth))
+    masks = [np.asarray(f.apply({"params": {}}, x, rng=jax.random.key(k))[0]) for k in (0, 1)]
+    for m in masks:
+        assert (m == m[:1, :1]).all()
+        assert abs((m[0, 0] != 0).mean() - keep) < 0.03
+    assert not np.array_equal(masks[0], masks[1])
+    # the same key gives the same mask, eager or jitted
+    again = jax.jit(lambda x, k: f.apply({"params": {}}, x, rng=k))(x, jax.random.key(0))
+    np.testing.assert_array_equal(again[0], masks[0])
+
+
+def lstm_program(keep, **kwargs):
+    def fn(x):
+        cell = variational(tf.nn.rnn_cell.BasicLSTMCell(8), output_keep_prob=keep, **kwargs)
+        return tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+
+    return fs.transform(fn)
+
+
+def plain_lstm():
+    return fs.transform(
+        lambda x: tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(8), x, dtype=tf.float32)
+    )
+
+
+def test_variational_output_dropout_scales_kept_units_by_one_over_keep_prob():
+    x = jax.random.normal(jax.random.key(0), (3, 5, 4))
+    variables = plain_lstm().init(jax.random.key(1), x)
+    plain, _ = plain_lstm().apply(variables, x)
+    out, _ = lstm_program(0.25).apply(variables, x, rng=jax.random.key(2))
+    out, plain = np.asarray(out), np.asarray(plain)
+    dropped = out == 0
+    unit_dropped = dropped[0, 0]
+    assert unit_dropped.any() and not unit_dropped.all()
+    assert (dropped == unit_dropped).all()  # whole units, at every step and row
+    np.testing.assert_allclose(out[..., ~unit_dropped], plain[..., ~unit_dropped] / 0.25, rtol=1e-5)
+
+
+def test_variational_state_dropout_spares_the_lstm_memory():
+    x = jax.random.normal(jax.random.key(0), (4, 3))
+    state = tf.nn.rnn_cell.LSTMStateTuple(jnp.ones((4, 16)), jnp.ones((4, 16)))
+
+    def one_step(x, state):
+        cell = variational(tf.nn.rnn_cell.BasicLSTMCell(16), state_keep_prob=0.5)
+        return cell(x, state)
+
+    def plain_step(x, state):
+        return tf.nn.rnn_cell.BasicLSTMCell(16)(x, state)
+
+    variables = fs.transform(plain_step).init(jax.random.key(1), x, state)
+    _, (c, h) = fs.transform(one_step).apply(variables, x, state, rng=jax.random.key(5))
+    _, (c0, h0) = fs.transform(plain_step).apply(variables, x, state)
+    np.testing.assert_allclose(c, c0, rtol=1e-6)
+    dropped = np.asarray(h) == 0
+    assert dropped.any() and (dropped == dropped[:1]).all()
+    np.testing.assert_allclose(np.asarray(h)[~dropped], np.asarray(h0)[~dropped] * 2, rtol=1e-5)
+
+
+def test_variational_errors_are_tf1s(tf1):
+    def messages(t, **kwargs):
+        with pytest.raises(ValueError) as info:
+            t.nn.rnn_cell.DropoutWrapper(
+                t.nn.rnn_cell.BasicLSTMCell(4), variational_recurrent=True, **kwargs
+            )
+        return str(info.value)
+
+    for kwargs in [{"input_keep_prob": 0.5}, {}]:  # dtype is checked first
+        theirs = messages(tf1, **kwargs)
+        assert theirs == "When variational_recurrent=True, dtype must be provided"
+        assert messages(tf, **kwargs).startswith(theirs + ". ")
+    theirs = messages(tf1, input_keep_prob=0.5, dtype=tf1.float32)
+    assert theirs.startswith("When variational_recurrent=True and input_keep_prob < 1.0")
+    ours = messages(tf, input_keep_prob=0.5, dtype=tf.float32)
+    assert ours.startswith(theirs + ". ") and "input_size=" in ours
+    # no input dropout: no input_size needed (as in TF1)
+    tf.nn.rnn_cell.DropoutWrapper(
+        tf.nn.rnn_cell.BasicLSTMCell(4),
+        output_keep_prob=0.5,
+        variational_recurrent=True,
+        dtype=tf.float32,
+    )
+
+
+def test_variational_keep_prob_one_is_the_plain_cell_and_needs_no_key():
+    x = jax.random.normal(jax.random.key(0), (3, 5, 4))
+    variables = plain_lstm().init(jax.random.key(1), x)
+    f = lstm_program(1.0, input_keep_prob=1.0, state_keep_prob=1.0)
+    out, state = f.apply(variables, x)  # no rng
+    plain, plain_state = plain_lstm().apply(variables, x)
+    np.testing.assert_array_equal(out, plain)
+    jax.tree.map(np.testing.assert_array_equal, state, plain_state)
+
+
+def test_variational_under_jit_and_grad_with_the_wrapper_built_outside():
+    # A wrapper made at module level: each call draws its own noise (at zero_state,
+    # before the loop), so nothing leaks from one trace into the next.
+    cell = variational(
+        tf.nn.rnn_cell.BasicLSTMCell(8),
+        input_keep_prob=0.5,
+        output_keep_prob=0.5,
+        state_keep_prob=0.5,
+        input_size=4,
+    )
+    f = fs.transform(lambda x: tf.nn.dynamic_rnn(cell, x, dtype=tf.float32))
+    x = jax.random.normal(jax.random.key(0), (3, 5, 4))
+    variables = f.init(jax.random.key(1), x)
+    apply = jax.jit(lambda v, x, k: f.apply(v, x, rng=k))
+    out1, _ = apply(variables, x, jax.random.key(2))
+    out2, _ = apply(variables, x, jax.random.key(3))
+    eager, _ = f.apply(variables, x, rng=jax.random.key(2))
+    np.testing.assert_allclose(out1, eager, rtol=1e-6)
+    for out in (np.asarray(out1), np.asarray(out2)):
+        dropped = out == 0
+        assert dropped.any() and (dropped == dropped[:1, :1]).all()
+    assert not np.array_equal(out1 == 0, out2 == 0)
+
+    def loss(v, x, k):
+        return (f.apply(v, x, rng=k)[0] ** 2).sum()
+
+    grads, dx = jax.jit(jax.grad(loss, argnums=(0, 1)))(variables, x, jax.random.key(2))
+    assert all(np.isfinite(g).all() and float(jnp.abs(g).sum()) > 0 for g in jax.tree.leaves(grads))
+    dropped_inputs = np.asarray(dx) == 0  # no gradient reaches dropped input units
+    assert dropped_inputs.any() and (dropped_inputs == dropped_inputs[:1, :1]).all()
+
+
+def test_variational_wrapper_first_used_inside_the_loop_says_what_to_do():
+    cell = variational(tf.nn.rnn_cell.BasicLSTMCell(8), output_keep_prob=0.5)
+
+    def fn(x):
+        state = tf.nn.rnn_cell.LSTMStateTuple(jnp.zeros((3, 8)), jnp.zeros((3, 8)))
+        return tf.nn.dynamic_rnn(cell, x, initial_state=state)
+
+    f = fs.transform(fn)
+    x = jnp.ones((3, 5, 4))
+    with pytest.raises(ValueError, match=r"inside the loop .* zero_state"):
+        f.init(jax.random.key(0), x)
