@@ -195,6 +195,9 @@ def torch_step_fn(batch: int, time: int, hidden: int, vocab: int, seed: int = 0)
     torch.manual_seed(seed)
     device = torch.device("cuda")
     torch.backends.cudnn.benchmark = True
+    # TF32 matmuls, as the reference figures (and JAX's default f32 precision on GPU).
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
 
     class CharLSTM(torch.nn.Module):
         def __init__(self):
