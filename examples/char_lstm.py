@@ -14,8 +14,9 @@ sees one.
 Run:  python examples/char_lstm.py            (a few minutes on 2 CPU cores)
       python examples/char_lstm.py --steps 5000 --hidden 512 --layers 2 --batch 64
 
-Writes ``<out>/loss.png``, ``<out>/vocab.json`` and a TF1 checkpoint ``<out>/model.ckpt-<step>``
-(``.index`` + ``.data-00000-of-00001``, readable by ``tf.train.load_checkpoint``).
+Writes ``<out>/loss.png``, ``<out>/vocab.json`` and, at every report, a TF1 checkpoint
+``<out>/model.ckpt-<step>`` (``.index`` + ``.data-00000-of-00001``, readable by
+``tf.train.Saver.restore``) through ``fs.train.Saver(max_to_keep=3)``, as a TF1 loop would.
 """
 
 from __future__ import annotations
@@ -156,20 +157,6 @@ def plot_losses(path: str, train: list[float], valid: list[tuple[int, float]]) -
     plt.close(fig)
 
 
-def save_checkpoint(out: str, params: dict[str, Any], step: int) -> str:
-    """A TF1 checkpoint with flaxscope.checkpoint if present, else an .npz of the params."""
-    variables = {name: np.asarray(v) for name, v in params.items()}
-    try:
-        from flaxscope import checkpoint
-    except ImportError:
-        checkpoint = None
-    if checkpoint is not None and hasattr(checkpoint, "save"):
-        return checkpoint.save(os.path.join(out, "model.ckpt"), variables, global_step=step)
-    path = os.path.join(out, f"model-{step}.npz")
-    np.savez(path, **variables)
-    return path
-
-
 # --- main --------------------------------------------------------------------------------
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
@@ -227,7 +214,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     valid_batch = data.batch(np.random.default_rng(12345), 64, args.seq_len, valid=True)
     prime = jnp.asarray(data.encode(PRIME))[None]
 
+    # tf.train.Saver: a TF1 checkpoint at every report, the newest three kept.
+    saver = fs.train.Saver(max_to_keep=3)
+    ckpt_prefix = os.path.join(args.out, "model.ckpt")
+
     def report(step: int) -> float:
+        if step:
+            host = {n: np.asarray(v) for n, v in params.items()}
+            saver.save({"params": host}, ckpt_prefix, global_step=step)
         loss = float(eval_loss(params, valid_batch))
         ids = sample(
             params, jax.random.fold_in(key, step), prime, args.temperature, args.sample_len
@@ -259,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     plot_losses(png, train_losses_f, valid_losses)
     with open(os.path.join(args.out, "vocab.json"), "w", encoding="utf-8") as f:
         json.dump({"chars": data.chars, **vars(args)}, f)
-    ckpt = save_checkpoint(args.out, params, args.steps)
+    ckpt = saver.last_checkpoints[-1]
     print(f"wrote {png} and checkpoint {ckpt}")
     return {
         "train_losses": train_losses_f,
