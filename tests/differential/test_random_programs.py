@@ -59,9 +59,13 @@ def test_generator_is_deterministic() -> None:
 
 
 def test_generator_coverage() -> None:
-    """The draw is not degenerate: on TF it hits every kind of statement and error."""
+    """The draw is not degenerate: on TF it hits every kind of statement and error.
+
+    Checked on the default seed's first 300 programs whatever FLAXSCOPE_DIFF_SEED says: a
+    rare error may be missing from another seed's first 300 without anything being wrong.
+    """
     stats: collections.Counter[str] = collections.Counter()
-    for _, nodes in generator.generate_many(SEED, 0, 300):
+    for _, nodes in generator.generate_many(generator.DEFAULT_SEED, 0, 300):
         rendered = generator.render(nodes)
         for needle in [
             "tf.variable_scope(s",
