@@ -109,13 +109,27 @@ def control_dependencies(control_inputs: Any) -> Iterator[None]:
 layers = SimpleNamespace(
     Layer=_layers.Layer,
     Dense=_layers.Dense,
+    Conv1D=_layers.Conv1D,
     Conv2D=_layers.Conv2D,
+    Conv2DTranspose=_layers.Conv2DTranspose,
+    Dropout=_layers.Dropout,
     Flatten=_layers.Flatten,
+    MaxPooling1D=_layers.MaxPooling1D,
+    MaxPooling2D=_layers.MaxPooling2D,
+    AveragePooling1D=_layers.AveragePooling1D,
+    AveragePooling2D=_layers.AveragePooling2D,
     BatchNormalization=_layers.BatchNormalization,
     batch_normalization=_layers.batch_normalization,
     dense=_layers.dense,
+    conv1d=_layers.conv1d,
     conv2d=_layers.conv2d,
+    conv2d_transpose=_layers.conv2d_transpose,
+    dropout=_layers.dropout,
     flatten=_layers.flatten,
+    max_pooling1d=_layers.max_pooling1d,
+    max_pooling2d=_layers.max_pooling2d,
+    average_pooling1d=_layers.average_pooling1d,
+    average_pooling2d=_layers.average_pooling2d,
 )
 
 nn = SimpleNamespace(

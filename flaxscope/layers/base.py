@@ -1,0 +1,342 @@
+"""The legacy ``Layer`` base (``tf.compat.v1.layers.Layer``) that every layer and the RNN
+cells share, with Keras' argument checks (``conv_utils``) and activations.
+
+A legacy layer opens its variable scope on its first call, ``variable_scope(name,
+default_name=<snake_case class>)`` (so ``dense``, ``dense_1``, ... when unnamed), creates its
+variables there with ``get_variable``, and re-enters the captured scope with ``reuse=True``
+on later calls. Here what a layer remembers (its scope, whether it is built) is kept per
+``init``/``apply`` call, so a layer object made at module level works in every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from flaxscope import store as _store
+from flaxscope.initializers import zeros_initializer
+from flaxscope.scopes import variable_scope as _variable_scope
+from flaxscope.variables import get_collection as _get_collection
+from flaxscope.variables import get_variable as _get_variable
+
+Array = jax.Array
+
+
+# TF1's layers default ``bias_initializer`` to ``tf.compat.v1.zeros_initializer()``; an
+# explicit ``bias_initializer=None`` gives ``get_variable``'s default (glorot_uniform), as in TF.
+_ZEROS = zeros_initializer()
+
+
+def to_snake_case(name: str) -> str:
+    """Keras' ``to_snake_case``: the default scope name of a layer class."""
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return insecure if insecure[0] != "_" else "private" + insecure
+
+
+# --- argument normalization, with Keras' (``conv_utils``) messages ----------------------
+def _normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
+    """Keras' ``conv_utils.normalize_tuple``: an int or ``n`` ints, each ``> 0`` (``>= 0``)."""
+    error_msg = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
+    if isinstance(value, (int, np.integer)):
+        value_tuple = (int(value),) * n
+    else:
+        try:
+            value_tuple = tuple(value)
+        except TypeError:
+            raise ValueError(error_msg) from None
+        if len(value_tuple) != n:
+            raise ValueError(error_msg)
+        for single_value in value_tuple:
+            try:
+                int(single_value)
+            except (ValueError, TypeError):
+                error_msg += f"including element {single_value} of type {type(single_value)}"
+                raise ValueError(error_msg) from None
+        value_tuple = tuple(int(v) for v in value_tuple)
+    if allow_zero:
+        unqualified, req_msg = {v for v in value_tuple if v < 0}, ">= 0"
+    else:
+        unqualified, req_msg = {v for v in value_tuple if v <= 0}, "> 0"
+    if unqualified:
+        error_msg += f" including {unqualified} that does not satisfy the requirement `{req_msg}`."
+        raise ValueError(error_msg)
+    return value_tuple
+
+
+def _normalize_padding(value: str) -> str:
+    """Keras' ``conv_utils.normalize_padding``: ``"valid"``, ``"same"`` or ``"causal"``,
+    case-insensitive."""
+    padding = value.lower()
+    if padding not in {"valid", "same", "causal"}:
+        raise ValueError(
+            'The `padding` argument must be a list/tuple or one of "valid", "same" '
+            f'(or "causal", only for `Conv1D). Received: {padding}'
+        )
+    return padding
+
+
+def _normalize_data_format(value: str | None) -> str:
+    """Keras' ``conv_utils.normalize_data_format`` (``None`` is ``"channels_last"``)."""
+    if value is None:
+        value = "channels_last"
+    data_format = value.lower()
+    if data_format not in {"channels_first", "channels_last"}:
+        raise ValueError(
+            'The `data_format` argument must be one of "channels_first", "channels_last". '
+            f"Received: {value}"
+        )
+    return data_format
+
+
+def _hard_sigmoid(x: Array) -> Array:
+    return jnp.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+_ACTIVATIONS: dict[str, Callable[[Array], Array] | None] = {
+    "linear": None,
+    "relu": jax.nn.relu,
+    "sigmoid": jax.nn.sigmoid,
+    "tanh": jnp.tanh,
+    "softmax": jax.nn.softmax,
+    "elu": jax.nn.elu,
+    "selu": jax.nn.selu,
+    "softplus": jax.nn.softplus,
+    "softsign": jax.nn.soft_sign,
+    "swish": jax.nn.silu,
+    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
+    "exponential": jnp.exp,
+    "hard_sigmoid": _hard_sigmoid,
+    "mish": jax.nn.mish,
+}
+
+
+def _get_activation(identifier: Any) -> Callable[[Array], Array] | None:
+    """Keras' ``activations.get`` as TF1's layers call it: a callable, ``None``, or a name
+    (``"relu"``, ``"tanh"``, ...)."""
+    if identifier is None or callable(identifier):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _ACTIVATIONS:
+            raise ValueError(
+                f"Unknown activation function '{identifier}' cannot be deserialized. "
+                f"Known names: {', '.join(sorted(_ACTIVATIONS))}; or pass a function."
+            )
+        return _ACTIVATIONS[identifier]
+    raise TypeError(f"Could not interpret activation function identifier: {identifier}")
+
+
+def _incompatible_rank(layer: Layer, expected: str, shape: tuple[int, ...]) -> ValueError:
+    """Keras' ``InputSpec`` error for an input of the wrong rank."""
+    return ValueError(
+        f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected '
+        f"{expected}, found ndim={len(shape)}. Full shape received: {tuple(shape)}"
+    )
+
+
+def per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
+    """``obj``'s memory for the running ``init``/``apply`` call (TF1: for this graph)."""
+    per_object = _store.current_frame().per_object
+    entry = per_object.get(id(obj))
+    if entry is None or entry[0] is not obj:
+        # The object is kept in the entry so that its id cannot be reused within the call.
+        entry = per_object[id(obj)] = (obj, factory())
+    return entry[1]
+
+
+class GraphState:
+    """What a TF1 layer object remembers about one graph: its scope and whether it is built."""
+
+    __slots__ = ("scope", "built", "dtype")
+
+    def __init__(self) -> None:
+        self.scope: Any = None
+        self.built = False
+        self.dtype: np.dtype | None = None
+
+
+class Layer:
+    """``tf.compat.v1.layers.Layer``: scope on first call, ``build`` once, ``add_weight``."""
+
+    def __init__(
+        self,
+        trainable: bool = True,
+        name: str | None = None,
+        dtype: Any = None,
+        reuse: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        for key in kwargs:
+            if key not in ("_reuse", "_scope"):
+                raise TypeError(f"Keyword argument not understood: {key}")
+        self._reuse = reuse if reuse is not None else kwargs.get("_reuse")
+        self._trainable = trainable
+        self._base_name = name if name else to_snake_case(type(self).__name__)
+        self._dtype = None if dtype is None else np.dtype(dtype)
+        self._init_scope = kwargs.get("_scope")
+
+    @property
+    def name(self) -> str:
+        return self._base_name
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        return self._dtype
+
+    @property
+    def scope_name(self) -> str:
+        """The name of the layer's variable scope in the current call (after its first use)."""
+        scope = self._graph_state().scope
+        if scope is None:
+            raise ValueError(
+                f'No name available for layer scope because the layer "{self._base_name}" '
+                "has not been used yet. The scope name is determined the first time the "
+                "layer instance is called. You must therefore call the layer before "
+                "querying `scope_name`."
+            )
+        return scope.name
+
+    def build(self, inputs_shape: tuple[int, ...]) -> None:
+        """``Layer.build``: runs once per ``init``/``apply`` call, on the first ``__call__``,
+        inside the layer's scope; create variables here with :meth:`add_weight`."""
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        return inputs
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        scope = kwargs.pop("scope", None)
+        gs = self._graph_state()
+        if gs.dtype is None:
+            gs.dtype = self._dtype or np.dtype(jnp.result_type(jax.tree.leaves(inputs)[0]))
+        with self._layer_scope(scope):
+            if not gs.built:
+                self.build(tuple(np.shape(jax.tree.leaves(inputs)[0])))
+            return self.call(inputs, *args, **kwargs)
+
+    def add_weight(
+        self,
+        name: str,
+        shape: Sequence[int],
+        dtype: Any = None,
+        initializer: Any = None,
+        regularizer: Callable | None = None,
+        trainable: bool | None = None,
+        constraint: Callable | None = None,
+        partitioner: Callable | None = None,
+        **kwargs: Any,
+    ) -> Array:
+        """``Layer.add_weight`` of a legacy TF layer: ``get_variable`` in the layer's scope.
+
+        Returns the variable's value for this call (a JAX array): keep it in an attribute
+        only for the call's duration.
+        """
+        del kwargs
+        return _get_variable(
+            name,
+            shape=list(shape),
+            dtype=dtype if dtype is not None else self._graph_state().dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            trainable=self._trainable if trainable is None else (trainable and self._trainable),
+            constraint=constraint,
+            partitioner=partitioner,
+        )
+
+    add_variable = add_weight
+
+    # --- the layer's variables in the current call -------------------------------------
+    def _scoped_collection(self, key: str) -> list:
+        scope = self._graph_state().scope
+        if scope is None:
+            return []
+        return _get_collection(key, re.escape(scope.name) + "/")
+
+    @property
+    def trainable_variables(self) -> list:
+        """The layer's trainable variables (collection items: ``.name``, ``.value``)."""
+        return self._scoped_collection(_store.GraphKeys.TRAINABLE_VARIABLES)
+
+    @property
+    def variables(self) -> list:
+        """All the layer's variables, in creation order."""
+        return self._scoped_collection(_store.GraphKeys.GLOBAL_VARIABLES)
+
+    @property
+    def non_trainable_variables(self) -> list:
+        trainable = {id(v) for v in self.trainable_variables}
+        return [v for v in self.variables if id(v) not in trainable]
+
+    weights = variables
+    trainable_weights = trainable_variables
+    non_trainable_weights = non_trainable_variables
+
+    # --- per-call memory and scoping -----------------------------------------------------
+    def _graph_state(self) -> GraphState:
+        return per_call_state(self, GraphState)
+
+    @contextlib.contextmanager
+    def _layer_scope(self, scope: Any = None) -> Iterator[Any]:
+        """Enters the layer's variable scope the way TF1's legacy ``Layer.__call__`` does.
+
+        First call in a graph: ``variable_scope(scope, default_name=<snake_case name>)``
+        (unique in the enclosing scope) is captured; every later call re-enters the captured
+        scope with ``reuse=True``.
+        """
+        gs = self._graph_state()
+        if gs.scope is None:
+            if self._init_scope is not None:
+                with _variable_scope(self._init_scope) as captured:
+                    gs.scope = captured
+            elif self._reuse:
+                with _variable_scope(scope if scope is not None else self._base_name) as captured:
+                    gs.scope = captured
+            else:
+                with _variable_scope(scope, default_name=self._base_name) as captured:
+                    gs.scope = captured
+        reuse = True if gs.built else self._reuse
+        with _variable_scope(gs.scope, reuse=reuse, auxiliary_name_scope=False) as vs:
+            yield vs
+        gs.built = True
+
+
+class _BiasActivation:
+    """The tail TF1's Dense and Conv2D share: ``+ bias``, activation, activity loss."""
+
+    use_bias: bool
+    bias_initializer: Any
+    bias_regularizer: Callable | None
+    bias_constraint: Callable | None
+    activation: Callable | None
+    activity_regularizer: Callable | None
+
+    def _bias_and_activation(self, outputs: Array, units: int, channel_axis: int = -1) -> Array:
+        if self.use_bias:
+            bias = self.add_weight(  # type: ignore[attr-defined]
+                "bias",
+                [units],
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
+            )
+            if channel_axis % outputs.ndim != outputs.ndim - 1:  # channels_first
+                bias = bias.reshape(
+                    (units,) + (1,) * (outputs.ndim - 1 - channel_axis % outputs.ndim)
+                )
+            outputs = outputs + bias
+        if self.activation is not None:
+            outputs = self.activation(outputs)
+        if self.activity_regularizer is not None:
+            from flaxscope.losses import add_loss
+
+            add_loss(self.activity_regularizer(outputs), _store.GraphKeys.REGULARIZATION_LOSSES)
+        return outputs

@@ -1,0 +1,548 @@
+"""``tf.compat.v1.layers`` convolutions: ``conv1d``, ``conv2d``, ``conv2d_transpose``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from flaxscope import initializers as _initializers
+from flaxscope.layers.base import (
+    _ZEROS,
+    Layer,
+    _BiasActivation,
+    _get_activation,
+    _incompatible_rank,
+    _normalize_data_format,
+    _normalize_padding,
+    _normalize_tuple,
+)
+
+Array = jax.Array
+
+
+class Conv2D(_BiasActivation, Layer):
+    """``tf.compat.v1.layers.Conv2D`` (``channels_last``): kernel
+    ``[kh, kw, in, filters]`` and bias ``[filters]``, TF's ``padding`` ("valid"/"same")."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: int | Sequence[int] = (1, 1),
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        kernel_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        if data_format != "channels_last":
+            raise NotImplementedError(
+                "Conv2D supports data_format='channels_last' (NHWC); transpose NCHW inputs "
+                "with jnp.transpose(x, (0, 2, 3, 1)) first."
+            )
+        pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
+        self.filters = int(filters)
+        self.kernel_size = pair(kernel_size)
+        self.strides = pair(strides)
+        self.dilation_rate = pair(dilation_rate)
+        self.padding = padding.upper()
+        if self.padding not in ("VALID", "SAME"):
+            raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+        self.activation = _get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.activity_regularizer = activity_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        kernel = self.add_weight(
+            "kernel",
+            [*self.kernel_size, inputs.shape[-1], self.filters],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        outputs = jax.lax.conv_general_dilated(
+            inputs,
+            kernel.astype(inputs.dtype),
+            window_strides=self.strides,
+            padding=self.padding,
+            rhs_dilation=self.dilation_rate,
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return self._bias_and_activation(outputs, self.filters)
+
+
+def conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = (1, 1),
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv2d``: a one-off :class:`Conv2D`."""
+    layer = Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer(inputs)
+
+
+# --- Conv1D, Conv2DTranspose --------------------------------------------------------------
+def _check_filters(filters: Any) -> int:
+    if isinstance(filters, float):
+        filters = int(filters)
+    if filters is not None and filters <= 0:
+        raise ValueError(
+            "Invalid value for argument `filters`. Expected a strictly positive value. "
+            f"Received filters={filters}."
+        )
+    return int(filters)
+
+
+class _ConvBase(_BiasActivation, Layer):
+    """What TF1's ``Conv1D`` and ``Conv2DTranspose`` share: Keras' ``Conv`` argument
+    normalization and validation (same messages), and the bias/activation tail."""
+
+    rank: int = 1
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int],
+        padding: str,
+        data_format: str | None,
+        dilation_rate: int | Sequence[int],
+        activation: Callable | str | None,
+        use_bias: bool,
+        kernel_initializer: Any,
+        bias_initializer: Any,
+        kernel_regularizer: Callable | None,
+        bias_regularizer: Callable | None,
+        activity_regularizer: Callable | None,
+        kernel_constraint: Callable | None,
+        bias_constraint: Callable | None,
+        trainable: bool,
+        name: str | None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        rank = self.rank
+        self.filters = _check_filters(filters)
+        self.kernel_size = _normalize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = _normalize_tuple(strides, rank, "strides", allow_zero=True)
+        self.padding = _normalize_padding(padding)
+        self.data_format = _normalize_data_format(data_format)
+        self.dilation_rate = _normalize_tuple(dilation_rate, rank, "dilation_rate")
+        self.activation = _get_activation(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+        self.activity_regularizer = activity_regularizer
+        self.kernel_constraint = kernel_constraint
+        self.bias_constraint = bias_constraint
+        # Keras' Conv._validate_init
+        if not all(self.strides):
+            raise ValueError(
+                f"The argument `strides` cannot contains 0(s). Received: {self.strides}"
+            )
+        if self.padding == "causal" and not isinstance(self, Conv1D):
+            raise ValueError("Causal padding is only supported for `Conv1D`and `SeparableConv1D`.")
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                "`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}"
+            )
+
+    @property
+    def _channel_axis(self) -> int:
+        return -1 - self.rank if self.data_format == "channels_first" else -1
+
+    def _spatial_spec(self) -> tuple[str, str]:
+        """``lax.conv_general_dilated``'s spec of the inputs, and the spatial letters."""
+        spatial = "HW"[-self.rank :]  # rank 1 or 2
+        if self.data_format == "channels_first":
+            return "NC" + spatial, spatial
+        return "N" + spatial + "C", spatial
+
+
+class Conv1D(_ConvBase):
+    """``tf.compat.v1.layers.Conv1D``: 1-D convolution (cross-correlation) over
+    ``[batch, length, channels]`` (``channels_first``: ``[batch, channels, length]``).
+
+    Variables ``<scope>/kernel`` ``[width, in, filters]`` and ``<scope>/bias`` ``[filters]``.
+    ``padding`` is ``"valid"``, ``"same"`` or ``"causal"`` (case-insensitive); ``strides > 1``
+    and ``dilation_rate > 1`` cannot be combined (TF's rule). Inputs of rank above 3 have
+    several batch dimensions, as in TF.
+    """
+
+    rank = 1
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: int | Sequence[int] = 1,
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        kernel_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
+        )
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        rank = self.rank
+        if inputs.ndim < rank + 2:
+            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
+        channel_axis = self._channel_axis
+        spatial_axes = (
+            range(inputs.ndim - rank, inputs.ndim)
+            if self.data_format == "channels_first"
+            else range(inputs.ndim - rank - 1, inputs.ndim - 1)
+        )
+        for axis, k, d in zip(spatial_axes, self.kernel_size, self.dilation_rate, strict=True):
+            n = inputs.shape[axis]
+            if self.padding == "valid" and n - ((k - 1) * d + 1) + 1 < 0:
+                raise ValueError(
+                    "One of the dimensions in the output is <= 0 due to downsampling in "
+                    f"{self.name}. Consider increasing the input size. Received input shape "
+                    f"{list(inputs.shape)} which would produce output shape with a zero or "
+                    "negative value in a dimension."
+                )
+        kernel = self.add_weight(
+            "kernel",
+            [*self.kernel_size, inputs.shape[channel_axis], self.filters],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        batch_shape = inputs.shape[: inputs.ndim - rank - 1]
+        x = inputs.reshape((-1,) + inputs.shape[len(batch_shape) :])
+        padding: Any = self.padding.upper()
+        if self.padding == "causal":  # left-pad by the dilated kernel's reach, then VALID
+            padding = [((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)]
+        lhs_spec, spatial = self._spatial_spec()
+        outputs = jax.lax.conv_general_dilated(
+            x,
+            kernel.astype(x.dtype),
+            window_strides=self.strides,
+            padding=padding,
+            rhs_dilation=self.dilation_rate,
+            dimension_numbers=(lhs_spec, spatial + "IO", lhs_spec),
+        )
+        outputs = outputs.reshape(batch_shape + outputs.shape[1:])
+        return self._bias_and_activation(outputs, self.filters, channel_axis)
+
+
+def conv1d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = 1,
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv1d``: a one-off :class:`Conv1D` (``name`` shares its
+    variables across calls only with ``reuse=True`` or an enclosing reusing scope)."""
+    layer = Conv1D(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _reuse=reuse,
+        _scope=name,
+    )
+    return layer(inputs)
+
+
+def _deconv_output_length(
+    length: int, kernel: int, padding: str, output_padding: int | None, stride: int, dilation: int
+) -> int:
+    """Keras' ``conv_utils.deconv_output_length``."""
+    kernel = kernel + (kernel - 1) * (dilation - 1)
+    if output_padding is None:
+        if padding == "valid":
+            return length * stride + max(kernel - stride, 0)
+        return length * stride
+    pad = kernel // 2 if padding == "same" else 0
+    return (length - 1) * stride + kernel - 2 * pad + output_padding
+
+
+class Conv2DTranspose(_ConvBase):
+    """``tf.compat.v1.layers.Conv2DTranspose``: the transposed 2-D convolution (the gradient
+    of ``conv2d`` with respect to its input), TF's ``conv2d_transpose``.
+
+    Variables ``<scope>/kernel`` ``[kh, kw, filters, in]`` (TF's transposed layout: output
+    channels before input channels) and ``<scope>/bias`` ``[filters]``. The output's height
+    is ``in * stride + max(k - stride, 0)`` for ``"valid"`` and ``in * stride`` for
+    ``"same"``, as in TF. Like TF's class (through its Keras base), it also takes
+    ``output_padding`` and ``dilation_rate``; the functional :func:`conv2d_transpose` does not.
+    """
+
+    rank = 2
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        kernel_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        output_padding: int | Sequence[int] | None = None,
+        dilation_rate: int | Sequence[int] = (1, 1),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
+        )
+        self.output_padding: tuple[int, ...] | None = None
+        if output_padding is not None:
+            self.output_padding = _normalize_tuple(
+                output_padding, 2, "output_padding", allow_zero=True
+            )
+            for stride, out_pad in zip(self.strides, self.output_padding, strict=True):
+                if out_pad >= stride:
+                    raise ValueError(
+                        "Strides must be greater than output padding. Received "
+                        f"strides={self.strides}, output_padding={self.output_padding}."
+                    )
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        if inputs.ndim < 4:
+            raise _incompatible_rank(self, "min_ndim=4", inputs.shape)
+        if inputs.ndim != 4:
+            raise ValueError(f"Inputs should have rank 4. Received input_shape={inputs.shape}.")
+        if self.dilation_rate[0] != self.dilation_rate[1]:  # TF's atrous_conv2d_transpose
+            raise ValueError(
+                "Expected the 2 dimensions of the `dilation_rate` argument to be equal to each "
+                f"other. Received: dilation_rate={self.dilation_rate}"
+            )
+        channel_axis = self._channel_axis
+        kernel = self.add_weight(
+            "kernel",
+            [*self.kernel_size, self.filters, inputs.shape[channel_axis]],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        lhs_spec, spatial = self._spatial_spec()
+        spatial_axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        out_pads = self.output_padding or (None, None)
+        pads = []
+        for axis, k, s, d, op in zip(
+            spatial_axes, self.kernel_size, self.strides, self.dilation_rate, out_pads, strict=True
+        ):
+            n = inputs.shape[axis]
+            out = _deconv_output_length(n, k, self.padding, op, s, d)
+            k_eff = (k - 1) * d + 1
+            # The forward conv2d (input `out`, output `n`) that this op is the gradient of.
+            if self.padding == "same":
+                forward_n = -(-out // s)
+                total = max((forward_n - 1) * s + k_eff - out, 0)
+            else:
+                forward_n = (out - k_eff) // s + 1
+                total = 0
+            if forward_n != n:
+                raise ValueError(
+                    f"Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: "
+                    f"actual = {n}, computed = {forward_n} spatial_dim: {axis} input: {out} "
+                    f"filter: {k_eff} output: {n} stride: {s} dilation: {d}"
+                )
+            before = total // 2
+            after = total - before
+            unused = out + total - k_eff - (n - 1) * s  # input rows the forward conv skipped
+            pads.append((k_eff - 1 - before, k_eff - 1 - after + unused))
+        outputs = jax.lax.conv_general_dilated(
+            inputs,
+            jnp.flip(kernel, (0, 1)).astype(inputs.dtype),
+            window_strides=(1, 1),
+            padding=pads,
+            lhs_dilation=self.strides,
+            rhs_dilation=self.dilation_rate,
+            dimension_numbers=(lhs_spec, spatial + "OI", lhs_spec),
+        )
+        return self._bias_and_activation(outputs, self.filters, channel_axis)
+
+
+def conv2d_transpose(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv2d_transpose``: a one-off :class:`Conv2DTranspose`
+    (kernel ``[kh, kw, filters, in]``)."""
+    layer = Conv2DTranspose(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _reuse=reuse,
+        _scope=name,
+    )
+    return layer(inputs)

@@ -1,0 +1,173 @@
+"""``tf.compat.v1.layers`` poolings: max and average, 1-D and 2-D (``lax.reduce_window``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from flaxscope.layers.base import (
+    Layer,
+    _incompatible_rank,
+    _normalize_data_format,
+    _normalize_padding,
+    _normalize_tuple,
+)
+
+Array = jax.Array
+
+
+# --- pooling --------------------------------------------------------------------------------
+class _Pooling(Layer):
+    """TF1's ``MaxPooling{1,2}D`` / ``AveragePooling{1,2}D`` (``tf.nn.max_pool`` /
+    ``avg_pool``): ``"same"`` padding as TF's (extra on the end), and the average over the
+    window's elements inside the input only (padding is not counted)."""
+
+    rank: int = 1
+    mode: str = "max"
+
+    def __init__(
+        self,
+        pool_size: int | Sequence[int],
+        strides: int | Sequence[int],
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if strides is None:
+            raise ValueError("Argument `strides` must not be None.")
+        super().__init__(name=name, **kwargs)
+        self.pool_size = _normalize_tuple(pool_size, self.rank, "pool_size")
+        self.strides = _normalize_tuple(strides, self.rank, "strides", allow_zero=True)
+        self.padding = _normalize_padding(padding)
+        self.data_format = _normalize_data_format(data_format)
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        rank = self.rank
+        if inputs.ndim != rank + 2:
+            raise _incompatible_rank(self, f"ndim={rank + 2}", inputs.shape)
+        if self.padding not in ("valid", "same"):
+            raise ValueError(f"Invalid padding: {self.padding}")
+        if min(self.strides) <= 0:
+            raise ValueError(f"Stride must be > 0, but got {min(self.strides)}")
+        channels_first = self.data_format == "channels_first"
+        spatial_axes = range(2, 2 + rank) if channels_first else range(1, 1 + rank)
+        if self.padding == "valid":
+            for axis, k in zip(spatial_axes, self.pool_size, strict=True):
+                if inputs.shape[axis] < k:
+                    raise ValueError(
+                        f"Negative dimension size caused by subtracting {k} from "
+                        f"{inputs.shape[axis]} (pooling in {self.name}, padding 'valid')."
+                    )
+        window = [1] * inputs.ndim
+        strides = [1] * inputs.ndim
+        for axis, k, s in zip(spatial_axes, self.pool_size, self.strides, strict=True):
+            window[axis], strides[axis] = k, s
+        padding = self.padding.upper()
+        if self.mode == "max":
+            # NumPy (concrete) init values let JAX see the max/sum monoid, which it can
+            # differentiate (a jnp init value under jit cannot be).
+            dtype = inputs.dtype
+            init = -np.inf if jnp.issubdtype(dtype, jnp.inexact) else jnp.iinfo(dtype).min
+            return jax.lax.reduce_window(
+                inputs, np.array(init, dtype), jax.lax.max, window, strides, padding
+            )
+        zero = np.array(0, inputs.dtype)
+        total = jax.lax.reduce_window(inputs, zero, jax.lax.add, window, strides, padding)
+        if self.padding == "valid":
+            return total / jnp.asarray(np.prod(self.pool_size), inputs.dtype)
+        # TF's SAME average divides by the number of real (unpadded) elements in each window.
+        ones_shape = [1] * inputs.ndim
+        for axis in spatial_axes:
+            ones_shape[axis] = inputs.shape[axis]
+        count = jax.lax.reduce_window(
+            np.ones(ones_shape, inputs.dtype),
+            zero,
+            jax.lax.add,
+            window,
+            strides,
+            padding,
+        )
+        return total / count
+
+
+class MaxPooling1D(_Pooling):
+    """``tf.compat.v1.layers.MaxPooling1D``: max over windows of ``pool_size`` along the
+    length of ``[batch, length, channels]`` (``channels_first``: ``[batch, channels,
+    length]``); ``strides`` is required (TF1 has no default)."""
+
+    rank, mode = 1, "max"
+
+
+class AveragePooling1D(_Pooling):
+    """``tf.compat.v1.layers.AveragePooling1D``: mean over windows along the length; with
+    ``"same"`` padding the edge windows average their real elements only, as TF's."""
+
+    rank, mode = 1, "avg"
+
+
+class MaxPooling2D(_Pooling):
+    """``tf.compat.v1.layers.MaxPooling2D``: max over ``pool_size`` windows of
+    ``[batch, height, width, channels]`` (``channels_first``: ``[batch, channels, h, w]``)."""
+
+    rank, mode = 2, "max"
+
+
+class AveragePooling2D(_Pooling):
+    """``tf.compat.v1.layers.AveragePooling2D``: mean over windows; with ``"same"`` padding
+    the edge windows average their real elements only, as TF's ``avg_pool``."""
+
+    rank, mode = 2, "avg"
+
+
+def max_pooling1d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.max_pooling1d``: a one-off :class:`MaxPooling1D`."""
+    return MaxPooling1D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def average_pooling1d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.average_pooling1d``: a one-off :class:`AveragePooling1D`."""
+    return AveragePooling1D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def max_pooling2d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.max_pooling2d``: a one-off :class:`MaxPooling2D`."""
+    return MaxPooling2D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def average_pooling2d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.average_pooling2d``: a one-off :class:`AveragePooling2D`."""
+    return AveragePooling2D(pool_size, strides, padding, data_format, name=name)(inputs)
