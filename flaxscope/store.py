@@ -171,6 +171,9 @@ class Frame:
         self.op_rng: jax.Array | None = None
         self.rng_counter = 0
         self.scan_depth = 0  # > 0 while a lifted scan's body runs
+        # transform(..., variables_exist=True): the given tree's variables count as created
+        # before the call (by another model of the same TF1 graph), so reuse=True finds them.
+        self.variables_exist = False
         self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
 

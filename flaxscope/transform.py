@@ -104,6 +104,7 @@ def transform(
     mesh: Mesh | None = None,
     rules: ShardingRules | None = None,
     model_axis: str = "model",
+    variables_exist: bool = False,
 ) -> Transformed:
     """Turns ``fn``, written with TF1 scopes and ``get_variable``, into ``init``/``apply``.
 
@@ -117,6 +118,13 @@ def transform(
 
     ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
     read: ``"warn"`` (default), ``"error"`` or ``"ignore"``.
+
+    ``variables_exist=True`` makes ``apply`` treat the variables it is given as created
+    before ``fn`` runs, as by another model of the same TF1 graph: ``fn`` may then open
+    their scopes with ``reuse=True`` (TF1's evaluation model beside its training model)
+    and run alone; creating one of them with ``reuse=False`` fails with TF1's ``already
+    exists`` error. By default each call is a fresh graph, where ``reuse=True`` finds only
+    variables the call itself created first.
 
     With a ``mesh`` (here, or from an active :func:`flaxscope.sharding_rules` context),
     ``init`` returns the variables laid out on it (each variable's ``partitioner`` or the
@@ -185,6 +193,7 @@ def transform(
         mutable_set = _mutable_set(mutable)
         frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
         frame.op_rng = rng
+        frame.variables_exist = variables_exist
         frame.layout = active_layout(mesh, rules, model_axis)
         out = _run(frame, fn, args, kwargs)
         store.warn_unused(frame, on_unused)

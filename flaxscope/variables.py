@@ -304,6 +304,8 @@ def _true_getter(
         shape = _as_shape(shape)
 
     found = frame.vars.get(name)
+    if found is None and frame.variables_exist and frame.mode == store.APPLY:
+        found = _adopt_given(frame, state, name, reuse)
     if found is not None:
         if reuse is False:
             message = (
@@ -326,7 +328,7 @@ def _true_getter(
     if reuse is True:
         raise ValueError(
             f"Variable {name} does not exist, or was not created with tf.get_variable(). "
-            "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?"
+            "Did you mean to set reuse=tf.AUTO_REUSE in VarScope?" + _given_hint(frame, name)
         )
 
     if initializer is None:
@@ -395,6 +397,57 @@ def _true_getter(
                 GraphKeys.REGULARIZATION_LOSSES, _RegularizationLoss(regularizer, record)
             )
     return record.value
+
+
+def _given_collection(frame: store.Frame, name: str) -> str | None:
+    for collection in (store.PARAMS, store.STATE):
+        if name in frame.inputs[collection]:
+            return collection
+    return None
+
+
+def _given_hint(frame: store.Frame, name: str) -> str:
+    if frame.mode != store.APPLY or _given_collection(frame, name) is None:
+        return ""
+    return (
+        f" {name} is in the variables given to apply, but nothing in this call created it "
+        "first, and TF1 reuses only variables created earlier in the same graph. To run a "
+        "model built with reuse=True (an evaluation model sharing the training model's "
+        "weights) by itself, use flaxscope.transform(fn, variables_exist=True)."
+    )
+
+
+def _adopt_given(
+    frame: store.Frame, state: store.ScopeState, name: str, reuse: Any
+) -> VariableRecord | None:
+    """``variables_exist``: the given tree's ``name`` as a variable created before this call.
+
+    TF1 equivalent: the variable was made by another model earlier in the same graph (the
+    training model, before the evaluation models that open its scope with ``reuse=True``).
+    It keeps the trainability the tree gives it, as a reused TF1 variable keeps its own.
+    """
+    collection = _given_collection(frame, name)
+    if collection is None:
+        return None
+    if reuse is False:
+        raise ValueError(
+            f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
+            "or reuse=tf.AUTO_REUSE in VarScope? (transform(..., variables_exist=True) "
+            "counts the variables given to apply as already created.)"
+        )
+    trainable = collection == store.PARAMS
+    record = _new_variable(
+        frame,
+        _variable_op_name(name, state),
+        None,
+        None,
+        None,
+        trainable,
+        _variable_collections(None, trainable),
+        None,
+    )
+    frame.vars[name] = record
+    return record
 
 
 def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -> str:

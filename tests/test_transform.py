@@ -346,3 +346,72 @@ def test_jit_static_argnames_see_the_real_signature():
     out = jax.jit(m.apply, static_argnames="n")(v, jnp.ones(2), n=3)
     np.testing.assert_allclose(out, [3.0, 3.0])
     assert m.apply.__name__ == "f"
+
+
+# --- variables_exist: an evaluation model built with reuse=True, run by itself ---------
+def _ptb_like(x, is_training):
+    """The TF1 pattern of ptb_word_lm: Train builds "Model", Valid/Test reuse it."""
+    with fs.variable_scope("Model", reuse=None if is_training else True):
+        w = fs.get_variable("w", [3, 4])
+        steps = fs.get_variable("steps", [], dtype=jnp.int32, trainable=False)
+        return x @ w + steps
+
+
+def test_reuse_true_model_runs_alone_with_variables_exist():
+    train = fs.transform(lambda x: _ptb_like(x, True))
+    variables = train.init(jax.random.key(0), jnp.ones((2, 3)))
+    x = jnp.arange(6.0).reshape(2, 3)
+
+    valid = fs.transform(lambda x: _ptb_like(x, False))
+    with pytest.raises(ValueError) as info:
+        valid.apply(variables, x)
+    message = str(info.value)
+    assert message.startswith("Variable Model/w does not exist, or was not created with")
+    assert "variables_exist=True" in message  # the hint names the fix
+
+    shared = fs.transform(lambda x: _ptb_like(x, False), variables_exist=True)
+    expected = train.apply(variables, x)
+    np.testing.assert_array_equal(shared.apply(variables, x), expected)
+    np.testing.assert_array_equal(jax.jit(shared.apply)(variables, x), expected)
+    grads = jax.grad(lambda p: shared.apply({**variables, "params": p}, x).sum())(
+        variables["params"]
+    )
+    np.testing.assert_allclose(grads["Model/w"], np.broadcast_to(x.sum(0)[:, None], (3, 4)))
+
+
+def test_variables_exist_keeps_tf1_rules():
+    train = fs.transform(lambda x: _ptb_like(x, True))
+    variables = train.init(jax.random.key(0), jnp.ones((2, 3)))
+    x = jnp.ones((2, 3))
+
+    # The training model itself (reuse=None) now finds its variables already there.
+    with pytest.raises(ValueError, match="Variable Model/w already exists, disallowed"):
+        fs.transform(lambda x: _ptb_like(x, True), variables_exist=True).apply(variables, x)
+
+    def collections(x):
+        with fs.variable_scope("Model", reuse=True):
+            fs.get_variable("w")  # no shape needed: the variable exists
+            fs.get_variable("steps", dtype=jnp.int32)
+        return (
+            [v.name for v in fs.trainable_variables()],
+            [v.name for v in fs.global_variables()],
+        )
+
+    trainable, everything = fs.transform(collections, variables_exist=True).apply(variables, x)
+    assert trainable == ["Model/w:0"]  # trainability comes from the tree, as TF1 keeps it
+    assert everything == ["Model/w:0", "Model/steps:0"]
+
+    def wrong_shape(x):
+        with fs.variable_scope("Model", reuse=tf.AUTO_REUSE):
+            return fs.get_variable("w", [4, 4])
+
+    with pytest.raises(ValueError, match="Trying to share variable Model/w, but specified shape"):
+        fs.transform(wrong_shape, variables_exist=True).apply(variables, x)
+
+    def new_variable(x):
+        with fs.variable_scope("Model", reuse=tf.AUTO_REUSE):
+            return fs.get_variable("extra", [2])
+
+    # A variable missing from the tree is still created by lookup, and so is missing.
+    with pytest.raises(ValueError, match="Variable Model/extra is missing from variables"):
+        fs.transform(new_variable, variables_exist=True).apply(variables, x)
