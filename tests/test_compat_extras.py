@@ -79,6 +79,25 @@ def test_control_dependencies_is_accepted():
     assert float(updates["state"]["step"]) == 1.0
 
 
+def test_device_is_accepted_and_changes_no_name(tf1):
+    """``with tf.device("/cpu:0"):`` (ptb_word_lm's embedding) neither fails nor scopes."""
+
+    def program(t, name_of):
+        with t.variable_scope("Model"):
+            with t.device("/cpu:0"):
+                embedding = t.get_variable("embedding", [5, 2])
+                with t.name_scope("lookup") as scope:
+                    return (name_of(embedding), scope)
+
+    import tensorflow as tf_real
+
+    with tf_real.Graph().as_default():
+        theirs = program(tf1, lambda v: v.name)
+    ours_out, ours = fs.transform(lambda: program(tf, fs.name_of)).init_with_output(0)
+    assert ours_out == theirs
+    assert list(ours["params"]) == ["Model/embedding"]
+
+
 def test_cell_variables_match_tf(tf1):
     def program(t, name_of):
         x = t.zeros([2, 5, 3]) if hasattr(t, "zeros") else jnp.zeros((2, 5, 3))

@@ -106,6 +106,15 @@ def control_dependencies(control_inputs: Any) -> Iterator[None]:
     yield
 
 
+@contextlib.contextmanager
+def device(device_name_or_function: Any) -> Iterator[None]:
+    """``tf.device``: placement is XLA's here (``jax.jit`` places a computation, shardings
+    spread it over several devices), so this does nothing; kept so TF1 code such as
+    ``with tf.device("/cpu:0"):`` around an embedding runs unchanged."""
+    del device_name_or_function
+    yield
+
+
 layers = SimpleNamespace(
     Layer=_layers.Layer,
     Dense=_layers.Dense,
@@ -187,6 +196,7 @@ __all__ = [
     "complex128",
     "constant_initializer",
     "control_dependencies",
+    "device",
     "double",
     "float16",
     "float32",
