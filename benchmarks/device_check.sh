@@ -15,9 +15,9 @@ python -c "import jax, flax, optax; print('jax', jax.__version__, jax.devices())
 #    prints the loss of each implementation on the same params), then the three configs
 #    of issue #7 side by side with cuDNN (torch), hand-written JAX and flax.
 python benchmarks/lstm.py --iters 30 --warmup 5 --json "$OUT/lstm-gpu.json" 2>&1 | tee "$OUT/lstm.txt"
-# 2. unrolling: hand-written JAX and flaxscope (both backward passes) at unroll 1..16 and
+# 2. unrolling: hand-written JAX and flaxscope at unroll 1..16 and
 #    full (T <= 64), cuDNN beside them; prints flaxscope's best and default against the
 #    best hand-written variant and cuDNN, and the unroll to put in DEFAULT_UNROLL.
-python benchmarks/lstm_sweep.py --iters 20 --warmup 3 --json "$OUT/lstm-sweep.json" 2>&1 | tee "$OUT/lstm-sweep.txt"
+python benchmarks/lstm_sweep.py --impls jax fs --iters 20 --warmup 3 --json "$OUT/lstm-sweep.json" 2>&1 | tee "$OUT/lstm-sweep.txt"
 # 3. sharded LM on the devices there are (one GPU: the 1-device row).
 python benchmarks/scaling.py --devices 1 --reps 20 2>&1 | tee "$OUT/scaling.txt"
