@@ -22,13 +22,19 @@ tests/data/tf1_ptb_word_lm.py. What it keeps, line for line:
   alphabetically; ``ptb_producer``'s batching).
 
 What changed: imports; math calls (``tf.nn.embedding_lookup`` -> ``jnp.take``,
-``tf.matmul`` -> ``jnp.matmul``, ...); ``with tf.device("/cpu:0")`` is gone (``jax.jit``
-places the computation); the TF graph's ``sess.run`` with a ``feed_dict`` became
-``fs.transform`` of the same three-model graph, jitted once per model, with the batch and
-the carried state as arguments (one line of the model reads the fed state); the training
-ops (``tf.gradients``, ``clip_by_global_norm``, ``apply_gradients``) moved out of the model
-into ``train_op``, a ``jax.grad`` of the model's cost; ``tf.contrib.seq2seq.sequence_loss``
-(gone from TF 2) is written in ``jax.numpy``; ``ptb_producer`` is numpy, not a queue.
+``tf.matmul`` -> ``jnp.matmul``, ...); ``with tf.device("/cpu:0")`` stays but does nothing
+(``jax.jit`` places the computation). The TF graph, run by ``sess.run`` with a
+``feed_dict``, became one ``fs.transform`` per model (``build_graph``), each jitted once,
+with the batch and the carried state as arguments (one line of the model reads the fed
+state): the training model's ``init`` creates the variables
+(``tf.global_variables_initializer()``) and its ``apply`` trains; the valid and test
+models, the same ``variable_scope("Model", reuse=True)`` code, are
+``fs.transform(..., variables_exist=True)``, whose ``apply`` finds those variables as
+created before it, as TF1 found the training model's in the same graph, and runs alone
+(no dropout, so no random key). The training ops (``tf.gradients``,
+``clip_by_global_norm``, ``apply_gradients``) moved out of the model into ``train_op``, a
+``jax.grad`` of the training model's cost; ``tf.contrib.seq2seq.sequence_loss`` (gone from
+TF 2) is written in ``jax.numpy``; ``ptb_producer`` is numpy, not a queue.
 
 Data: PTB is not shipped. Without ``--data_path`` the example writes a PTB-format corpus
 (``ptb.{train,valid,test}.txt``) from the Python Language Reference that ships with
@@ -300,8 +306,9 @@ class PTBModel(object):
 
         self._initial_state = cell.zero_state(batch_size, data_type())
 
-        embedding = tf.get_variable("embedding", [vocab_size, size], dtype=data_type())
-        inputs = jnp.take(embedding, input_.input_data, axis=0)
+        with tf.device("/cpu:0"):
+            embedding = tf.get_variable("embedding", [vocab_size, size], dtype=data_type())
+            inputs = jnp.take(embedding, input_.input_data, axis=0)
 
         if is_training and config.keep_prob < 1:
             inputs = tf.nn.dropout(inputs, config.keep_prob)
@@ -503,53 +510,60 @@ GLOBAL_STEP = "Model/global_step"
 
 
 def build_graph(config, eval_config, inputs):
-    """main()'s TF1 graph, the three models on one set of variables, as a transform.
+    """main()'s TF1 graph: its three models on one set of variables, each a transform.
 
-    ``inputs`` maps "Train", "Valid", "Test" to their ``PTBInput``. The transformed
-    function takes ``feeds``, ``{name: (input_data, targets, initial_state)}`` (what
-    ``sess.run`` fed each model), and returns each model's fetches. Under ``jax.jit`` only
-    the fetches asked for are computed, as ``sess.run`` ran only the ops they needed.
+    ``inputs`` maps "Train", "Valid", "Test" to their ``PTBInput``; the result maps them to
+    their models. Each model is a function of ``feed``, ``(input_data, targets,
+    initial_state)`` (what ``sess.run`` fed it), returning its fetches. The training model
+    (``reuse=None``) creates the variables: its ``init`` is
+    ``tf.global_variables_initializer()``, its ``apply`` the training step's forward pass.
+    The valid and test models (``reuse=True``) are ``variables_exist`` transforms: their
+    ``apply`` takes the training model's variables as created before it, by the model built
+    first in the same TF1 graph, and runs alone.
     """
 
-    def graph(feeds):
-        initializer = tf.random_uniform_initializer(-config.init_scale, config.init_scale)
+    def fetches(model):  # what run_epoch fetches, and sess.run(model.initial_state)
+        return {
+            "cost": model.cost,
+            "final_state": model.final_state,
+            "initial_state": model.initial_state,
+        }
 
+    initializer = tf.random_uniform_initializer(-config.init_scale, config.init_scale)
+
+    def train(feed):
         with tf.name_scope("Train"):
-            train_input = inputs["Train"].fed(*feeds["Train"])
+            train_input = inputs["Train"].fed(*feed)
             with tf.variable_scope("Model", reuse=None, initializer=initializer):
                 m = PTBModel(is_training=True, config=config, input_=train_input)
+        return dict(fetches(m), lr=m.lr)
 
+    def valid(feed):
         with tf.name_scope("Valid"):
-            valid_input = inputs["Valid"].fed(*feeds["Valid"])
+            valid_input = inputs["Valid"].fed(*feed)
             with tf.variable_scope("Model", reuse=True, initializer=initializer):
                 mvalid = PTBModel(is_training=False, config=config, input_=valid_input)
+        return fetches(mvalid)
 
+    def test(feed):
         with tf.name_scope("Test"):
-            test_input = inputs["Test"].fed(*feeds["Test"])
+            test_input = inputs["Test"].fed(*feed)
             with tf.variable_scope("Model", reuse=True, initializer=initializer):
                 mtest = PTBModel(is_training=False, config=eval_config, input_=test_input)
+        return fetches(mtest)
 
-        models = {"Train": m, "Valid": mvalid, "Test": mtest}
-        fetches = {
-            name: {
-                "cost": model.cost,
-                "final_state": model.final_state,
-                "initial_state": model.initial_state,
-            }
-            for name, model in models.items()
-        }
-        fetches["Train"]["lr"] = m.lr
-        return fetches
-
-    return fs.transform(graph)
-
-
-def unfed(inputs):
-    """Feeds of the right shapes for every model: a batch of zeros, the zero state."""
+    # The evaluation models read the weights, not the training model's lr: unused, as in
+    # the TF1 graph, where every model's variables are there for every run.
     return {
-        name: (np.zeros((i.batch_size, i.num_steps), np.int32),) * 2 + (None,)
-        for name, i in inputs.items()
+        "Train": fs.transform(train),
+        "Valid": fs.transform(valid, variables_exist=True, on_unused="ignore"),
+        "Test": fs.transform(test, variables_exist=True, on_unused="ignore"),
     }
+
+
+def unfed(input_):
+    """A feed of the right shapes for the model of ``input_``: zeros, the zero state."""
+    return (np.zeros((input_.batch_size, input_.num_steps), np.int32),) * 2 + (None,)
 
 
 def clip_by_global_norm(t_list, clip_norm):
@@ -560,17 +574,16 @@ def clip_by_global_norm(t_list, clip_norm):
     return jax.tree.map(lambda t: t * scale.astype(t.dtype), t_list), global_norm
 
 
-def clipped_gradients(graph, config, inputs, variables, feed, rng=None):
+def clipped_gradients(m, config, variables, feed, rng=None):
     """``tf.clip_by_global_norm(tf.gradients(m.cost, tvars), config.max_grad_norm)`` of the
-    training model on ``feed`` (input_data, targets, initial_state).
+    training model ``m`` (its transform) on ``feed`` (input_data, targets, initial_state).
 
     Returns the clipped gradients (a tree like ``variables["params"]``), their global norm
     before clipping, and the training model's fetches.
     """
 
     def cost(params):
-        feeds = dict(unfed(inputs), Train=feed)
-        fetches = graph.apply({**variables, "params": params}, feeds, rng=rng)["Train"]
+        fetches = m.apply({**variables, "params": params}, feed, rng=rng)
         return fetches["cost"], fetches
 
     grads, fetches = jax.grad(cost, has_aux=True)(variables["params"])
@@ -580,34 +593,44 @@ def clipped_gradients(graph, config, inputs, variables, feed, rng=None):
 
 class Session:
     """What a ``tf.Session`` held between runs: the variables' values, the optimizer's state
-    (its ``global_step``), and the jitted run of each model's fetches."""
+    (its ``global_step``), and each model's jitted run: the training step for the training
+    model, its fetches for each model."""
 
     def __init__(self, graph, config, inputs, variables, seed=0):
         self.graph, self.config, self.inputs = graph, config, inputs
         self.variables = variables
         self.optimizer_state = tf.train.GradientDescentOptimizer(0.0).init(variables["params"])
         self.key = jax.random.key(seed)
-        self._train_step = jax.jit(functools.partial(_train_step, graph, config, inputs))
-        self._fetch = jax.jit(functools.partial(_fetch, graph, inputs), static_argnums=0)
+        self._train_step = jax.jit(functools.partial(_train_step, graph["Train"], config))
+        self._fetch = {name: jax.jit(model.apply) for name, model in graph.items()}
         self._initial_states = {}
 
     def run(self, name, input_data, targets, initial_state):
         """``sess.run({"cost": ..., "final_state": ...}, feed_dict)`` for model ``name``."""
-        return self._fetch(name, self.variables, (input_data, targets, initial_state))
+        feed = (input_data, targets, initial_state)
+        return self._fetch[name](self.variables, feed, rng=self._rng(name))
 
     def train_op(self, input_data, targets, initial_state):
         """``sess.run({..., "eval_op": m.train_op}, feed_dict)``: one SGD step, in place."""
-        rng = jax.random.fold_in(self.key, self.optimizer_state.global_step)
+        feed = (input_data, targets, initial_state)
         self.variables, self.optimizer_state, fetches = self._train_step(
-            self.variables, self.optimizer_state, (input_data, targets, initial_state), rng
+            self.variables, self.optimizer_state, feed, self._rng("Train")
         )
         return fetches
+
+    def _rng(self, name):
+        """The key of the training model's dropout (keep_prob < 1) at this step: a new mask
+        each step, as TF1's random ops drew anew at each run. The evaluation models have no
+        random op and get none."""
+        if name != "Train":
+            return None
+        return jax.random.fold_in(self.key, self.optimizer_state.global_step)
 
     def initial_state(self, name):
         """``sess.run(model.initial_state)``: the model's zero state."""
         if name not in self._initial_states:
             shapes = jax.eval_shape(
-                lambda v: _fetch(self.graph, self.inputs, name, v, unfed(self.inputs)[name]),
+                lambda v: self.graph[name].apply(v, unfed(self.inputs[name]), rng=self._rng(name)),
                 self.variables,
             )["initial_state"]
             self._initial_states[name] = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes)
@@ -619,15 +642,8 @@ class Session:
         return {"params": self.variables["params"], "state": state}
 
 
-def _fetch(graph, inputs, name, variables, feed):
-    # Every call builds the training model too, dropout included (keep_prob < 1): it gets a
-    # key, but its ops are not fetched, so jit drops them, as sess.run did not run them.
-    feeds = dict(unfed(inputs), **{name: feed})
-    return graph.apply(variables, feeds, rng=jax.random.key(0))[name]
-
-
-def _train_step(graph, config, inputs, variables, optimizer_state, feed, rng):
-    grads, _, fetches = clipped_gradients(graph, config, inputs, variables, feed, rng)
+def _train_step(m, config, variables, optimizer_state, feed, rng):
+    grads, _, fetches = clipped_gradients(m, config, variables, feed, rng)
     optimizer = tf.train.GradientDescentOptimizer(fetches["lr"])
     updates, optimizer_state = optimizer.update(grads, optimizer_state, variables["params"])
     params = optax.apply_updates(variables["params"], updates)
@@ -697,7 +713,7 @@ def build_session(config, eval_config, train_data, valid_data, test_data, seed=0
         "Test": PTBInput(config=eval_config, data=test_data, name="TestInput"),
     }
     graph = build_graph(config, eval_config, inputs)
-    variables = jax.jit(graph.init)(jax.random.key(seed), unfed(inputs))
+    variables = jax.jit(graph["Train"].init)(jax.random.key(seed), unfed(inputs["Train"]))
     session = Session(graph, config, inputs, variables, seed)
     models = [Model(name, inputs[name]) for name in ("Train", "Valid", "Test")]
     return session, models

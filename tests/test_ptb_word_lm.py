@@ -168,7 +168,9 @@ def test_three_models_create_tf1s_variables_once(tf1_ptb, driver):
         "Test": port.PTBInput(eval_config, data[2]),
     }
     graph = port.build_graph(config, eval_config, inputs)
-    variables = graph.init(jax.random.key(0), port.unfed(inputs))  # not jitted: creation order
+    # The training model creates them all (not jitted: creation order); the valid and test
+    # models create none (test_eval_models_run_alone_on_the_training_models_variables).
+    variables = graph["Train"].init(jax.random.key(0), port.unfed(inputs["Train"]))
     ours = [(n, list(v.shape)) for n, v in variables["params"].items()]
     ours += [(n, list(np.shape(v))) for n, v in variables["state"].items()]
     ours.append((port.GLOBAL_STEP, []))  # made by the optimizer, in the port
@@ -208,9 +210,42 @@ def test_valid_model_alone_fails_as_in_tf1(tf1_ptb):
         valid_alone(tf, tf1_ptb, tf1_ptb.PTBInput(config, corpus()[1]))
     graph = port.fs.transform(lambda feed: valid_alone(port.tf, port, input_.fed(*feed)))
     with pytest.raises(ValueError) as fs_error:
-        graph.init(jax.random.key(0), port.unfed({"Valid": input_})["Valid"])
+        graph.init(jax.random.key(0), port.unfed(input_))
     assert str(fs_error.value).startswith(str(tf_error.value).split(" Originally")[0])
     assert "Variable Model/embedding does not exist" in str(fs_error.value)
+
+
+def test_eval_models_run_alone_on_the_training_models_variables():
+    """build_graph's valid and test models are ``variables_exist`` transforms: on the
+    variables the training model made, each runs by itself (as TF1 ran it beside the
+    training model), needs every weight and nothing else, and no random key, dropout on."""
+    config, eval_config = configs(port, keep_prob=0.5)
+    data = corpus()
+    inputs = {
+        "Train": port.PTBInput(config, data[0]),
+        "Valid": port.PTBInput(config, data[1]),
+        "Test": port.PTBInput(eval_config, data[2]),
+    }
+    graph = port.build_graph(config, eval_config, inputs)
+    variables = graph["Train"].init(jax.random.key(0), port.unfed(inputs["Train"]))
+    params = variables["params"]
+    with pytest.raises(ValueError, match="has no random key"):  # the training model's dropout
+        graph["Train"].apply(variables, port.unfed(inputs["Train"]))
+    for name in ("Valid", "Test"):
+        model, feed = graph[name], port.unfed(inputs[name])
+        with pytest.raises(ValueError, match="Variable Model/embedding does not exist"):
+            model.init(jax.random.key(0), feed)  # a graph of its own: nothing to reuse
+        batch_size = inputs[name].batch_size
+        fetches = model.apply(variables, feed)
+        assert fetches["cost"].shape == ()
+        assert fetches["final_state"][0].c.shape == (batch_size, config.hidden_size)
+        assert "lr" not in fetches
+        jitted = jax.jit(model.apply)({"params": params}, feed)  # the training model's lr: unused
+        np.testing.assert_allclose(jitted["cost"], fetches["cost"], rtol=RTOL)
+        for missing in params:  # reuse=True: every weight must be there, none is created
+            tree = {"params": {n: v for n, v in params.items() if n != missing}}
+            with pytest.raises(ValueError, match=f"Variable {re.escape(missing)} does not exist"):
+                model.apply(tree, feed)
 
 
 # --- (2) costs and final states -----------------------------------------------------------
@@ -279,7 +314,7 @@ def test_clipped_gradients_and_sgd_step_match_tf1(tf1_ptb, driver):
     tf_grads, tf_norm = tf_graph.run([tf_graph.grads, tf_graph.global_norm], tf_m, x, y, state)
     assert tf_norm > config.max_grad_norm  # the clipping is on
     grads, norm, _ = port.clipped_gradients(
-        session.graph, config, session.inputs, session.variables, (x, y, state)
+        session.graph["Train"], config, session.variables, (x, y, state)
     )
     assert rel_err(norm, tf_norm) < RTOL
     assert sorted(grads) == sorted(tf_grads)
@@ -444,10 +479,9 @@ LINE_CHANGES = {
         "state = self._initial_state if input_.initial_state is None else input_.initial_state"
     ),
 }
-# TF1 lines the port drops: tf.device has no counterpart (jit places the computation); the
-# training ops and assign_lr run outside the graph (train_op(), assign_lr()).
+# TF1 lines the port drops: the training ops and assign_lr run outside the graph
+# (train_op(), assign_lr()). (``with tf.device("/cpu:0"):`` stays: compat's does nothing.)
 DROPPED = [
-    'with tf.device("/cpu:0"):',
     "tvars = tf.trainable_variables()",
     "grads, _ = tf.clip_by_global_norm(tf.gradients(cost, tvars), config.max_grad_norm)",
     "optimizer = tf.train.GradientDescentOptimizer(self._lr)",
@@ -485,7 +519,7 @@ def test_model_changes_only_imports_and_math_calls():
     assert "import tensorflow.compat.v1 as tf  # noqa: E402" in tf1["imports"]
     assert "import flaxscope.compat.v1 as tf" in ours["imports"]
     assert ours["configs"] == tf1["configs"]
-    # Indentation aside (the block under tf.device moves left), line by line:
+    # Line by line (indentation aside; tf.device's block is indented as in TF1):
     a = [line.strip() for line in tf1["model"]]
     b = [line.strip() for line in ours["model"]]
     renamed, changed, dropped = 0, 0, []
@@ -529,14 +563,15 @@ def test_data_and_graph_building_are_tf1s():
     for fn in ("_build_vocab", "_file_to_word_ids", "ptb_raw_data", "python_docs_data"):
         assert inspect.getsource(getattr(port, fn)) in tf1, fn
     assert inspect.getsource(port.PTBInput.__init__).rsplit("\n", 2)[0] in tf1  # + state
-    # build_graph: the scopes, the initializer and the three PTBModel calls of main().
+    # build_graph: the initializer, the scopes and the three PTBModel calls of main(), in
+    # order (the port's models are three functions, the TF1 lines their bodies).
     keys = ("initializer = ", "name_scope(", "variable_scope(", "PTBModel(")
     ours = [line.strip() for line in inspect.getsource(port.build_graph).splitlines()]
     theirs = [line.strip() for line in tf1.split("def build_graph(", 1)[1].splitlines()]
     theirs = theirs[: theirs.index("return m, mvalid, mtest")]
-    assert [x for x in ours if x.startswith(keys) or "PTBModel(" in x] == [
-        x for x in theirs if x.startswith(keys) or "PTBModel(" in x
-    ]
+    graph_lines = [x for x in theirs if any(k in x for k in keys)]
+    assert len(graph_lines) == 10  # initializer, then 3 x (name_scope, variable_scope, model)
+    assert [x for x in ours if any(k in x for k in keys)] == graph_lines
     # main()'s per-epoch learning rate, as in the tutorial.
     decay = "lr_decay = config.lr_decay ** max(i + 1 - config.max_epoch, 0.0)"
     assert decay in inspect.getsource(port.main) and decay in tf1
