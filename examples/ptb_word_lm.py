@@ -552,12 +552,12 @@ def build_graph(config, eval_config, inputs):
                 mtest = PTBModel(is_training=False, config=eval_config, input_=test_input)
         return fetches(mtest)
 
-    # The evaluation models read the weights, not the training model's lr: unused, as in
-    # the TF1 graph, where every model's variables are there for every run.
+    # Valid and Test reopen "Model" with reuse=True: with variables_exist=True the
+    # variables given to apply are there before they run, as Train's were in TF1's graph.
     return {
         "Train": fs.transform(train),
-        "Valid": fs.transform(valid, variables_exist=True, on_unused="ignore"),
-        "Test": fs.transform(test, variables_exist=True, on_unused="ignore"),
+        "Valid": fs.transform(valid, variables_exist=True),
+        "Test": fs.transform(test, variables_exist=True),
     }
 
 

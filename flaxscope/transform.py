@@ -20,6 +20,7 @@ from jax.sharding import Mesh
 
 from flaxscope import store
 from flaxscope.sharding import ShardingRules, active_layout
+from flaxscope.variables import adopt_given_variables
 
 Variables = dict[str, dict[str, jax.Array]]
 
@@ -51,9 +52,13 @@ def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
     return names
 
 
-def _run(frame: store.Frame, fn: Callable, args: tuple, kwargs: dict) -> Any:
+def _run(
+    frame: store.Frame, fn: Callable, args: tuple, kwargs: dict, prelude: Callable | None = None
+) -> Any:
     token = store.enter(store.new_scope_state(frame))
     try:
+        if prelude is not None:
+            prelude()
         return fn(*args, **kwargs)
     finally:
         store.leave(token)
@@ -123,8 +128,11 @@ def transform(
     before ``fn`` runs, as by another model of the same TF1 graph: ``fn`` may then open
     their scopes with ``reuse=True`` (TF1's evaluation model beside its training model)
     and run alone; creating one of them with ``reuse=False`` fails with TF1's ``already
-    exists`` error. By default each call is a fresh graph, where ``reuse=True`` finds only
-    variables the call itself created first.
+    exists`` error; ``tf.global_variables()`` and ``get_global_step()`` see them all; and
+    since the graph holds them all, none counts as unused. A variable not in the tree
+    cannot be created by such a model (``apply`` creates nothing). By default each call
+    is a fresh graph, where ``reuse=True`` finds only variables the call itself created
+    first.
 
     With a ``mesh`` (here, or from an active :func:`flaxscope.sharding_rules` context),
     ``init`` returns the variables laid out on it (each variable's ``partitioner`` or the
@@ -195,7 +203,7 @@ def transform(
         frame.op_rng = rng
         frame.variables_exist = variables_exist
         frame.layout = active_layout(mesh, rules, model_axis)
-        out = _run(frame, fn, args, kwargs)
+        out = _run(frame, fn, args, kwargs, adopt_given_variables if variables_exist else None)
         store.warn_unused(frame, on_unused)
         if not mutable_set:
             return out

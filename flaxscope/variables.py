@@ -304,14 +304,14 @@ def _true_getter(
         shape = _as_shape(shape)
 
     found = frame.vars.get(name)
-    if found is None and frame.variables_exist and frame.mode == store.APPLY:
-        found = _adopt_given(frame, state, name, reuse)
     if found is not None:
         if reuse is False:
             message = (
                 f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
                 "or reuse=tf.AUTO_REUSE in VarScope?"
             )
+            if frame.variables_exist:
+                message += _EXIST_HINT
             raise ValueError(message + (_NOTEBOOK_HINT if frame.default else ""))
         if shape is not None and not _shape_compatible(shape, found.shape):
             raise ValueError(
@@ -417,37 +417,46 @@ def _given_hint(frame: store.Frame, name: str) -> str:
     )
 
 
-def _adopt_given(
-    frame: store.Frame, state: store.ScopeState, name: str, reuse: Any
-) -> VariableRecord | None:
-    """``variables_exist``: the given tree's ``name`` as a variable created before this call.
+def adopt_given_variables() -> None:
+    """``transform(..., variables_exist=True)``: every variable of the tree given to
+    ``apply`` becomes a variable of this call before the function runs.
 
-    TF1 equivalent: the variable was made by another model earlier in the same graph (the
-    training model, before the evaluation models that open its scope with ``reuse=True``).
-    It keeps the trainability the tree gives it, as a reused TF1 variable keeps its own.
+    TF1 equivalent: the graph already holds them, made by another model (the training
+    model, before the evaluation models that reopen its scope with ``reuse=True``). So
+    ``reuse=True`` and ``AUTO_REUSE`` find them (no shape needed), creating one again
+    raises TF1's ``already exists`` error, the collections list them all (params first,
+    each collection in the tree's order; a scalar integer ``.../global_step`` is the
+    ``GLOBAL_STEP``), and their scope names count as taken, as in TF1's graph.
     """
-    collection = _given_collection(frame, name)
-    if collection is None:
-        return None
-    if reuse is False:
-        raise ValueError(
-            f"Variable {name} already exists, disallowed. Did you mean to set reuse=True "
-            "or reuse=tf.AUTO_REUSE in VarScope? (transform(..., variables_exist=True) "
-            "counts the variables given to apply as already created.)"
-        )
-    trainable = collection == store.PARAMS
-    record = _new_variable(
-        frame,
-        _variable_op_name(name, state),
-        None,
-        None,
-        None,
-        trainable,
-        _variable_collections(None, trainable),
-        None,
-    )
-    frame.vars[name] = record
-    return record
+    state = store.current()
+    frame = state.frame
+    names_in_use = frame.names_in_use
+    for collection in (store.PARAMS, store.STATE):
+        trainable = collection == store.PARAMS
+        for name, value in frame.inputs[collection].items():
+            parts = name.split("/")
+            for i in range(1, len(parts)):
+                prefix = "/".join(parts[:i]).lower()
+                names_in_use[prefix] = max(names_in_use.get(prefix, 0), 1)
+            frame.unique_name(name)
+            collections = list(_variable_collections(None, trainable))
+            if (
+                not trainable
+                and parts[-1] == GraphKeys.GLOBAL_STEP
+                and np.ndim(value) == 0
+                and np.issubdtype(
+                    np.dtype(getattr(value, "dtype", np.asarray(value).dtype)), np.integer
+                )
+            ):
+                collections.append(GraphKeys.GLOBAL_STEP)
+            record = _new_variable(frame, name, None, None, None, trainable, collections, None)
+            frame.vars[name] = record
+
+
+_EXIST_HINT = (
+    " (transform(..., variables_exist=True) counts the variables given to apply as already "
+    "created, as by another model of the same TF1 graph.)"
+)
 
 
 def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -> str:

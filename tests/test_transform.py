@@ -415,3 +415,46 @@ def test_variables_exist_keeps_tf1_rules():
     # A variable missing from the tree is still created by lookup, and so is missing.
     with pytest.raises(ValueError, match="Variable Model/extra is missing from variables"):
         fs.transform(new_variable, variables_exist=True).apply(variables, x)
+
+
+def test_variables_exist_is_tf1s_shared_graph(tf1):
+    """What the evaluation model sees is what TF1's sees when it is built after the
+    training model in one graph: every variable, the global step, taken scope names."""
+    import warnings
+
+    import tensorflow as tf_real
+
+    def train_model(t, x):
+        with t.variable_scope("Model"):
+            w = t.get_variable("w", [3, 2])
+            t.get_variable("b", [2], initializer=t.zeros_initializer())
+        t.train.get_or_create_global_step()
+        return x @ w
+
+    def eval_model(t, x, name_of):
+        with t.variable_scope("Model", reuse=True):
+            w = t.get_variable("w")
+            with t.name_scope("head") as head:
+                pass
+        return (
+            [name_of(v) for v in t.global_variables()],
+            [name_of(v) for v in t.trainable_variables()],
+            name_of(t.train.get_or_create_global_step()),
+            head,
+            t.get_variable_scope().name,
+            x @ w,
+        )
+
+    with tf_real.Graph().as_default():
+        x = tf1.zeros([1, 3])
+        train_model(tf1, x)
+        theirs = eval_model(tf1, x, lambda v: v.name)[:5]
+
+    variables = fs.transform(lambda x: train_model(tf, x)).init(0, jnp.ones((1, 3)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every given variable exists: none is "unused"
+        ours = fs.transform(
+            lambda x: eval_model(tf, x, fs.name_of), variables_exist=True
+        ).apply(variables, jnp.ones((1, 3)))
+    assert ours[:5] == theirs
+    assert ours[3] == "Model_1/head/"  # the scope name "Model" is the training model's
