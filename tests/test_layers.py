@@ -55,6 +55,16 @@ def test_a_module_level_layer_works_in_every_call():
     assert list(g.init(1, x)["params"]) == ["proj/kernel", "proj/bias"]
 
 
-def test_conv2d_rejects_channels_first_with_a_fix():
-    with pytest.raises(NotImplementedError, match="channels_last"):
-        tf.layers.Conv2D(4, 3, data_format="channels_first")
+def test_conv2d_argument_errors_are_tf1s(tf1):
+    for kwargs in (
+        dict(filters=4, kernel_size=3, padding="full"),
+        dict(filters=4, kernel_size=3, padding="causal"),
+        dict(filters=0, kernel_size=3),
+        dict(filters=4, kernel_size=(3, 3, 3)),
+        dict(filters=4, kernel_size=3, strides=2, dilation_rate=2),
+    ):
+        with pytest.raises(ValueError) as theirs:
+            tf1.layers.Conv2D(**kwargs)
+        with pytest.raises(ValueError) as ours:
+            tf.layers.Conv2D(**kwargs)
+        assert str(ours.value).startswith(str(theirs.value)), kwargs

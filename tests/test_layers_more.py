@@ -88,6 +88,29 @@ def test_conv1d_with_several_batch_dimensions_matches_tf1(tf1):
     check_against_tf1(tf1, lambda t, x: t.layers.conv1d(x, 3, 2, strides=2), data(2, 3, 9, 4))
 
 
+CONV2D = [
+    dict(filters=4, kernel_size=3, strides=2, padding="SAME", dilation_rate=1),
+    dict(filters=3, kernel_size=(3, 2), dilation_rate=(2, 1), activation="relu"),
+    dict(filters=4, kernel_size=3, data_format="channels_first"),
+    dict(
+        filters=2, kernel_size=(2, 3), strides=(1, 2), padding="same", data_format="channels_first"
+    ),
+]
+
+
+@pytest.mark.parametrize("kwargs", CONV2D, ids=lambda kw: "-".join(f"{v}" for v in kw.values()))
+def test_conv2d_matches_tf1(tf1, kwargs):
+    """Conv2D shares Conv1D's Keras Conv base: channels_first and dilation included."""
+    channels_first = kwargs.get("data_format") == "channels_first"
+    x = data(2, 3, 9, 8) if channels_first else data(2, 9, 8, 3)
+
+    def program(t, x):
+        return t.layers.conv2d(x, **kwargs), t.layers.Conv2D(**kwargs)(x)
+
+    names = check_against_tf1(tf1, program, x)
+    assert names[0] == "conv2d/kernel" and names[-1].startswith("conv2d_1/")
+
+
 # --- conv2d_transpose ----------------------------------------------------------------------
 CONV2D_TRANSPOSE = [
     dict(filters=4, kernel_size=3),

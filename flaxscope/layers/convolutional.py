@@ -23,122 +23,7 @@ from flaxscope.layers.base import (
 Array = jax.Array
 
 
-class Conv2D(_BiasActivation, Layer):
-    """``tf.compat.v1.layers.Conv2D`` (``channels_last``): kernel
-    ``[kh, kw, in, filters]`` and bias ``[filters]``, TF's ``padding`` ("valid"/"same")."""
-
-    def __init__(
-        self,
-        filters: int,
-        kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
-        padding: str = "valid",
-        data_format: str = "channels_last",
-        dilation_rate: int | Sequence[int] = (1, 1),
-        activation: Callable | str | None = None,
-        use_bias: bool = True,
-        kernel_initializer: Any = None,
-        bias_initializer: Any = _ZEROS,
-        kernel_regularizer: Callable | None = None,
-        bias_regularizer: Callable | None = None,
-        activity_regularizer: Callable | None = None,
-        kernel_constraint: Callable | None = None,
-        bias_constraint: Callable | None = None,
-        trainable: bool = True,
-        name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(trainable=trainable, name=name, **kwargs)
-        if data_format != "channels_last":
-            raise NotImplementedError(
-                "Conv2D supports data_format='channels_last' (NHWC); transpose NCHW inputs "
-                "with jnp.transpose(x, (0, 2, 3, 1)) first."
-            )
-        pair = lambda v: (v, v) if isinstance(v, int) else tuple(v)  # noqa: E731
-        self.filters = int(filters)
-        self.kernel_size = pair(kernel_size)
-        self.strides = pair(strides)
-        self.dilation_rate = pair(dilation_rate)
-        self.padding = padding.upper()
-        if self.padding not in ("VALID", "SAME"):
-            raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
-        self.activation = _get_activation(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.activity_regularizer = activity_regularizer
-        self.kernel_constraint = kernel_constraint
-        self.bias_constraint = bias_constraint
-
-    def call(self, inputs: Any) -> Array:
-        inputs = jnp.asarray(inputs)
-        kernel = self.add_weight(
-            "kernel",
-            [*self.kernel_size, inputs.shape[-1], self.filters],
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        outputs = jax.lax.conv_general_dilated(
-            inputs,
-            kernel.astype(inputs.dtype),
-            window_strides=self.strides,
-            padding=self.padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=("NHWC", "HWIO", "NHWC"),
-        )
-        return self._bias_and_activation(outputs, self.filters)
-
-
-def conv2d(
-    inputs: Any,
-    filters: int,
-    kernel_size: int | Sequence[int],
-    strides: int | Sequence[int] = (1, 1),
-    padding: str = "valid",
-    data_format: str = "channels_last",
-    dilation_rate: int | Sequence[int] = (1, 1),
-    activation: Callable | str | None = None,
-    use_bias: bool = True,
-    kernel_initializer: Any = None,
-    bias_initializer: Any = _ZEROS,
-    kernel_regularizer: Callable | None = None,
-    bias_regularizer: Callable | None = None,
-    activity_regularizer: Callable | None = None,
-    kernel_constraint: Callable | None = None,
-    bias_constraint: Callable | None = None,
-    trainable: bool = True,
-    name: str | None = None,
-    reuse: bool | None = None,
-) -> Array:
-    """``tf.compat.v1.layers.conv2d``: a one-off :class:`Conv2D`."""
-    layer = Conv2D(
-        filters,
-        kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer(inputs)
-
-
-# --- Conv1D, Conv2DTranspose --------------------------------------------------------------
+# --- Keras' Conv: Conv1D, Conv2D, Conv2DTranspose ----------------------------------------
 def _check_filters(filters: Any) -> int:
     if isinstance(filters, float):
         filters = int(filters)
@@ -151,7 +36,7 @@ def _check_filters(filters: Any) -> int:
 
 
 class _ConvBase(_BiasActivation, Layer):
-    """What TF1's ``Conv1D`` and ``Conv2DTranspose`` share: Keras' ``Conv`` argument
+    """What TF1's ``Conv1D``, ``Conv2D`` and ``Conv2DTranspose`` share: Keras' ``Conv`` argument
     normalization and validation (same messages), and the bias/activation tail."""
 
     rank: int = 1
@@ -219,7 +104,55 @@ class _ConvBase(_BiasActivation, Layer):
         return "N" + spatial + "C", spatial
 
 
-class Conv1D(_ConvBase):
+class _Conv(_ConvBase):
+    """Keras' ``Conv``: the N-D convolution (cross-correlation) of ``Conv1D`` and ``Conv2D``."""
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        rank = self.rank
+        if inputs.ndim < rank + 2:
+            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
+        channel_axis = self._channel_axis
+        spatial_axes = (
+            range(inputs.ndim - rank, inputs.ndim)
+            if self.data_format == "channels_first"
+            else range(inputs.ndim - rank - 1, inputs.ndim - 1)
+        )
+        for axis, k, d in zip(spatial_axes, self.kernel_size, self.dilation_rate, strict=True):
+            n = inputs.shape[axis]
+            if self.padding == "valid" and n - ((k - 1) * d + 1) + 1 < 0:
+                raise ValueError(
+                    "One of the dimensions in the output is <= 0 due to downsampling in "
+                    f"{self.name}. Consider increasing the input size. Received input shape "
+                    f"{list(inputs.shape)} which would produce output shape with a zero or "
+                    "negative value in a dimension."
+                )
+        kernel = self.add_weight(
+            "kernel",
+            [*self.kernel_size, inputs.shape[channel_axis], self.filters],
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
+        )
+        batch_shape = inputs.shape[: inputs.ndim - rank - 1]
+        x = inputs.reshape((-1,) + inputs.shape[len(batch_shape) :])
+        padding: Any = self.padding.upper()
+        if self.padding == "causal":  # left-pad by the dilated kernel's reach, then VALID
+            padding = [((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)]
+        lhs_spec, spatial = self._spatial_spec()
+        outputs = jax.lax.conv_general_dilated(
+            x,
+            kernel.astype(x.dtype),
+            window_strides=self.strides,
+            padding=padding,
+            rhs_dilation=self.dilation_rate,
+            dimension_numbers=(lhs_spec, spatial + "IO", lhs_spec),
+        )
+        outputs = outputs.reshape(batch_shape + outputs.shape[1:])
+        return self._bias_and_activation(outputs, self.filters, channel_axis)
+
+
+class Conv1D(_Conv):
     """``tf.compat.v1.layers.Conv1D``: 1-D convolution (cross-correlation) over
     ``[batch, length, channels]`` (``channels_first``: ``[batch, channels, length]``).
 
@@ -273,50 +206,6 @@ class Conv1D(_ConvBase):
             **kwargs,
         )
 
-    def call(self, inputs: Any) -> Array:
-        inputs = jnp.asarray(inputs)
-        rank = self.rank
-        if inputs.ndim < rank + 2:
-            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
-        channel_axis = self._channel_axis
-        spatial_axes = (
-            range(inputs.ndim - rank, inputs.ndim)
-            if self.data_format == "channels_first"
-            else range(inputs.ndim - rank - 1, inputs.ndim - 1)
-        )
-        for axis, k, d in zip(spatial_axes, self.kernel_size, self.dilation_rate, strict=True):
-            n = inputs.shape[axis]
-            if self.padding == "valid" and n - ((k - 1) * d + 1) + 1 < 0:
-                raise ValueError(
-                    "One of the dimensions in the output is <= 0 due to downsampling in "
-                    f"{self.name}. Consider increasing the input size. Received input shape "
-                    f"{list(inputs.shape)} which would produce output shape with a zero or "
-                    "negative value in a dimension."
-                )
-        kernel = self.add_weight(
-            "kernel",
-            [*self.kernel_size, inputs.shape[channel_axis], self.filters],
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-            constraint=self.kernel_constraint,
-        )
-        batch_shape = inputs.shape[: inputs.ndim - rank - 1]
-        x = inputs.reshape((-1,) + inputs.shape[len(batch_shape) :])
-        padding: Any = self.padding.upper()
-        if self.padding == "causal":  # left-pad by the dilated kernel's reach, then VALID
-            padding = [((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)]
-        lhs_spec, spatial = self._spatial_spec()
-        outputs = jax.lax.conv_general_dilated(
-            x,
-            kernel.astype(x.dtype),
-            window_strides=self.strides,
-            padding=padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=(lhs_spec, spatial + "IO", lhs_spec),
-        )
-        outputs = outputs.reshape(batch_shape + outputs.shape[1:])
-        return self._bias_and_activation(outputs, self.filters, channel_axis)
-
 
 def conv1d(
     inputs: Any,
@@ -361,6 +250,107 @@ def conv1d(
         name=name,
         _reuse=reuse,
         _scope=name,
+    )
+    return layer(inputs)
+
+
+class Conv2D(_Conv):
+    """``tf.compat.v1.layers.Conv2D``: 2-D convolution (cross-correlation) over
+    ``[batch, height, width, channels]`` (``channels_first``: ``[batch, channels, height,
+    width]``).
+
+    Variables ``<scope>/kernel`` ``[kh, kw, in, filters]`` and ``<scope>/bias``
+    ``[filters]``; ``padding`` is ``"valid"`` or ``"same"`` (case-insensitive), with TF's
+    argument checks and messages.
+    """
+
+    rank = 2
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = (1, 1),
+        padding: str = "valid",
+        data_format: str = "channels_last",
+        dilation_rate: int | Sequence[int] = (1, 1),
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        kernel_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            trainable,
+            name,
+            **kwargs,
+        )
+
+
+def conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = (1, 1),
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv2d``: a one-off :class:`Conv2D`."""
+    layer = Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
     )
     return layer(inputs)
 
