@@ -1,4 +1,4 @@
-"""ResidualWrapper and static_bidirectional_rnn against TF1 (names, outputs, states)."""
+"""ResidualWrapper, DeviceWrapper and static_bidirectional_rnn against TF1 (names, outputs, states)."""
 
 import jax.numpy as jnp
 import numpy as np
@@ -33,6 +33,11 @@ def residual_program(t, x, lengths):
     return outputs, state
 
 
+def device_program(t, x, lengths):
+    cell = t.nn.rnn_cell.DeviceWrapper(t.nn.rnn_cell.BasicLSTMCell(H), "/cpu:0")
+    return t.nn.dynamic_rnn(cell, x, sequence_length=lengths, dtype=t.float32)
+
+
 def bidirectional_program(t, x, lengths):
     steps = [x[:, i] for i in range(T)]
     outputs, fw, bw = t.nn.static_bidirectional_rnn(
@@ -45,7 +50,7 @@ def bidirectional_program(t, x, lengths):
     return outputs, fw, bw
 
 
-@pytest.mark.parametrize("program", [residual_program, bidirectional_program])
+@pytest.mark.parametrize("program", [residual_program, device_program, bidirectional_program])
 def test_wrapper_and_static_bidirectional_match_tf1(tf1, program):
     x, lengths = inputs_and_lengths()
     names, weights, expected = run_tf1(tf1, program, x, lengths)

@@ -17,6 +17,7 @@ from flaxscope.nn.rnn import (
 from flaxscope.nn.rnn_cell import (
     BasicLSTMCell,
     BasicRNNCell,
+    DeviceWrapper,
     DropoutWrapper,
     GRUCell,
     LayerRNNCell,
@@ -39,6 +40,7 @@ __all__ = [
     "LayerRNNCell",
     "BasicRNNCell",
     "BasicLSTMCell",
+    "DeviceWrapper",
     "DropoutWrapper",
     "dropout",
     "LSTMCell",

@@ -45,6 +45,9 @@ __all__ = [
     "GRUCell",
     "MultiRNNCell",
     "LSTMStateTuple",
+    "DropoutWrapper",
+    "ResidualWrapper",
+    "DeviceWrapper",
 ]
 
 _BIAS_VARIABLE_NAME = "bias"
@@ -1078,17 +1081,16 @@ def _stable_salt(salt: str, index: int) -> int:
     return stable_hash(f"{salt}_{index}")
 
 
-class ResidualWrapper(RNNCell):
-    """``tf.compat.v1.nn.rnn_cell.ResidualWrapper``: the cell's output plus its input
-    (``residual_fn(inputs, outputs)`` if given). The wrapped cell keeps its names."""
+class _CellWrapper(RNNCell):
+    """What TF1's ``ResidualWrapper`` and ``DeviceWrapper`` share: the wrapped cell's sizes,
+    zero state and variables (a wrapper adds no scope, so the cell keeps its names)."""
 
-    def __init__(self, cell: RNNCell, residual_fn: Callable | None = None, **kwargs: Any) -> None:
+    def __init__(self, cell: RNNCell, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         from flaxscope.nn.rnn import _assert_like_rnncell
 
         _assert_like_rnncell("cell", cell)
         self.cell = cell
-        self._residual_fn = residual_fn
 
     @property
     def state_size(self) -> Any:
@@ -1108,6 +1110,27 @@ class ResidualWrapper(RNNCell):
 
     def zero_state(self, batch_size: int, dtype: Any) -> State:
         return self.cell.zero_state(batch_size, dtype)
+
+
+class DeviceWrapper(_CellWrapper):
+    """``tf.compat.v1.nn.rnn_cell.DeviceWrapper``: TF1 ran the cell on ``device``; XLA
+    places the computation here, so this is the cell itself, under its own names."""
+
+    def __init__(self, cell: RNNCell, device: str, **kwargs: Any) -> None:
+        super().__init__(cell, **kwargs)
+        self._device = device
+
+    def __call__(self, inputs: Any, state: State, scope: Any = None) -> tuple[Any, State]:
+        return self.cell(inputs, state, scope=scope)
+
+
+class ResidualWrapper(_CellWrapper):
+    """``tf.compat.v1.nn.rnn_cell.ResidualWrapper``: the cell's output plus its input
+    (``residual_fn(inputs, outputs)`` if given). The wrapped cell keeps its names."""
+
+    def __init__(self, cell: RNNCell, residual_fn: Callable | None = None, **kwargs: Any) -> None:
+        super().__init__(cell, **kwargs)
+        self._residual_fn = residual_fn
 
     def __call__(self, inputs: Any, state: State, scope: Any = None) -> tuple[Any, State]:
         outputs, new_state = self.cell(inputs, state, scope=scope)
