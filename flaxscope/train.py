@@ -546,7 +546,9 @@ class ExponentialMovingAverage:
     run ``apply(..., mutable=True)`` to get the new shadows back. With ``num_updates`` the
     decay is ``min(decay, (1 + n) / (10 + n))``, as in TF1. ``average(var)`` is the shadow's
     current value; ``variables_to_restore()`` maps checkpoint names to variables, to
-    evaluate with the averages.
+    evaluate with the averages. ``var_list`` holds variables; TF1 also averaged plain
+    tensors (zero-initialized shadows, the only ones ``zero_debias`` affects), which have
+    no name here.
     """
 
     def __init__(
@@ -556,11 +558,10 @@ class ExponentialMovingAverage:
         zero_debias: bool = False,
         name: str = "ExponentialMovingAverage",
     ) -> None:
-        if zero_debias:
-            raise NotImplementedError(
-                "ExponentialMovingAverage(zero_debias=True) is not supported; TF1's default "
-                "(False) is."
-            )
+        # TF1 zero-debiases only the averages of tensors (zero-initialized shadows); the
+        # shadow of a variable starts at its value and is never debiased. flaxscope averages
+        # variables only, so the flag changes nothing here, as it changes nothing in TF1.
+        self._zero_debias = zero_debias
         self._decay = decay
         self._num_updates = num_updates
         self._name = name

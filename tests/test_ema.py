@@ -11,7 +11,7 @@ import flaxscope.compat.v1 as tf
 VALUES = [[3.0, 5.0], [1.0, -2.0], [0.5, 0.25], [4.0, 4.0], [-1.0, 2.0]]
 
 
-def tf1_run(tf1):
+def tf1_run(tf1, zero_debias=False):
     with tf1.Graph().as_default(), tf1.Session() as sess:
         with tf1.variable_scope("net"):
             w = tf1.get_variable("w", [2], initializer=tf1.ones_initializer())
@@ -20,7 +20,9 @@ def tf1_run(tf1):
         new_w = tf1.placeholder(tf1.float32, [2])
         assign_w = tf1.assign(w, new_w)
         with tf1.variable_scope("train"):
-            ema = tf1.train.ExponentialMovingAverage(0.9, num_updates=step)
+            ema = tf1.train.ExponentialMovingAverage(
+                0.9, num_updates=step, zero_debias=zero_debias
+            )
             with tf1.control_dependencies([assign_w]):
                 update = ema.apply([w, b])
         with tf1.control_dependencies([update]):
@@ -35,14 +37,14 @@ def tf1_run(tf1):
         return names, restore_keys, np.array(averages), ema.average_name(w)
 
 
-def model(new_w):
+def model(new_w, zero_debias=False):
     with tf.variable_scope("net"):
         w = tf.get_variable("w", [2], initializer=tf.ones_initializer())
         b = tf.Variable([2.0], name="b")
     step = tf.Variable(0, trainable=False, name="step")
     w = fs.assign(w, new_w)
     with tf.variable_scope("train"):
-        ema = tf.train.ExponentialMovingAverage(0.9, num_updates=step)
+        ema = tf.train.ExponentialMovingAverage(0.9, num_updates=step, zero_debias=zero_debias)
         ema.apply([w, b])
     fs.assign_add(step, 1)
     return (
@@ -53,9 +55,11 @@ def model(new_w):
     )
 
 
-def test_ema_matches_tf1(tf1):
-    names, restore_keys, averages, average_name = tf1_run(tf1)
-    f = fs.transform(model)
+@pytest.mark.parametrize("zero_debias", [False, True])
+def test_ema_matches_tf1(tf1, zero_debias):
+    """zero_debias=True too: TF1 debiases only averages of tensors, never of variables."""
+    names, restore_keys, averages, average_name = tf1_run(tf1, zero_debias)
+    f = fs.transform(lambda x: model(x, zero_debias))
     (our_names, our_keys, _, our_avg_name), variables = f.init_with_output(0, jnp.ones(2))
     assert our_names == names
     assert our_keys == restore_keys
