@@ -10,7 +10,9 @@ variants and ``_1`` suffixes, re-entry of earlier scopes by string and by object
 re-entry of earlier name scopes, every ``reuse`` mode, ``default_name``,
 ``auxiliary_name_scope=False``, shapes and dtypes that clash with earlier ones, invalid
 names, missing shapes, constant initializers with shapes, ``reuse_variables()``,
-``make_template`` (including ``tf.Variable`` inside a template) and collections.
+``make_template`` (including ``tf.Variable`` inside a template), collections, and
+``tf.layers`` / RNN-cell calls (``dense``, ``conv1d``, layer objects called again,
+``BasicLSTMCell``, ``dynamic_rnn``) whose scopes and names mix with all of these.
 
 Every statement runs under ``rec.error`` so errors are observed, never fatal. A statement
 that refers to a scope or name scope that was never bound (its ``with`` failed) logs
@@ -146,6 +148,19 @@ class CallTemplate:
     tid: int
 
 
+@dataclass
+class LayerCall:
+    """A ``tf.layers`` / ``tf.nn.rnn_cell`` call on a constant input, then the graph's
+    variables. ``kind``: ``dense``, ``conv1d`` (functional, ``name`` and ``reuse``),
+    ``Dense`` (make layer object ``L<lid>`` and call it), ``again`` (call ``L<lid>`` once
+    more), ``lstm`` (a ``BasicLSTMCell`` called on the zero state), ``dynamic_rnn``."""
+
+    kind: str
+    name: str | None
+    reuse: Any
+    lid: int
+
+
 # -------------------------------------------------------------------------------------
 # Generation
 # -------------------------------------------------------------------------------------
@@ -170,6 +185,7 @@ class _Gen:
     n_scope: int = 0
     n_ns: int = 0
     n_tmpl: int = 0
+    n_layer: int = 0
     budget: int = 0
     scope_names: list[str] = field(default_factory=list)  # names used, for collection filters
 
@@ -204,21 +220,21 @@ class _Gen:
         return out
 
     def statement(self, depth: int, templates: list[int], in_template: bool) -> Any:
+        if in_template and self.chance(0.06):
+            # tf.Variable in a template body: TF's error on the template's second call
+            return self.new_var()
         r = self.rng.random()
         nest = depth < 3
         if nest and r < 0.30:
             return self.var_scope(depth, templates, in_template)
         if nest and r < 0.42:
             return self.name_scope(depth, templates, in_template)
-        if r < 0.70:
+        if r < 0.64:
             return self.get_var()
+        if r < 0.70:
+            return self.layer_call()
         if r < 0.76:
-            return NewVar(
-                value=self.pick(VALUES),
-                name=self.pick([None, *VAR_NAMES]),
-                dtype=self.pick(VALUE_DTYPES),
-                trainable=self.pick([None, None, False]),
-            )
+            return self.new_var()
         if r < 0.79:
             target = None
             if self.n_scope and self.chance(0.5):
@@ -259,6 +275,29 @@ class _Gen:
         if templates:
             return CallTemplate(self.pick(templates))
         return self.get_var()
+
+    def new_var(self) -> NewVar:
+        return NewVar(
+            value=self.pick(VALUES),
+            name=self.pick([None, *VAR_NAMES]),
+            dtype=self.pick(VALUE_DTYPES),
+            trainable=self.pick([None, None, False]),
+        )
+
+    def layer_call(self) -> LayerCall:
+        kind = self.pick(["dense", "dense", "conv1d", "Dense", "again", "lstm", "dynamic_rnn"])
+        if kind == "again" and not self.n_layer:
+            kind = "Dense"
+        name = self.pick([None, None, "dense", "w", "a", "rnn", "basic_lstm_cell"])
+        reuse = self.pick([None, None, None, True, "AUTO_REUSE"])
+        if kind == "Dense":
+            lid = self.n_layer
+            self.n_layer += 1
+        elif kind == "again":
+            lid = self.rng.randrange(self.n_layer)
+        else:
+            lid = -1
+        return LayerCall(kind, name, reuse, lid)
 
     def get_var(self) -> GetVar:
         dtype = self.pick(DTYPES)
@@ -405,6 +444,7 @@ class _Interpreter:
         self.scopes: dict[int, Any] = {-1: tf.get_variable_scope()}
         self.ns: dict[int, str] = {}
         self.templates: dict[int, Any] = {}
+        self.layers: dict[int, Any] = {}
 
     def block(self, nodes: list[Any]) -> None:
         for node in nodes:
@@ -533,6 +573,36 @@ class _Interpreter:
             items = self.rec.error(lambda: fn(node.scope))
         if items is not None:
             self.rec.coll(items)
+
+    def _LayerCall(self, node: LayerCall) -> None:
+        import numpy as np
+
+        tf, rec = self.tf, self.rec
+        x2 = np.ones((1, 3), np.float32)
+        x3 = np.ones((1, 4, 3), np.float32)
+        reuse = _reuse(tf, node.reuse)
+
+        def call() -> Any:
+            if node.kind == "dense":
+                return tf.layers.dense(x2, 2, name=node.name, reuse=reuse)
+            if node.kind == "conv1d":
+                return tf.layers.conv1d(x3, 2, 2, name=node.name, reuse=reuse)
+            if node.kind == "Dense":
+                self.layers[node.lid] = tf.layers.Dense(2, name=node.name)
+                return self.layers[node.lid](x2)
+            if node.kind == "again":
+                if node.lid not in self.layers:
+                    return None
+                return self.layers[node.lid](x2)
+            cell = tf.nn.rnn_cell.BasicLSTMCell(2, name=node.name)
+            if node.kind == "lstm":
+                return cell(x2, cell.zero_state(1, tf.float32))[0]
+            return tf.nn.dynamic_rnn(cell, x3, dtype=tf.float32)[0]
+
+        out = rec.error(call)
+        if out is not None:
+            rec.log("shape", [int(d) for d in out.shape])
+        rec.coll(tf.global_variables())
 
     def _MakeTemplate(self, node: MakeTemplate) -> None:
         def fn() -> None:
@@ -668,6 +738,22 @@ def _render(nodes: list[Any], indent: int, out: list[str]) -> None:
             out.append(f"{pad}t{node.tid} = tf.make_template({args})")
         elif isinstance(node, CallTemplate):
             out.append(f"{pad}t{node.tid}()")
+        elif isinstance(node, LayerCall):
+            name, reuse = (
+                repr(node.name),
+                _args(reuse=None if node.reuse is None else repr(node.reuse)),
+            )
+            src = {
+                "dense": f"tf.layers.dense(x2, 2, name={name}{', ' + reuse if reuse else ''})",
+                "conv1d": f"tf.layers.conv1d(x3, 2, 2, name={name}{', ' + reuse if reuse else ''})",
+                "Dense": f"L{node.lid} = tf.layers.Dense(2, name={name}); L{node.lid}(x2)",
+                "again": f"L{node.lid}(x2)",
+                "lstm": f"cell = tf.nn.rnn_cell.BasicLSTMCell(2, name={name}); "
+                "cell(x2, cell.zero_state(1, tf.float32))",
+                "dynamic_rnn": f"tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicLSTMCell(2, name={name}), "
+                "x3, dtype=tf.float32)",
+            }[node.kind]
+            out.append(f"{pad}{src}; rec.coll(tf.global_variables())")
         else:  # pragma: no cover - a new node type without a renderer
             out.append(f"{pad}{node!r}")
 
