@@ -11,7 +11,8 @@ re-entry of earlier name scopes, every ``reuse`` mode, ``default_name``,
 ``auxiliary_name_scope=False``, shapes and dtypes that clash with earlier ones, invalid
 names, missing shapes, constant initializers with shapes, ``reuse_variables()``,
 ``make_template`` (including ``tf.Variable`` inside a template), collections, and
-``tf.layers`` / RNN-cell calls (``dense``, ``conv1d``, layer objects called again,
+``tf.layers`` / RNN-cell calls (``dense``, ``conv1d``, ``conv2d``, ``batch_normalization``,
+``dropout``, layer objects called again,
 ``BasicLSTMCell``, ``dynamic_rnn``) whose scopes and names mix with all of these.
 
 Every statement runs under ``rec.error`` so errors are observed, never fatal. A statement
@@ -285,7 +286,10 @@ class _Gen:
         )
 
     def layer_call(self) -> LayerCall:
-        kind = self.pick(["dense", "dense", "conv1d", "Dense", "again", "lstm", "dynamic_rnn"])
+        kind = self.pick(
+            ["dense", "dense", "conv1d", "conv2d", "batch_norm", "dropout", "Dense", "again"]
+            + ["lstm", "dynamic_rnn"]
+        )
         if kind == "again" and not self.n_layer:
             kind = "Dense"
         name = self.pick([None, None, "dense", "w", "a", "rnn", "basic_lstm_cell"])
@@ -580,6 +584,7 @@ class _Interpreter:
         tf, rec = self.tf, self.rec
         x2 = np.ones((1, 3), np.float32)
         x3 = np.ones((1, 4, 3), np.float32)
+        x4 = np.ones((1, 3, 3, 2), np.float32)
         reuse = _reuse(tf, node.reuse)
 
         def call() -> Any:
@@ -587,6 +592,12 @@ class _Interpreter:
                 return tf.layers.dense(x2, 2, name=node.name, reuse=reuse)
             if node.kind == "conv1d":
                 return tf.layers.conv1d(x3, 2, 2, name=node.name, reuse=reuse)
+            if node.kind == "conv2d":
+                return tf.layers.conv2d(x4, 2, 2, name=node.name, reuse=reuse)
+            if node.kind == "batch_norm":
+                return tf.layers.batch_normalization(x2, name=node.name, reuse=reuse)
+            if node.kind == "dropout":
+                return tf.layers.dropout(x2, 0.5, training=False, name=node.name)
             if node.kind == "Dense":
                 self.layers[node.lid] = tf.layers.Dense(2, name=node.name)
                 return self.layers[node.lid](x2)
@@ -746,6 +757,10 @@ def _render(nodes: list[Any], indent: int, out: list[str]) -> None:
             src = {
                 "dense": f"tf.layers.dense(x2, 2, name={name}{', ' + reuse if reuse else ''})",
                 "conv1d": f"tf.layers.conv1d(x3, 2, 2, name={name}{', ' + reuse if reuse else ''})",
+                "conv2d": f"tf.layers.conv2d(x4, 2, 2, name={name}{', ' + reuse if reuse else ''})",
+                "batch_norm": f"tf.layers.batch_normalization(x2, name={name}"
+                f"{', ' + reuse if reuse else ''})",
+                "dropout": f"tf.layers.dropout(x2, 0.5, training=False, name={name})",
                 "Dense": f"L{node.lid} = tf.layers.Dense(2, name={name}); L{node.lid}(x2)",
                 "again": f"L{node.lid}(x2)",
                 "lstm": f"cell = tf.nn.rnn_cell.BasicLSTMCell(2, name={name}); "
