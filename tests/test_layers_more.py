@@ -111,6 +111,17 @@ def test_conv2d_matches_tf1(tf1, kwargs):
     assert names[0] == "conv2d/kernel" and names[-1].startswith("conv2d_1/")
 
 
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_flatten_matches_tf1(tf1, data_format):
+    """channels_first moves the channels last before flattening, as TF's Flatten does."""
+    x = data(2, 3, 4, 5)
+
+    def program(t, x):
+        return t.layers.flatten(x, data_format=data_format), t.layers.Flatten(data_format)(x)
+
+    check_against_tf1(tf1, program, x)
+
+
 # --- conv2d_transpose ----------------------------------------------------------------------
 CONV2D_TRANSPOSE = [
     dict(filters=4, kernel_size=3),

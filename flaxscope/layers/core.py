@@ -16,6 +16,7 @@ from flaxscope.layers.base import (
     Layer,
     _BiasActivation,
     _get_activation,
+    _normalize_data_format,
 )
 
 Array = jax.Array
@@ -108,17 +109,25 @@ def dense(
 
 
 class Flatten(Layer):
-    """``tf.compat.v1.layers.Flatten``: ``[batch, ...] -> [batch, prod(...)]``."""
+    """``tf.compat.v1.layers.Flatten``: ``[batch, ...] -> [batch, prod(...)]``; with
+    ``data_format="channels_first"`` the channels move last first, as in TF."""
+
+    def __init__(
+        self, data_format: str = "channels_last", name: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        self.data_format = _normalize_data_format(data_format)
 
     def call(self, inputs: Any) -> Array:
         inputs = jnp.asarray(inputs)
+        if self.data_format == "channels_first" and inputs.ndim > 1:
+            inputs = jnp.transpose(inputs, (0, *range(2, inputs.ndim), 1))
         return inputs.reshape(inputs.shape[0], -1)
 
 
 def flatten(inputs: Any, name: str | None = None, data_format: str = "channels_last") -> Array:
-    """``tf.compat.v1.layers.flatten``."""
-    del data_format
-    return Flatten(name=name)(inputs)
+    """``tf.compat.v1.layers.flatten``: a one-off :class:`Flatten`."""
+    return Flatten(data_format=data_format, name=name)(inputs)
 
 
 # --- Dropout --------------------------------------------------------------------------------
