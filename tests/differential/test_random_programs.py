@@ -22,6 +22,10 @@ pytest.importorskip(
 from tests.differential import generator  # noqa: E402
 from tests.differential.harness import check_program, run_tf  # noqa: E402
 
+# TF's own deprecation notices for tf.layers / rnn_cell / dynamic_rnn in the oracle runs.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`tf.*is deprecated:UserWarning", "ignore:.*is deprecated:DeprecationWarning"
+)
 SEED = generator.seed_from_env()
 COUNT = int(os.environ.get("FLAXSCOPE_DIFF_COUNT", 1000))
 BATCH = 50
