@@ -428,8 +428,17 @@ def adopt_given_variables() -> None:
     each collection in the tree's order; a scalar integer ``.../global_step`` is the
     ``GLOBAL_STEP``), and their scope names count as taken, as in TF1's graph.
     """
-    state = store.current()
-    frame = state.frame
+    frame = store.current_frame()
+    # No sharding constraint: the partitioner that laid a variable out belongs to the model
+    # that created it, and the given arrays already carry that layout into jit.
+    layout, frame.layout = frame.layout, None
+    try:
+        _adopt_all(frame)
+    finally:
+        frame.layout = layout
+
+
+def _adopt_all(frame: store.Frame) -> None:
     names_in_use = frame.names_in_use
     for collection in (store.PARAMS, store.STATE):
         trainable = collection == store.PARAMS

@@ -225,3 +225,39 @@ def test_tf1_checkpoint_of_partitioned_variables_loads_into_the_sharded_tree(tf1
     np.testing.assert_array_equal(np.asarray(restored["params"]["softmax/w"]), want_sw)
     assert restored["params"]["softmax/w"].sharding.spec == P(None, "model")
     jax.jit(f.apply)(restored, tokens, targets)
+
+
+def lm_eval(tokens, targets):
+    """The evaluation model of ``lm``: its scopes reopened with reuse=True, no partitioner."""
+    with tf.variable_scope("embedding", reuse=True):
+        emb = tf.get_variable("embedding")
+    with tf.variable_scope("hidden", reuse=True):
+        w, b = tf.get_variable("kernel"), tf.get_variable("bias")
+    with tf.variable_scope("softmax", reuse=True):
+        sw, sb = tf.get_variable("w"), tf.get_variable("b")
+    h = jnp.tanh(jax.nn.one_hot(tokens, VOCAB) @ emb @ w + b)
+    return optax.softmax_cross_entropy_with_integer_labels(h @ sw + sb, targets).mean()
+
+
+def test_variables_exist_model_keeps_the_training_models_sharding():
+    """An evaluation model reusing partitioned variables (variables_exist=True) does not
+    gather them: they keep the sharding the training model gave them."""
+    mesh = make_mesh()
+    variables = fs.transform(lm, mesh=mesh).init(jax.random.key(0), *data(0))
+    evaluate = fs.transform(lm_eval, mesh=mesh, variables_exist=True)
+    batch = NamedSharding(mesh, P("data"))
+    tokens, targets = jax.device_put(data(0), batch)
+    np.testing.assert_allclose(
+        jax.jit(evaluate.apply)(variables, tokens, targets),
+        fs.transform(lm).apply(jax.device_get(variables), *data(0)),
+        rtol=1e-5,
+    )
+    hlo = jax.jit(evaluate.apply).lower(variables, tokens, targets).compile().as_text()
+    gathered = set()
+    for line in hlo.splitlines():
+        if "all-gather" in line and "=" in line:
+            shape = re.search(r"=\s*\w+\[([\d,]*)\]", line)
+            if shape:
+                gathered.add(tuple(int(d) for d in shape.group(1).split(",") if d))
+    assert (VOCAB, HIDDEN) not in gathered
+    assert (HIDDEN, VOCAB) not in gathered
