@@ -591,8 +591,8 @@ def save(
     ``save_path``, or ``f"{save_path}-{global_step}"``), files that
     ``tf.train.Saver.restore`` and ``tf.train.load_checkpoint`` read back exactly, and
     records the checkpoint in the directory's ``checkpoint`` state file (for
-    :func:`latest_checkpoint`) unless ``write_state=False``. Unlike TF1's Saver it deletes
-    no older checkpoint (``max_to_keep``).
+    :func:`latest_checkpoint`) unless ``write_state=False``. It deletes no older
+    checkpoint: :class:`flaxscope.train.Saver` adds TF1's ``max_to_keep`` bookkeeping.
 
     Args:
       save_path: the prefix, e.g. ``"train/model.ckpt"``. Missing directories are created.
