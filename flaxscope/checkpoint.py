@@ -120,10 +120,14 @@ def _update_state(prefix: str, latest_filename: str, timestamp: float) -> None:
     if keep_stamps:
         new.all_model_checkpoint_timestamps.extend([stamps[i] for i in kept] + [timestamp])
         new.last_preserved_timestamp = state.last_preserved_timestamp
-    path = os.path.join(directory, latest_filename)
+    _write_state(os.path.join(directory, latest_filename), new)
+
+
+def _write_state(path: str, state: Any) -> None:
+    """Writes a ``CheckpointState`` as text, atomically (a temporary file renamed), as TF."""
     tmp = f"{path}.tmp{uuid.uuid4().hex}"
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text_format.MessageToString(new))
+        f.write(text_format.MessageToString(state))
     os.replace(tmp, path)
 
 

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
-from google.protobuf import text_format
 
 from flaxscope import _tensor_bundle as tb
 from flaxscope import checkpoint as _checkpoint
@@ -128,10 +127,7 @@ def _update_checkpoint_state(
             f"Save path '{model_checkpoint_path}' conflicts with path used for checkpoint "
             "state.  Please use a different save path."
         )
-    tmp = f"{state_file}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text_format.MessageToString(state))
-    os.replace(tmp, state_file)
+    _checkpoint._write_state(state_file, state)
 
 
 def get_checkpoint_state(
@@ -247,8 +243,11 @@ class Saver:
         self._next_checkpoint_time = time.time() + self._keep_checkpoint_every_n_hours * 3600
 
     # -- which tensors -------------------------------------------------------------------
-    def _to_save(self, variables: Mapping[str, Any], verb: str) -> dict[str, str]:
-        """``{checkpoint key: variable name}`` for this call, checked against ``variables``."""
+    def _to_save(
+        self, variables: Mapping[str, Any], verb: str
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """``{checkpoint key: variable name}`` for this call, checked against ``variables``,
+        and ``variables`` flattened to ``{name: value}``."""
         if not isinstance(variables, Mapping):
             raise TypeError(
                 f"Saver.{verb} takes the variables where TF1 took a Session: "
@@ -257,7 +256,7 @@ class Saver:
             )
         flat = _checkpoint._flatten(variables)
         if self._var_map is None:
-            return {n: n for n in flat}
+            return {n: n for n in flat}, flat
         missing = [v for v in self._var_map.values() if v not in flat]
         if missing:
             raise KeyError(
@@ -267,7 +266,7 @@ class Saver:
                 + ". Pass the whole tree (with the optimizer's variables in 'state' if its "
                 "slots are listed), or build the Saver from these variables."
             )
-        return dict(self._var_map)
+        return dict(self._var_map), flat
 
     # -- the list of kept checkpoints ----------------------------------------------------
     @property
@@ -352,7 +351,7 @@ class Saver:
                     f"'latest_filename' collides with 'save_path': '{latest_filename}' and "
                     f"'{save_path}'"
                 )
-        plan = self._to_save(variables, "save")
+        plan, flat = self._to_save(variables, "save")
         if not plan:
             if self._allow_empty:
                 return None
@@ -366,7 +365,6 @@ class Saver:
                     f"Parent directory of {save_path} doesn't exist, can't save. (Create it "
                     "first, e.g. os.makedirs(...).)"
                 )
-        flat = _checkpoint._flatten(variables)
         tensors = {key: flat[name] for key, name in plan.items()}
         _checkpoint.save(checkpoint_file, tensors, write_state=False)
         if write_state:
@@ -393,10 +391,9 @@ class Saver:
         prefix = os.fspath(save_path)
         if not checkpoint_exists(prefix):
             raise ValueError("The passed save_path is not a valid checkpoint: " + prefix)
-        plan = self._to_save(variables, "restore")
+        plan, flat = self._to_save(variables, "restore")
         if not plan:
             return variables
-        flat = _checkpoint._flatten(variables)
         read = _checkpoint.restore(prefix, {key: flat[name] for key, name in plan.items()})
         restored = {name: read[key] for key, name in plan.items()}
         return _checkpoint._rebuild(variables, restored)

@@ -37,7 +37,8 @@ def _check_filters(filters: Any) -> int:
 
 class _ConvBase(_BiasActivation, Layer):
     """What TF1's ``Conv1D``, ``Conv2D`` and ``Conv2DTranspose`` share: Keras' ``Conv`` argument
-    normalization and validation (same messages), and the bias/activation tail."""
+    normalization and validation (same messages), TF1's defaults (an int ``strides`` or
+    ``dilation_rate`` serves every spatial dimension), and the bias/activation tail."""
 
     rank: int = 1
 
@@ -45,21 +46,21 @@ class _ConvBase(_BiasActivation, Layer):
         self,
         filters: int,
         kernel_size: int | Sequence[int],
-        strides: int | Sequence[int],
-        padding: str,
-        data_format: str | None,
-        dilation_rate: int | Sequence[int],
-        activation: Callable | str | None,
-        use_bias: bool,
-        kernel_initializer: Any,
-        bias_initializer: Any,
-        kernel_regularizer: Callable | None,
-        bias_regularizer: Callable | None,
-        activity_regularizer: Callable | None,
-        kernel_constraint: Callable | None,
-        bias_constraint: Callable | None,
-        trainable: bool,
-        name: str | None,
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        data_format: str | None = "channels_last",
+        dilation_rate: int | Sequence[int] = 1,
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        kernel_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        kernel_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
@@ -164,48 +165,6 @@ class Conv1D(_Conv):
 
     rank = 1
 
-    def __init__(
-        self,
-        filters: int,
-        kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = 1,
-        padding: str = "valid",
-        data_format: str = "channels_last",
-        dilation_rate: int | Sequence[int] = 1,
-        activation: Callable | str | None = None,
-        use_bias: bool = True,
-        kernel_initializer: Any = None,
-        bias_initializer: Any = _ZEROS,
-        kernel_regularizer: Callable | None = None,
-        bias_regularizer: Callable | None = None,
-        activity_regularizer: Callable | None = None,
-        kernel_constraint: Callable | None = None,
-        bias_constraint: Callable | None = None,
-        trainable: bool = True,
-        name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            filters,
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            bias_constraint,
-            trainable,
-            name,
-            **kwargs,
-        )
-
 
 def conv1d(
     inputs: Any,
@@ -265,48 +224,6 @@ class Conv2D(_Conv):
     """
 
     rank = 2
-
-    def __init__(
-        self,
-        filters: int,
-        kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
-        padding: str = "valid",
-        data_format: str = "channels_last",
-        dilation_rate: int | Sequence[int] = (1, 1),
-        activation: Callable | str | None = None,
-        use_bias: bool = True,
-        kernel_initializer: Any = None,
-        bias_initializer: Any = _ZEROS,
-        kernel_regularizer: Callable | None = None,
-        bias_regularizer: Callable | None = None,
-        activity_regularizer: Callable | None = None,
-        kernel_constraint: Callable | None = None,
-        bias_constraint: Callable | None = None,
-        trainable: bool = True,
-        name: str | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(
-            filters,
-            kernel_size,
-            strides,
-            padding,
-            data_format,
-            dilation_rate,
-            activation,
-            use_bias,
-            kernel_initializer,
-            bias_initializer,
-            kernel_regularizer,
-            bias_regularizer,
-            activity_regularizer,
-            kernel_constraint,
-            bias_constraint,
-            trainable,
-            name,
-            **kwargs,
-        )
 
 
 def conv2d(

@@ -772,7 +772,42 @@ def _default_dropout_state_filter_visitor(substate: Any) -> Any:
     return True
 
 
-class DropoutWrapper(RNNCell):
+class _CellWrapper(RNNCell):
+    """What TF1's cell wrappers (``DropoutWrapper``, ``ResidualWrapper``, ``DeviceWrapper``)
+    share: the wrapped cell's sizes, zero state and variables (a wrapper adds no scope, so
+    the cell keeps its names)."""
+
+    def __init__(self, cell: RNNCell, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        from flaxscope.nn.rnn import _assert_like_rnncell
+
+        _assert_like_rnncell("cell", cell)
+        self.cell = cell
+
+    @property
+    def state_size(self) -> Any:
+        return self.cell.state_size
+
+    @property
+    def output_size(self) -> Any:
+        return self.cell.output_size
+
+    @property
+    def variables(self) -> list:
+        return self.cell.variables
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.cell.trainable_variables
+
+    weights = variables
+    trainable_weights = trainable_variables
+
+    def zero_state(self, batch_size: int, dtype: Any) -> State:
+        return self.cell.zero_state(batch_size, dtype)
+
+
+class DropoutWrapper(_CellWrapper):
     """``tf.compat.v1.nn.rnn_cell.DropoutWrapper``: dropout on a cell's inputs, states and
     outputs.
 
@@ -806,11 +841,7 @@ class DropoutWrapper(RNNCell):
         dropout_state_filter_visitor: Callable | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(dtype=dtype, **kwargs)
-        from flaxscope.nn.rnn import _assert_like_rnncell
-
-        _assert_like_rnncell("cell", cell)
-        self.cell = cell
+        super().__init__(cell, dtype=dtype, **kwargs)
         if dropout_state_filter_visitor is not None and not callable(dropout_state_filter_visitor):
             raise TypeError(
                 "dropout_state_filter_visitor must be callable. "
@@ -856,25 +887,6 @@ class DropoutWrapper(RNNCell):
     @property
     def wrapped_cell(self) -> RNNCell:
         return self.cell
-
-    @property
-    def variables(self) -> list:
-        return self.cell.variables
-
-    @property
-    def trainable_variables(self) -> list:
-        return self.cell.trainable_variables
-
-    weights = variables
-    trainable_weights = trainable_variables
-
-    @property
-    def state_size(self) -> Any:
-        return self.cell.state_size
-
-    @property
-    def output_size(self) -> Any:
-        return self.cell.output_size
 
     def zero_state(self, batch_size: int, dtype: Any) -> State:
         if self._variational_recurrent:
@@ -1079,37 +1091,6 @@ def _stable_salt(salt: str, index: int) -> int:
     from flaxscope.rng import stable_hash
 
     return stable_hash(f"{salt}_{index}")
-
-
-class _CellWrapper(RNNCell):
-    """What TF1's ``ResidualWrapper`` and ``DeviceWrapper`` share: the wrapped cell's sizes,
-    zero state and variables (a wrapper adds no scope, so the cell keeps its names)."""
-
-    def __init__(self, cell: RNNCell, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        from flaxscope.nn.rnn import _assert_like_rnncell
-
-        _assert_like_rnncell("cell", cell)
-        self.cell = cell
-
-    @property
-    def state_size(self) -> Any:
-        return self.cell.state_size
-
-    @property
-    def output_size(self) -> Any:
-        return self.cell.output_size
-
-    @property
-    def variables(self) -> list:
-        return self.cell.variables
-
-    @property
-    def trainable_variables(self) -> list:
-        return self.cell.trainable_variables
-
-    def zero_state(self, batch_size: int, dtype: Any) -> State:
-        return self.cell.zero_state(batch_size, dtype)
 
 
 class DeviceWrapper(_CellWrapper):
