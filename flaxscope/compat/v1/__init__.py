@@ -1,21 +1,30 @@
-"""The ``tf`` namespace of TF1 scope code: ``import flaxscope.compat.v1 as tf``.
+"""The ``tf`` namespace of TF1 code: ``import flaxscope.compat.v1 as tf``.
 
-Scope, variable, collection and initializer calls keep their TF1 spelling; math calls
-change to ``jax.numpy`` (``tf.matmul`` → ``jnp.matmul``).
+Scopes, variables, collections, initializers, layers, cells, optimizers, checkpoints and
+the ops registered in :mod:`flaxscope.ops` keep their TF1 spelling. ``tf.nn``,
+``tf.train``, ``tf.math``, ... are real modules (``from flaxscope.compat.v1.train import
+AdamOptimizer`` works); a TF1 symbol flaxscope lacks raises an ``AttributeError`` naming
+its ``tf.`` path and what to write instead.
 """
 
 import contextlib
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
-from flaxscope import checkpoint as _checkpoint
-from flaxscope import initializers
-from flaxscope import layers as _layers
-from flaxscope import losses as _losses
-from flaxscope import nn as _nn
-from flaxscope import saver as _saver
-from flaxscope import train as _train
+from flaxscope.compat.v1 import (
+    image,
+    initializers,
+    layers,
+    linalg,
+    logging,
+    losses,
+    math,
+    nn,
+    random,
+    summary,
+    train,
+)
+from flaxscope.compat.v1._namespace import populate
 from flaxscope.dtypes import (
     as_dtype,
     bfloat16,
@@ -76,7 +85,6 @@ from flaxscope.variables import (
     get_collection,
     get_collection_ref,
     get_local_variable,
-    get_regularization_loss,
     get_variable,
     global_variables,
     local_variables,
@@ -88,13 +96,6 @@ from flaxscope.variables import (
 
 bool = bool_  # noqa: A001  (tf.bool)
 
-losses = SimpleNamespace(
-    add_loss=_losses.add_loss,
-    get_losses=_losses.get_losses,
-    get_regularization_loss=get_regularization_loss,
-    get_regularization_losses=_losses.get_regularization_losses,
-    get_total_loss=_losses.get_total_loss,
-)
 
 
 @contextlib.contextmanager
@@ -115,70 +116,16 @@ def device(device_name_or_function: Any) -> Iterator[None]:
     yield
 
 
-layers = SimpleNamespace(
-    Layer=_layers.Layer,
-    Dense=_layers.Dense,
-    Conv1D=_layers.Conv1D,
-    Conv2D=_layers.Conv2D,
-    Conv2DTranspose=_layers.Conv2DTranspose,
-    Dropout=_layers.Dropout,
-    Flatten=_layers.Flatten,
-    MaxPooling1D=_layers.MaxPooling1D,
-    MaxPooling2D=_layers.MaxPooling2D,
-    AveragePooling1D=_layers.AveragePooling1D,
-    AveragePooling2D=_layers.AveragePooling2D,
-    BatchNormalization=_layers.BatchNormalization,
-    batch_normalization=_layers.batch_normalization,
-    dense=_layers.dense,
-    conv1d=_layers.conv1d,
-    conv2d=_layers.conv2d,
-    conv2d_transpose=_layers.conv2d_transpose,
-    dropout=_layers.dropout,
-    flatten=_layers.flatten,
-    max_pooling1d=_layers.max_pooling1d,
-    max_pooling2d=_layers.max_pooling2d,
-    average_pooling1d=_layers.average_pooling1d,
-    average_pooling2d=_layers.average_pooling2d,
-)
 
-nn = SimpleNamespace(
-    rnn_cell=_nn.rnn_cell,
-    dropout=_nn.dropout,
-    dynamic_rnn=_nn.dynamic_rnn,
-    static_rnn=_nn.static_rnn,
-    static_bidirectional_rnn=_nn.static_bidirectional_rnn,
-    bidirectional_dynamic_rnn=_nn.bidirectional_dynamic_rnn,
-)
 
-train = SimpleNamespace(
-    GradientDescentOptimizer=_train.GradientDescentOptimizer,
-    MomentumOptimizer=_train.MomentumOptimizer,
-    AdamOptimizer=_train.AdamOptimizer,
-    ExponentialMovingAverage=_train.ExponentialMovingAverage,
-    RMSPropOptimizer=_train.RMSPropOptimizer,
-    AdagradOptimizer=_train.AdagradOptimizer,
-    exponential_decay=_train.exponential_decay,
-    piecewise_constant=_train.piecewise_constant,
-    polynomial_decay=_train.polynomial_decay,
-    cosine_decay=_train.cosine_decay,
-    inverse_time_decay=_train.inverse_time_decay,
-    create_global_step=_train.create_global_step,
-    get_global_step=_train.get_global_step,
-    get_or_create_global_step=_train.get_or_create_global_step,
-    latest_checkpoint=_checkpoint.latest_checkpoint,
-    list_variables=_checkpoint.list_variables,
-    load_checkpoint=_checkpoint.load_checkpoint,
-    load_variable=lambda ckpt_dir_or_file, name: _checkpoint.load_checkpoint(
-        ckpt_dir_or_file
-    ).get_tensor(name),
-    init_from_checkpoint=_checkpoint.init_from_checkpoint,
-    Saver=_saver.Saver,
-    get_checkpoint_state=_saver.get_checkpoint_state,
-    checkpoint_exists=_saver.checkpoint_exists,
-    remove_checkpoint=_saver.remove_checkpoint,
-)
 
 __all__ = [
+    "image",
+    "linalg",
+    "logging",
+    "math",
+    "random",
+    "summary",
     "AUTO_REUSE",
     "GraphKeys",
     "Variable",
@@ -246,3 +193,5 @@ __all__ = [
     "variance_scaling_initializer",
     "zeros_initializer",
 ]
+
+populate(globals(), "")

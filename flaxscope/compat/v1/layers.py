@@ -1,0 +1,56 @@
+"""``tf.layers``: TF1's legacy layers, as classes and functions."""
+
+from flaxscope.compat.v1._namespace import populate
+from flaxscope.layers import (
+    AveragePooling1D,
+    AveragePooling2D,
+    BatchNormalization,
+    Conv1D,
+    Conv2D,
+    Conv2DTranspose,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    MaxPooling1D,
+    MaxPooling2D,
+    average_pooling1d,
+    average_pooling2d,
+    batch_normalization,
+    conv1d,
+    conv2d,
+    conv2d_transpose,
+    dense,
+    dropout,
+    flatten,
+    max_pooling1d,
+    max_pooling2d,
+)
+
+__all__ = [
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "BatchNormalization",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Dense",
+    "Dropout",
+    "Flatten",
+    "Layer",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "average_pooling1d",
+    "average_pooling2d",
+    "batch_normalization",
+    "conv1d",
+    "conv2d",
+    "conv2d_transpose",
+    "dense",
+    "dropout",
+    "flatten",
+    "max_pooling1d",
+    "max_pooling2d",
+]
+
+populate(globals(), "layers")

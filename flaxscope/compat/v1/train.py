@@ -1,0 +1,62 @@
+"""``tf.train``: TF1's optimizers, schedules, global step and checkpoint helpers."""
+
+import numpy as np
+
+from flaxscope.checkpoint import (
+    init_from_checkpoint,
+    latest_checkpoint,
+    list_variables,
+    load_checkpoint,
+)
+from flaxscope.compat.v1._namespace import populate
+from flaxscope.saver import Saver, checkpoint_exists, get_checkpoint_state, remove_checkpoint
+from flaxscope.train import (
+    AdagradOptimizer,
+    AdamOptimizer,
+    ExponentialMovingAverage,
+    GradientDescentOptimizer,
+    MomentumOptimizer,
+    RMSPropOptimizer,
+    cosine_decay,
+    create_global_step,
+    exponential_decay,
+    get_global_step,
+    get_or_create_global_step,
+    inverse_time_decay,
+    piecewise_constant,
+    polynomial_decay,
+)
+
+
+def load_variable(ckpt_dir_or_file: str, name: str) -> np.ndarray:
+    """``tf.train.load_variable``: one variable's value from a checkpoint."""
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
+
+
+__all__ = [
+    "AdagradOptimizer",
+    "AdamOptimizer",
+    "ExponentialMovingAverage",
+    "GradientDescentOptimizer",
+    "MomentumOptimizer",
+    "RMSPropOptimizer",
+    "Saver",
+    "checkpoint_exists",
+    "cosine_decay",
+    "create_global_step",
+    "exponential_decay",
+    "get_checkpoint_state",
+    "get_global_step",
+    "get_or_create_global_step",
+    "init_from_checkpoint",
+    "inverse_time_decay",
+    "latest_checkpoint",
+    "list_variables",
+    "load_checkpoint",
+    "load_variable",
+    "piecewise_constant",
+    "polynomial_decay",
+    "remove_checkpoint",
+]
+
+populate(globals(), "train")

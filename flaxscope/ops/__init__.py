@@ -1,0 +1,36 @@
+"""TF1's ops as functions on JAX arrays, by family as TensorFlow lays them out.
+
+Each module registers its functions with :func:`flaxscope.ops._registry.tf_op`;
+``flaxscope.compat.v1`` builds the ``tf`` namespace from that registry. Importing this
+package registers every op.
+"""
+
+from flaxscope.ops import (
+    array,
+    clip,
+    control_flow,
+    image,
+    logging,
+    losses,
+    math,
+    nn,
+    random,
+    summary,
+)
+from flaxscope.ops._registry import OpSpec, registry, tf_op
+
+__all__ = [
+    "OpSpec",
+    "array",
+    "clip",
+    "control_flow",
+    "image",
+    "logging",
+    "losses",
+    "math",
+    "nn",
+    "random",
+    "registry",
+    "summary",
+    "tf_op",
+]
