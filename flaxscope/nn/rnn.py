@@ -26,9 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope.lift import scan as _fs_scan
 from flaxscope.nn.cell_base import FusedLayer, RNNCell, State, assert_like_rnncell
 from flaxscope.scopes import variable_scope as _variable_scope
-from flaxscope.transform import scan as _fs_scan
 
 Array = jax.Array
 
