@@ -40,6 +40,7 @@ import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 from flaxscope import _crc32c
+from flaxscope.errors import DataLossError
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48  # 2 * BlockHandle max (2 * 10 bytes each) + 8 bytes magic
@@ -50,13 +51,6 @@ HEADER_KEY = b""
 BUNDLE_VERSION = 1  # kTensorBundleVersion
 BUNDLE_MIN_PRODUCER = 0
 BUNDLE_MIN_CONSUMER = 0
-
-
-class DataLossError(ValueError):
-    """A checkpoint file is truncated or corrupt (TensorFlow's ``tf.errors.DataLossError``).
-
-    Raised before any value is returned: a corrupt checkpoint is refused whole.
-    """
 
 
 # ---------------------------------------------------------------------------------------

@@ -51,11 +51,12 @@ from google.protobuf import text_format
 
 from flaxscope import _crc32c
 from flaxscope import _tensor_bundle as tb
-from flaxscope._tensor_bundle import DataLossError
+from flaxscope.errors import DataLossError, NotFoundError
 
 __all__ = [
     "CheckpointReader",
     "DataLossError",
+    "NotFoundError",
     "init_from_checkpoint",
     "latest_checkpoint",
     "list_variables",
@@ -140,7 +141,7 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
     if os.path.isdir(path):
         latest = latest_checkpoint(path)
         if latest is None:
-            raise FileNotFoundError(
+            raise NotFoundError(
                 f"No checkpoint found in directory {path!r}: it has no 'checkpoint' state "
                 "file naming an existing checkpoint. Pass the checkpoint prefix instead "
                 "(e.g. 'dir/model.ckpt-1000', without '.index')."
@@ -158,7 +159,7 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
             if os.path.isfile(path)
             else " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
         )
-        raise FileNotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
+        raise NotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
     return path
 
 
@@ -201,7 +202,7 @@ class CheckpointReader:
             try:
                 size = os.path.getsize(path)
             except OSError:
-                raise FileNotFoundError(
+                raise NotFoundError(
                     f"Checkpoint {self.prefix!r} is incomplete: data file {path!r} is missing. "
                     "Copy all of the checkpoint's .data-* files together with its .index."
                 ) from None
@@ -360,7 +361,7 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
     every name. String (and other non-numeric) tensors are skipped with a warning.
 
     Raises:
-      FileNotFoundError: no such checkpoint, or a data shard is missing.
+      NotFoundError: (a ``FileNotFoundError``) no such checkpoint, or a data shard is missing.
       DataLossError: a file is truncated or fails its CRC32C check (nothing is returned).
     """
     reader = CheckpointReader(ckpt_dir_or_file)
