@@ -19,6 +19,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.lift import scan
 from flaxscope.rng import stable_hash
 from flaxscope.scopes import (
     AUTO_REUSE,
@@ -45,7 +46,6 @@ from flaxscope.transform import (
     default_variables,
     next_rng_key,
     reset_default_graph,
-    scan,
     set_random_seed,
     transform,
 )

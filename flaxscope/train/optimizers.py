@@ -39,34 +39,16 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from flaxscope._schedules import (
-    cosine_decay,
-    exponential_decay,
-    inverse_time_decay,
-    piecewise_constant,
-    polynomial_decay,
-)
-from flaxscope.saver import Saver, get_checkpoint_state
+from flaxscope.trees import flatten_variables, leaf_names
 
 __all__ = [
     "AdagradOptimizer",
     "AdamOptimizer",
-    "ExponentialMovingAverage",
     "GradientDescentOptimizer",
     "MomentumOptimizer",
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
-    "Saver",
-    "cosine_decay",
-    "exponential_decay",
-    "inverse_time_decay",
-    "get_checkpoint_state",
-    "get_global_step",
-    "create_global_step",
-    "get_or_create_global_step",
-    "piecewise_constant",
-    "polynomial_decay",
 ]
 
 LearningRate = float | jax.Array | Callable[[jax.Array], Any]
@@ -85,33 +67,6 @@ class OptimizerState(NamedTuple):
     global_step: jax.Array
     slots: dict[str, Any]
     non_slots: dict[str, jax.Array]
-
-
-def _param_names(params: Any) -> list[str]:
-    """TF names of the leaves of ``params``: the keys of a flat dict, or '/'-joined paths."""
-    names = []
-    for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]:
-        parts = []
-        for key in path:
-            if isinstance(key, jax.tree_util.DictKey):
-                parts.append(str(key.key))
-            elif isinstance(key, jax.tree_util.SequenceKey):
-                parts.append(str(key.idx))
-            elif isinstance(key, jax.tree_util.GetAttrKey):
-                parts.append(key.name)
-            else:
-                parts.append(str(key))
-        names.append("/".join(parts))
-    return names
-
-
-def _flat_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
-    if variables and all(isinstance(v, Mapping) for v in variables.values()):
-        out: dict[str, Any] = {}
-        for members in variables.values():
-            out.update(members)
-        return out
-    return dict(variables)
 
 
 def _to_int32_step(name: str, value: Any) -> jax.Array:
@@ -230,7 +185,7 @@ class Optimizer(optax.GradientTransformation):
                 f"{type(self).__name__} has no slot {slot_name!r}; it has {list(state.slots)}."
             )
         tree = state.slots[slot_name]
-        names = _param_names(tree)
+        names = leaf_names(tree)
         leaves = jax.tree_util.tree_leaves(tree)
         if var_name not in names:
             raise KeyError(f"No variable {var_name!r} among the optimizer's variables {names}.")
@@ -307,13 +262,13 @@ class Optimizer(optax.GradientTransformation):
         variables in creation order: non-slot variables first, then each variable's
         slots).
         """
-        names = _param_names(next(iter(state.slots.values()))) if state.slots else []
+        names = leaf_names(next(iter(state.slots.values()))) if state.slots else []
         slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         out: dict[str, jax.Array] = {}
         for n, v in state.non_slots.items():
             out[non_slot_names[n]] = v
         for slot, tree in state.slots.items():
-            for var, value in zip(_param_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
+            for var, value in zip(leaf_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
                 out[slot_names[(slot, var)]] = value
         out = {k: out[k] for k in sorted(out, key=lambda k: k + ":0")}
         if include_global_step:
@@ -337,8 +292,8 @@ class Optimizer(optax.GradientTransformation):
         :meth:`variables`. Every slot of every parameter must be there; ``global_step``
         is optional (0 when absent).
         """
-        flat = _flat_variables(variables)
-        names = _param_names(params)
+        flat = flatten_variables(variables)
+        names = leaf_names(params)
         param_leaves, treedef = jax.tree_util.tree_flatten(params)
         slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         missing = []
@@ -561,163 +516,3 @@ class AdagradOptimizer(Optimizer):
     def _apply(self, grad, slots, lr, non_slots):
         accum = slots["accumulator"] + jnp.square(grad)
         return -(grad * lr * jax.lax.rsqrt(accum)), {"accumulator": accum}
-
-
-def get_global_step() -> jax.Array | None:
-    """``tf.compat.v1.train.get_global_step``: the ``global_step`` variable of this call."""
-    from flaxscope.store import GraphKeys
-    from flaxscope.variables import get_collection
-
-    steps = get_collection(GraphKeys.GLOBAL_STEP)
-    return steps[0].value if steps else None
-
-
-def get_or_create_global_step() -> jax.Array:
-    """``tf.compat.v1.train.get_or_create_global_step``: a non-trainable ``global_step``.
-
-    As in TF1 it is an int64 scalar (int32 without ``jax_enable_x64``) in the
-    ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP`` collections, under the current variable scope,
-    so it lives in ``variables["state"]``; advance it with ``flaxscope.assign_add``.
-    """
-    from flaxscope.initializers import zeros_initializer
-    from flaxscope.scopes import name_scope
-    from flaxscope.store import GraphKeys
-    from flaxscope.variables import get_variable
-
-    step = get_global_step()
-    if step is not None:
-        return step
-    with name_scope(None):
-        return get_variable(
-            GraphKeys.GLOBAL_STEP,
-            shape=[],
-            # int64 as in TF1 where JAX has it; a TF1 checkpoint's int64 step loads either way.
-            dtype="int64" if jax.config.jax_enable_x64 else "int32",
-            initializer=zeros_initializer(),
-            trainable=False,
-            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
-        )
-
-
-def create_global_step() -> jax.Array:
-    """``tf.compat.v1.train.create_global_step``: like :func:`get_or_create_global_step`,
-    but an error if this call already has one."""
-    if get_global_step() is not None:
-        raise ValueError('"global_step" already exists.')
-    return get_or_create_global_step()
-
-
-class ExponentialMovingAverage:
-    """``tf.compat.v1.train.ExponentialMovingAverage``: shadow copies of variables that
-    track their moving average, ``shadow -= (shadow - var) * (1 - decay)``.
-
-    ``apply(var_list)`` creates each shadow (non-trainable, so in ``variables["state"]``)
-    under TF1's name, ``<scope>/<var>/ExponentialMovingAverage``, starting at the
-    variable's value, and assigns its update: call it inside the transformed function and
-    run ``apply(..., mutable=True)`` to get the new shadows back. With ``num_updates`` the
-    decay is ``min(decay, (1 + n) / (10 + n))``, as in TF1. ``average(var)`` is the shadow's
-    current value; ``variables_to_restore()`` maps checkpoint names to variables, to
-    evaluate with the averages. ``var_list`` holds variables; TF1 also averaged plain
-    tensors (zero-initialized shadows, the only ones ``zero_debias`` affects), which have
-    no name here.
-    """
-
-    def __init__(
-        self,
-        decay: float,
-        num_updates: Any = None,
-        zero_debias: bool = False,
-        name: str = "ExponentialMovingAverage",
-    ) -> None:
-        # TF1 zero-debiases only the averages of tensors (zero-initialized shadows); the
-        # shadow of a variable starts at its value and is never debiased. flaxscope averages
-        # variables only, so the flag changes nothing here, as it changes nothing in TF1.
-        self._zero_debias = zero_debias
-        self._decay = decay
-        self._num_updates = num_updates
-        self._name = name
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def _shadows(self) -> dict[str, Any]:
-        from flaxscope.store import current_frame
-
-        frame = current_frame()
-        entry = frame.per_object.get(id(self))
-        if entry is None or entry[0] is not self:
-            entry = (self, {})
-            frame.per_object[id(self)] = entry
-        return entry[1]
-
-    def apply(self, var_list: Any = None) -> None:
-        """Creates the shadows of ``var_list`` (default: the trainable variables) and
-        assigns their update for this step."""
-        from flaxscope.scopes import variable_scope
-        from flaxscope.store import GraphKeys
-        from flaxscope.variables import (
-            add_to_collection,
-            assign,
-            get_variable,
-            trainable_variables,
-            variable_record,
-        )
-
-        records = [variable_record(v) for v in (var_list or trainable_variables())]
-        for record in records:
-            if not jnp.issubdtype(record.dtype, jnp.floating):
-                raise TypeError(
-                    "The variables must be half, float, or double: "
-                    f"{record.name.removesuffix(':0')}"
-                )
-        shadows = self._shadows()
-        decay = jnp.asarray(self._decay, jnp.float32)
-        if self._num_updates is not None:
-            n = jnp.asarray(self._num_updates).astype(jnp.float32)
-            decay = jnp.minimum(decay, (1.0 + n) / (10.0 + n))
-        one_minus_decay = 1.0 - decay
-        for record in records:
-            if record.op_name not in shadows:
-                with variable_scope(None, default_name=f"{record.op_name}/{self._name}"):
-                    shadow = get_variable("", initializer=record.value, trainable=False)
-                shadows[record.op_name] = variable_record(shadow)
-                add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, record)
-            shadow = shadows[record.op_name]
-            delta = (shadow.value - record.value) * one_minus_decay.astype(shadow.dtype)
-            assign(shadow, shadow.value - delta)
-
-    def average(self, var: Any) -> Any:
-        """The shadow of ``var`` in this call (``None`` if ``apply`` has not made one)."""
-        from flaxscope.variables import variable_record
-
-        shadow = self._shadows().get(variable_record(var).op_name)
-        return None if shadow is None else shadow.value
-
-    def average_name(self, var: Any) -> str:
-        """The shadow's name in a checkpoint (TF1's ``average_name``)."""
-        from flaxscope.variables import variable_record
-
-        record = variable_record(var)
-        shadow = self._shadows().get(record.op_name)
-        return shadow.op_name if shadow is not None else f"{record.op_name}/{self._name}"
-
-    def variables_to_restore(self, moving_avg_variables: Any = None) -> dict[str, Any]:
-        """``{checkpoint name: variable}``: averaged variables read their shadow's value,
-        the others their own (TF1's mapping for evaluating with the averages)."""
-        from flaxscope.store import GraphKeys
-        from flaxscope.variables import get_collection, global_variables, variable_record
-
-        if moving_avg_variables is None:
-            moving_avg_variables = get_collection(
-                GraphKeys.MOVING_AVERAGE_VARIABLES
-            ) + get_collection(GraphKeys.TRAINABLE_VARIABLES)
-        averaged = {variable_record(v).op_name for v in moving_avg_variables}
-        shadow_names = {s.op_name for s in self._shadows().values()}
-        out: dict[str, Any] = {}
-        for record in global_variables():
-            if record.op_name in shadow_names:
-                continue
-            key = self.average_name(record) if record.op_name in averaged else record.op_name
-            out[key] = record
-        return out
