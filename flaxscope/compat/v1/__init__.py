@@ -13,6 +13,7 @@ from typing import Any
 
 import jax
 
+from flaxscope import errors
 from flaxscope.compat.v1 import (
     image,
     initializers,
@@ -161,6 +162,7 @@ __all__ = [
     "control_dependencies",
     "device",
     "double",
+    "errors",
     "float16",
     "float32",
     "fixed_size_partitioner",
