@@ -37,7 +37,6 @@ int64, as TF1 creates it, and takes ``dtypes={name: dtype}`` for any other varia
 TF dtype differs from its JAX dtype, so that ``tf.train.Saver.restore`` accepts the file.
 """
 
-from flaxscope.checkpoint.bundle import DataLossError
 from flaxscope.checkpoint.reader import (
     CheckpointReader,
     init_from_checkpoint,
@@ -54,10 +53,12 @@ from flaxscope.checkpoint.state import (
     remove_checkpoint,
 )
 from flaxscope.checkpoint.writer import save
+from flaxscope.errors import DataLossError, NotFoundError
 
 __all__ = [
     "CheckpointReader",
     "DataLossError",
+    "NotFoundError",
     "Saver",
     "checkpoint_exists",
     "get_checkpoint_state",

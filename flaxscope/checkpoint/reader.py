@@ -7,6 +7,7 @@ or the variable) before anything is returned.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -17,13 +18,14 @@ import numpy as np
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
-from flaxscope.checkpoint.bundle import DataLossError
 from flaxscope.checkpoint.state import latest_checkpoint
+from flaxscope.errors import DataLossError, NotFoundError
 from flaxscope.trees import flatten_variables, rebuild
 
 __all__ = [
     "CheckpointReader",
     "DataLossError",
+    "NotFoundError",
     "init_from_checkpoint",
     "list_variables",
     "load_checkpoint",
@@ -42,7 +44,7 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
     if os.path.isdir(path):
         latest = latest_checkpoint(path)
         if latest is None:
-            raise FileNotFoundError(
+            raise NotFoundError(
                 f"No checkpoint found in directory {path!r}: it has no 'checkpoint' state "
                 "file naming an existing checkpoint. Pass the checkpoint prefix instead "
                 "(e.g. 'dir/model.ckpt-1000', without '.index')."
@@ -60,7 +62,7 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
             if os.path.isfile(path)
             else " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
         )
-        raise FileNotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
+        raise NotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
     return path
 
 
@@ -81,7 +83,6 @@ class CheckpointReader:
         with open(index_path, "rb") as f:
             index = f.read()
         header, entries, slice_entries = tb.parse_index(index, index_path)
-        self._big_endian = header.endianness == 1
         self._num_shards = max(header.num_shards, 1)
         self._entries: dict[str, tb.Entry] = {e.name: e for e in entries}
         self._slice_entries: dict[bytes, tb.Entry] = {e.key: e for e in slice_entries}
@@ -99,7 +100,7 @@ class CheckpointReader:
             try:
                 size = os.path.getsize(path)
             except OSError:
-                raise FileNotFoundError(
+                raise NotFoundError(
                     f"Checkpoint {self.prefix!r} is incomplete: data file {path!r} is missing. "
                     "Copy all of the checkpoint's .data-* files together with its .index."
                 ) from None
@@ -186,8 +187,6 @@ class CheckpointReader:
                 f"{self._shard_path(entry.shard_id)}: the stored CRC32C is {entry.crc32c:#010x} "
                 "(masked). The data file is corrupt; restore it from a good copy."
             )
-        if self._big_endian and dtype.itemsize > 1:
-            arr.byteswap(inplace=True)
         return arr
 
     def _read_sliced(self, entry: tb.Entry, dtype: np.dtype, files: dict[int, Any]) -> np.ndarray:
@@ -200,6 +199,13 @@ class CheckpointReader:
             raise DataLossError(
                 f"Variable {entry.name} in {self.prefix!r} has {len(slices)} slices in its "
                 f"index entry but {len(keys)} slice entries; the checkpoint is corrupt."
+            )
+        stored = sum(self._slice_entries[k].size for k in keys)
+        if math.prod(entry.shape) * dtype.itemsize != stored:
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r}.index has shape "
+                f"{list(entry.shape)} but its slices hold {stored} bytes of {dtype.name}; "
+                "the checkpoint is corrupt."
             )
         out = np.empty(entry.shape, dtype=dtype)
         covered = 0
@@ -258,7 +264,7 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
     every name. String (and other non-numeric) tensors are skipped with a warning.
 
     Raises:
-      FileNotFoundError: no such checkpoint, or a data shard is missing.
+      NotFoundError: (a ``FileNotFoundError``) no such checkpoint, or a data shard is missing.
       DataLossError: a file is truncated or fails its CRC32C check (nothing is returned).
     """
     reader = CheckpointReader(ckpt_dir_or_file)

@@ -192,51 +192,116 @@ class Optimizer(optax.GradientTransformation):
         return leaves[names.index(var_name)]
 
     def slot_variable_name(self, var_name: str, slot_name: str) -> str:
-        """The TF1 checkpoint name of a slot: ``W/Adam`` for ``m``, ``W/Adam_1`` for ``v``."""
+        """The TF1 checkpoint name of a slot: ``W/Adam`` for ``m``, ``W/Adam_1`` for ``v``.
+
+        For the usual case (``minimize`` at the top level, one optimizer per variable);
+        :meth:`variables` names the others (a scope, a second optimizer).
+        """
         index = self.get_slot_names().index(slot_name)
         return f"{var_name}/{self.name}" + (f"_{index}" if index else "")
 
+    def _names(
+        self, var_names: list[str], scope: str, name_scope: str | None, taken: Any
+    ) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """TF1's names for this optimizer's variables: ``{(slot, var): name}`` and
+        ``{non_slot: name}``.
+
+        As TF1's ``minimize`` makes them: ``apply_gradients`` first creates the non-slot
+        variables (``tf.Variable``: ``<name scope>/beta1_power``, uniquified among the
+        graph's names, ``beta1_power_1`` for a second Adam), then for each variable its
+        slots in order, each with ``variable_scope(None, default_name="<var>/<name>")``
+        inside the current variable scope: ``<scope>/<var>/Adam``, then the first free
+        ``..._1``, ``..._2``.
+        """
+        used = {_op_key(n) for n in (taken or ())}
+        scope = scope.strip("/")
+        ns = scope if name_scope is None else name_scope.strip("/")
+
+        def unique(base: str) -> str:
+            name, i = base, 0
+            while name.lower() in used:
+                i += 1
+                name = f"{base}_{i}"
+            used.add(name.lower())
+            return name
+
+        non_slots = {n: unique(f"{ns}/{n}" if ns else n) for n in self._non_slot_init()}
+        slots = {}
+        for var in var_names:
+            base = f"{scope}/{var}/{self.name}" if scope else f"{var}/{self.name}"
+            for slot in self.get_slot_names():
+                slots[(slot, var)] = unique(base)
+        return slots, non_slots
+
     def variables(
-        self, state: OptimizerState, *, name_scope: str = "", include_global_step: bool = True
+        self,
+        state: OptimizerState,
+        *,
+        scope: str = "",
+        name_scope: str | None = None,
+        taken: Any = (),
+        include_global_step: bool = True,
     ) -> dict[str, jax.Array]:
         """``Optimizer.variables()``: the state as ``{TF1 checkpoint name: value}``.
 
-        Slots are ``<var>/<name>``, ``<var>/<name>_1``, ... in TF1's creation order;
-        non-slot variables (Adam's ``beta1_power``) are named under ``name_scope``, the
-        name scope TF1's ``minimize`` ran in (empty at top level); ``global_step`` is
-        included unless ``include_global_step=False``. Put them in the ``"state"`` of the
-        tree given to :func:`flaxscope.checkpoint.save`.
+        Names are those TF1's ``minimize`` gives (``tf.train.Saver`` writes them):
+
+        - ``scope``: the variable scope ``minimize`` ran in. Slots are
+          ``<scope>/<var>/<name>`` (``variable_scope("m")`` around a model and its
+          ``minimize`` gives ``m/m/w/Adam``), ``<var>/<name>`` at the top level.
+        - ``name_scope``: the name scope ``minimize`` ran in, which prefixes the non-slot
+          variables (``m/beta1_power``); it defaults to ``scope`` (a variable scope opens
+          the name scope of the same name).
+        - ``taken``: the names the graph already holds when this optimizer's ``minimize``
+          runs, e.g. another optimizer's variables (a GAN's two Adams). Names are
+          uniquified against them as TF1 does: ``beta1_power_1``, ``w/Adam_2``.
+
+        Ordered as TF1's ``variables()`` (sorted by name), then ``global_step`` unless
+        ``include_global_step=False``. Put them in the ``"state"`` of the tree given to
+        :func:`flaxscope.checkpoint.save` (``tf.global_variables()`` lists the same
+        variables in creation order: non-slot variables first, then each variable's
+        slots).
         """
+        names = leaf_names(next(iter(state.slots.values()))) if state.slots else []
+        slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         out: dict[str, jax.Array] = {}
-        for slot in state.slots:
-            tree = state.slots[slot]
-            for var, value in zip(leaf_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
-                out[self.slot_variable_name(var, slot)] = value
-        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
         for n, v in state.non_slots.items():
-            out[prefix + n] = v
+            out[non_slot_names[n]] = v
+        for slot, tree in state.slots.items():
+            for var, value in zip(leaf_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
+                out[slot_names[(slot, var)]] = value
+        out = {k: out[k] for k in sorted(out, key=lambda k: k + ":0")}
         if include_global_step:
             out["global_step"] = state.global_step
         return out
 
     def restore_state(
-        self, variables: Mapping[str, Any], params: Any, *, name_scope: str = ""
+        self,
+        variables: Mapping[str, Any],
+        params: Any,
+        *,
+        scope: str = "",
+        name_scope: str | None = None,
+        taken: Any = (),
     ) -> OptimizerState:
         """The optimizer state for ``params`` from TF1-named values (the inverse of :meth:`variables`).
 
         ``variables`` is a flat ``{name: value}`` dict (e.g.
-        ``flaxscope.checkpoint.load_variables(path)``) or a variables tree. Every slot of
-        every parameter must be there; ``global_step`` is optional (0 when absent).
+        ``flaxscope.checkpoint.load_variables(path)``) or a variables tree; ``scope``,
+        ``name_scope`` and ``taken`` say where TF1's ``minimize`` named them, as for
+        :meth:`variables`. Every slot of every parameter must be there; ``global_step``
+        is optional (0 when absent).
         """
         flat = flatten_variables(variables)
         names = leaf_names(params)
         param_leaves, treedef = jax.tree_util.tree_flatten(params)
+        slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         missing = []
         slots = {}
         for slot in self.get_slot_names():
             leaves = []
             for var, p in zip(names, param_leaves, strict=True):
-                key = self.slot_variable_name(var, slot)
+                key = slot_names[(slot, var)]
                 if key not in flat:
                     missing.append(key)
                     continue
@@ -249,21 +314,27 @@ class Optimizer(optax.GradientTransformation):
                 leaves.append(jnp.asarray(value, dtype=jnp.asarray(p).dtype))
             if not missing:
                 slots[slot] = jax.tree_util.tree_unflatten(treedef, leaves)
-        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
         non_slots = {}
-        for n in self._non_slot_init():
-            if prefix + n not in flat:
-                missing.append(prefix + n)
+        for n, key in non_slot_names.items():
+            if key not in flat:
+                missing.append(key)
             else:
-                non_slots[n] = jnp.asarray(flat[prefix + n], dtype=jnp.float32)
+                non_slots[n] = jnp.asarray(flat[key], dtype=jnp.float32)
         if missing:
             raise KeyError(
                 f"{type(self).__name__} (name={self.name!r}) state is incomplete: "
                 f"{missing[:5]}{' and more' if len(missing) > 5 else ''} not found. Was the "
-                "checkpoint written with this optimizer, name and name_scope?"
+                "checkpoint written with this optimizer and name? If TF1's minimize ran "
+                "inside a variable scope, pass scope= (slots are named '<scope>/<var>/"
+                f"{self.name}'); if another optimizer was built first, pass its variables "
+                "as taken= (its names are taken: 'beta1_power_1')."
             )
         step = flat.get("global_step", 0)
         return OptimizerState(_to_int32_step("global_step", step), slots, non_slots)
+
+
+def _op_key(name: str) -> str:
+    return (name[:-2] if name.endswith(":0") else name).lower()
 
 
 class GradientDescentOptimizer(Optimizer):
