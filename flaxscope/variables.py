@@ -876,7 +876,7 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
             f"shape {record.shape}."
         )
     if isinstance(new, jax.core.Tracer):
-        store.guard_trace(frame, record.op_name, new, assigned=True)
+        store.guard_trace(frame, record.name, new, assigned=True)
     record._value = new
     frame.track(record, new)
     if frame.mode == store.APPLY:

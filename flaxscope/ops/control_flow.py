@@ -10,6 +10,7 @@ scope ``m`` is ``m/cond/v``), and used in ``init`` and ``apply`` alike.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope import lift
+from flaxscope import lift, store
 from flaxscope.ops._registry import tf_op
 from flaxscope.scopes import name_scope
 
@@ -30,12 +31,9 @@ def _unpack_singleton(value: Any) -> Any:
 
 def _concrete_bool(pred: Any) -> bool | None:
     """``pred``'s value when it is known now (not traced), else ``None``."""
-    if isinstance(pred, (bool, np.bool_)):
-        return bool(pred)
-    try:
-        return bool(np.asarray(pred))
-    except (jax.errors.TracerBoolConversionError, jax.errors.ConcretizationTypeError):
+    if isinstance(pred, jax.core.Tracer):
         return None
+    return bool(np.asarray(pred))
 
 
 def _as_pred(pred: Any, what: str = "pred") -> jax.Array:
@@ -178,8 +176,7 @@ def case(
     pairs = list(pred_fn_pairs.items()) if isinstance(pred_fn_pairs, dict) else pred_fn_pairs
     for pair in pairs:
         if not isinstance(pair, tuple) or len(pair) != 2:
-            got = type(pair) if not isinstance(pair, tuple) else f"tuple of length {len(pair)}"
-            raise TypeError(f"Each entry in 'pred_fn_pairs' must be a 2-tuple. Received {got}.")
+            raise TypeError(f"Each entry in 'pred_fn_pairs' must be a 2-tuple. Received {pair}.")
         if not callable(pair[1]):
             raise TypeError(f"pred_fn_pairs[{pairs.index(pair)}][1] is not callable.")
     if default is not None and not callable(default):
@@ -205,7 +202,29 @@ def case(
         stacked = jnp.stack([*preds, jnp.asarray(True)])
         index = jnp.argmax(stacked)  # the first true predicate, else the default
         labels = [f"pred_fn_pairs[{i}]" for i in range(len(fns))] + ["default"]
-        return _run_switch(index, [*fns, default], labels, strict)
+        # TF1 nests one cond per pair: pair i is built in case/cond/.../cond (i + 1 deep),
+        # the default in the innermost one.
+        scopes = [store_scope()]
+        with contextlib.ExitStack() as stack:
+            for _ in fns:
+                scopes.append(stack.enter_context(name_scope(None, "cond")))
+        branches = [_in_scope(fn, scopes[min(k + 1, len(fns))]) for k, fn in enumerate(fns)]
+        branches.append(_in_scope(default, scopes[-1]))
+        return _run_switch(index, branches, labels, strict)
+
+
+def store_scope() -> str:
+    """The current name scope as a string ``name_scope`` re-enters (``"a/b/"``)."""
+    stack = store.current().name_stack
+    return stack + "/" if stack else ""
+
+
+def _in_scope(fn: Callable[[], Any], scope: str) -> Callable[[], Any]:
+    def run() -> Any:
+        with name_scope(scope or None):
+            return fn()
+
+    return run
 
 
 @tf_op("switch_case", family="control_flow", default_name=None, reads_variables=False)
@@ -244,12 +263,9 @@ def switch_case(
 
 
 def _static_int(value: Any) -> int | None:
-    if value is None:
+    if value is None or isinstance(value, jax.core.Tracer):
         return None
-    try:
-        return int(np.asarray(value))
-    except (jax.errors.TracerIntegerConversionError, jax.errors.ConcretizationTypeError):
-        return None
+    return int(np.asarray(value))
 
 
 @tf_op("while_loop", family="control_flow", default_name=None, reads_variables=False)

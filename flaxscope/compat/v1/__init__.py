@@ -97,7 +97,6 @@ from flaxscope.variables import (
 bool = bool_  # noqa: A001  (tf.bool)
 
 
-
 @contextlib.contextmanager
 def control_dependencies(control_inputs: Any) -> Iterator[None]:
     """``tf.control_dependencies``: nothing to do in JAX, where a function's values are
@@ -114,9 +113,6 @@ def device(device_name_or_function: Any) -> Iterator[None]:
     ``with tf.device("/cpu:0"):`` around an embedding runs unchanged."""
     del device_name_or_function
     yield
-
-
-
 
 
 __all__ = [
