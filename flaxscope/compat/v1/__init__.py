@@ -59,6 +59,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.ops.clip import IndexedSlices
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -124,6 +125,7 @@ __all__ = [
     "summary",
     "AUTO_REUSE",
     "GraphKeys",
+    "IndexedSlices",
     "Variable",
     "VariableScope",
     "add_to_collection",
