@@ -542,9 +542,3 @@ def tuple_(tensors: Sequence[Any], control_inputs: Any = None, name: str | None 
     data flow does not need)."""
     del control_inputs, name
     return list(tensors)
-
-
-@tf_op("no_op", family="control_flow", default_name="NoOp")
-def no_op() -> None:
-    """``tf.no_op``: nothing (``None``)."""
-    return None
