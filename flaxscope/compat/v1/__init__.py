@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from flaxscope.compat.v1 import (
+    bitwise,
+    dtypes,
     image,
     initializers,
     layers,
@@ -120,6 +122,8 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 
 
 __all__ = [
+    "bitwise",
+    "dtypes",
     "image",
     "linalg",
     "logging",
