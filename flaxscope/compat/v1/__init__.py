@@ -11,6 +11,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import jax
+
+from flaxscope import errors
 from flaxscope.compat.v1 import (
     bitwise,
     dtypes,
@@ -75,6 +78,12 @@ from flaxscope.sharding import (
 )
 from flaxscope.store import GraphKeys
 from flaxscope.templates import make_template
+from flaxscope.tensor_shape import (
+    Dimension,
+    TensorShape,
+    dimension_at_index,
+    dimension_value,
+)
 from flaxscope.transform import reset_default_graph, set_random_seed
 from flaxscope.variables import (
     Variable,
@@ -97,6 +106,8 @@ from flaxscope.variables import (
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
+newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
+Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
 
 
@@ -131,6 +142,12 @@ __all__ = [
     "random",
     "summary",
     "AUTO_REUSE",
+    "Dimension",
+    "Tensor",
+    "TensorShape",
+    "dimension_at_index",
+    "dimension_value",
+    "newaxis",
     "GraphKeys",
     "Variable",
     "VariableScope",
@@ -149,6 +166,7 @@ __all__ = [
     "control_dependencies",
     "device",
     "double",
+    "errors",
     "float16",
     "float32",
     "fixed_size_partitioner",
