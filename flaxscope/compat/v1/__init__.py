@@ -15,6 +15,8 @@ import jax
 
 from flaxscope import errors
 from flaxscope.compat.v1 import (
+    bitwise,
+    dtypes,
     image,
     initializers,
     layers,
@@ -128,6 +130,8 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 
 
 __all__ = [
+    "bitwise",
+    "dtypes",
     "image",
     "linalg",
     "logging",
