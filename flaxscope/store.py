@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jax
+import jax.extend.core as _jex_core
 import numpy as np
 
 INIT = "init"
@@ -188,6 +189,8 @@ class Frame:
         self.variables_exist = False
         self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
+        # The JAX trace the call runs under, for guard_trace (the default graph has none).
+        self.trace_state = None if default else _jex_core.get_opaque_trace_state()
 
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
@@ -332,6 +335,67 @@ class Frame:
         for record in self.records.values():
             out[record.collection][record.op_name] = record.value
         return out
+
+
+# --- the trace guard ------------------------------------------------------------------
+def guard_trace(frame: Frame, op_name: str, value: Any, assigned: bool = False) -> None:
+    """The trace guard: refuses a variable value that is a tracer of an inner JAX trace.
+
+    Called only when a new (or newly assigned) variable value is a ``jax.core.Tracer``, so
+    eager ``init`` pays one ``isinstance`` per variable. A tracer is fine when it belongs
+    to the trace the call itself runs under (``jax.jit(init)``) or one of that trace's
+    parents (``jax.jit(jax.vmap(init))``). It is a leak when it was made by a JAX
+    transformation opened *inside* the call (``lax.cond``, ``lax.while_loop``,
+    ``jax.checkpoint``, an inner ``jax.jit``): it would die with that transformation and
+    sit in the variables tree as a leaked tracer. The lifted forms (``flaxscope.scan``,
+    ``tf.cond``, ``tf.while_loop`` in :mod:`flaxscope.lift`) create the variables outside
+    the JAX primitive and replay them inside, so they never reach this error.
+    (Haiku compares trace states the same way.)
+    """
+    if frame.default:
+        if assigned:
+            return
+        raise ValueError(
+            f"Variable {op_name} is being created in the default graph inside a JAX "
+            "transformation (jax.jit, grad, vmap, ...): its value would be a tracer that "
+            "dies with the trace. Build the model with flaxscope.transform and jit its "
+            "init/apply, or create the variables once outside the transformation."
+        )
+    if frame.trace_state is None or _jex_core.get_opaque_trace_state() == frame.trace_state:
+        return
+    if _of_outer_trace(frame, value):
+        return
+    if assigned:
+        raise ValueError(
+            f"Variable {op_name} is assigned inside a JAX transformation opened within this "
+            "init/apply call (jax.lax.cond/switch, lax.while_loop/fori_loop, "
+            "jax.checkpoint/remat, an inner jax.jit, ...): the new value is a tracer that "
+            "dies with that transformation. Return the new value from the transformation "
+            "and assign it outside, or use tf.cond/tf.while_loop from flaxscope.compat.v1."
+        )
+    raise ValueError(
+        f"Variable {op_name} is created inside a JAX transformation opened within this "
+        "init call (jax.lax.cond/switch, lax.while_loop/fori_loop, jax.checkpoint/remat, "
+        "an inner jax.jit, ...): its value would be a tracer that dies with that "
+        "transformation, leaked into the variables tree. Use the lifted forms whose bodies "
+        "may create variables (tf.cond, tf.case, tf.while_loop, tf.map_fn from "
+        "flaxscope.compat.v1, or flaxscope.scan), or create the variable before the "
+        "transformation and use it inside (get_variable again with reuse=True finds it)."
+    )
+
+
+def _of_outer_trace(frame: Frame, value: Any) -> bool:
+    """Whether ``value``'s trace is the call's own trace or one of its parents."""
+    try:
+        trace = value._trace  # JAX internals: answered False (refuse) if they change
+        outer = frame.trace_state._trace_ref()
+    except AttributeError:
+        return False
+    while outer is not None:
+        if outer is trace:
+            return True
+        outer = getattr(outer, "parent_trace", None)
+    return False
 
 
 _TABLES = ("names_in_use", "vars", "records", "by_id", "used", "per_object")

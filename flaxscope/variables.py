@@ -268,13 +268,8 @@ def _new_variable(
                 f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
                 f"but the variable's shape is {tuple(shape)}. Fix the initializer or the shape."
             )
-        if frame.default and isinstance(value, jax.core.Tracer):
-            raise ValueError(
-                f"Variable {op_name} is being created in the default graph inside a JAX "
-                "transformation (jax.jit, grad, vmap, ...): its value would be a tracer that "
-                "dies with the trace. Build the model with flaxscope.transform and jit its "
-                "init/apply, or create the variables once outside the transformation."
-            )
+        if isinstance(value, jax.core.Tracer):
+            store.guard_trace(frame, op_name, value)
     shape = tuple(value.shape)
     dtype = np.dtype(value.dtype) if dtype is None else dtype
     record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
@@ -895,8 +890,9 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
     if frame.scan_depth:
         raise ValueError(
             f"Variable {record.name} is assigned inside the body of flaxscope.scan (or "
-            "dynamic_rnn), which is not supported: the body is traced once for all steps. "
-            "Carry the value in the scan's carry and assign it after the loop."
+            "dynamic_rnn, tf.cond, tf.while_loop, tf.map_fn), which is not supported: the "
+            "body is traced once for all steps and branches. Return the value from the "
+            "body (the scan's carry, the loop's variables) and assign it afterwards."
         )
     if frame.mode == store.APPLY and record.collection not in frame.mutable:
         how = "mutable=True" if record.collection == store.STATE else "mutable=['params']"
@@ -910,6 +906,8 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
             f"Cannot assign a value of shape {tuple(new.shape)} to variable {record.name} of "
             f"shape {record.shape}."
         )
+    if isinstance(new, jax.core.Tracer):
+        store.guard_trace(frame, record.name, new, assigned=True)
     record._value = new
     frame.track(record, new)
     if frame.mode == store.APPLY:
