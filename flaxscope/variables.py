@@ -45,20 +45,55 @@ def _shape_str(shape: Sequence[int | None]) -> str:
     return str(tuple(shape))
 
 
+def _as_dimension(d: Any) -> int | None:
+    """``tf.Dimension(d).value``: ``None``, or an integer (anything with ``__index__``)."""
+    if d is None:
+        return None
+    index = getattr(type(d), "__index__", None)
+    if index is None:
+        raise TypeError(
+            "Dimension value must be integer or None or have an __index__ method, got value "
+            f"'{d!r}' with type '{type(d)}'"
+        )
+    value = int(index(d))
+    if value < 0:
+        raise ValueError(f"Dimension {value} must be >= 0")
+    return value
+
+
 def _as_shape(shape: Any) -> tuple[int | None, ...]:
+    """``tensor_shape.as_shape`` plus the checks of the variable op's ``shape`` attribute.
+
+    Integers (or ``None``) only, as in TF1: ``[2.5, 3]``, ``[True, 3]`` and ``"abc"``
+    raise TF's ``TypeError``s rather than becoming a (2, 3), (1, 3) or 3-long shape.
+    """
     if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
         return tuple(shape)
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
-    if isinstance(shape, (int, np.integer)):
-        shape = [shape]
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(
+            "Value passed to parameter 'shape' has DataType bool not in list of allowed "
+            "values: int32, int64"
+        )
+    if isinstance(shape, str):
+        if shape:
+            raise TypeError(
+                f"Failed to convert '{shape!r}' to a shape: '{shape[0]!r}'could not be "
+                "converted to a dimension. A shape should either be single dimension (e.g. "
+                "10), or an iterable of dimensions (e.g. [1, 10, None])."
+            )
+        return ()
     try:
-        dims = tuple(None if d is None else int(d) for d in shape)
-    except TypeError as e:
-        raise TypeError(f"shape must be a list of integers, got {shape!r}") from e
-    for d in dims:
-        if d is not None and d < 0:
-            raise ValueError(f"Dimension {d} must be >= 0")
+        items = list(shape)
+    except TypeError:
+        items = [shape]  # a single dimension
+    dims = tuple(_as_dimension(d) for d in items)
+    if any(isinstance(d, bool) for d in items):
+        raise TypeError(
+            f"Error converting {items} (arg name = shape) to a TensorShape: Field "
+            "tensorflow.TensorShapeProto.Dim.size: Expected an int, got a boolean."
+        )
     return dims
 
 
@@ -213,8 +248,10 @@ def _new_variable(
             given = frame.inputs[collection].get(op_name)
             if given is not None:
                 shape = tuple(np.shape(given)) if shape is None else shape
-                dtype = np.dtype(given.dtype) if dtype is None else dtype
+                dtype = _dtype_of(given) if dtype is None else dtype
         value = frame.lookup(op_name, collection, shape or (), dtype or float32)
+        if not hasattr(value, "shape"):
+            value = jnp.asarray(value)  # a Python scalar in the given tree
         if frame.layout is not None:
             value = frame.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
     else:
@@ -453,13 +490,17 @@ def _adopt_all(frame: store.Frame) -> None:
                 not trainable
                 and parts[-1] == GraphKeys.GLOBAL_STEP
                 and np.ndim(value) == 0
-                and np.issubdtype(
-                    np.dtype(getattr(value, "dtype", np.asarray(value).dtype)), np.integer
-                )
+                and np.issubdtype(_dtype_of(value), np.integer)
             ):
                 collections.append(GraphKeys.GLOBAL_STEP)
             record = _new_variable(frame, name, None, None, None, trainable, collections, None)
             frame.vars[name] = record
+
+
+def _dtype_of(value: Any) -> np.dtype:
+    """The dtype of an array, a tracer (no conversion: it has no value) or a Python value."""
+    dtype = getattr(value, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype
 
 
 _EXIST_HINT = (

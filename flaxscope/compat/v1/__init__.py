@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from flaxscope import errors
 from flaxscope.compat.v1 import (
     image,
     initializers,
@@ -145,6 +146,7 @@ __all__ = [
     "control_dependencies",
     "device",
     "double",
+    "errors",
     "float16",
     "float32",
     "fixed_size_partitioner",

@@ -39,7 +39,8 @@ import ml_dtypes
 import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from flaxscope import _crc32c
+from flaxscope.checkpoint import _crc32c
+from flaxscope.errors import DataLossError
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48  # 2 * BlockHandle max (2 * 10 bytes each) + 8 bytes magic
@@ -50,13 +51,6 @@ HEADER_KEY = b""
 BUNDLE_VERSION = 1  # kTensorBundleVersion
 BUNDLE_MIN_PRODUCER = 0
 BUNDLE_MIN_CONSUMER = 0
-
-
-class DataLossError(ValueError):
-    """A checkpoint file is truncated or corrupt (TensorFlow's ``tf.errors.DataLossError``).
-
-    Raised before any value is returned: a corrupt checkpoint is refused whole.
-    """
 
 
 # ---------------------------------------------------------------------------------------
@@ -409,6 +403,11 @@ class Entry:
     @property
     def dtype_name(self) -> str:
         return DT_NAMES.get(self.dtype, f"DataType({self.dtype})")
+
+
+def byte_view(arr: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array, as one flat ``uint8`` view (no copy)."""
+    return arr.reshape(-1).view(np.uint8)
 
 
 def data_filename(prefix: str, shard: int, num_shards: int) -> str:
