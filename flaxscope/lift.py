@@ -109,7 +109,7 @@ class _Sequenced:
     def __init__(self, fns: Sequence[Callable[..., Any]]) -> None:
         self.fns = fns
         self.frame = store.current_frame()
-        self.state = store.current()
+        self.state = scopes.current()
         self.starts = [_capture(self.frame, self.state)]
         self.replay: dict[str, jax.Array] = {}
         self.outer_rng = self.frame.op_rng
