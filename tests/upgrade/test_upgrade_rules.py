@@ -76,6 +76,8 @@ CASES: list[tuple[str, str, str]] = [
     ("shape.as_list()", T + "d = x.shape.as_list()\n", F + "d = list(x.shape)\n"),
     ("get_shape()[i].value", T + "n = x.get_shape()[-1].value\n", F + "n = x.shape[-1]\n"),
     ("get_shape()[i]", T + "n = x.get_shape()[-1]\n", F + "n = x.shape[-1]\n"),
+    ("get_shape()[1:] stays a TensorShape", T + "s = x.get_shape()[1:].as_list()\n",
+     F + "s = tf.TensorShape(x.shape)[1:].as_list()\n"),
     ("shape[i].value", T + "n = inputs.shape[1].value\n", F + "n = inputs.shape[1]\n"),
     ("get_shape() alone", T + "s = x.get_shape()\n", F + "s = tf.TensorShape(x.shape)\n"),
     ("get_shape() method", T + "ok = h.get_shape().is_fully_defined()\n",
