@@ -180,6 +180,10 @@ class Frame:
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
+        with self._lock:  # threads sharing the default store each get their own name
+            return self._unique_name(name, mark_as_used)
+
+    def _unique_name(self, name: str, mark_as_used: bool) -> str:
         names_in_use = self.names_in_use
         name_key = name.lower()
         i = names_in_use.get(name_key, 0)

@@ -308,7 +308,17 @@ class _RegularizationLoss:
 
 
 # --- get_variable ---------------------------------------------------------------------
-def _true_getter(
+def _true_getter(name: str, *args: Any, **kwargs: Any) -> jax.Array:
+    """``_VariableStore._get_single_variable``, one thread at a time per store.
+
+    The lookup and the creation are one step, so threads sharing the default store (TF1's
+    default graph) that ``AUTO_REUSE`` one name make one variable (TF1 can make several).
+    """
+    with store.current_frame()._lock:
+        return _get_single_variable(name, *args, **kwargs)
+
+
+def _get_single_variable(
     name: str,
     shape: Any = None,
     dtype: Any = float32,

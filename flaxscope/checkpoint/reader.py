@@ -7,6 +7,7 @@ or the variable) before anything is returned.
 
 from __future__ import annotations
 
+import math
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -82,7 +83,6 @@ class CheckpointReader:
         with open(index_path, "rb") as f:
             index = f.read()
         header, entries, slice_entries = tb.parse_index(index, index_path)
-        self._big_endian = header.endianness == 1
         self._num_shards = max(header.num_shards, 1)
         self._entries: dict[str, tb.Entry] = {e.name: e for e in entries}
         self._slice_entries: dict[bytes, tb.Entry] = {e.key: e for e in slice_entries}
@@ -187,8 +187,6 @@ class CheckpointReader:
                 f"{self._shard_path(entry.shard_id)}: the stored CRC32C is {entry.crc32c:#010x} "
                 "(masked). The data file is corrupt; restore it from a good copy."
             )
-        if self._big_endian and dtype.itemsize > 1:
-            arr.byteswap(inplace=True)
         return arr
 
     def _read_sliced(self, entry: tb.Entry, dtype: np.dtype, files: dict[int, Any]) -> np.ndarray:
@@ -201,6 +199,13 @@ class CheckpointReader:
             raise DataLossError(
                 f"Variable {entry.name} in {self.prefix!r} has {len(slices)} slices in its "
                 f"index entry but {len(keys)} slice entries; the checkpoint is corrupt."
+            )
+        stored = sum(self._slice_entries[k].size for k in keys)
+        if math.prod(entry.shape) * dtype.itemsize != stored:
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r}.index has shape "
+                f"{list(entry.shape)} but its slices hold {stored} bytes of {dtype.name}; "
+                "the checkpoint is corrupt."
             )
         out = np.empty(entry.shape, dtype=dtype)
         covered = 0

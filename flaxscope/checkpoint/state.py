@@ -16,6 +16,7 @@ from typing import Any
 from google.protobuf import text_format
 
 from flaxscope.checkpoint import bundle as tb
+from flaxscope.errors import DataLossError
 
 __all__ = [
     "checkpoint_exists",
@@ -32,6 +33,12 @@ def _read_state(checkpoint_dir: str, latest_filename: str | None) -> Any | None:
             text = f.read()
     except OSError:
         return None
+    except UnicodeDecodeError as e:
+        raise DataLossError(
+            f"Checkpoint state file {path!r} is not UTF-8 text ({e}); it is corrupt. Delete "
+            "or rewrite it (it only names the latest checkpoint: pass the checkpoint prefix "
+            "directly, e.g. 'dir/model.ckpt-1000')."
+        ) from None
     state = tb.CheckpointState()
     try:
         text_format.Parse(text, state)

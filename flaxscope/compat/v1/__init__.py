@@ -11,6 +11,8 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import jax
+
 from flaxscope import errors
 from flaxscope.compat.v1 import (
     image,
@@ -74,6 +76,12 @@ from flaxscope.sharding import (
 )
 from flaxscope.store import GraphKeys
 from flaxscope.templates import make_template
+from flaxscope.tensor_shape import (
+    Dimension,
+    TensorShape,
+    dimension_at_index,
+    dimension_value,
+)
 from flaxscope.transform import reset_default_graph, set_random_seed
 from flaxscope.variables import (
     Variable,
@@ -96,6 +104,8 @@ from flaxscope.variables import (
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
+newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
+Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
 
 
@@ -128,6 +138,12 @@ __all__ = [
     "random",
     "summary",
     "AUTO_REUSE",
+    "Dimension",
+    "Tensor",
+    "TensorShape",
+    "dimension_at_index",
+    "dimension_value",
+    "newaxis",
     "GraphKeys",
     "Variable",
     "VariableScope",
