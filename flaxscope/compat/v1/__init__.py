@@ -64,6 +64,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.ops.clip import IndexedSlices
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -110,7 +111,6 @@ newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
 Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
 
-
 @contextlib.contextmanager
 def control_dependencies(control_inputs: Any) -> Iterator[None]:
     """``tf.control_dependencies``: nothing to do in JAX, where a function's values are
@@ -127,9 +127,6 @@ def device(device_name_or_function: Any) -> Iterator[None]:
     ``with tf.device("/cpu:0"):`` around an embedding runs unchanged."""
     del device_name_or_function
     yield
-
-
-
 
 
 __all__ = [
@@ -149,6 +146,7 @@ __all__ = [
     "dimension_value",
     "newaxis",
     "GraphKeys",
+    "IndexedSlices",
     "Variable",
     "VariableScope",
     "add_to_collection",
