@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import jax
 from jax.sharding import Mesh
 
-from flaxscope import store
+from flaxscope import scopes, store
 from flaxscope.sharding import ShardingRules, active_layout
 from flaxscope.variables import adopt_given_variables
 
@@ -55,13 +55,13 @@ def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
 def _run(
     frame: store.Frame, fn: Callable, args: tuple, kwargs: dict, prelude: Callable | None = None
 ) -> Any:
-    token = store.enter(store.new_scope_state(frame))
+    tokens = scopes.enter(scopes.new_scope_state(frame))
     try:
         if prelude is not None:
             prelude()
         return fn(*args, **kwargs)
     finally:
-        store.leave(token)
+        scopes.leave(tokens)
         frame.closed = True
 
 

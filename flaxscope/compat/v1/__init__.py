@@ -15,6 +15,8 @@ import jax
 
 from flaxscope import errors
 from flaxscope.compat.v1 import (
+    bitwise,
+    dtypes,
     image,
     initializers,
     layers,
@@ -62,6 +64,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.ops.clip import IndexedSlices
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -108,7 +111,6 @@ newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
 Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
 
-
 @contextlib.contextmanager
 def control_dependencies(control_inputs: Any) -> Iterator[None]:
     """``tf.control_dependencies``: nothing to do in JAX, where a function's values are
@@ -127,10 +129,9 @@ def device(device_name_or_function: Any) -> Iterator[None]:
     yield
 
 
-
-
-
 __all__ = [
+    "bitwise",
+    "dtypes",
     "image",
     "linalg",
     "logging",
@@ -145,6 +146,7 @@ __all__ = [
     "dimension_value",
     "newaxis",
     "GraphKeys",
+    "IndexedSlices",
     "Variable",
     "VariableScope",
     "add_to_collection",
