@@ -98,7 +98,8 @@ def phase(args) -> dict:
             values = {n: reader.get_tensor(n) for n in names}
             seconds = time.perf_counter() - t
         else:
-            from flaxscope import _crc32c, checkpoint
+            from flaxscope import checkpoint
+            from flaxscope.checkpoint import _crc32c
 
             if args.phase == "load-flaxscope-numpy-crc":
                 _crc32c._google_crc32c = None

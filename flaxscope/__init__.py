@@ -4,7 +4,7 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, initializers, layers, losses, selection, sharding
+from flaxscope import dtypes, errors, initializers, layers, losses, selection, sharding
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -19,6 +19,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.lift import scan
 from flaxscope.rng import stable_hash
 from flaxscope.scopes import (
     AUTO_REUSE,
@@ -45,7 +46,6 @@ from flaxscope.transform import (
     default_variables,
     next_rng_key,
     reset_default_graph,
-    scan,
     set_random_seed,
     transform,
 )
@@ -100,6 +100,7 @@ __all__ = [
     "constant_initializer",
     "default_variables",
     "dtypes",
+    "errors",
     "fixed_size_partitioner",
     "get_collection",
     "get_collection_ref",

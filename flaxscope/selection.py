@@ -26,6 +26,8 @@ from typing import Any
 import jax
 import optax
 
+from flaxscope.trees import is_variables_tree, leaf_names, path_name
+
 __all__ = [
     "global_variables",
     "leaf_names",
@@ -37,36 +39,6 @@ __all__ = [
 ]
 
 Scope = str | re.Pattern[str]
-
-
-def _key_str(key: Any) -> str:
-    if isinstance(key, jax.tree_util.DictKey):
-        return str(key.key)
-    if isinstance(key, jax.tree_util.SequenceKey):
-        return str(key.idx)
-    if isinstance(key, jax.tree_util.GetAttrKey):
-        return key.name
-    if isinstance(key, jax.tree_util.FlattenedIndexKey):
-        return str(key.key)
-    return str(key)
-
-
-def _path_name(path: Sequence[Any]) -> str:
-    return "/".join(_key_str(k) for k in path)
-
-
-def leaf_names(tree: Any) -> list[str]:
-    """The name of every leaf of ``tree``, in ``jax.tree.leaves`` order."""
-    return [_path_name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
-
-
-def _is_variables_tree(tree: Any) -> bool:
-    """``{"params": {...}, ...}``: a flaxscope (or linen) variables tree, not a params dict."""
-    return (
-        isinstance(tree, Mapping)
-        and "params" in tree
-        and all(isinstance(v, Mapping) for v in tree.values())
-    )
 
 
 def _compile(scope: Scope | None) -> re.Pattern[str] | None:
@@ -92,11 +64,11 @@ def select(tree: Any, scope: Scope | None = None) -> dict[str, Any]:
     TF1 equivalent: ``tf.compat.v1.get_collection(GraphKeys.GLOBAL_VARIABLES, scope)``.
     """
     regex = _compile(scope)
-    parts = list(tree.values()) if _is_variables_tree(tree) else [tree]
+    parts = list(tree.values()) if is_variables_tree(tree) else [tree]
     out: dict[str, Any] = {}
     for part in parts:
         for path, leaf in jax.tree_util.tree_flatten_with_path(part)[0]:
-            name = _path_name(path)
+            name = path_name(path)
             if _matches(regex, name):
                 out[name] = leaf
     return out
@@ -110,7 +82,7 @@ def trainable_variables(tree: Any, scope: Scope | None = None) -> dict[str, Any]
     TF1 equivalent: ``tf.compat.v1.trainable_variables(scope)``, here on a tree rather than
     inside a call (inside one, ``flaxscope.trainable_variables(scope)`` lists the records).
     """
-    params = tree["params"] if _is_variables_tree(tree) else tree
+    params = tree["params"] if is_variables_tree(tree) else tree
     return select(params, scope)
 
 
@@ -150,7 +122,7 @@ def scope_labels(
     unmatched: list[str] = []
 
     def label(path: Sequence[Any], _leaf: Any) -> Any:
-        name = _path_name(path)
+        name = path_name(path)
         for regex, value in compiled:
             if _matches(regex, name):
                 return value
@@ -193,7 +165,7 @@ def scope_mask(
     inc, exc = _as_list(include), _as_list(exclude)
 
     def keep(path: Sequence[Any], _leaf: Any) -> bool:
-        name = _path_name(path)
+        name = path_name(path)
         if inc is not None and not any(_matches(r, name) for r in inc):
             return False
         return not (exc and any(_matches(r, name) for r in exc))

@@ -8,20 +8,22 @@ initial value and writes a leaf; in ``apply`` the same creation is a lookup of t
 the given, immutable tree.
 
 The per-thread part of TF1's graph state (the name stack, the current variable scope and
-the variable-scope counts, which TF keeps in thread-locals) lives in :class:`ScopeState`,
-reached through a ``contextvars.ContextVar`` so concurrent threads never mix their scopes.
+the variable-scope counts) is :mod:`flaxscope.scopes`'s; this module only knows which
+frame is current (a ``contextvars.ContextVar``, so concurrent threads never mix calls).
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import jax
+import jax.extend.core as _jex_core
 import numpy as np
 
 INIT = "init"
@@ -135,6 +137,17 @@ class VariableRecord:
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
 
 
+class Deferred:
+    """A collection item computed when the collection is read (a regularization loss)."""
+
+    def evaluate(self) -> Any:
+        raise NotImplementedError
+
+
+def _materialize(item: Any) -> Any:
+    return item.evaluate() if isinstance(item, Deferred) else item
+
+
 class Frame:
     """The store of one ``init``/``apply`` call, or of the process-wide default graph."""
 
@@ -176,10 +189,16 @@ class Frame:
         self.variables_exist = False
         self.x64 = bool(jax.config.jax_enable_x64)
         self._lock = threading.RLock()
+        # The JAX trace the call runs under, for guard_trace (the default graph has none).
+        self.trace_state = None if default else _jex_core.get_opaque_trace_state()
 
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
+        with self._lock:  # threads sharing the default store each get their own name
+            return self._unique_name(name, mark_as_used)
+
+    def _unique_name(self, name: str, mark_as_used: bool) -> str:
         names_in_use = self.names_in_use
         name_key = name.lower()
         i = names_in_use.get(name_key, 0)
@@ -218,6 +237,37 @@ class Frame:
         """Makes ``name_of(value)`` answer ``record`` (after an assign)."""
         self.by_id[id(value)] = record
         self.keep_alive.append(value)
+
+    def collection(self, key: str, scope: str | None = None) -> list:
+        """``tf.get_collection(key, scope)``: the items, filtered by ``re.match(scope, name)``.
+
+        Items without a name (a value added with ``add_to_collection``) match a scope only
+        when they are a variable's value; :class:`Deferred` items are evaluated.
+        """
+        items = self.collections.get(key)
+        if not items:
+            return []
+        if scope is None:
+            return [_materialize(item) for item in items]
+        regex = re.compile(scope)
+        out = []
+        for item in items:
+            name = getattr(item, "name", None)
+            if not isinstance(name, str):
+                record = self.by_id.get(id(item))
+                name = record.name if record is not None else None
+            if isinstance(name, str) and regex.match(name):
+                out.append(_materialize(item))
+        return out
+
+    # --- per-object state ------------------------------------------------------------
+    def object_state(self, obj: object, factory: Callable[[], Any]) -> Any:
+        """``obj``'s state in this frame, made by ``factory()`` on first use."""
+        entry = self.per_object.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            # The object is kept in the entry so that its id cannot be reused in the call.
+            entry = self.per_object[id(obj)] = (obj, factory())
+        return entry[1]
 
     # --- values ----------------------------------------------------------------------
     def lookup(self, op_name: str, collection: str, shape: tuple[int, ...], dtype: np.dtype):
@@ -287,6 +337,67 @@ class Frame:
         return out
 
 
+# --- the trace guard ------------------------------------------------------------------
+def guard_trace(frame: Frame, op_name: str, value: Any, assigned: bool = False) -> None:
+    """The trace guard: refuses a variable value that is a tracer of an inner JAX trace.
+
+    Called only when a new (or newly assigned) variable value is a ``jax.core.Tracer``, so
+    eager ``init`` pays one ``isinstance`` per variable. A tracer is fine when it belongs
+    to the trace the call itself runs under (``jax.jit(init)``) or one of that trace's
+    parents (``jax.jit(jax.vmap(init))``). It is a leak when it was made by a JAX
+    transformation opened *inside* the call (``lax.cond``, ``lax.while_loop``,
+    ``jax.checkpoint``, an inner ``jax.jit``): it would die with that transformation and
+    sit in the variables tree as a leaked tracer. The lifted forms (``flaxscope.scan``,
+    ``tf.cond``, ``tf.while_loop`` in :mod:`flaxscope.lift`) create the variables outside
+    the JAX primitive and replay them inside, so they never reach this error.
+    (Haiku compares trace states the same way.)
+    """
+    if frame.default:
+        if assigned:
+            return
+        raise ValueError(
+            f"Variable {op_name} is being created in the default graph inside a JAX "
+            "transformation (jax.jit, grad, vmap, ...): its value would be a tracer that "
+            "dies with the trace. Build the model with flaxscope.transform and jit its "
+            "init/apply, or create the variables once outside the transformation."
+        )
+    if frame.trace_state is None or _jex_core.get_opaque_trace_state() == frame.trace_state:
+        return
+    if _of_outer_trace(frame, value):
+        return
+    if assigned:
+        raise ValueError(
+            f"Variable {op_name} is assigned inside a JAX transformation opened within this "
+            "init/apply call (jax.lax.cond/switch, lax.while_loop/fori_loop, "
+            "jax.checkpoint/remat, an inner jax.jit, ...): the new value is a tracer that "
+            "dies with that transformation. Return the new value from the transformation "
+            "and assign it outside, or use tf.cond/tf.while_loop from flaxscope.compat.v1."
+        )
+    raise ValueError(
+        f"Variable {op_name} is created inside a JAX transformation opened within this "
+        "init call (jax.lax.cond/switch, lax.while_loop/fori_loop, jax.checkpoint/remat, "
+        "an inner jax.jit, ...): its value would be a tracer that dies with that "
+        "transformation, leaked into the variables tree. Use the lifted forms whose bodies "
+        "may create variables (tf.cond, tf.case, tf.while_loop, tf.map_fn from "
+        "flaxscope.compat.v1, or flaxscope.scan), or create the variable before the "
+        "transformation and use it inside (get_variable again with reuse=True finds it)."
+    )
+
+
+def _of_outer_trace(frame: Frame, value: Any) -> bool:
+    """Whether ``value``'s trace is the call's own trace or one of its parents."""
+    try:
+        trace = value._trace  # JAX internals: answered False (refuse) if they change
+        outer = frame.trace_state._trace_ref()
+    except AttributeError:
+        return False
+    while outer is not None:
+        if outer is trace:
+            return True
+        outer = getattr(outer, "parent_trace", None)
+    return False
+
+
 _TABLES = ("names_in_use", "vars", "records", "by_id", "used", "per_object")
 
 
@@ -304,31 +415,11 @@ def _canonical(dtype: np.dtype, x64: bool) -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
 
 
-class ScopeState:
-    """The per-thread scope stacks of one frame (TF keeps these in thread-locals)."""
-
-    __slots__ = ("frame", "name_stack", "var_scope", "scope_counts")
-
-    def __init__(self, frame: Frame, root_scope: Any) -> None:
-        self.frame = frame
-        self.name_stack = ""
-        self.var_scope = root_scope
-        self.scope_counts: dict[str, int] = {}
-
-
-_CURRENT: contextvars.ContextVar[ScopeState | None] = contextvars.ContextVar(
-    "flaxscope_scope_state", default=None
+_ACTIVE_FRAME: contextvars.ContextVar[Frame | None] = contextvars.ContextVar(
+    "flaxscope_frame", default=None
 )
 _DEFAULT_LOCK = threading.Lock()
 _default_frame: Frame | None = None
-_default_states = threading.local()
-_root_scope_factory: Callable[[], Any] | None = None
-
-
-def set_root_scope_factory(factory: Callable[[], Any]) -> None:
-    """Installed by ``scopes``: builds the root ``VariableScope`` of a fresh state."""
-    global _root_scope_factory
-    _root_scope_factory = factory
 
 
 def _new_default_frame() -> Frame:
@@ -351,34 +442,28 @@ def reset_default_frame() -> None:
         _default_frame = _new_default_frame()
 
 
-def new_scope_state(frame: Frame) -> ScopeState:
-    assert _root_scope_factory is not None
-    return ScopeState(frame, _root_scope_factory())
-
-
-def current() -> ScopeState:
-    """The scope state in effect: that of the running call, or this thread's default one."""
-    state = _CURRENT.get()
-    if state is not None:
-        return state
-    frame = default_frame()
-    state = getattr(_default_states, "state", None)
-    if state is None or state.frame is not frame:
-        state = new_scope_state(frame)
-        _default_states.state = state
-    return state
-
-
 def current_frame() -> Frame:
-    return current().frame
+    """The frame of the running ``init``/``apply`` call, or the default graph's."""
+    frame = _ACTIVE_FRAME.get()
+    return frame if frame is not None else default_frame()
 
 
-def enter(state: ScopeState) -> contextvars.Token:
-    return _CURRENT.set(state)
+def enter_frame(frame: Frame) -> contextvars.Token:
+    """Makes ``frame`` current (``flaxscope.scopes.enter`` does it with the scope state)."""
+    return _ACTIVE_FRAME.set(frame)
 
 
-def leave(token: contextvars.Token) -> None:
-    _CURRENT.reset(token)
+def leave_frame(token: contextvars.Token) -> None:
+    _ACTIVE_FRAME.reset(token)
+
+
+def per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
+    """``obj``'s memory for the running call (TF1: for this graph), made by ``factory``.
+
+    Layers, cells, templates and moving averages keep here what a TF1 object kept about
+    its graph (its scope, whether it is built, its shadow variables).
+    """
+    return current_frame().object_state(obj, factory)
 
 
 def warn_unused(frame: Frame, policy: str) -> None:

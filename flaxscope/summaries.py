@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from flaxscope.selection import _is_variables_tree, _path_name
+from flaxscope.trees import is_variables_tree, path_name
 
 __all__ = ["Row", "Summary", "Totals", "summary"]
 
@@ -197,14 +197,14 @@ def _rows(variables: Any) -> list[Row]:
                 _row(r.op_name, "params" if r.trainable else "state", _record_leaf(r))
                 for r in items
             ]
-    if _is_variables_tree(variables):
+    if is_variables_tree(variables):
         parts = [(str(c), tree) for c, tree in variables.items()]
     else:
         parts = [(None, variables)]
     rows = []
     for collection, tree in parts:
         for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
-            rows.append(_row(_path_name(path), collection, leaf))
+            rows.append(_row(path_name(path), collection, leaf))
     return rows
 
 

@@ -6,8 +6,8 @@ every call and every trace. ``init`` returns the variables it created; ``apply``
 from the tree it is given and never writes to it (except the collections named mutable,
 whose new values it returns).
 
-``scan`` lifts ``jax.lax.scan`` so that its body may create variables: the body's variables
-are created once and shared by every step, as TF1's ``while_loop`` body shares them.
+Lifted transforms (``scan`` and the control flow whose bodies may create variables) live in
+:mod:`flaxscope.lift`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import jax
 from jax.sharding import Mesh
 
-from flaxscope import store
+from flaxscope import scopes, store
 from flaxscope.sharding import ShardingRules, active_layout
 from flaxscope.variables import adopt_given_variables
 
@@ -55,13 +55,13 @@ def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
 def _run(
     frame: store.Frame, fn: Callable, args: tuple, kwargs: dict, prelude: Callable | None = None
 ) -> Any:
-    token = store.enter(store.new_scope_state(frame))
+    tokens = scopes.enter(scopes.new_scope_state(frame))
     try:
         if prelude is not None:
             prelude()
         return fn(*args, **kwargs)
     finally:
-        store.leave(token)
+        scopes.leave(tokens)
         frame.closed = True
 
 
@@ -226,7 +226,7 @@ def next_rng_key() -> jax.Array:
     TF1's random ops drew from the graph seed; here ``init`` derives keys from its ``rng``
     and ``apply`` from its ``rng=`` argument: the n-th call in a run gets
     ``fold_in(rng, n)``, so a call is reproducible and each op gets its own key. Inside
-    :func:`scan` every step gets its own key. The default store uses its seed
+    :func:`flaxscope.scan` every step gets its own key. The default store uses its seed
     (:func:`set_random_seed`).
     """
     frame = store.current_frame()
@@ -263,70 +263,3 @@ def default_variables() -> Variables:
 def set_random_seed(seed: int) -> None:
     """``tf.compat.v1.set_random_seed``: the seed of the default store's initializers."""
     store.default_frame().rng = jax.random.key(seed)
-
-
-# --- lifted scan ----------------------------------------------------------------------
-def scan(
-    f: Callable[[Any, Any], tuple[Any, Any]],
-    init: Any,
-    xs: Any = None,
-    length: int | None = None,
-    reverse: bool = False,
-    unroll: int | bool = 1,
-) -> tuple[Any, Any]:
-    """``jax.lax.scan`` whose body may call ``get_variable``/``Variable``.
-
-    The body's variables are created once and every step uses that one set, like the body
-    of TF1's ``while_loop`` (``dynamic_rnn``) or ``reuse=True``. Names are those of one
-    trace of the body. Creating variables needs their values outside the loop, so in
-    ``init`` the body runs once on the first element before the loop is traced (that run's
-    outputs are dropped); in ``apply`` the body is traced once, looking variables up.
-    Assigning variables inside the body is not supported: carry the value instead.
-    """
-    frame = store.current_frame()
-    state = store.current()
-    # Random ops in the body get a different key at every step, like TF1's while_loop.
-    step_keys = None
-    if frame.op_rng is not None:
-        n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
-        step_keys = jax.random.split(next_rng_key(), n)
-    outer_rng = (frame.op_rng, frame.rng_counter)
-    snapshot = frame.snapshot()
-    counts = dict(state.scope_counts)
-    creating = frame.mode == store.INIT
-
-    replay: dict[str, jax.Array] = {}
-    if creating:
-        n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
-        if n == 0:
-            raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
-        first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
-        before = set(frame.records)
-        if step_keys is not None:
-            frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
-        frame.scan_depth += 1
-        try:
-            f(init, first)
-        finally:
-            frame.scan_depth -= 1
-            frame.op_rng, frame.rng_counter = outer_rng
-        replay = {k: r._value for k, r in frame.records.items() if k not in before}
-
-    def body(carry: Any, x_and_key: Any) -> tuple[Any, Any]:
-        x, key = x_and_key
-        frame.restore(snapshot)
-        state.scope_counts = dict(counts)
-        outer_replay = frame.replay
-        frame.replay = {**(outer_replay or {}), **replay}
-        if key is not None:
-            frame.op_rng, frame.rng_counter = key, 0
-        frame.scan_depth += 1
-        try:
-            return f(carry, x)
-        finally:
-            frame.scan_depth -= 1
-            frame.replay = outer_replay
-            frame.op_rng, frame.rng_counter = outer_rng
-
-    frame.restore(snapshot)
-    return jax.lax.scan(body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -24,9 +23,16 @@ import numpy as np
 
 from flaxscope import initializers as _init
 from flaxscope import rng as _rng
-from flaxscope import store
+from flaxscope import selection, store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
-from flaxscope.scopes import VariableScope, _check_scope_name, get_variable_scope, name_scope
+from flaxscope.scopes import (
+    ScopeState,
+    VariableScope,
+    check_scope_name,
+    current,
+    get_variable_scope,
+    name_scope,
+)
 from flaxscope.store import GraphKeys, VariableRecord
 
 _NOTEBOOK_HINT = (
@@ -45,20 +51,55 @@ def _shape_str(shape: Sequence[int | None]) -> str:
     return str(tuple(shape))
 
 
+def _as_dimension(d: Any) -> int | None:
+    """``tf.Dimension(d).value``: ``None``, or an integer (anything with ``__index__``)."""
+    if d is None:
+        return None
+    index = getattr(type(d), "__index__", None)
+    if index is None:
+        raise TypeError(
+            "Dimension value must be integer or None or have an __index__ method, got value "
+            f"'{d!r}' with type '{type(d)}'"
+        )
+    value = int(index(d))
+    if value < 0:
+        raise ValueError(f"Dimension {value} must be >= 0")
+    return value
+
+
 def _as_shape(shape: Any) -> tuple[int | None, ...]:
+    """``tensor_shape.as_shape`` plus the checks of the variable op's ``shape`` attribute.
+
+    Integers (or ``None``) only, as in TF1: ``[2.5, 3]``, ``[True, 3]`` and ``"abc"``
+    raise TF's ``TypeError``s rather than becoming a (2, 3), (1, 3) or 3-long shape.
+    """
     if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
         return tuple(shape)
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
-    if isinstance(shape, (int, np.integer)):
-        shape = [shape]
+    if isinstance(shape, (bool, np.bool_)):
+        raise TypeError(
+            "Value passed to parameter 'shape' has DataType bool not in list of allowed "
+            "values: int32, int64"
+        )
+    if isinstance(shape, str):
+        if shape:
+            raise TypeError(
+                f"Failed to convert '{shape!r}' to a shape: '{shape[0]!r}'could not be "
+                "converted to a dimension. A shape should either be single dimension (e.g. "
+                "10), or an iterable of dimensions (e.g. [1, 10, None])."
+            )
+        return ()
     try:
-        dims = tuple(None if d is None else int(d) for d in shape)
-    except TypeError as e:
-        raise TypeError(f"shape must be a list of integers, got {shape!r}") from e
-    for d in dims:
-        if d is not None and d < 0:
-            raise ValueError(f"Dimension {d} must be >= 0")
+        items = list(shape)
+    except TypeError:
+        items = [shape]  # a single dimension
+    dims = tuple(_as_dimension(d) for d in items)
+    if any(isinstance(d, bool) for d in items):
+        raise TypeError(
+            f"Error converting {items} (arg name = shape) to a TensorShape: Field "
+            "tensorflow.TensorShapeProto.Dim.size: Expected an int, got a boolean."
+        )
     return dims
 
 
@@ -213,8 +254,10 @@ def _new_variable(
             given = frame.inputs[collection].get(op_name)
             if given is not None:
                 shape = tuple(np.shape(given)) if shape is None else shape
-                dtype = np.dtype(given.dtype) if dtype is None else dtype
+                dtype = _dtype_of(given) if dtype is None else dtype
         value = frame.lookup(op_name, collection, shape or (), dtype or float32)
+        if not hasattr(value, "shape"):
+            value = jnp.asarray(value)  # a Python scalar in the given tree
         if frame.layout is not None:
             value = frame.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
     else:
@@ -225,13 +268,8 @@ def _new_variable(
                 f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
                 f"but the variable's shape is {tuple(shape)}. Fix the initializer or the shape."
             )
-        if frame.default and isinstance(value, jax.core.Tracer):
-            raise ValueError(
-                f"Variable {op_name} is being created in the default graph inside a JAX "
-                "transformation (jax.jit, grad, vmap, ...): its value would be a tracer that "
-                "dies with the trace. Build the model with flaxscope.transform and jit its "
-                "init/apply, or create the variables once outside the transformation."
-            )
+        if isinstance(value, jax.core.Tracer):
+            store.guard_trace(frame, op_name, value)
     shape = tuple(value.shape)
     dtype = np.dtype(value.dtype) if dtype is None else dtype
     record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
@@ -256,7 +294,7 @@ def _check_initializer(frame: store.Frame, make_value: Callable[[], jax.Array]) 
         frame.rng = rng
 
 
-class _RegularizationLoss:
+class _RegularizationLoss(store.Deferred):
     """TF's lazily evaluated regularization loss of one variable."""
 
     __slots__ = ("name", "regularizer", "record")
@@ -271,7 +309,17 @@ class _RegularizationLoss:
 
 
 # --- get_variable ---------------------------------------------------------------------
-def _true_getter(
+def _true_getter(name: str, *args: Any, **kwargs: Any) -> jax.Array:
+    """``_VariableStore._get_single_variable``, one thread at a time per store.
+
+    The lookup and the creation are one step, so threads sharing the default store (TF1's
+    default graph) that ``AUTO_REUSE`` one name make one variable (TF1 can make several).
+    """
+    with store.current_frame()._lock:
+        return _get_single_variable(name, *args, **kwargs)
+
+
+def _get_single_variable(
     name: str,
     shape: Any = None,
     dtype: Any = float32,
@@ -292,7 +340,7 @@ def _true_getter(
     del caching_device, use_resource, synchronization, aggregation
     if partitioner is not None and not callable(partitioner):
         raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
-    state = store.current()
+    state = current()
     frame = state.frame
     if trainable is None:
         trainable = True
@@ -453,13 +501,17 @@ def _adopt_all(frame: store.Frame) -> None:
                 not trainable
                 and parts[-1] == GraphKeys.GLOBAL_STEP
                 and np.ndim(value) == 0
-                and np.issubdtype(
-                    np.dtype(getattr(value, "dtype", np.asarray(value).dtype)), np.integer
-                )
+                and np.issubdtype(_dtype_of(value), np.integer)
             ):
                 collections.append(GraphKeys.GLOBAL_STEP)
             record = _new_variable(frame, name, None, None, None, trainable, collections, None)
             frame.vars[name] = record
+
+
+def _dtype_of(value: Any) -> np.dtype:
+    """The dtype of an array, a tracer (no conversion: it has no value) or a Python value."""
+    dtype = getattr(value, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype
 
 
 _EXIST_HINT = (
@@ -468,7 +520,7 @@ _EXIST_HINT = (
 )
 
 
-def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -> str:
+def _variable_op_name(name: str | None, state: ScopeState | None = None) -> str:
     """The op name TF's Variable constructor takes: ``ops.name_scope(name, "Variable")``.
 
     The name is checked against TF's scope-name regex and uniquified in the current name
@@ -478,8 +530,8 @@ def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -
     """
     if isinstance(name, str) and name and name[-1] != "/":
         # The common case, without a name_scope object: what entering one would return.
-        state = state or store.current()
-        _check_scope_name(name, nested=bool(state.name_stack))
+        state = state or current()
+        check_scope_name(name, nested=bool(state.name_stack))
         full = f"{state.name_stack}/{name}" if state.name_stack else name
         return state.frame.unique_name(full)
     with name_scope(name, "Variable") as scope_name:
@@ -506,18 +558,17 @@ def _scope_get_variable(
     aggregation: Any = None,
 ) -> jax.Array:
     """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
-    # The scope's private fields, not its properties: this runs for every variable.
     if regularizer is None:
-        regularizer = scope._regularizer
+        regularizer = scope.regularizer
     if caching_device is None:
-        caching_device = scope._caching_device
+        caching_device = scope.caching_device
     if partitioner is None:
-        partitioner = scope._partitioner
+        partitioner = scope.partitioner
     if custom_getter is None:
-        custom_getter = scope._custom_getter
+        custom_getter = scope.custom_getter
     if reuse is None:
-        reuse = scope._reuse
-    scope_name = scope._name
+        reuse = scope.reuse
+    scope_name = scope.name
     full_name = scope_name + "/" + name if scope_name else name
     if dtype is not None and initializer is not None and not callable(initializer):
         init_dtype = _natural_dtype(initializer)
@@ -527,15 +578,15 @@ def _scope_get_variable(
                 f"'{_tf_dtype_repr(as_dtype(dtype))}' don't match."
             )
     if initializer is None:
-        initializer = scope._initializer
+        initializer = scope.initializer
     if constraint is None:
-        constraint = scope._constraint
+        constraint = scope.constraint
     if dtype is None:
-        dtype = scope._dtype
+        dtype = scope.dtype
 
     if custom_getter is None:
         # The hot path (every variable of every call): no kwargs dict, no custom getter.
-        state = store.current()
+        state = current()
         old_stack, state.name_stack = state.name_stack, ""
         try:
             return _true_getter(
@@ -573,7 +624,7 @@ def _scope_get_variable(
         aggregation=aggregation,
     )
     # Variable names depend on the variable scope only: TF resets the name scope here.
-    state = store.current()
+    state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
         if custom_getter is None:
@@ -748,33 +799,12 @@ def variable_record(value: Any) -> VariableRecord:
 
 
 # --- collections ----------------------------------------------------------------------
-def _materialize(item: Any) -> Any:
-    return item.evaluate() if isinstance(item, _RegularizationLoss) else item
-
-
 def get_collection(key: str, scope: str | None = None) -> list:
     """``tf.compat.v1.get_collection``: the items of ``key``, filtered by ``re.match(scope)``.
 
     Items are in the order they were added; variables are :class:`VariableRecord`\\ s.
     """
-    frame = store.current_frame()
-    items = frame.collections.get(key)
-    if not items:
-        return []
-    if scope is None:
-        return [_materialize(item) for item in items]
-    regex = re.compile(scope)
-    out = []
-    for item in items:
-        name = getattr(item, "name", None)
-        if not isinstance(name, str):
-            # A variable's value added with add_to_collection: TF stored the Variable,
-            # which has a name; items with no name are never returned under a scope.
-            record = frame.by_id.get(id(item))
-            name = record.name if record is not None else None
-        if isinstance(name, str) and regex.match(name):
-            out.append(_materialize(item))
-    return out
+    return store.current_frame().collection(key, scope)
 
 
 def get_collection_ref(key: str) -> list:
@@ -806,8 +836,6 @@ def global_variables(scope: Any = None, *args: Any) -> Any:
     :func:`flaxscope.selection.global_variables` does.
     """
     if isinstance(scope, Mapping):
-        from flaxscope import selection
-
         return selection.global_variables(scope, *args)
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
@@ -823,8 +851,6 @@ def trainable_variables(scope: Any = None, *args: Any) -> Any:
     ``var_list`` for ``minimize``, outside any call (:mod:`flaxscope.selection`).
     """
     if isinstance(scope, Mapping):
-        from flaxscope import selection
-
         return selection.trainable_variables(scope, *args)
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
@@ -864,8 +890,9 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
     if frame.scan_depth:
         raise ValueError(
             f"Variable {record.name} is assigned inside the body of flaxscope.scan (or "
-            "dynamic_rnn), which is not supported: the body is traced once for all steps. "
-            "Carry the value in the scan's carry and assign it after the loop."
+            "dynamic_rnn, tf.cond, tf.while_loop, tf.map_fn), which is not supported: the "
+            "body is traced once for all steps and branches. Return the value from the "
+            "body (the scan's carry, the loop's variables) and assign it afterwards."
         )
     if frame.mode == store.APPLY and record.collection not in frame.mutable:
         how = "mutable=True" if record.collection == store.STATE else "mutable=['params']"
@@ -879,6 +906,8 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
             f"Cannot assign a value of shape {tuple(new.shape)} to variable {record.name} of "
             f"shape {record.shape}."
         )
+    if isinstance(new, jax.core.Tracer):
+        store.guard_trace(frame, record.name, new, assigned=True)
     record._value = new
     frame.track(record, new)
     if frame.mode == store.APPLY:

@@ -13,8 +13,8 @@ import ml_dtypes  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from flaxscope import _crc32c, checkpoint  # noqa: E402
-from flaxscope.checkpoint import DataLossError  # noqa: E402
+from flaxscope import checkpoint  # noqa: E402
+from flaxscope.checkpoint import DataLossError, _crc32c  # noqa: E402
 
 TF_DTYPES = [
     "float16",

@@ -26,9 +26,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope.nn.rnn_cell import RNNCell, State, _FusedLayer
+from flaxscope.lift import scan as _fs_scan
+from flaxscope.nn.cell_base import FusedLayer, RNNCell, State, assert_like_rnncell
 from flaxscope.scopes import variable_scope as _variable_scope
-from flaxscope.transform import scan as _fs_scan
 
 Array = jax.Array
 
@@ -67,27 +67,6 @@ def _default_unroll() -> int:
 
 def _default_hoist_weight_grads() -> bool:
     return DEFAULT_HOIST_WEIGHT_GRADS.get(jax.default_backend(), False)
-
-
-def _assert_like_rnncell(cell_name: str, cell: Any) -> None:
-    """``rnn_cell_impl.assert_like_rnncell``: duck-typed check with TF1's message."""
-    conditions = [
-        hasattr(cell, "output_size"),
-        hasattr(cell, "state_size"),
-        hasattr(cell, "get_initial_state") or hasattr(cell, "zero_state"),
-        callable(cell),
-    ]
-    errors = [
-        "'output_size' property is missing",
-        "'state_size' property is missing",
-        "either 'zero_state' or 'get_initial_state' method is required",
-        "is not callable",
-    ]
-    if not all(conditions):
-        problems = [e for ok, e in zip(conditions, errors, strict=True) if not ok]
-        raise TypeError(
-            f"The argument {cell_name!r} ({cell}) is not an RNNCell: {', '.join(problems)}."
-        )
 
 
 def _transpose_batch_time(x: Array) -> Array:
@@ -178,7 +157,7 @@ def dynamic_rnn(
       major), and the state after each row's last valid step.
     """
     del parallel_iterations, swap_memory
-    _assert_like_rnncell("cell", cell)
+    assert_like_rnncell("cell", cell)
     with _variable_scope(scope or "rnn"):
         flat_input = [jnp.asarray(x) for x in jax.tree.leaves(inputs)]
         for x in flat_input:
@@ -279,7 +258,7 @@ def _masked(keep_t: Array | None, output: Array, new_state: State, state: State)
 
 
 def _layer_loop(
-    layer: _FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
+    layer: FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
 ) -> tuple[Array, State]:
     params, step = layer.recurrent_params, layer.step
 
@@ -293,7 +272,7 @@ def _layer_loop(
 
 
 def _layer_loop_hoisted_grads(
-    layer: _FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
+    layer: FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
 ) -> tuple[Array, State]:
     params = dict(layer.recurrent_params)
     w_h = params.pop("kernel")
@@ -415,8 +394,8 @@ def bidirectional_dynamic_rnn(
     Returns:
       ``((output_fw, output_bw), (output_state_fw, output_state_bw))``.
     """
-    _assert_like_rnncell("cell_fw", cell_fw)
-    _assert_like_rnncell("cell_bw", cell_bw)
+    assert_like_rnncell("cell_fw", cell_fw)
+    assert_like_rnncell("cell_bw", cell_bw)
     time_axis, batch_axis = (0, 1) if time_major else (1, 0)
     lengths = None if sequence_length is None else jnp.asarray(sequence_length).astype(jnp.int32)
     with _variable_scope(scope or "bidirectional_rnn"):
@@ -473,7 +452,7 @@ def static_rnn(
       ``(outputs, state)``: a list with one ``[batch, output_size]`` array per step, and the
       final state.
     """
-    _assert_like_rnncell("cell", cell)
+    assert_like_rnncell("cell", cell)
     if not isinstance(inputs, (list, tuple)):
         raise TypeError(f"Argument `inputs` must be a sequence. Received: {inputs}")
     if not inputs:
@@ -526,8 +505,8 @@ def static_bidirectional_rnn(
     """``tf.compat.v1.nn.static_bidirectional_rnn``: ``static_rnn`` forward (scope ``fw``)
     and over the reversed sequence (scope ``bw``) under ``bidirectional_rnn``; each step's
     output is the two directions concatenated on the last axis."""
-    _assert_like_rnncell("cell_fw", cell_fw)
-    _assert_like_rnncell("cell_bw", cell_bw)
+    assert_like_rnncell("cell_fw", cell_fw)
+    assert_like_rnncell("cell_bw", cell_bw)
     if not isinstance(inputs, (list, tuple)):
         raise TypeError("inputs must be a list")
     if not inputs:

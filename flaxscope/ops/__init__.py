@@ -7,9 +7,11 @@ package registers every op.
 
 from flaxscope.ops import (
     array,
+    casts,
     clip,
     control_flow,
     image,
+    linalg,
     logging,
     losses,
     math,
@@ -22,9 +24,11 @@ from flaxscope.ops._registry import OpSpec, registry, tf_op
 __all__ = [
     "OpSpec",
     "array",
+    "casts",
     "clip",
     "control_flow",
     "image",
+    "linalg",
     "logging",
     "losses",
     "math",

@@ -1,3 +1,826 @@
-"""TF1's math ops (``tf.*`` family ``math``), registered with :func:`~flaxscope.ops._registry.tf_op`."""
+"""TF1's math ops (``tf.*`` and ``tf.math.*``, family ``math``) on JAX arrays.
+
+Elementwise functions, arithmetic with TF's dtype rules, comparisons, logical and bitwise
+ops, reductions, cumulative ops, ``add_n`` and the segment ops. Each is registered with
+:func:`~flaxscope.ops._registry.tf_op` under every path TF 2.21's ``tf.compat.v1`` gives it.
+
+TF's rules kept here (they differ from numpy's):
+
+- no implicit promotion: two tensors of different dtypes are a ``TypeError``; Python and
+  numpy values take the dtype of the op's tensor argument;
+- ``tf.div`` floors integer quotients (Python 2's ``/``) and divides floats;
+  ``tf.truediv`` turns 8/16-bit integers into float32 and 32/64-bit ones into float64
+  (float32 when JAX's x64 is off);
+- ``tf.round`` rounds half to even; integer ``reduce_mean`` truncates toward zero;
+- ``argmax``/``argmin``/``count_nonzero`` return int64 by default, which is int32 when
+  JAX's x64 is off (as every int64 in JAX);
+- legacy arguments ``keep_dims``, ``reduction_indices`` and ``dimension`` are accepted.
+"""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jsp
+import numpy as np
+from jax import lax
+
+from flaxscope.ops._convert import (
+    ANY,
+    BOOL,
+    FLOATING,
+    INTEGER,
+    NUMBER,
+    REAL_FLOATING,
+    REAL_NUMBER,
+    SIGNED_NUMBER,
+    broadcast_shape,
+    canonical,
+    check_dtype,
+    reduction_axes,
+    renamed,
+    same_dtype,
+    shape_text,
+    static_ints,
+    to_tensor,
+)
+from flaxscope.ops._registry import tf_op
+
+Array = jax.Array
+
+
+# ----------------------------------------------------------------------------------------
+# Elementwise functions of one argument
+# ----------------------------------------------------------------------------------------
+
+
+def _unary(
+    paths: Sequence[str],
+    op_type: str,
+    fn: Callable[[Array], Array],
+    allowed: Sequence[np.dtype],
+    summary: str,
+    default_name: str | None = None,
+) -> Callable[..., Array]:
+    """Defines and registers a one-argument elementwise op ``tf.<paths[0]>(x, name=None)``."""
+
+    def op(x: Any, name: str | None = None) -> Array:
+        x = to_tensor(x)
+        check_dtype(x, allowed)
+        return fn(x)
+
+    op.__name__ = op.__qualname__ = paths[0].rsplit(".", 1)[-1]
+    op.__doc__ = f"``tf.{paths[0]}(x, name=None)``: {summary}"
+    return tf_op(*paths, family="math", default_name=default_name or op_type)(op)
+
+
+def _sign(x: Array) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        mag = jnp.abs(x)
+        return jnp.where(mag == 0, jnp.zeros_like(x), x / mag.astype(x.dtype))
+    return jnp.sign(x)
+
+
+def _round_half_even(x: Array) -> Array:
+    return x if jnp.issubdtype(x.dtype, jnp.integer) else jnp.round(x)
+
+
+def _angle(x: Array) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return jnp.angle(x)
+    return jnp.where(x < 0, jnp.asarray(np.pi, x.dtype), jnp.zeros_like(x))
+
+
+def _imag(x: Array) -> Array:
+    return jnp.imag(x) if jnp.issubdtype(x.dtype, jnp.complexfloating) else jnp.zeros_like(x)
+
+
+def _reciprocal_no_nan(x: Array) -> Array:
+    zero = x == 0
+    return jnp.where(zero, jnp.zeros_like(x), 1 / jnp.where(zero, jnp.ones_like(x), x))
+
+
+def _softsign(x: Array) -> Array:
+    return x / (1 + jnp.abs(x))
+
+
+abs = _unary(("abs", "math.abs"), "Abs", jnp.abs, SIGNED_NUMBER, "absolute value (the magnitude of a complex value, as a real).")  # noqa: A001,E501
+negative = _unary(("negative", "math.negative"), "Neg", jnp.negative, SIGNED_NUMBER, "``-x``.")
+sign = _unary(("sign", "math.sign"), "Sign", _sign, SIGNED_NUMBER, "-1, 0 or 1 (``x / |x|`` for complex values, 0 at 0).")  # noqa: E501
+reciprocal = _unary(("reciprocal", "math.reciprocal"), "Reciprocal", jnp.reciprocal, FLOATING, "``1 / x``.")  # noqa: E501
+reciprocal_no_nan = _unary(("math.reciprocal_no_nan",), "reciprocal_no_nan", _reciprocal_no_nan, FLOATING, "``1 / x``, and 0 where ``x`` is 0.")  # noqa: E501
+square = _unary(("square", "math.square"), "Square", jnp.square, NUMBER, "``x * x``.")
+sqrt = _unary(("sqrt", "math.sqrt"), "Sqrt", jnp.sqrt, FLOATING, "square root.")
+rsqrt = _unary(("rsqrt", "math.rsqrt"), "Rsqrt", lax.rsqrt, FLOATING, "``1 / sqrt(x)``.")
+exp = _unary(("exp", "math.exp"), "Exp", jnp.exp, FLOATING, "``e ** x``.")
+expm1 = _unary(("expm1", "math.expm1"), "Expm1", jnp.expm1, FLOATING, "``exp(x) - 1``, accurate near 0.")  # noqa: E501
+log = _unary(("log", "math.log"), "Log", jnp.log, FLOATING, "natural logarithm.")
+log1p = _unary(("log1p", "math.log1p"), "Log1p", jnp.log1p, FLOATING, "``log(1 + x)``, accurate near 0.")  # noqa: E501
+sin = _unary(("sin", "math.sin"), "Sin", jnp.sin, FLOATING, "sine.")
+cos = _unary(("cos", "math.cos"), "Cos", jnp.cos, FLOATING, "cosine.")
+tan = _unary(("tan", "math.tan"), "Tan", jnp.tan, FLOATING, "tangent.")
+asin = _unary(("asin", "math.asin"), "Asin", jnp.arcsin, FLOATING, "inverse sine.")
+acos = _unary(("acos", "math.acos"), "Acos", jnp.arccos, FLOATING, "inverse cosine.")
+atan = _unary(("atan", "math.atan"), "Atan", jnp.arctan, FLOATING, "inverse tangent.")
+sinh = _unary(("sinh", "math.sinh"), "Sinh", jnp.sinh, FLOATING, "hyperbolic sine.")
+cosh = _unary(("cosh", "math.cosh"), "Cosh", jnp.cosh, FLOATING, "hyperbolic cosine.")
+asinh = _unary(("asinh", "math.asinh"), "Asinh", jnp.arcsinh, FLOATING, "inverse hyperbolic sine.")  # noqa: E501
+acosh = _unary(("acosh", "math.acosh"), "Acosh", jnp.arccosh, FLOATING, "inverse hyperbolic cosine.")  # noqa: E501
+atanh = _unary(("atanh", "math.atanh"), "Atanh", jnp.arctanh, FLOATING, "inverse hyperbolic tangent.")  # noqa: E501
+floor = _unary(("floor", "math.floor"), "Floor", jnp.floor, REAL_FLOATING, "largest integer not above ``x``.")  # noqa: E501
+ceil = _unary(("ceil", "math.ceil"), "Ceil", jnp.ceil, REAL_FLOATING, "smallest integer not below ``x``.")  # noqa: E501
+round = _unary(("round", "math.round"), "Round", _round_half_even, REAL_NUMBER, "rounds half to even (banker's rounding: 0.5 -> 0, 1.5 -> 2); integers are returned as they are.")  # noqa: A001,E501
+rint = _unary(("rint", "math.rint"), "Rint", jnp.rint, REAL_FLOATING, "nearest integer, half to even.")  # noqa: E501
+erf = _unary(("erf", "math.erf"), "Erf", jsp.erf, REAL_FLOATING, "the error function.")
+erfc = _unary(("erfc", "math.erfc"), "Erfc", jsp.erfc, REAL_FLOATING, "``1 - erf(x)``.")
+erfinv = _unary(("math.erfinv",), "erfinv", jsp.erfinv, REAL_FLOATING, "inverse of ``erf``.")
+ndtri = _unary(("math.ndtri",), "ndtri", jsp.ndtri, REAL_FLOATING, "inverse of the standard normal CDF.")  # noqa: E501
+lgamma = _unary(("lgamma", "math.lgamma"), "Lgamma", jsp.gammaln, REAL_FLOATING, "``log(|Gamma(x)|)``.")  # noqa: E501
+digamma = _unary(("digamma", "math.digamma"), "Digamma", jsp.digamma, REAL_FLOATING, "derivative of ``lgamma``.")  # noqa: E501
+bessel_i0e = _unary(("math.bessel_i0e",), "bessel_i0e", jsp.i0e, REAL_FLOATING, "exponentially scaled modified Bessel function of order 0.")  # noqa: E501
+bessel_i1e = _unary(("math.bessel_i1e",), "bessel_i1e", jsp.i1e, REAL_FLOATING, "exponentially scaled modified Bessel function of order 1.")  # noqa: E501
+bessel_i0 = _unary(("math.bessel_i0",), "bessel_i0", jsp.i0, REAL_FLOATING, "modified Bessel function of order 0.")  # noqa: E501
+bessel_i1 = _unary(("math.bessel_i1",), "bessel_i1", jsp.i1, REAL_FLOATING, "modified Bessel function of order 1.")  # noqa: E501
+sigmoid = _unary(("sigmoid", "math.sigmoid"), "Sigmoid", jax.nn.sigmoid, FLOATING, "``1 / (1 + exp(-x))`` (``tf.nn.sigmoid`` is the same function).")  # noqa: E501
+tanh = _unary(("tanh", "math.tanh"), "Tanh", jnp.tanh, FLOATING, "hyperbolic tangent (``tf.nn.tanh`` is the same function).")  # noqa: E501
+log_sigmoid = _unary(("log_sigmoid", "math.log_sigmoid"), "LogSigmoid", jax.nn.log_sigmoid, REAL_FLOATING, "``log(sigmoid(x))``, computed as ``-softplus(-x)``.")  # noqa: E501
+softplus = _unary(("math.softplus",), "Softplus", jax.nn.softplus, REAL_FLOATING, "``log(exp(x) + 1)`` (``tf.nn.softplus``).")  # noqa: E501
+softsign = _unary(("math.softsign",), "Softsign", _softsign, REAL_FLOATING, "``x / (|x| + 1)`` (``tf.nn.softsign``).")  # noqa: E501
+is_nan = _unary(("is_nan", "math.is_nan"), "IsNan", jnp.isnan, REAL_FLOATING, "whether ``x`` is NaN (bool).")  # noqa: E501
+is_inf = _unary(("is_inf", "math.is_inf"), "IsInf", jnp.isinf, REAL_FLOATING, "whether ``x`` is +-inf (bool).")  # noqa: E501
+is_finite = _unary(("is_finite", "math.is_finite"), "IsFinite", jnp.isfinite, REAL_FLOATING, "whether ``x`` is neither NaN nor infinite (bool).")  # noqa: E501
+logical_not = _unary(("logical_not", "math.logical_not"), "LogicalNot", jnp.logical_not, BOOL, "boolean NOT.")  # noqa: E501
+real = _unary(("real", "math.real"), "Real", jnp.real, ANY, "real part (a real input is returned as it is).")  # noqa: E501
+imag = _unary(("imag", "math.imag"), "Imag", _imag, ANY, "imaginary part (zeros for a real input).")  # noqa: E501
+conj = _unary(("conj", "math.conj"), "Conj", jnp.conj, ANY, "complex conjugate (a real input is returned as it is).")  # noqa: E501
+angle = _unary(("angle", "math.angle"), "Angle", _angle, ANY, "argument of a complex value (for a real one: pi where negative, else 0).")  # noqa: E501
+invert = _unary(("bitwise.invert",), "Invert", jnp.invert, INTEGER, "bitwise NOT.")
+
+
+# ----------------------------------------------------------------------------------------
+# Elementwise functions of two arguments
+# ----------------------------------------------------------------------------------------
+
+
+def _operands(op_type: str, x: Any, y: Any, allowed: Sequence[np.dtype], names=("x", "y")):
+    a, b = same_dtype(op_type, ((names[0], x), (names[1], y)))
+    check_dtype(a, allowed, names[0])
+    broadcast_shape(op_type, op_type, a.shape, b.shape)
+    return a, b
+
+
+def _binary(
+    paths: Sequence[str],
+    op_type: str,
+    fn: Callable[[Array, Array], Array],
+    allowed: Sequence[np.dtype],
+    summary: str,
+    default_name: str | None = None,
+) -> Callable[..., Array]:
+    """Defines and registers ``tf.<paths[0]>(x, y, name=None)``: broadcasting, one dtype."""
+
+    def op(x: Any, y: Any, name: str | None = None) -> Array:
+        return fn(*_operands(op_type, x, y, allowed))
+
+    op.__name__ = op.__qualname__ = paths[0].rsplit(".", 1)[-1]
+    op.__doc__ = f"``tf.{paths[0]}(x, y, name=None)``: {summary}"
+    return tf_op(*paths, family="math", default_name=default_name or op_type)(op)
+
+
+def _c_div(x: Array, y: Array) -> Array:
+    """Integer division truncating toward zero (C's ``/``), with broadcasting."""
+    return lax.div(*jnp.broadcast_arrays(x, y))
+
+
+def _c_rem(x: Array, y: Array) -> Array:
+    """Remainder with the sign of ``x`` (C's ``%``), with broadcasting."""
+    return lax.rem(*jnp.broadcast_arrays(x, y))
+
+
+def _floordiv(x: Array, y: Array) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return jnp.floor(x / y)
+    return jnp.floor_divide(x, y)
+
+
+def _div_python2(x: Array, y: Array) -> Array:
+    return _floordiv(x, y) if jnp.issubdtype(x.dtype, jnp.integer) else x / y
+
+
+def _realdiv(x: Array, y: Array) -> Array:
+    return x / y if jnp.issubdtype(x.dtype, jnp.inexact) else _c_div(x, y)
+
+
+def _truncatediv(x: Array, y: Array) -> Array:
+    return jnp.trunc(x / y) if jnp.issubdtype(x.dtype, jnp.inexact) else _c_div(x, y)
+
+
+def _squared_difference(x: Array, y: Array) -> Array:
+    d = x - y
+    return d * jnp.conj(d) if jnp.issubdtype(d.dtype, jnp.complexfloating) else jnp.square(d)
+
+
+def _div_no_nan(x: Array, y: Array) -> Array:
+    zero = y == 0
+    return jnp.where(zero, jnp.zeros_like(x), x / jnp.where(zero, jnp.ones_like(y), y))
+
+
+def _multiply_no_nan(x: Array, y: Array) -> Array:
+    return jnp.where(y == 0, jnp.zeros_like(x * y), x * y)
+
+
+def _xdivy(x: Array, y: Array) -> Array:
+    return jnp.where(x == 0, jnp.zeros_like(x), x / y)
+
+
+add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")  # noqa: E501
+subtract = _binary(("subtract", "math.subtract"), "Sub", jnp.subtract, NUMBER, "``x - y`` with broadcasting.")  # noqa: E501
+multiply = _binary(("multiply", "math.multiply"), "Mul", jnp.multiply, NUMBER, "``x * y`` with broadcasting.")  # noqa: E501
+div = _binary(("div",), "div", _div_python2, NUMBER, "Python 2 division: integers are floor-divided (``-7 / 2 = -4``), floats divided.")  # noqa: E501
+realdiv = _binary(("realdiv",), "RealDiv", _realdiv, NUMBER, "``x / y`` in ``x``'s dtype (integers truncate toward zero).")  # noqa: E501
+floor_div = _binary(("floor_div",), "FloorDiv", _floordiv, REAL_NUMBER, "``floor(x / y)``.")
+floordiv = _binary(("floordiv", "math.floordiv"), "FloorDiv", _floordiv, REAL_NUMBER, "``floor(x / y)`` (Python's ``//``).", "floordiv")  # noqa: E501
+floormod = _binary(("floormod", "mod", "math.floormod", "math.mod"), "FloorMod", jnp.remainder, REAL_NUMBER, "remainder of floor division: the result has the sign of ``y`` (Python's ``%``).")  # noqa: E501
+truncatediv = _binary(("truncatediv",), "TruncateDiv", _truncatediv, REAL_NUMBER, "``x / y`` rounded toward zero.")  # noqa: E501
+truncatemod = _binary(("truncatemod",), "TruncateMod", _c_rem, REAL_NUMBER, "remainder of truncated division: the result has the sign of ``x`` (C's ``%``).")  # noqa: E501
+pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")  # noqa: A001
+maximum = _binary(("maximum", "math.maximum"), "Maximum", jnp.maximum, REAL_NUMBER, "elementwise ``max(x, y)``.")  # noqa: E501
+minimum = _binary(("minimum", "math.minimum"), "Minimum", jnp.minimum, REAL_NUMBER, "elementwise ``min(x, y)``.")  # noqa: E501
+squared_difference = _binary(("squared_difference", "math.squared_difference"), "SquaredDifference", _squared_difference, NUMBER, "``(x - y) * conj(x - y)``.")  # noqa: E501
+equal = _binary(("equal", "math.equal"), "Equal", jnp.equal, ANY, "``x == y`` (bool).")
+not_equal = _binary(("not_equal", "math.not_equal"), "NotEqual", jnp.not_equal, ANY, "``x != y`` (bool).")  # noqa: E501
+less = _binary(("less", "math.less"), "Less", jnp.less, REAL_NUMBER, "``x < y`` (bool).")
+less_equal = _binary(("less_equal", "math.less_equal"), "LessEqual", jnp.less_equal, REAL_NUMBER, "``x <= y`` (bool).")  # noqa: E501
+greater = _binary(("greater", "math.greater"), "Greater", jnp.greater, REAL_NUMBER, "``x > y`` (bool).")  # noqa: E501
+greater_equal = _binary(("greater_equal", "math.greater_equal"), "GreaterEqual", jnp.greater_equal, REAL_NUMBER, "``x >= y`` (bool).")  # noqa: E501
+logical_and = _binary(("logical_and", "math.logical_and"), "LogicalAnd", jnp.logical_and, BOOL, "boolean AND.")  # noqa: E501
+logical_or = _binary(("logical_or", "math.logical_or"), "LogicalOr", jnp.logical_or, BOOL, "boolean OR.")  # noqa: E501
+logical_xor = _binary(("logical_xor", "math.logical_xor"), "LogicalXor", jnp.logical_xor, BOOL, "boolean XOR.")  # noqa: E501
+div_no_nan = _binary(("div_no_nan", "math.divide_no_nan"), "div_no_nan", _div_no_nan, FLOATING, "``x / y``, and 0 where ``y`` is 0.")  # noqa: E501
+multiply_no_nan = _binary(("math.multiply_no_nan",), "MulNoNan", _multiply_no_nan, FLOATING, "``x * y``, and 0 where ``y`` is 0 (even if ``x`` is NaN or infinite).", "multiply_no_nan")  # noqa: E501
+xlogy = _binary(("math.xlogy",), "Xlogy", jsp.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0.")  # noqa: E501
+xlog1py = _binary(("math.xlog1py",), "Xlog1py", jsp.xlog1py, FLOATING, "``x * log1p(y)``, 0 where ``x`` is 0.", "xlog1py")  # noqa: E501
+xdivy = _binary(("math.xdivy",), "Xdivy", _xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy")  # noqa: E501
+nextafter = _binary(("math.nextafter",), "NextAfter", jnp.nextafter, REAL_FLOATING, "the next representable value after ``x`` toward ``y``.")  # noqa: E501
+bitwise_and = _binary(("bitwise.bitwise_and",), "BitwiseAnd", jnp.bitwise_and, INTEGER, "bitwise AND.")  # noqa: E501
+bitwise_or = _binary(("bitwise.bitwise_or",), "BitwiseOr", jnp.bitwise_or, INTEGER, "bitwise OR.")  # noqa: E501
+bitwise_xor = _binary(("bitwise.bitwise_xor",), "BitwiseXor", jnp.bitwise_xor, INTEGER, "bitwise XOR.")  # noqa: E501
+left_shift = _binary(("bitwise.left_shift",), "LeftShift", jnp.left_shift, INTEGER, "``x << y``.")  # noqa: E501
+right_shift = _binary(("bitwise.right_shift",), "RightShift", jnp.right_shift, INTEGER, "``x >> y`` (arithmetic for signed types).")  # noqa: E501
+
+
+def _truediv_dtype(dtype: np.dtype) -> np.dtype:
+    if dtype.kind in "iu":
+        wide = dtype.itemsize >= 4
+        return canonical(np.float64 if wide else np.float32)
+    return dtype
+
+
+@tf_op("truediv", "math.truediv", family="math", default_name="truediv")
+def truediv(x: Any, y: Any, name: str | None = None) -> Array:
+    """``tf.truediv(x, y, name=None)``: Python 3 division. Integer arguments are cast
+    first, as TF does: int8/int16/uint8/uint16 to float32, int32/int64 to float64 (float32
+    when JAX's x64 is off)."""
+    a, b = _operands("RealDiv", x, y, NUMBER)
+    target = _truediv_dtype(a.dtype)
+    return a.astype(target) / b.astype(target)
+
+
+@tf_op("divide", "math.divide", family="math", default_name="truediv")
+def divide(x: Any, y: Any, name: str | None = None) -> Array:
+    """``tf.divide(x, y, name=None)``: ``x / y`` as Python 3 divides (``tf.truediv``)."""
+    return truediv.__wrapped__(x, y)
+
+
+@tf_op("atan2", "math.atan2", family="math", default_name="Atan2")
+def atan2(y: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.atan2(y, x, name=None)``: the angle of the point ``(x, y)``, in ``[-pi, pi]``."""
+    b, a = _operands("Atan2", y, x, REAL_FLOATING, ("y", "x"))
+    return jnp.arctan2(b, a)
+
+
+@tf_op("igamma", "math.igamma", family="math", default_name="Igamma")
+def igamma(a: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.igamma(a, x, name=None)``: the regularized lower incomplete gamma function."""
+    return jsp.gammainc(*_operands("Igamma", a, x, REAL_FLOATING, ("a", "x")))
+
+
+@tf_op("igammac", "math.igammac", family="math", default_name="Igammac")
+def igammac(a: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.igammac(a, x, name=None)``: the regularized upper incomplete gamma function."""
+    return jsp.gammaincc(*_operands("Igammac", a, x, REAL_FLOATING, ("a", "x")))
+
+
+@tf_op("zeta", "math.zeta", family="math", default_name="Zeta")
+def zeta(x: Any, q: Any, name: str | None = None) -> Array:
+    """``tf.zeta(x, q, name=None)``: the Hurwitz zeta function."""
+    return jsp.zeta(*_operands("Zeta", x, q, REAL_FLOATING, ("x", "q")))
+
+
+@tf_op("polygamma", "math.polygamma", family="math", default_name="Polygamma")
+def polygamma(a: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.polygamma(a, x, name=None)``: the ``a``-th derivative of ``digamma``."""
+    a, x = _operands("Polygamma", a, x, REAL_FLOATING, ("a", "x"))
+    a, x = jnp.broadcast_arrays(a, x)
+    return jsp.polygamma(a.astype(jnp.int32), x)
+
+
+@tf_op("betainc", "math.betainc", family="math", default_name="Betainc")
+def betainc(a: Any, b: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.betainc(a, b, x, name=None)``: the regularized incomplete beta function."""
+    a, b, x = same_dtype("Betainc", (("a", a), ("b", b), ("x", x)))
+    check_dtype(a, REAL_FLOATING, "a")
+    broadcast_shape("Betainc", "Betainc", a.shape, b.shape, x.shape)
+    return jsp.betainc(a, b, x)
+
+
+@tf_op("lbeta", "math.lbeta", family="math", default_name="lbeta")
+def lbeta(x: Any, name: str | None = None) -> Array:
+    """``tf.lbeta(x, name=None)``: ``log(|Beta(x)|)`` over the last dimension, i.e.
+    ``sum(lgamma(x), -1) - lgamma(sum(x, -1))``; 0 for an empty last dimension."""
+    x = to_tensor(x)
+    check_dtype(x, REAL_FLOATING)
+    return jnp.sum(jsp.gammaln(x), axis=-1) - jsp.gammaln(jnp.sum(x, axis=-1))
+
+
+@tf_op("scalar_mul", "math.scalar_mul", family="math", default_name="Mul")
+def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Array:
+    """``tf.scalar_mul(scalar, x, name=None)``: ``scalar * x`` for a 0-d ``scalar``."""
+    s = jnp.shape(scalar)
+    if s != ():
+        raise ValueError(f"Only scalar multiply works, got shape {s}")
+    a, b = same_dtype("Mul", (("x", x), ("y", scalar)))
+    return a * b
+
+
+# ----------------------------------------------------------------------------------------
+# Reductions
+# ----------------------------------------------------------------------------------------
+
+
+def _keepdims(keepdims: Any, keep_dims: Any) -> bool:
+    return bool(renamed("keepdims", keepdims, "keep_dims", keep_dims))
+
+
+def _reduction(
+    paths: Sequence[str],
+    op_type: str,
+    fn: Callable[[Array, tuple[int, ...] | None, bool], Array],
+    allowed: Sequence[np.dtype],
+    summary: str,
+    default_name: str | None = None,
+    legacy: bool = True,
+) -> Callable[..., Array]:
+    """Defines and registers ``tf.<paths[0]>(input_tensor, axis=None, keepdims=None,
+    name=None, reduction_indices=None, keep_dims=None)``."""
+
+    def op(
+        input_tensor: Any,
+        axis: Any = None,
+        keepdims: bool | None = None,
+        name: str | None = None,
+        reduction_indices: Any = None,
+        keep_dims: bool | None = None,
+    ) -> Array:
+        x = to_tensor(input_tensor)
+        check_dtype(x, allowed, "input")
+        axis = renamed("axis", axis, "reduction_indices", reduction_indices)
+        axes = reduction_axes(x, axis, op_type)
+        return fn(x, axes, _keepdims(keepdims, keep_dims))
+
+    op.__name__ = op.__qualname__ = paths[0].rsplit(".", 1)[-1]
+    op.__doc__ = (
+        f"``tf.{paths[0]}(input_tensor, axis=None, keepdims=None, name=None, "
+        f"reduction_indices=None, keep_dims=None)``: {summary} over ``axis`` (an int, a "
+        "list, or ``None`` for all dimensions); ``keepdims`` keeps reduced dimensions as "
+        "size 1. ``reduction_indices`` and ``keep_dims`` are TF1's older spellings."
+    )
+    return tf_op(*paths, family="math", default_name=default_name or op_type)(op)
+
+
+def _mean(x: Array, axes: Any, keepdims: bool) -> Array:
+    total = jnp.sum(x, axis=axes, keepdims=keepdims)
+    count = x.size // max(total.size, 1) if x.size else 0
+    if jnp.issubdtype(x.dtype, jnp.inexact):
+        return jnp.mean(x, axis=axes, keepdims=keepdims)
+    # Integer mean: C's division, truncating toward zero (TF's Mean kernel).
+    return _c_div(total, jnp.asarray(max(count, 1), x.dtype))
+
+
+def _euclidean_norm(x: Array, axes: Any, keepdims: bool) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        sq = jnp.real(x * jnp.conj(x))
+        return jnp.sqrt(jnp.sum(sq, axis=axes, keepdims=keepdims)).astype(x.dtype)
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        total = jnp.sum(x * x, axis=axes, keepdims=keepdims)
+        return jnp.floor(jnp.sqrt(total.astype(jnp.float32))).astype(x.dtype)
+    return jnp.sqrt(jnp.sum(x * x, axis=axes, keepdims=keepdims))
+
+
+def _variance(x: Array, axes: Any, keepdims: bool) -> Array:
+    mean = jnp.mean(x, axis=axes, keepdims=True)
+    dev = x - mean
+    sq = jnp.real(dev * jnp.conj(dev)) if jnp.issubdtype(x.dtype, jnp.complexfloating) else dev * dev  # noqa: E501
+    return jnp.mean(sq, axis=axes, keepdims=keepdims)
+
+
+def _logsumexp(x: Array, axes: Any, keepdims: bool) -> Array:
+    return jax.nn.logsumexp(x, axis=axes, keepdims=keepdims)
+
+
+reduce_sum = _reduction(("reduce_sum", "math.reduce_sum"), "Sum", lambda x, a, k: jnp.sum(x, axis=a, keepdims=k), NUMBER, "the sum")  # noqa: E501
+reduce_mean = _reduction(("reduce_mean", "math.reduce_mean"), "Mean", _mean, NUMBER, "the mean (integer means truncate toward zero)")  # noqa: E501
+reduce_max = _reduction(("reduce_max", "math.reduce_max"), "Max", lambda x, a, k: jnp.max(x, axis=a, keepdims=k), REAL_NUMBER, "the maximum")  # noqa: E501
+reduce_min = _reduction(("reduce_min", "math.reduce_min"), "Min", lambda x, a, k: jnp.min(x, axis=a, keepdims=k), REAL_NUMBER, "the minimum")  # noqa: E501
+reduce_prod = _reduction(("reduce_prod", "math.reduce_prod"), "Prod", lambda x, a, k: jnp.prod(x, axis=a, keepdims=k), NUMBER, "the product")  # noqa: E501
+reduce_all = _reduction(("reduce_all", "math.reduce_all"), "All", lambda x, a, k: jnp.all(x, axis=a, keepdims=k), BOOL, "boolean AND")  # noqa: E501
+reduce_any = _reduction(("reduce_any", "math.reduce_any"), "Any", lambda x, a, k: jnp.any(x, axis=a, keepdims=k), BOOL, "boolean OR")  # noqa: E501
+reduce_logsumexp = _reduction(("reduce_logsumexp", "math.reduce_logsumexp"), "ReduceLogSumExp", _logsumexp, FLOATING, "``log(sum(exp(x)))``, computed stably")  # noqa: E501
+reduce_euclidean_norm = _reduction(("math.reduce_euclidean_norm",), "EuclideanNorm", _euclidean_norm, NUMBER, "``sqrt(sum(x * conj(x)))``")  # noqa: E501
+reduce_variance = _reduction(("math.reduce_variance",), "reduce_variance", _variance, FLOATING, "the (biased) variance")  # noqa: E501
+reduce_std = _reduction(("math.reduce_std",), "reduce_std", lambda x, a, k: jnp.sqrt(_variance(x, a, k)), FLOATING, "the (biased) standard deviation")  # noqa: E501
+
+
+@tf_op("count_nonzero", "math.count_nonzero", family="math", default_name="count_nonzero")
+def count_nonzero(
+    input_tensor: Any = None,
+    axis: Any = None,
+    keepdims: bool | None = None,
+    dtype: Any = np.int64,
+    name: str | None = None,
+    reduction_indices: Any = None,
+    keep_dims: bool | None = None,
+    input: Any = None,  # noqa: A002
+) -> Array:
+    """``tf.count_nonzero(input_tensor, axis=None, keepdims=None, dtype=tf.int64, ...)``:
+    how many elements are not zero (not ``False``) over ``axis``. ``dtype`` int64 is
+    int32 when JAX's x64 is off."""
+    x = to_tensor(renamed("input", input, "input_tensor", input_tensor))
+    axis = renamed("axis", axis, "reduction_indices", reduction_indices)
+    axes = reduction_axes(x, axis, "count_nonzero")
+    nonzero = x != jnp.zeros((), x.dtype)
+    return jnp.sum(nonzero, axis=axes, keepdims=_keepdims(keepdims, keep_dims), dtype=canonical(dtype))  # noqa: E501
+
+
+def _arg_reduce(
+    fn: Callable[..., Array], x: Any, axis: Any, output_type: Any, op_type: str
+) -> Array:
+    x = to_tensor(x)
+    check_dtype(x, NUMBER, "input")
+    axis = 0 if axis is None else static_ints(axis, "axis")
+    if not isinstance(axis, int):
+        if len(axis) != 1:
+            raise ValueError(f"{op_type} takes one axis, got {axis}.")
+        axis = axis[0]
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"Dimension ({axis}) must be in the range [{-x.ndim}, {x.ndim}), where "
+            f"{x.ndim} is the number of dimensions in the input."
+        )
+    out = canonical(output_type)
+    if out.kind not in "iu":
+        raise TypeError(f"{op_type}'s output_type must be int32 or int64, got {out.name}.")
+    return fn(x, axis=axis).astype(out)
+
+
+@tf_op("argmax", "math.argmax", family="math", default_name="ArgMax")
+def argmax(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,
+    dimension: Any = None,
+    output_type: Any = np.int64,
+) -> Array:
+    """``tf.argmax(input, axis=None, name=None, dimension=None, output_type=tf.int64)``:
+    the index of the largest value along ``axis`` (0 when ``None``; the first one on ties).
+    int64 is int32 when JAX's x64 is off."""
+    axis = renamed("axis", axis, "dimension", dimension)
+    return _arg_reduce(jnp.argmax, input, axis, output_type, "ArgMax")
+
+
+@tf_op("argmin", "math.argmin", family="math", default_name="ArgMin")
+def argmin(
+    input: Any,  # noqa: A002
+    axis: Any = None,
+    name: str | None = None,
+    dimension: Any = None,
+    output_type: Any = np.int64,
+) -> Array:
+    """``tf.argmin(input, axis=None, name=None, dimension=None, output_type=tf.int64)``:
+    the index of the smallest value along ``axis`` (see :func:`argmax`)."""
+    axis = renamed("axis", axis, "dimension", dimension)
+    return _arg_reduce(jnp.argmin, input, axis, output_type, "ArgMin")
+
+
+@tf_op("arg_max", family="math", default_name="ArgMax")
+def arg_max(
+    input: Any,  # noqa: A002
+    dimension: Any,
+    output_type: Any = np.int64,
+    name: str | None = None,
+) -> Array:
+    """``tf.arg_max(input, dimension, output_type=tf.int64, name=None)``: TF1's older
+    :func:`argmax`."""
+    return _arg_reduce(jnp.argmax, input, dimension, output_type, "ArgMax")
+
+
+@tf_op("arg_min", family="math", default_name="ArgMin")
+def arg_min(
+    input: Any,  # noqa: A002
+    dimension: Any,
+    output_type: Any = np.int64,
+    name: str | None = None,
+) -> Array:
+    """``tf.arg_min(input, dimension, output_type=tf.int64, name=None)``: TF1's older
+    :func:`argmin`."""
+    return _arg_reduce(jnp.argmin, input, dimension, output_type, "ArgMin")
+
+
+# ----------------------------------------------------------------------------------------
+# Cumulative ops and sums of lists
+# ----------------------------------------------------------------------------------------
+
+
+def _scan_axis(x: Array, axis: Any) -> int:
+    axis = static_ints(axis, "axis")
+    if not isinstance(axis, int):
+        raise TypeError(f"axis must be one int, got {axis}.")
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got {axis}"
+        )
+    return axis % x.ndim
+
+
+def _exclusive(scanned: Array, axis: int, reverse: bool, fill: Any) -> Array:
+    """Shifts an inclusive scan by one along ``axis`` to make it exclusive."""
+    n = scanned.shape[axis]
+    pad_shape = list(scanned.shape)
+    pad_shape[axis] = 1
+    pad = jnp.full(pad_shape, fill, scanned.dtype)
+    if reverse:
+        body = lax.slice_in_dim(scanned, 1, n, axis=axis)
+        return jnp.concatenate([body, pad], axis=axis)
+    body = lax.slice_in_dim(scanned, 0, n - 1, axis=axis)
+    return jnp.concatenate([pad, body], axis=axis)
+
+
+def _cumulative(
+    scan: Callable[..., Array], fill: Any, x: Array, axis: Any, exclusive: bool, reverse: bool
+) -> Array:
+    ax = _scan_axis(x, axis)
+    out = scan(x, axis=ax, reverse=bool(reverse))
+    if exclusive and x.shape[ax]:
+        out = _exclusive(out, ax, bool(reverse), fill)
+    return out
+
+
+@tf_op("cumsum", "math.cumsum", family="math", default_name="Cumsum")
+def cumsum(
+    x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None
+) -> Array:
+    """``tf.cumsum(x, axis=0, exclusive=False, reverse=False, name=None)``: running sum
+    along ``axis``; ``exclusive`` leaves each element out of its own sum, ``reverse`` runs
+    from the end (``cumsum([a, b, c], exclusive=True, reverse=True) = [b + c, c, 0]``)."""
+    x = to_tensor(x)
+    check_dtype(x, NUMBER)
+    return _cumulative(lax.cumsum, 0, x, axis, exclusive, reverse)
+
+
+@tf_op("cumprod", "math.cumprod", family="math", default_name="Cumprod")
+def cumprod(
+    x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None
+) -> Array:
+    """``tf.cumprod(x, axis=0, exclusive=False, reverse=False, name=None)``: running
+    product along ``axis`` (see :func:`cumsum` for ``exclusive`` and ``reverse``)."""
+    x = to_tensor(x)
+    check_dtype(x, NUMBER)
+    return _cumulative(lax.cumprod, 1, x, axis, exclusive, reverse)
+
+
+@tf_op("math.cumulative_logsumexp", family="math", default_name="CumulativeLogsumexp")
+def cumulative_logsumexp(
+    x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None
+) -> Array:
+    """``tf.math.cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False)``:
+    running ``log(sum(exp(x)))`` along ``axis``."""
+    x = to_tensor(x)
+    check_dtype(x, REAL_FLOATING)
+    return _cumulative(lax.cumlogsumexp, -jnp.inf, x, axis, exclusive, reverse)
+
+
+def _same_inputs(inputs: Any, op_type: str) -> list[Array]:
+    if isinstance(inputs, (list, tuple)) and inputs:
+        arrays = same_dtype_list(inputs, op_type)
+        shapes = {a.shape for a in arrays}
+        if len(shapes) == 1:
+            return arrays
+        texts = ", ".join(shape_text(a.shape) for a in arrays)
+        raise ValueError(
+            "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
+            f"dtype and shape. Got shapes {texts} (TF's '{op_type}' does not broadcast; "
+            "broadcast them first with tf.broadcast_to or use tf.add)."
+        )
+    raise ValueError(
+        "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
+        "dtype and shape."
+    )
+
+
+def same_dtype_list(inputs: Sequence[Any], op_type: str) -> list[Array]:
+    """Converts a list input of an op (``AddN``'s ``inputs``) to one dtype, or raises
+    TF's error listing the dtypes that differ."""
+    tensors = [v for v in inputs if isinstance(v, jax.Array)]
+    lead = to_tensor(tensors[0] if tensors else inputs[0])
+    kinds = [v.dtype for v in tensors]
+    if any(k != lead.dtype for k in kinds):
+        names = ", ".join(np.dtype(to_tensor(v).dtype).name for v in inputs)
+        raise TypeError(
+            f"Tensors in list passed to 'inputs' of '{op_type}' Op have types [{names}] "
+            "that don't all match."
+        )
+    return [to_tensor(v, lead.dtype, op_type=op_type, arg="inputs") for v in inputs]
+
+
+@tf_op("add_n", "math.add_n", family="math", default_name="AddN")
+def add_n(inputs: Sequence[Any], name: str | None = None) -> Array:
+    """``tf.add_n(inputs, name=None)``: the elementwise sum of a list of arrays of one
+    shape and dtype (no broadcasting), e.g. ``tf.add_n([tf.nn.l2_loss(v) for v in
+    tf.trainable_variables()])``."""
+    arrays = _same_inputs(inputs, "AddN")
+    check_dtype(arrays[0], NUMBER, "inputs")
+    return functools.reduce(jnp.add, arrays)
+
+
+@tf_op("accumulate_n", "math.accumulate_n", family="math", default_name="AddN")
+def accumulate_n(
+    inputs: Sequence[Any],
+    shape: Any = None,
+    tensor_dtype: Any = None,
+    name: str | None = None,
+) -> Array:
+    """``tf.accumulate_n(inputs, shape=None, tensor_dtype=None, name=None)``: the same sum
+    as :func:`add_n` (TF1 only differed in memory use); ``shape`` and ``tensor_dtype``,
+    when given, are checked."""
+    arrays = _same_inputs(inputs, "AddN")
+    if shape is not None and tuple(arrays[0].shape) != tuple(shape):
+        raise ValueError(f"Shape of inputs {arrays[0].shape} does not match shape {shape}.")
+    if tensor_dtype is not None and arrays[0].dtype != canonical(tensor_dtype):
+        raise TypeError(
+            f"tensor_dtype is {canonical(tensor_dtype).name}, but inputs are "
+            f"{arrays[0].dtype.name}."
+        )
+    return functools.reduce(jnp.add, arrays)
+
+
+# ----------------------------------------------------------------------------------------
+# Segment ops
+# ----------------------------------------------------------------------------------------
+
+
+def _segment_args(data: Any, segment_ids: Any, op_type: str) -> tuple[Array, Array]:
+    data = to_tensor(data)
+    check_dtype(data, REAL_NUMBER if op_type.endswith(("Max", "Min")) else NUMBER, "data")
+    ids = to_tensor(segment_ids)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(
+            f"Value passed to parameter 'segment_ids' has DataType {ids.dtype.name} not in "
+            "list of allowed values: int32, int64"
+        )
+    if tuple(data.shape[: ids.ndim]) != tuple(ids.shape):
+        raise ValueError(
+            f"segment_ids.shape = {shape_text(ids.shape)} does not prefix data.shape = "
+            f"{shape_text(data.shape)} ({op_type})."
+        )
+    flat = data.reshape((-1,) + data.shape[ids.ndim :])
+    return flat, ids.reshape(-1)
+
+
+def _num_sorted_segments(ids: Array, op: str) -> int:
+    if isinstance(ids, jax.core.Tracer):
+        raise TypeError(
+            f"tf.{op} sizes its output from the largest segment id, which is unknown under "
+            f"jit; use tf.unsorted_{op}(data, segment_ids, num_segments) with a Python int."
+        )
+    return int(np.max(np.asarray(ids))) + 1 if ids.size else 0
+
+
+def _segment_reduce(
+    kind: str, data: Array, ids: Array, num: int, empty_fill: str, sorted_ids: bool
+) -> Array:
+    counts = jax.ops.segment_sum(
+        jnp.ones(ids.shape, jnp.int32), ids, num_segments=num, indices_are_sorted=sorted_ids
+    )
+    counts = counts.reshape((num,) + (1,) * (data.ndim - 1))
+    kw = {"num_segments": num, "indices_are_sorted": sorted_ids}
+    if kind == "sum":
+        return jax.ops.segment_sum(data, ids, **kw)
+    if kind == "prod":
+        return jax.ops.segment_prod(data, ids, **kw)
+    if kind in ("mean", "sqrt_n"):
+        total = jax.ops.segment_sum(data, ids, **kw)
+        n = jnp.maximum(counts, 1).astype(data.dtype)
+        if kind == "mean" and not jnp.issubdtype(data.dtype, jnp.inexact):
+            return _c_div(total, n)
+        return total / (n if kind == "mean" else jnp.sqrt(n))
+    out = (jax.ops.segment_max if kind == "max" else jax.ops.segment_min)(data, ids, **kw)
+    if empty_fill == "zero":
+        fill = jnp.zeros((), data.dtype)
+    else:  # unsorted: the lowest (max) or highest (min) finite value of the dtype
+        info = jnp.finfo(data.dtype) if jnp.issubdtype(data.dtype, jnp.inexact) else jnp.iinfo(data.dtype)  # noqa: E501
+        fill = jnp.asarray(info.min if kind == "max" else info.max, data.dtype)
+    return jnp.where(counts > 0, out, fill)
+
+
+def _sorted_segment(kind: str, op_type: str) -> Callable[..., Array]:
+    def op(data: Any, segment_ids: Any, name: str | None = None) -> Array:
+        flat, ids = _segment_args(data, segment_ids, op_type)
+        num = _num_sorted_segments(ids, f"segment_{kind}")
+        return _segment_reduce(kind, flat, ids, num, "zero", True)
+
+    op.__name__ = op.__qualname__ = f"segment_{kind}"
+    op.__doc__ = (
+        f"``tf.segment_{kind}(data, segment_ids, name=None)``: the {kind} of the rows of "
+        "``data`` sharing a (sorted) segment id; ids without rows give 0"
+        + (" (1 for the product)." if kind == "prod" else ".")
+        + " The output size is the largest id + 1, so the ids must be concrete (use "
+        f"``tf.unsorted_segment_{kind}`` under jit)."
+    )
+    return tf_op(
+        f"segment_{kind}", f"math.segment_{kind}", family="math", default_name=op_type
+    )(op)
+
+
+def _unsorted_segment(kind: str, op_type: str) -> Callable[..., Array]:
+    def op(data: Any, segment_ids: Any, num_segments: Any, name: str | None = None) -> Array:
+        flat, ids = _segment_args(data, segment_ids, op_type)
+        num = static_ints(num_segments, "num_segments")
+        return _segment_reduce(kind, flat, ids, num, "lowest", False)
+
+    empty = {
+        "sum": "0",
+        "mean": "0",
+        "sqrt_n": "0",
+        "prod": "1",
+        "max": "the dtype's lowest value",
+        "min": "the dtype's highest value",
+    }[kind]
+    op.__name__ = op.__qualname__ = f"unsorted_segment_{kind}"
+    op.__doc__ = (
+        f"``tf.unsorted_segment_{kind}(data, segment_ids, num_segments, name=None)``: the "
+        f"{kind} of the rows of ``data`` per segment id in ``[0, num_segments)``; ids out "
+        f"of range are dropped, empty segments give {empty}."
+    )
+    return tf_op(
+        f"unsorted_segment_{kind}",
+        f"math.unsorted_segment_{kind}",
+        family="math",
+        default_name=op_type,
+    )(op)
+
+
+segment_sum = _sorted_segment("sum", "SegmentSum")
+segment_mean = _sorted_segment("mean", "SegmentMean")
+segment_max = _sorted_segment("max", "SegmentMax")
+segment_min = _sorted_segment("min", "SegmentMin")
+segment_prod = _sorted_segment("prod", "SegmentProd")
+unsorted_segment_sum = _unsorted_segment("sum", "UnsortedSegmentSum")
+unsorted_segment_max = _unsorted_segment("max", "UnsortedSegmentMax")
+unsorted_segment_min = _unsorted_segment("min", "UnsortedSegmentMin")
+unsorted_segment_prod = _unsorted_segment("prod", "UnsortedSegmentProd")
+unsorted_segment_mean = _unsorted_segment("mean", "UnsortedSegmentMean")
+unsorted_segment_sqrt_n = _unsorted_segment("sqrt_n", "UnsortedSegmentSqrtN")
+
+
+def _sparse_segment(kind: str, op_type: str) -> Callable[..., Array]:
+    def op(
+        data: Any,
+        indices: Any,
+        segment_ids: Any,
+        name: str | None = None,
+        num_segments: Any = None,
+    ) -> Array:
+        rows = jnp.take(to_tensor(data), to_tensor(indices), axis=0)
+        flat, ids = _segment_args(rows, segment_ids, op_type)
+        if num_segments is None:
+            num = _num_sorted_segments(ids, f"sparse_segment_{kind}")
+        else:
+            num = static_ints(num_segments, "num_segments")
+        return _segment_reduce(kind, flat, ids, num, "zero", num_segments is None)
+
+    op.__name__ = op.__qualname__ = f"sparse_segment_{kind}"
+    op.__doc__ = (
+        f"``tf.sparse_segment_{kind}(data, indices, segment_ids, name=None, "
+        f"num_segments=None)``: ``tf.segment_{kind}`` of ``data[indices]``; with "
+        "``num_segments`` the output has that many rows (and works under jit)."
+    )
+    return tf_op(f"sparse_segment_{kind}", family="math", default_name=op_type)(op)
+
+
+sparse_segment_sum = _sparse_segment("sum", "SparseSegmentSum")
+sparse_segment_mean = _sparse_segment("mean", "SparseSegmentMean")
+sparse_segment_sqrt_n = _sparse_segment("sqrt_n", "SparseSegmentSqrtN")

@@ -11,7 +11,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import jax
+
+from flaxscope import errors
 from flaxscope.compat.v1 import (
+    bitwise,
+    dtypes,
     image,
     initializers,
     layers,
@@ -59,6 +64,7 @@ from flaxscope.initializers import (
     variance_scaling_initializer,
     zeros_initializer,
 )
+from flaxscope.ops.clip import IndexedSlices
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -73,6 +79,12 @@ from flaxscope.sharding import (
 )
 from flaxscope.store import GraphKeys
 from flaxscope.templates import make_template
+from flaxscope.tensor_shape import (
+    Dimension,
+    TensorShape,
+    dimension_at_index,
+    dimension_value,
+)
 from flaxscope.transform import reset_default_graph, set_random_seed
 from flaxscope.variables import (
     Variable,
@@ -95,7 +107,8 @@ from flaxscope.variables import (
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
-
+newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
+Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
 
 @contextlib.contextmanager
@@ -116,10 +129,9 @@ def device(device_name_or_function: Any) -> Iterator[None]:
     yield
 
 
-
-
-
 __all__ = [
+    "bitwise",
+    "dtypes",
     "image",
     "linalg",
     "logging",
@@ -127,7 +139,14 @@ __all__ = [
     "random",
     "summary",
     "AUTO_REUSE",
+    "Dimension",
+    "Tensor",
+    "TensorShape",
+    "dimension_at_index",
+    "dimension_value",
+    "newaxis",
     "GraphKeys",
+    "IndexedSlices",
     "Variable",
     "VariableScope",
     "add_to_collection",
@@ -145,6 +164,7 @@ __all__ = [
     "control_dependencies",
     "device",
     "double",
+    "errors",
     "float16",
     "float32",
     "fixed_size_partitioner",

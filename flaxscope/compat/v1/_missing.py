@@ -18,9 +18,7 @@ HINTS: dict[str, str] = {
         "jax.jit(fs.transform(fn).apply)(variables, ...) runs the graph"
     ),
     "InteractiveSession": "there is no session: call apply (see tf.Session)",
-    "global_variables_initializer": (
-        "init does this: variables = fs.transform(fn).init(rng, ...)"
-    ),
+    "global_variables_initializer": ("init does this: variables = fs.transform(fn).init(rng, ...)"),
     "initialize_all_variables": "init does this: variables = fs.transform(fn).init(rng, ...)",
     "gradients": (
         "take gradients of the transformed function with jax.grad(lambda params: "

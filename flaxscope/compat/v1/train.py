@@ -3,13 +3,16 @@
 import numpy as np
 
 from flaxscope.checkpoint import (
+    Saver,
+    checkpoint_exists,
+    get_checkpoint_state,
     init_from_checkpoint,
     latest_checkpoint,
     list_variables,
     load_checkpoint,
+    remove_checkpoint,
 )
 from flaxscope.compat.v1._namespace import populate
-from flaxscope.saver import Saver, checkpoint_exists, get_checkpoint_state, remove_checkpoint
 from flaxscope.train import (
     AdagradOptimizer,
     AdamOptimizer,

@@ -39,34 +39,16 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from flaxscope._schedules import (
-    cosine_decay,
-    exponential_decay,
-    inverse_time_decay,
-    piecewise_constant,
-    polynomial_decay,
-)
-from flaxscope.saver import Saver, get_checkpoint_state
+from flaxscope.trees import flatten_variables, leaf_names
 
 __all__ = [
     "AdagradOptimizer",
     "AdamOptimizer",
-    "ExponentialMovingAverage",
     "GradientDescentOptimizer",
     "MomentumOptimizer",
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
-    "Saver",
-    "cosine_decay",
-    "exponential_decay",
-    "inverse_time_decay",
-    "get_checkpoint_state",
-    "get_global_step",
-    "create_global_step",
-    "get_or_create_global_step",
-    "piecewise_constant",
-    "polynomial_decay",
 ]
 
 LearningRate = float | jax.Array | Callable[[jax.Array], Any]
@@ -85,33 +67,6 @@ class OptimizerState(NamedTuple):
     global_step: jax.Array
     slots: dict[str, Any]
     non_slots: dict[str, jax.Array]
-
-
-def _param_names(params: Any) -> list[str]:
-    """TF names of the leaves of ``params``: the keys of a flat dict, or '/'-joined paths."""
-    names = []
-    for path, _ in jax.tree_util.tree_flatten_with_path(params)[0]:
-        parts = []
-        for key in path:
-            if isinstance(key, jax.tree_util.DictKey):
-                parts.append(str(key.key))
-            elif isinstance(key, jax.tree_util.SequenceKey):
-                parts.append(str(key.idx))
-            elif isinstance(key, jax.tree_util.GetAttrKey):
-                parts.append(key.name)
-            else:
-                parts.append(str(key))
-        names.append("/".join(parts))
-    return names
-
-
-def _flat_variables(variables: Mapping[str, Any]) -> dict[str, Any]:
-    if variables and all(isinstance(v, Mapping) for v in variables.values()):
-        out: dict[str, Any] = {}
-        for members in variables.values():
-            out.update(members)
-        return out
-    return dict(variables)
 
 
 def _to_int32_step(name: str, value: Any) -> jax.Array:
@@ -230,58 +185,123 @@ class Optimizer(optax.GradientTransformation):
                 f"{type(self).__name__} has no slot {slot_name!r}; it has {list(state.slots)}."
             )
         tree = state.slots[slot_name]
-        names = _param_names(tree)
+        names = leaf_names(tree)
         leaves = jax.tree_util.tree_leaves(tree)
         if var_name not in names:
             raise KeyError(f"No variable {var_name!r} among the optimizer's variables {names}.")
         return leaves[names.index(var_name)]
 
     def slot_variable_name(self, var_name: str, slot_name: str) -> str:
-        """The TF1 checkpoint name of a slot: ``W/Adam`` for ``m``, ``W/Adam_1`` for ``v``."""
+        """The TF1 checkpoint name of a slot: ``W/Adam`` for ``m``, ``W/Adam_1`` for ``v``.
+
+        For the usual case (``minimize`` at the top level, one optimizer per variable);
+        :meth:`variables` names the others (a scope, a second optimizer).
+        """
         index = self.get_slot_names().index(slot_name)
         return f"{var_name}/{self.name}" + (f"_{index}" if index else "")
 
+    def _names(
+        self, var_names: list[str], scope: str, name_scope: str | None, taken: Any
+    ) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """TF1's names for this optimizer's variables: ``{(slot, var): name}`` and
+        ``{non_slot: name}``.
+
+        As TF1's ``minimize`` makes them: ``apply_gradients`` first creates the non-slot
+        variables (``tf.Variable``: ``<name scope>/beta1_power``, uniquified among the
+        graph's names, ``beta1_power_1`` for a second Adam), then for each variable its
+        slots in order, each with ``variable_scope(None, default_name="<var>/<name>")``
+        inside the current variable scope: ``<scope>/<var>/Adam``, then the first free
+        ``..._1``, ``..._2``.
+        """
+        used = {_op_key(n) for n in (taken or ())}
+        scope = scope.strip("/")
+        ns = scope if name_scope is None else name_scope.strip("/")
+
+        def unique(base: str) -> str:
+            name, i = base, 0
+            while name.lower() in used:
+                i += 1
+                name = f"{base}_{i}"
+            used.add(name.lower())
+            return name
+
+        non_slots = {n: unique(f"{ns}/{n}" if ns else n) for n in self._non_slot_init()}
+        slots = {}
+        for var in var_names:
+            base = f"{scope}/{var}/{self.name}" if scope else f"{var}/{self.name}"
+            for slot in self.get_slot_names():
+                slots[(slot, var)] = unique(base)
+        return slots, non_slots
+
     def variables(
-        self, state: OptimizerState, *, name_scope: str = "", include_global_step: bool = True
+        self,
+        state: OptimizerState,
+        *,
+        scope: str = "",
+        name_scope: str | None = None,
+        taken: Any = (),
+        include_global_step: bool = True,
     ) -> dict[str, jax.Array]:
         """``Optimizer.variables()``: the state as ``{TF1 checkpoint name: value}``.
 
-        Slots are ``<var>/<name>``, ``<var>/<name>_1``, ... in TF1's creation order;
-        non-slot variables (Adam's ``beta1_power``) are named under ``name_scope``, the
-        name scope TF1's ``minimize`` ran in (empty at top level); ``global_step`` is
-        included unless ``include_global_step=False``. Put them in the ``"state"`` of the
-        tree given to :func:`flaxscope.checkpoint.save`.
+        Names are those TF1's ``minimize`` gives (``tf.train.Saver`` writes them):
+
+        - ``scope``: the variable scope ``minimize`` ran in. Slots are
+          ``<scope>/<var>/<name>`` (``variable_scope("m")`` around a model and its
+          ``minimize`` gives ``m/m/w/Adam``), ``<var>/<name>`` at the top level.
+        - ``name_scope``: the name scope ``minimize`` ran in, which prefixes the non-slot
+          variables (``m/beta1_power``); it defaults to ``scope`` (a variable scope opens
+          the name scope of the same name).
+        - ``taken``: the names the graph already holds when this optimizer's ``minimize``
+          runs, e.g. another optimizer's variables (a GAN's two Adams). Names are
+          uniquified against them as TF1 does: ``beta1_power_1``, ``w/Adam_2``.
+
+        Ordered as TF1's ``variables()`` (sorted by name), then ``global_step`` unless
+        ``include_global_step=False``. Put them in the ``"state"`` of the tree given to
+        :func:`flaxscope.checkpoint.save` (``tf.global_variables()`` lists the same
+        variables in creation order: non-slot variables first, then each variable's
+        slots).
         """
+        names = leaf_names(next(iter(state.slots.values()))) if state.slots else []
+        slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         out: dict[str, jax.Array] = {}
-        for slot in state.slots:
-            tree = state.slots[slot]
-            for var, value in zip(_param_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
-                out[self.slot_variable_name(var, slot)] = value
-        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
         for n, v in state.non_slots.items():
-            out[prefix + n] = v
+            out[non_slot_names[n]] = v
+        for slot, tree in state.slots.items():
+            for var, value in zip(leaf_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
+                out[slot_names[(slot, var)]] = value
+        out = {k: out[k] for k in sorted(out, key=lambda k: k + ":0")}
         if include_global_step:
             out["global_step"] = state.global_step
         return out
 
     def restore_state(
-        self, variables: Mapping[str, Any], params: Any, *, name_scope: str = ""
+        self,
+        variables: Mapping[str, Any],
+        params: Any,
+        *,
+        scope: str = "",
+        name_scope: str | None = None,
+        taken: Any = (),
     ) -> OptimizerState:
         """The optimizer state for ``params`` from TF1-named values (the inverse of :meth:`variables`).
 
         ``variables`` is a flat ``{name: value}`` dict (e.g.
-        ``flaxscope.checkpoint.load_variables(path)``) or a variables tree. Every slot of
-        every parameter must be there; ``global_step`` is optional (0 when absent).
+        ``flaxscope.checkpoint.load_variables(path)``) or a variables tree; ``scope``,
+        ``name_scope`` and ``taken`` say where TF1's ``minimize`` named them, as for
+        :meth:`variables`. Every slot of every parameter must be there; ``global_step``
+        is optional (0 when absent).
         """
-        flat = _flat_variables(variables)
-        names = _param_names(params)
+        flat = flatten_variables(variables)
+        names = leaf_names(params)
         param_leaves, treedef = jax.tree_util.tree_flatten(params)
+        slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         missing = []
         slots = {}
         for slot in self.get_slot_names():
             leaves = []
             for var, p in zip(names, param_leaves, strict=True):
-                key = self.slot_variable_name(var, slot)
+                key = slot_names[(slot, var)]
                 if key not in flat:
                     missing.append(key)
                     continue
@@ -294,21 +314,27 @@ class Optimizer(optax.GradientTransformation):
                 leaves.append(jnp.asarray(value, dtype=jnp.asarray(p).dtype))
             if not missing:
                 slots[slot] = jax.tree_util.tree_unflatten(treedef, leaves)
-        prefix = f"{name_scope.rstrip('/')}/" if name_scope else ""
         non_slots = {}
-        for n in self._non_slot_init():
-            if prefix + n not in flat:
-                missing.append(prefix + n)
+        for n, key in non_slot_names.items():
+            if key not in flat:
+                missing.append(key)
             else:
-                non_slots[n] = jnp.asarray(flat[prefix + n], dtype=jnp.float32)
+                non_slots[n] = jnp.asarray(flat[key], dtype=jnp.float32)
         if missing:
             raise KeyError(
                 f"{type(self).__name__} (name={self.name!r}) state is incomplete: "
                 f"{missing[:5]}{' and more' if len(missing) > 5 else ''} not found. Was the "
-                "checkpoint written with this optimizer, name and name_scope?"
+                "checkpoint written with this optimizer and name? If TF1's minimize ran "
+                "inside a variable scope, pass scope= (slots are named '<scope>/<var>/"
+                f"{self.name}'); if another optimizer was built first, pass its variables "
+                "as taken= (its names are taken: 'beta1_power_1')."
             )
         step = flat.get("global_step", 0)
         return OptimizerState(_to_int32_step("global_step", step), slots, non_slots)
+
+
+def _op_key(name: str) -> str:
+    return (name[:-2] if name.endswith(":0") else name).lower()
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -490,163 +516,3 @@ class AdagradOptimizer(Optimizer):
     def _apply(self, grad, slots, lr, non_slots):
         accum = slots["accumulator"] + jnp.square(grad)
         return -(grad * lr * jax.lax.rsqrt(accum)), {"accumulator": accum}
-
-
-def get_global_step() -> jax.Array | None:
-    """``tf.compat.v1.train.get_global_step``: the ``global_step`` variable of this call."""
-    from flaxscope.store import GraphKeys
-    from flaxscope.variables import get_collection
-
-    steps = get_collection(GraphKeys.GLOBAL_STEP)
-    return steps[0].value if steps else None
-
-
-def get_or_create_global_step() -> jax.Array:
-    """``tf.compat.v1.train.get_or_create_global_step``: a non-trainable ``global_step``.
-
-    As in TF1 it is an int64 scalar (int32 without ``jax_enable_x64``) in the
-    ``GLOBAL_VARIABLES`` and ``GLOBAL_STEP`` collections, under the current variable scope,
-    so it lives in ``variables["state"]``; advance it with ``flaxscope.assign_add``.
-    """
-    from flaxscope.initializers import zeros_initializer
-    from flaxscope.scopes import name_scope
-    from flaxscope.store import GraphKeys
-    from flaxscope.variables import get_variable
-
-    step = get_global_step()
-    if step is not None:
-        return step
-    with name_scope(None):
-        return get_variable(
-            GraphKeys.GLOBAL_STEP,
-            shape=[],
-            # int64 as in TF1 where JAX has it; a TF1 checkpoint's int64 step loads either way.
-            dtype="int64" if jax.config.jax_enable_x64 else "int32",
-            initializer=zeros_initializer(),
-            trainable=False,
-            collections=[GraphKeys.GLOBAL_VARIABLES, GraphKeys.GLOBAL_STEP],
-        )
-
-
-def create_global_step() -> jax.Array:
-    """``tf.compat.v1.train.create_global_step``: like :func:`get_or_create_global_step`,
-    but an error if this call already has one."""
-    if get_global_step() is not None:
-        raise ValueError('"global_step" already exists.')
-    return get_or_create_global_step()
-
-
-class ExponentialMovingAverage:
-    """``tf.compat.v1.train.ExponentialMovingAverage``: shadow copies of variables that
-    track their moving average, ``shadow -= (shadow - var) * (1 - decay)``.
-
-    ``apply(var_list)`` creates each shadow (non-trainable, so in ``variables["state"]``)
-    under TF1's name, ``<scope>/<var>/ExponentialMovingAverage``, starting at the
-    variable's value, and assigns its update: call it inside the transformed function and
-    run ``apply(..., mutable=True)`` to get the new shadows back. With ``num_updates`` the
-    decay is ``min(decay, (1 + n) / (10 + n))``, as in TF1. ``average(var)`` is the shadow's
-    current value; ``variables_to_restore()`` maps checkpoint names to variables, to
-    evaluate with the averages. ``var_list`` holds variables; TF1 also averaged plain
-    tensors (zero-initialized shadows, the only ones ``zero_debias`` affects), which have
-    no name here.
-    """
-
-    def __init__(
-        self,
-        decay: float,
-        num_updates: Any = None,
-        zero_debias: bool = False,
-        name: str = "ExponentialMovingAverage",
-    ) -> None:
-        # TF1 zero-debiases only the averages of tensors (zero-initialized shadows); the
-        # shadow of a variable starts at its value and is never debiased. flaxscope averages
-        # variables only, so the flag changes nothing here, as it changes nothing in TF1.
-        self._zero_debias = zero_debias
-        self._decay = decay
-        self._num_updates = num_updates
-        self._name = name
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    def _shadows(self) -> dict[str, Any]:
-        from flaxscope.store import current_frame
-
-        frame = current_frame()
-        entry = frame.per_object.get(id(self))
-        if entry is None or entry[0] is not self:
-            entry = (self, {})
-            frame.per_object[id(self)] = entry
-        return entry[1]
-
-    def apply(self, var_list: Any = None) -> None:
-        """Creates the shadows of ``var_list`` (default: the trainable variables) and
-        assigns their update for this step."""
-        from flaxscope.scopes import variable_scope
-        from flaxscope.store import GraphKeys
-        from flaxscope.variables import (
-            add_to_collection,
-            assign,
-            get_variable,
-            trainable_variables,
-            variable_record,
-        )
-
-        records = [variable_record(v) for v in (var_list or trainable_variables())]
-        for record in records:
-            if not jnp.issubdtype(record.dtype, jnp.floating):
-                raise TypeError(
-                    "The variables must be half, float, or double: "
-                    f"{record.name.removesuffix(':0')}"
-                )
-        shadows = self._shadows()
-        decay = jnp.asarray(self._decay, jnp.float32)
-        if self._num_updates is not None:
-            n = jnp.asarray(self._num_updates).astype(jnp.float32)
-            decay = jnp.minimum(decay, (1.0 + n) / (10.0 + n))
-        one_minus_decay = 1.0 - decay
-        for record in records:
-            if record.op_name not in shadows:
-                with variable_scope(None, default_name=f"{record.op_name}/{self._name}"):
-                    shadow = get_variable("", initializer=record.value, trainable=False)
-                shadows[record.op_name] = variable_record(shadow)
-                add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, record)
-            shadow = shadows[record.op_name]
-            delta = (shadow.value - record.value) * one_minus_decay.astype(shadow.dtype)
-            assign(shadow, shadow.value - delta)
-
-    def average(self, var: Any) -> Any:
-        """The shadow of ``var`` in this call (``None`` if ``apply`` has not made one)."""
-        from flaxscope.variables import variable_record
-
-        shadow = self._shadows().get(variable_record(var).op_name)
-        return None if shadow is None else shadow.value
-
-    def average_name(self, var: Any) -> str:
-        """The shadow's name in a checkpoint (TF1's ``average_name``)."""
-        from flaxscope.variables import variable_record
-
-        record = variable_record(var)
-        shadow = self._shadows().get(record.op_name)
-        return shadow.op_name if shadow is not None else f"{record.op_name}/{self._name}"
-
-    def variables_to_restore(self, moving_avg_variables: Any = None) -> dict[str, Any]:
-        """``{checkpoint name: variable}``: averaged variables read their shadow's value,
-        the others their own (TF1's mapping for evaluating with the averages)."""
-        from flaxscope.store import GraphKeys
-        from flaxscope.variables import get_collection, global_variables, variable_record
-
-        if moving_avg_variables is None:
-            moving_avg_variables = get_collection(
-                GraphKeys.MOVING_AVERAGE_VARIABLES
-            ) + get_collection(GraphKeys.TRAINABLE_VARIABLES)
-        averaged = {variable_record(v).op_name for v in moving_avg_variables}
-        shadow_names = {s.op_name for s in self._shadows().values()}
-        out: dict[str, Any] = {}
-        for record in global_variables():
-            if record.op_name in shadow_names:
-                continue
-            key = self.average_name(record) if record.op_name in averaged else record.op_name
-            out[key] = record
-        return out

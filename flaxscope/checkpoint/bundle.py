@@ -31,6 +31,7 @@ registrations when both are imported.
 from __future__ import annotations
 
 import dataclasses
+import math
 import struct
 import sys
 from collections.abc import Iterable, Sequence
@@ -39,7 +40,8 @@ import ml_dtypes
 import numpy as np
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
-from flaxscope import _crc32c
+from flaxscope.checkpoint import _crc32c
+from flaxscope.errors import DataLossError
 
 TABLE_MAGIC = 0xDB4775248B80FB57
 FOOTER_SIZE = 48  # 2 * BlockHandle max (2 * 10 bytes each) + 8 bytes magic
@@ -50,13 +52,6 @@ HEADER_KEY = b""
 BUNDLE_VERSION = 1  # kTensorBundleVersion
 BUNDLE_MIN_PRODUCER = 0
 BUNDLE_MIN_CONSUMER = 0
-
-
-class DataLossError(ValueError):
-    """A checkpoint file is truncated or corrupt (TensorFlow's ``tf.errors.DataLossError``).
-
-    Raised before any value is returned: a corrupt checkpoint is refused whole.
-    """
 
 
 # ---------------------------------------------------------------------------------------
@@ -411,6 +406,11 @@ class Entry:
         return DT_NAMES.get(self.dtype, f"DataType({self.dtype})")
 
 
+def byte_view(arr: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array, as one flat ``uint8`` view (no copy)."""
+    return arr.reshape(-1).view(np.uint8)
+
+
 def data_filename(prefix: str, shard: int, num_shards: int) -> str:
     """``prefix.data-SSSSS-of-NNNNN``, TF's ``DataFilename``."""
     return f"{prefix}.data-{shard:05d}-of-{num_shards:05d}"
@@ -436,6 +436,17 @@ def parse_index(data: bytes, filename: str) -> tuple[object, list[Entry], list[E
             f"{filename}: checkpoint format version (producer {version.producer}, "
             f"min_consumer {version.min_consumer}) is not readable by this reader "
             f"(version {BUNDLE_VERSION}); upgrade flaxscope."
+        )
+    host = 0 if sys.byteorder == "little" else 1
+    if header.endianness != host:
+        # TF's reader refuses a bundle of the other byte order too ("different endianness
+        # from the reader is unsupported"); the flag may also be a flipped bit.
+        order = "big" if header.endianness == 1 else f"unknown ({header.endianness})"
+        raise DataLossError(
+            f"{filename}: the bundle header says the data is {order}-endian, but this "
+            f"machine is {sys.byteorder}-endian; the values would be read byte-swapped. "
+            "Either the index is corrupt, or the checkpoint was written on a machine of the "
+            "other byte order: convert it there (load and save with TensorFlow)."
         )
     entries: list[Entry] = []
     slice_entries: list[Entry] = []
@@ -463,6 +474,7 @@ def parse_index(data: bytes, filename: str) -> tuple[object, list[Entry], list[E
                 for s in proto.slices
             ),
         )
+        _check_entry_shape(entry, is_slice, filename)
         if entry.shard_id < 0 or entry.shard_id >= max(header.num_shards, 1):
             raise DataLossError(
                 f"{filename}: entry {entry.name} names shard {entry.shard_id} of "
@@ -470,6 +482,24 @@ def parse_index(data: bytes, filename: str) -> tuple[object, list[Entry], list[E
             )
         (slice_entries if is_slice else entries).append(entry)
     return header, entries, slice_entries
+
+
+def _check_entry_shape(entry: Entry, is_slice: bool, filename: str) -> None:
+    """A stored tensor has a known, non-negative shape whose size matches its bytes."""
+    if any(d < 0 for d in entry.shape):
+        raise DataLossError(
+            f"{filename}: entry {entry.name} has shape {list(entry.shape)} with a negative "
+            "dimension; the index is corrupt."
+        )
+    dtype = numpy_dtype(entry.dtype)
+    if is_slice or entry.slices or dtype is None:
+        return  # slices are checked against their extents; strings have no fixed size
+    nbytes = math.prod(entry.shape) * dtype.itemsize
+    if nbytes != entry.size:
+        raise DataLossError(
+            f"{filename}: entry {entry.name} has shape {list(entry.shape)} ({nbytes} bytes of "
+            f"{dtype.name}) but {entry.size} bytes of data; the index is corrupt."
+        )
 
 
 def header_bytes(num_shards: int = 1) -> bytes:

@@ -19,10 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from flaxscope import _tensor_bundle as tb
-from flaxscope import checkpoint as _checkpoint
+from flaxscope.checkpoint.reader import restore
+from flaxscope.checkpoint.state import (
+    checkpoint_exists,
+    remove_checkpoint,
+    update_checkpoint_state,
+)
+from flaxscope.checkpoint.writer import save
+from flaxscope.trees import flatten_variables, rebuild
+from flaxscope.variables import name_of
 
-__all__ = ["Saver", "get_checkpoint_state", "checkpoint_exists", "remove_checkpoint"]
+__all__ = ["Saver"]
 
 V2 = 2  # tf.train.SaverDef.V2
 
@@ -34,8 +41,6 @@ def _op_name(item: Any) -> str:
     elif hasattr(item, "op_name"):
         name = item.op_name
     else:
-        from flaxscope.variables import name_of
-
         name = name_of(item)
     return name[:-2] if name.endswith(":0") else name
 
@@ -63,95 +68,6 @@ def _var_list_map(var_list: Any) -> dict[str, str]:
             raise ValueError(f"At least two variables have the same name: {name}")
         out[name] = name
     return out
-
-
-def remove_checkpoint(checkpoint_prefix: str, meta_graph_suffix: str = "meta") -> None:
-    """``tf.train.remove_checkpoint``: deletes a V2 checkpoint's files (and its ``.meta``)."""
-    patterns = [
-        f"{checkpoint_prefix}.{meta_graph_suffix}",
-        f"{checkpoint_prefix}.index",
-        f"{glob.escape(checkpoint_prefix)}.data-?????-of-?????",
-    ]
-    for i, pattern in enumerate(patterns):
-        paths = glob.glob(pattern) if i == 2 else [pattern]
-        for path in paths:
-            try:
-                os.remove(path)
-            except FileNotFoundError:
-                pass
-
-
-def checkpoint_exists(checkpoint_prefix: str) -> bool:
-    """``tf.train.checkpoint_exists``: a V2 ``.index`` for the prefix (or the file itself)."""
-    return bool(glob.glob(checkpoint_prefix + ".index")) or bool(glob.glob(checkpoint_prefix))
-
-
-def _state_proto(
-    save_dir: str, model_checkpoint_path: str, all_model_checkpoint_paths: list[str]
-) -> Any:
-    """TF's ``generate_checkpoint_state_proto`` (paths relative to a relative ``save_dir``)."""
-    paths = list(all_model_checkpoint_paths)
-    if not paths or paths[-1] != model_checkpoint_path:
-        paths.append(model_checkpoint_path)
-    if not os.path.isabs(save_dir):
-        if not os.path.isabs(model_checkpoint_path):
-            model_checkpoint_path = os.path.relpath(model_checkpoint_path, save_dir)
-        paths = [p if os.path.isabs(p) else os.path.relpath(p, save_dir) for p in paths]
-    state = tb.CheckpointState(model_checkpoint_path=model_checkpoint_path)
-    state.all_model_checkpoint_paths.extend(paths)
-    return state
-
-
-def _update_checkpoint_state(
-    save_dir: str,
-    model_checkpoint_path: str,
-    all_model_checkpoint_paths: list[str],
-    latest_filename: str,
-    save_relative_paths: bool,
-) -> None:
-    """TF's ``update_checkpoint_state_internal``, written atomically as TF does."""
-    state_file = os.path.join(save_dir, latest_filename)
-    if save_relative_paths:
-        rel = [
-            os.path.relpath(p, save_dir) if os.path.isabs(p) else p
-            for p in all_model_checkpoint_paths
-        ]
-        model = model_checkpoint_path
-        if os.path.isabs(model):
-            model = os.path.relpath(model, save_dir)
-        state = _state_proto(save_dir, model, rel)
-    else:
-        state = _state_proto(save_dir, model_checkpoint_path, all_model_checkpoint_paths)
-    if state_file == state.model_checkpoint_path:
-        raise RuntimeError(
-            f"Save path '{model_checkpoint_path}' conflicts with path used for checkpoint "
-            "state.  Please use a different save path."
-        )
-    _checkpoint._write_state(state_file, state)
-
-
-def get_checkpoint_state(
-    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
-) -> Any:
-    """``tf.train.get_checkpoint_state``: the ``CheckpointState`` proto, or ``None``.
-
-    Relative paths in the file come back joined to ``checkpoint_dir``, as TF's do.
-    """
-    checkpoint_dir = os.fspath(checkpoint_dir)
-    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
-    if not os.path.exists(path):
-        return None
-    state = _checkpoint._read_state(checkpoint_dir, latest_filename)
-    if state is None:
-        return None
-    if not state.model_checkpoint_path:
-        raise ValueError("Invalid checkpoint state loaded from " + checkpoint_dir)
-    if not os.path.isabs(state.model_checkpoint_path):
-        state.model_checkpoint_path = os.path.join(checkpoint_dir, state.model_checkpoint_path)
-    for i, p in enumerate(state.all_model_checkpoint_paths):
-        if not os.path.isabs(p):
-            state.all_model_checkpoint_paths[i] = os.path.join(checkpoint_dir, p)
-    return state
 
 
 class Saver:
@@ -254,7 +170,7 @@ class Saver:
                 f"saver.{verb}(variables, path, ...), with the variables tree from init (or "
                 f"training) or a flat {{name: array}} dict, not {type(variables).__name__}."
             )
-        flat = _checkpoint._flatten(variables)
+        flat = flatten_variables(variables)
         if self._var_map is None:
             return {n: n for n in flat}, flat
         missing = [v for v in self._var_map.values() if v not in flat]
@@ -366,10 +282,10 @@ class Saver:
                     "first, e.g. os.makedirs(...).)"
                 )
         tensors = {key: flat[name] for key, name in plan.items()}
-        _checkpoint.save(checkpoint_file, tensors, write_state=False)
+        save(checkpoint_file, tensors, write_state=False)
         if write_state:
             self._record_last_checkpoint(checkpoint_file)
-            _update_checkpoint_state(
+            update_checkpoint_state(
                 save_dir,
                 checkpoint_file,
                 self.last_checkpoints,
@@ -394,6 +310,6 @@ class Saver:
         plan, flat = self._to_save(variables, "restore")
         if not plan:
             return variables
-        read = _checkpoint.restore(prefix, {key: flat[name] for key, name in plan.items()})
+        read = restore(prefix, {key: flat[name] for key, name in plan.items()})
         restored = {name: read[key] for key, name in plan.items()}
-        return _checkpoint._rebuild(variables, restored)
+        return rebuild(variables, restored)

@@ -1,135 +1,39 @@
-"""Read and write TensorFlow checkpoints without TensorFlow (``tf.train.Saver``'s V2 format).
+"""Reading TF1 checkpoints: :class:`CheckpointReader`, ``restore``, ``init_from_checkpoint``.
 
-TF1 equivalents::
-
-    tf.train.list_variables(path)                 -> list_variables(path)
-    tf.train.load_checkpoint(path)                -> load_checkpoint(path)  (a reader)
-    {n: reader.get_tensor(n) for n in names}      -> load_variables(path)
-    tf.train.latest_checkpoint(dir)               -> latest_checkpoint(dir)
-    tf.train.init_from_checkpoint(path, amap)     -> variables = init_from_checkpoint(path, amap, variables)
-    saver.save(sess, path, global_step=step)      -> save(path, variables, global_step=step)
-    saver.restore(sess, path)                     -> variables = restore(path, variables)
-
-``variables`` is flaxscope's variables tree, ``{"params": {name: array}, "state": {name:
-array}}``, or one flat ``{name: array}`` dict; names are TF variable names without ``:0``,
-the keys of the checkpoint. Functions that take a tree return a new one of the same
-structure and never modify their argument.
-
-The format (see ``flaxscope/_tensor_bundle.py``) is a ``prefix.index`` table plus
-``prefix.data-SSSSS-of-NNNNN`` shards. Every ``.index`` block and every tensor is checked
-against its CRC32C as TensorFlow checks them; a truncated or corrupt file raises
-:class:`DataLossError` (naming the file or the variable) before anything is returned.
-
-Dtypes: all of TF's numeric types that numpy can hold are read and written (float16/32/64,
-bfloat16, int8/16/32/64, uint8/16/32/64, bool, complex64/128, float8 e5m2/e4m3fn).
-String tensors (and TF's resource, variant and quantized types) are listed by
-:func:`list_variables` and skipped by :func:`load_variables` with a warning, since
-flaxscope variables are numeric; ``_CHECKPOINTABLE_OBJECT_GRAPH`` (TF2's object graph) is
-skipped silently. Partitioned variables (TF1 ``partitioner=``, saved as slices) are read
-back whole.
-
-64-bit values and JAX: JAX without ``jax_enable_x64`` holds 64-bit variables in 32 bits,
-e.g. TF1's ``global_step`` (int64) is int32 in flaxscope. :func:`restore` and
-:func:`init_from_checkpoint` narrow a checkpoint's int64/uint64/float64/complex128 value to
-the variable's 32-bit dtype when that is JAX's form of the checkpoint dtype (integers are
-range-checked); :func:`save` writes ``global_step`` (and any ``.../global_step``) as
-int64, as TF1 creates it, and takes ``dtypes={name: dtype}`` for any other variable whose
-TF dtype differs from its JAX dtype, so that ``tf.train.Saver.restore`` accepts the file.
+Every ``.index`` block and every tensor is checked against its CRC32C as TensorFlow
+checks them; a truncated or corrupt file raises :class:`DataLossError` (naming the file
+or the variable) before anything is returned.
 """
 
 from __future__ import annotations
 
+import math
 import os
-import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import jax
 import numpy as np
-from google.protobuf import text_format
 
-from flaxscope import _crc32c
-from flaxscope import _tensor_bundle as tb
-from flaxscope._tensor_bundle import DataLossError
+from flaxscope.checkpoint import _crc32c
+from flaxscope.checkpoint import bundle as tb
+from flaxscope.checkpoint.state import latest_checkpoint
+from flaxscope.errors import DataLossError, NotFoundError
+from flaxscope.trees import flatten_variables, rebuild
 
 __all__ = [
     "CheckpointReader",
     "DataLossError",
+    "NotFoundError",
     "init_from_checkpoint",
-    "latest_checkpoint",
     "list_variables",
     "load_checkpoint",
     "load_variables",
     "restore",
-    "save",
 ]
 
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-
-# ---------------------------------------------------------------------------------------
-# the `checkpoint` state file
-
-
-def _read_state(checkpoint_dir: str, latest_filename: str | None) -> Any | None:
-    path = os.path.join(checkpoint_dir, latest_filename or "checkpoint")
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except OSError:
-        return None
-    state = tb.CheckpointState()
-    try:
-        text_format.Parse(text, state)
-    except text_format.ParseError as e:
-        warnings.warn(f"{path}: {e}; checkpoint state file ignored.", stacklevel=3)
-        return None
-    return state
-
-
-def latest_checkpoint(
-    checkpoint_dir: str | os.PathLike, latest_filename: str | None = None
-) -> str | None:
-    """The prefix of the latest checkpoint in ``checkpoint_dir``, or ``None``.
-
-    ``tf.train.latest_checkpoint``: reads the ``checkpoint`` state file that
-    ``tf.train.Saver`` (and :func:`save`) keep, and returns its ``model_checkpoint_path``
-    (joined to ``checkpoint_dir`` when relative) if that checkpoint's ``.index`` exists.
-    """
-    checkpoint_dir = os.fspath(checkpoint_dir)
-    state = _read_state(checkpoint_dir, latest_filename)
-    if state is None or not state.model_checkpoint_path:
-        return None
-    path = state.model_checkpoint_path
-    if not os.path.isabs(path):
-        path = os.path.join(checkpoint_dir, path)
-    return path if os.path.exists(path + ".index") else None
-
-
-def _update_state(prefix: str, latest_filename: str, timestamp: float) -> None:
-    directory = os.path.dirname(os.path.abspath(prefix))
-    state = _read_state(directory, latest_filename) or tb.CheckpointState()
-    rel = os.path.basename(prefix)
-    paths = list(state.all_model_checkpoint_paths)
-    stamps = list(state.all_model_checkpoint_timestamps)
-    keep_stamps = len(stamps) == len(paths)
-    absolute = os.path.join(directory, rel)
-    kept = [i for i, p in enumerate(paths) if p != rel and os.path.join(directory, p) != absolute]
-    new = tb.CheckpointState(model_checkpoint_path=rel)
-    new.all_model_checkpoint_paths.extend([paths[i] for i in kept] + [rel])
-    if keep_stamps:
-        new.all_model_checkpoint_timestamps.extend([stamps[i] for i in kept] + [timestamp])
-        new.last_preserved_timestamp = state.last_preserved_timestamp
-    _write_state(os.path.join(directory, latest_filename), new)
-
-
-def _write_state(path: str, state: Any) -> None:
-    """Writes a ``CheckpointState`` as text, atomically (a temporary file renamed), as TF."""
-    tmp = f"{path}.tmp{uuid.uuid4().hex}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text_format.MessageToString(state))
-    os.replace(tmp, path)
-
 
 # ---------------------------------------------------------------------------------------
 # reading
@@ -140,7 +44,7 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
     if os.path.isdir(path):
         latest = latest_checkpoint(path)
         if latest is None:
-            raise FileNotFoundError(
+            raise NotFoundError(
                 f"No checkpoint found in directory {path!r}: it has no 'checkpoint' state "
                 "file naming an existing checkpoint. Pass the checkpoint prefix instead "
                 "(e.g. 'dir/model.ckpt-1000', without '.index')."
@@ -158,16 +62,12 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
             if os.path.isfile(path)
             else " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
         )
-        raise FileNotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
+        raise NotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
     return path
 
 
 def _escape_ordered_code(name: bytes) -> bytes:
     return name.replace(b"\xff", b"\xff\x00").replace(b"\x00", b"\x00\xff")
-
-
-def _byte_view(arr: np.ndarray) -> np.ndarray:
-    return arr.reshape(-1).view(np.uint8)
 
 
 class CheckpointReader:
@@ -183,7 +83,6 @@ class CheckpointReader:
         with open(index_path, "rb") as f:
             index = f.read()
         header, entries, slice_entries = tb.parse_index(index, index_path)
-        self._big_endian = header.endianness == 1
         self._num_shards = max(header.num_shards, 1)
         self._entries: dict[str, tb.Entry] = {e.name: e for e in entries}
         self._slice_entries: dict[bytes, tb.Entry] = {e.key: e for e in slice_entries}
@@ -201,7 +100,7 @@ class CheckpointReader:
             try:
                 size = os.path.getsize(path)
             except OSError:
-                raise FileNotFoundError(
+                raise NotFoundError(
                     f"Checkpoint {self.prefix!r} is incomplete: data file {path!r} is missing. "
                     "Copy all of the checkpoint's .data-* files together with its .index."
                 ) from None
@@ -267,7 +166,7 @@ class CheckpointReader:
                 f"but a {dtype.name} tensor of shape {list(shape)} has {arr.nbytes}; the "
                 "checkpoint is corrupt."
             )
-        buf = _byte_view(arr)
+        buf = tb.byte_view(arr)
         if arr.nbytes:
             f = files.get(entry.shard_id)
             if f is None:
@@ -288,8 +187,6 @@ class CheckpointReader:
                 f"{self._shard_path(entry.shard_id)}: the stored CRC32C is {entry.crc32c:#010x} "
                 "(masked). The data file is corrupt; restore it from a good copy."
             )
-        if self._big_endian and dtype.itemsize > 1:
-            arr.byteswap(inplace=True)
         return arr
 
     def _read_sliced(self, entry: tb.Entry, dtype: np.dtype, files: dict[int, Any]) -> np.ndarray:
@@ -302,6 +199,13 @@ class CheckpointReader:
             raise DataLossError(
                 f"Variable {entry.name} in {self.prefix!r} has {len(slices)} slices in its "
                 f"index entry but {len(keys)} slice entries; the checkpoint is corrupt."
+            )
+        stored = sum(self._slice_entries[k].size for k in keys)
+        if math.prod(entry.shape) * dtype.itemsize != stored:
+            raise DataLossError(
+                f"Variable {entry.name} in {self.prefix!r}.index has shape "
+                f"{list(entry.shape)} but its slices hold {stored} bytes of {dtype.name}; "
+                "the checkpoint is corrupt."
             )
         out = np.empty(entry.shape, dtype=dtype)
         covered = 0
@@ -360,7 +264,7 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
     every name. String (and other non-numeric) tensors are skipped with a warning.
 
     Raises:
-      FileNotFoundError: no such checkpoint, or a data shard is missing.
+      NotFoundError: (a ``FileNotFoundError``) no such checkpoint, or a data shard is missing.
       DataLossError: a file is truncated or fails its CRC32C check (nothing is returned).
     """
     reader = CheckpointReader(ckpt_dir_or_file)
@@ -377,49 +281,6 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
             stacklevel=2,
         )
     return reader.read(names)
-
-
-# ---------------------------------------------------------------------------------------
-# variables trees
-
-
-def _is_tree(variables: Mapping[str, Any]) -> bool:
-    return bool(variables) and all(isinstance(v, Mapping) for v in variables.values())
-
-
-def _flatten(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """``{name: value}`` from a variables tree or a flat dict."""
-    if not isinstance(variables, Mapping):
-        raise TypeError(
-            "variables must be a variables tree {'params': {name: array}, 'state': {...}} "
-            f"or a flat {{name: array}} dict, not {type(variables).__name__}."
-        )
-    if not _is_tree(variables):
-        return dict(variables)
-    flat: dict[str, Any] = {}
-    where: dict[str, str] = {}
-    for collection, members in variables.items():
-        for name, value in members.items():
-            if isinstance(value, Mapping):
-                raise TypeError(
-                    f"variables[{collection!r}][{name!r}] is a dict; flaxscope trees are flat "
-                    "per collection ({'params': {'scope/w': array}}), keyed by TF names."
-                )
-            if name in flat:
-                raise ValueError(
-                    f"Variable {name} is in both {where[name]!r} and {collection!r}; a "
-                    "checkpoint has one value per name."
-                )
-            flat[name] = value
-            where[name] = collection
-    return flat
-
-
-def _rebuild(variables: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
-    """``variables`` with the values of ``new`` (a flat dict) put in place."""
-    if not _is_tree(variables):
-        return {n: new.get(n, v) for n, v in variables.items()}
-    return {c: {n: new.get(n, v) for n, v in m.items()} for c, m in variables.items()}
 
 
 def _template_dtype(value: Any) -> np.dtype:
@@ -476,7 +337,7 @@ def restore(save_path: str | os.PathLike, variables: Mapping[str, Any]) -> dict[
     JAX arrays come back on the template's sharding.
     """
     reader = CheckpointReader(save_path)
-    flat = _flatten(variables)
+    flat = flatten_variables(variables)
     missing = [n for n in flat if not reader.has_tensor(n)]
     if missing:
         raise KeyError(
@@ -492,7 +353,7 @@ def restore(save_path: str | os.PathLike, variables: Mapping[str, Any]) -> dict[
         n: _like(flat[n], _convert(n, v, _template_dtype(flat[n]), f"checkpoint tensor {n}"))
         for n, v in reader.iter_read(flat)
     }
-    return _rebuild(variables, new)
+    return rebuild(variables, new)
 
 
 def init_from_checkpoint(
@@ -515,7 +376,7 @@ def init_from_checkpoint(
     """
     reader = CheckpointReader(ckpt_dir_or_file)
     variable_map = reader.get_variable_to_shape_map()
-    store = _flatten(variables)
+    store = flatten_variables(variables)
     pairs = assignment_map.items() if isinstance(assignment_map, Mapping) else assignment_map
     plan: dict[str, str] = {}  # variable name -> checkpoint tensor name
     for tensor_name, var_name in sorted(pairs, key=lambda p: p[0]):
@@ -563,106 +424,4 @@ def init_from_checkpoint(
         for n in by_tensor[tensor]:
             source = f"checkpoint tensor {tensor}"
             new[n] = _like(store[n], _convert(n, value, _template_dtype(store[n]), source))
-    return _rebuild(variables, new)
-
-
-# ---------------------------------------------------------------------------------------
-# writing
-
-
-def _save_dtype(name: str, dtype: np.dtype, dtypes: Mapping[str, Any]) -> np.dtype:
-    if name in dtypes:
-        return np.dtype(dtypes[name])
-    if (name == "global_step" or name.endswith("/global_step")) and np.issubdtype(
-        dtype, np.integer
-    ):
-        return np.dtype(np.int64)
-    return dtype
-
-
-def save(
-    save_path: str | os.PathLike,
-    variables: Mapping[str, Any],
-    global_step: int | Any | None = None,
-    *,
-    dtypes: Mapping[str, Any] | None = None,
-    latest_filename: str = "checkpoint",
-    write_state: bool = True,
-) -> str:
-    """``saver.save(sess, save_path, global_step)``: writes a checkpoint, returns its prefix.
-
-    Writes ``{prefix}.index`` and ``{prefix}.data-00000-of-00001`` (``prefix`` is
-    ``save_path``, or ``f"{save_path}-{global_step}"``), files that
-    ``tf.train.Saver.restore`` and ``tf.train.load_checkpoint`` read back exactly, and
-    records the checkpoint in the directory's ``checkpoint`` state file (for
-    :func:`latest_checkpoint`) unless ``write_state=False``. It deletes no older
-    checkpoint: :class:`flaxscope.train.Saver` adds TF1's ``max_to_keep`` bookkeeping.
-
-    Args:
-      save_path: the prefix, e.g. ``"train/model.ckpt"``. Missing directories are created.
-      variables: a variables tree or a flat ``{name: array}`` dict; include the
-        optimizer's ``opt.variables(opt_state)`` to save its slots.
-      global_step: appended to the prefix, as TF1 does.
-      dtypes: ``{name: dtype}`` for variables whose TF dtype differs from the array's
-        (e.g. a float64 TF variable held in float32 by JAX). ``global_step`` is written as
-        int64 without being named here.
-
-    The data is written to temporary files and renamed into place, data first and
-    ``.index`` last: an interrupted save leaves no ``.index``, so nothing reads it as a
-    checkpoint.
-    """
-    flat = _flatten(variables)
-    dtypes = dict(dtypes or {})
-    prefix = os.fspath(save_path)
-    if global_step is not None:
-        prefix = f"{prefix}-{int(np.asarray(global_step))}"
-    unknown = sorted(set(dtypes) - set(flat))
-    if unknown:
-        raise KeyError(f"dtypes names variables that are not being saved: {unknown}")
-    arrays: dict[str, np.ndarray] = {}
-    for name in sorted(flat):
-        if not name:
-            raise ValueError("A variable has the empty name; TF checkpoints reserve that key.")
-        arr = np.asarray(flat[name])
-        if not arr.dtype.isnative:
-            arr = arr.astype(arr.dtype.newbyteorder("="))
-        target = _save_dtype(name, arr.dtype, dtypes)
-        tb.tf_datatype(target)  # refuse unsupported dtypes before writing anything
-        if target != arr.dtype:
-            if np.issubdtype(target, np.integer) and arr.size:
-                info = np.iinfo(target)
-                if arr.min() < info.min or arr.max() > info.max:
-                    raise ValueError(f"Variable {name}: values do not fit {target.name}.")
-            arr = arr.astype(target)
-        arrays[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")
-
-    directory = os.path.dirname(os.path.abspath(prefix))
-    os.makedirs(directory, exist_ok=True)
-    data_path = tb.data_filename(prefix, 0, 1)
-    tag = f".tmp{uuid.uuid4().hex}"
-    entries = [(tb.HEADER_KEY, tb.header_bytes(num_shards=1))]
-    try:
-        with open(data_path + tag, "wb") as f:
-            offset = 0
-            for name, arr in arrays.items():
-                buf = _byte_view(arr)
-                f.write(buf)
-                crc = _crc32c.masked_value(buf)
-                entries.append(
-                    (
-                        name.encode("utf-8"),
-                        tb.entry_bytes(arr.dtype, arr.shape, offset, arr.nbytes, crc),
-                    )
-                )
-                offset += arr.nbytes
-        with open(prefix + ".index" + tag, "wb") as f:
-            f.write(tb.write_table(entries))
-        os.replace(data_path + tag, data_path)
-        os.replace(prefix + ".index" + tag, prefix + ".index")
-    finally:
-        for leftover in (data_path + tag, prefix + ".index" + tag):
-            if os.path.exists(leftover):
-                os.remove(leftover)
-    if write_state:
-        _update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
-    return prefix
+    return rebuild(variables, new)

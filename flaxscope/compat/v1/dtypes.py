@@ -1,0 +1,27 @@
+"""``tf.dtypes``: the dtype names and the casts registered under it (see
+:mod:`flaxscope.ops.casts`)."""
+
+from flaxscope.compat.v1._namespace import populate
+from flaxscope.dtypes import (  # noqa: F401  (re-exported as tf.dtypes.*)
+    DType,
+    as_dtype,
+    bfloat16,
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+)
+from flaxscope.dtypes import bool_ as bool  # noqa: A004,F401
+
+populate(globals(), "dtypes")

@@ -1,0 +1,592 @@
+"""TF1's matrix ops and ``tf.linalg`` (family ``math``) on JAX arrays.
+
+``tf.matmul`` multiplies the last two dimensions and broadcasts the batch dimensions
+before them (TF's BatchMatMulV2); ``tf.svd`` returns ``(s, u, v)`` with ``v`` not
+transposed, as TF does; decompositions run on XLA's (LAPACK-like) kernels, so ``qr`` and
+``svd`` may differ from TF's by the sign of a column (the products agree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.linalg as jsl
+import numpy as np
+from jax import lax
+
+from flaxscope.ops._convert import (
+    FLOATING,
+    NUMBER,
+    broadcast_shape,
+    canonical,
+    check_dtype,
+    renamed,
+    same_dtype,
+    shape_text,
+    static_ints,
+    to_tensor,
+)
+from flaxscope.ops._registry import tf_op
+
+Array = jax.Array
+
+_MATMUL_TYPES = tuple(
+    d for d in NUMBER if d not in (np.dtype(np.int8), np.dtype(np.int16))
+)
+
+
+def _at_least_matrix(x: Array, op_type: str, shapes: Sequence[Sequence[int]]) -> None:
+    if x.ndim < 2:
+        raise ValueError(
+            f"Shape must be at least rank 2 but is rank {x.ndim} for '{op_type}' (op: "
+            f"'{op_type}') with input shapes: " + ", ".join(shape_text(s) for s in shapes) + "."
+        )
+
+
+def _swap(x: Array, conjugate: bool) -> Array:
+    x = jnp.swapaxes(x, -1, -2)
+    return jnp.conj(x) if conjugate and jnp.issubdtype(x.dtype, jnp.complexfloating) else x
+
+
+@tf_op("matmul", "linalg.matmul", family="math", default_name="MatMul")
+def matmul(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    transpose_b: bool = False,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    output_type: Any = None,
+    grad_a: bool = False,
+    grad_b: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False,
+    adjoint_b=False, ...)``: the product of the last two dimensions of ``a`` and ``b``
+    (rank >= 2), batch dimensions broadcast. ``adjoint_*`` transposes and conjugates;
+    ``*_is_sparse`` and ``grad_*`` are hints XLA does not need."""
+    if transpose_a and adjoint_a:
+        raise ValueError("Only one of transpose_a and adjoint_a can be True.")
+    if transpose_b and adjoint_b:
+        raise ValueError("Only one of transpose_b and adjoint_b can be True.")
+    a, b = same_dtype("MatMul", (("a", a), ("b", b)))
+    check_dtype(a, _MATMUL_TYPES, "a")
+    shapes = (a.shape, b.shape)
+    _at_least_matrix(a, "MatMul", shapes)
+    _at_least_matrix(b, "MatMul", shapes)
+    if transpose_a or adjoint_a:
+        a = _swap(a, adjoint_a)
+    if transpose_b or adjoint_b:
+        b = _swap(b, adjoint_b)
+    if a.shape[-1] != b.shape[-2]:
+        raise ValueError(
+            f"Dimensions must be equal, but are {a.shape[-1]} and {b.shape[-2]} for "
+            f"'MatMul' (op: 'MatMul') with input shapes: {shape_text(shapes[0])}, "
+            f"{shape_text(shapes[1])}."
+        )
+    broadcast_shape("BatchMatMulV2", "MatMul", a.shape[:-2], b.shape[:-2])
+    out = jnp.matmul(a, b)
+    if output_type is not None:
+        out = out.astype(canonical(output_type))
+    return out
+
+
+@tf_op("linalg.matvec", family="math", default_name="MatVec")
+def matvec(
+    a: Any,
+    b: Any,
+    transpose_a: bool = False,
+    adjoint_a: bool = False,
+    a_is_sparse: bool = False,
+    b_is_sparse: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.linalg.matvec(a, b, transpose_a=False, adjoint_a=False, ...)``: matrix times
+    vector over the last dimensions, batch dimensions broadcast."""
+    b = to_tensor(b, to_tensor(a).dtype if isinstance(a, jax.Array) else None)
+    out = matmul.__wrapped__(a, b[..., None], transpose_a=transpose_a, adjoint_a=adjoint_a)
+    return out[..., 0]
+
+
+@tf_op("tensordot", "linalg.tensordot", family="math", default_name="Tensordot")
+def tensordot(a: Any, b: Any, axes: Any, name: str | None = None) -> Array:
+    """``tf.tensordot(a, b, axes, name=None)``: sums products over ``axes``: an int ``n``
+    (the last ``n`` of ``a`` with the first ``n`` of ``b``) or a pair of axis lists."""
+    a, b = same_dtype("MatMul", (("a", a), ("b", b)))
+    if isinstance(axes, (int, np.integer)):
+        n = int(axes)
+        if n < 0 or n > min(a.ndim, b.ndim):
+            raise ValueError(f"'axes' must be at most {min(a.ndim, b.ndim)}, got {n}.")
+        pairs = (list(range(a.ndim - n, a.ndim)), list(range(n)))
+    else:
+        if len(axes) != 2:
+            raise ValueError(f"'axes' must be an integer or have length 2, got {axes}.")
+        pa, pb = (static_ints(x, "axes") for x in axes)
+        pa = [pa] if isinstance(pa, int) else pa
+        pb = [pb] if isinstance(pb, int) else pb
+        if len(pa) != len(pb):
+            raise ValueError(
+                f"Different number of contraction axes 'a' and 'b', {len(pa)} != {len(pb)}."
+            )
+        pairs = (pa, pb)
+    for i, j in zip(*pairs, strict=True):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(
+                f"Dimensions must be equal, but are {a.shape[i]} and {b.shape[j]} for "
+                f"'Tensordot' (op: 'MatMul') with input shapes: {shape_text(a.shape)}, "
+                f"{shape_text(b.shape)}."
+            )
+    return jnp.tensordot(a, b, axes=pairs)
+
+
+@tf_op("einsum", "linalg.einsum", family="math", default_name="einsum")
+def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Array:
+    """``tf.einsum(equation, *inputs, name=None)``: Einstein summation, e.g.
+    ``tf.einsum("bij,bjk->bik", a, b)``; ``...`` broadcasts as in TF."""
+    kwargs.pop("optimize", None)
+    if kwargs:
+        raise TypeError(f"Invalid keyword arguments for tf.einsum: {sorted(kwargs)}")
+    arrays = same_dtype("Einsum", [(f"inputs[{i}]", v) for i, v in enumerate(inputs)])
+    return jnp.einsum(equation, *arrays)
+
+
+# ----------------------------------------------------------------------------------------
+# Norms
+# ----------------------------------------------------------------------------------------
+
+
+def _norm_axes(x: Array, axis: Any) -> tuple[int, ...] | None:
+    axis = static_ints(axis, "axis")
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    if len(axes) not in (1, 2) or len(set(a % max(x.ndim, 1) for a in axes)) != len(axes):
+        raise ValueError(
+            "'axis' must be None, an integer, or a tuple of 2 unique integers, got "
+            f"{axis}"
+        )
+    for a in axes:
+        if not -x.ndim <= a < x.ndim:
+            raise ValueError(
+                f"Invalid reduction dimension {a} for input with {x.ndim} dimensions."
+            )
+    return tuple(a % x.ndim for a in axes)
+
+
+def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Array:
+    mag = jnp.abs(x)
+    euclid = ord in ("euclidean", "fro")
+    if axes is not None and len(axes) == 2:
+        if not (euclid or ord in (1, 2, np.inf)):
+            raise ValueError(
+                "'ord' must be a supported matrix norm in ['euclidean', 'fro', 1, 2, "
+                f"inf], got {ord}"
+            )
+        if euclid:
+            sq = jnp.real(x * jnp.conj(x))
+            return jnp.sqrt(jnp.sum(sq, axis=axes, keepdims=keepdims)).astype(mag.dtype)
+        if ord == 2:
+            moved = jnp.moveaxis(x, axes, (-2, -1))
+            s = jnp.linalg.svd(moved, compute_uv=False)
+            out = jnp.max(s, axis=-1)
+            if keepdims:
+                out = jnp.expand_dims(out, tuple(sorted(axes)))
+            return out
+        rows, cols = axes
+        summed, kept = (rows, cols) if ord == 1 else (cols, rows)
+        per = jnp.sum(mag, axis=summed, keepdims=True)
+        out = jnp.max(per, axis=kept, keepdims=True)
+        return out if keepdims else jnp.squeeze(out, axis=axes)
+    if not (ord == "euclidean" or (isinstance(ord, (int, float)) and ord > 0)):
+        raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
+    if euclid or ord == 2:
+        sq = jnp.real(x * jnp.conj(x))
+        return jnp.sqrt(jnp.sum(sq, axis=axes, keepdims=keepdims)).astype(mag.dtype)
+    if ord == np.inf:
+        return jnp.max(mag, axis=axes, keepdims=keepdims)
+    if ord == 1:
+        return jnp.sum(mag, axis=axes, keepdims=keepdims)
+    return jnp.sum(mag**ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
+
+
+@tf_op("norm", "linalg.norm", family="math", default_name="norm")
+def norm(
+    tensor: Any,
+    ord: Any = "euclidean",  # noqa: A002
+    axis: Any = None,
+    keepdims: bool | None = None,
+    name: str | None = None,
+    keep_dims: bool | None = None,
+) -> Array:
+    """``tf.norm(tensor, ord='euclidean', axis=None, keepdims=None, name=None,
+    keep_dims=None)``: a vector norm (``axis`` None: of all elements, or an int), or a
+    matrix norm (``axis`` a pair): ``ord`` 'euclidean'/'fro', 1, 2, ``np.inf``, or any
+    ``p > 0`` for vectors."""
+    x = to_tensor(tensor)
+    check_dtype(x, FLOATING, "x")
+    keep = bool(renamed("keepdims", keepdims, "keep_dims", keep_dims))
+    return _norm(x, ord, _norm_axes(x, axis), keep)
+
+
+@tf_op("linalg.normalize", family="math", default_name="normalize")
+def normalize(
+    tensor: Any, ord: Any = "euclidean", axis: Any = None, name: str | None = None  # noqa: A002
+) -> tuple[Array, Array]:
+    """``tf.linalg.normalize(tensor, ord='euclidean', axis=None)``: ``(tensor / norm,
+    norm)``, the norm kept with its reduced dimensions."""
+    x = to_tensor(tensor)
+    check_dtype(x, FLOATING, "x")
+    n = _norm(x, ord, _norm_axes(x, axis), True)
+    return x / n.astype(x.dtype), n
+
+
+# ----------------------------------------------------------------------------------------
+# Building and reading matrices
+# ----------------------------------------------------------------------------------------
+
+
+@tf_op("eye", "linalg.eye", family="math", default_name="eye")
+def eye(
+    num_rows: int,
+    num_columns: int | None = None,
+    batch_shape: Sequence[int] | None = None,
+    dtype: Any = np.float32,
+    name: str | None = None,
+) -> Array:
+    """``tf.eye(num_rows, num_columns=None, batch_shape=None, dtype=tf.float32)``: an
+    identity matrix (ones on the diagonal), repeated over ``batch_shape``."""
+    rows = static_ints(num_rows, "num_rows")
+    cols = rows if num_columns is None else static_ints(num_columns, "num_columns")
+    out = jnp.eye(rows, cols, dtype=canonical(dtype))
+    if batch_shape is not None:
+        batch = tuple(static_ints(batch_shape, "batch_shape") or ())
+        out = jnp.broadcast_to(out, batch + out.shape)
+    return out
+
+
+@tf_op("diag", "linalg.tensor_diag", family="math", default_name="Diag")
+def diag(diagonal: Any, name: str | None = None) -> Array:
+    """``tf.diag(diagonal, name=None)``: a tensor of rank ``2k`` with ``diagonal`` (rank
+    ``k``) on its diagonal: ``out[i, j, i, j] = diagonal[i, j]``, zeros elsewhere."""
+    d = to_tensor(diagonal)
+    if d.ndim < 1:
+        raise ValueError(f"Input must be at least rank 1, got {d.ndim} (Diag).")
+    n = d.size
+    flat = jnp.zeros((n, n), d.dtype).at[jnp.arange(n), jnp.arange(n)].set(d.reshape(-1))
+    return flat.reshape(d.shape + d.shape)
+
+
+@tf_op("diag_part", "linalg.tensor_diag_part", family="math", default_name="DiagPart")
+def diag_part(input: Any, name: str | None = None) -> Array:  # noqa: A002
+    """``tf.diag_part(input, name=None)``: the inverse of :func:`diag`, for a tensor of
+    shape ``d + d``: ``out[i, j] = input[i, j, i, j]``."""
+    x = to_tensor(input)
+    k = x.ndim // 2
+    if x.ndim % 2 or x.ndim == 0 or x.shape[:k] != x.shape[k:]:
+        raise ValueError(
+            f"Input must have even rank and be of the form d + d, got shape "
+            f"{shape_text(x.shape)} (DiagPart)."
+        )
+    n = int(np.prod(x.shape[:k]))
+    return jnp.diagonal(x.reshape(n, n)).reshape(x.shape[:k])
+
+
+def _matrix_diag_k(k: Any) -> int:
+    k = static_ints(k, "k")
+    if not isinstance(k, int):
+        if len(k) == 1 or (len(k) == 2 and k[0] == k[1]):
+            return k[0]
+        raise NotImplementedError(
+            "tf.linalg.diag with a band of diagonals (k=(low, high)) is not supported; "
+            "call it once per diagonal."
+        )
+    return k
+
+
+@tf_op("matrix_diag", "linalg.diag", family="math", default_name="diag")
+def matrix_diag(
+    diagonal: Any,
+    name: str = "diag",
+    k: Any = 0,
+    num_rows: int = -1,
+    num_cols: int = -1,
+    padding_value: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Array:
+    """``tf.linalg.diag(diagonal, k=0, num_rows=-1, num_cols=-1, padding_value=0)``:
+    batched diagonal matrices whose ``k``-th diagonal is the last dimension of
+    ``diagonal``; other entries are ``padding_value``."""
+    d = to_tensor(diagonal)
+    k = _matrix_diag_k(k)
+    n = d.shape[-1]
+    min_rows, min_cols = n + max(-k, 0), n + max(k, 0)
+    if num_rows == -1 and num_cols == -1:
+        rows = cols = max(min_rows, min_cols)
+    else:
+        rows = min_rows if num_rows == -1 else num_rows
+        cols = min_cols if num_cols == -1 else num_cols
+    if rows < min_rows or cols < min_cols or (rows != min_rows and cols != min_cols):
+        raise ValueError(
+            "num_rows and num_cols are not consistent with lower_diag_index, "
+            "upper_diag_index, and the length of the given diagonals.\n"
+            f"num_rows = {rows} != min_num_rows = {min_rows}, num_cols = {cols} != "
+            f"min_num_cols = {min_cols}"
+        )
+    i = np.arange(rows)[:, None]
+    j = np.arange(cols)[None, :]
+    on = (j - i) == k
+    idx = np.clip(np.minimum(i, j), 0, max(n - 1, 0)) + np.zeros((rows, cols), int)
+    vals = jnp.take(d, idx.reshape(-1), axis=-1).reshape(d.shape[:-1] + (rows, cols))
+    pad = jnp.asarray(padding_value, d.dtype)
+    return jnp.where(on, vals, pad)
+
+
+@tf_op("matrix_diag_part", "linalg.diag_part", family="math", default_name="diag_part")
+def matrix_diag_part(
+    input: Any,  # noqa: A002
+    name: str = "diag_part",
+    k: Any = 0,
+    padding_value: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Array:
+    """``tf.linalg.diag_part(input, k=0)``: the ``k``-th diagonal of the last two
+    dimensions (batched)."""
+    x = to_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"input must be at least 2-dim, received shape: {x.shape}")
+    return jnp.diagonal(x, offset=_matrix_diag_k(k), axis1=-2, axis2=-1)
+
+
+@tf_op("matrix_set_diag", "linalg.set_diag", family="math", default_name="set_diag")
+def matrix_set_diag(
+    input: Any,  # noqa: A002
+    diagonal: Any,
+    name: str = "set_diag",
+    k: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Array:
+    """``tf.linalg.set_diag(input, diagonal, k=0)``: ``input`` with its ``k``-th diagonal
+    (of the last two dimensions) replaced by ``diagonal``."""
+    x, d = same_dtype("MatrixSetDiagV3", (("input", input), ("diagonal", diagonal)))
+    k = _matrix_diag_k(k)
+    rows, cols = x.shape[-2:]
+    n = min(rows, cols - k) if k >= 0 else min(rows + k, cols)
+    i = jnp.arange(n) + max(-k, 0)
+    j = jnp.arange(n) + max(k, 0)
+    return x.at[..., i, j].set(jnp.broadcast_to(d, x.shape[:-2] + (n,)))
+
+
+@tf_op("matrix_band_part", "linalg.band_part", family="math", default_name="MatrixBandPart")
+def matrix_band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = None) -> Array:  # noqa: A002,E501
+    """``tf.matrix_band_part(input, num_lower, num_upper, name=None)``: keeps
+    ``num_lower`` subdiagonals and ``num_upper`` superdiagonals of the last two dimensions
+    (a negative count keeps the whole triangle) and zeros the rest; ``(-1, 0)`` is the
+    lower triangle."""
+    x = to_tensor(input)
+    lower = static_ints(num_lower, "num_lower")
+    upper = static_ints(num_upper, "num_upper")
+    rows, cols = x.shape[-2:]
+    i = np.arange(rows)[:, None]
+    j = np.arange(cols)[None, :]
+    keep = ((lower < 0) | (i - j <= lower)) & ((upper < 0) | (j - i <= upper))
+    return jnp.where(keep, x, jnp.zeros((), x.dtype))
+
+
+@tf_op("trace", "linalg.trace", family="math", default_name="Trace")
+def trace(x: Any, name: str | None = None) -> Array:
+    """``tf.trace(x, name=None)``: the sum of the diagonal of the last two dimensions."""
+    x = to_tensor(x)
+    return jnp.trace(x, axis1=-2, axis2=-1)
+
+
+@tf_op("matrix_transpose", "linalg.matrix_transpose", "linalg.transpose", family="math", default_name="matrix_transpose")  # noqa: E501
+def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Array:
+    """``tf.matrix_transpose(a, conjugate=False)``: swaps the last two dimensions."""
+    x = to_tensor(a)
+    if x.ndim < 2:
+        raise ValueError(
+            f"Argument 'a' should be a (batch) matrix with rank >= 2.  Found: {x.shape}"
+        )
+    return _swap(x, conjugate)
+
+
+@tf_op("linalg.adjoint", family="math", default_name="adjoint")
+def adjoint(matrix: Any, name: str | None = None) -> Array:
+    """``tf.linalg.adjoint(matrix)``: the conjugate transpose of the last two dimensions."""
+    return _swap(to_tensor(matrix), True)
+
+
+# ----------------------------------------------------------------------------------------
+# Decompositions and solvers
+# ----------------------------------------------------------------------------------------
+
+
+def _square(x: Any, op_type: str) -> Array:
+    x = to_tensor(x)
+    check_dtype(x, FLOATING, "input")
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError(
+            f"Input matrix must be square, got shape {shape_text(x.shape)} ({op_type})."
+        )
+    return x
+
+
+@tf_op("cholesky", "linalg.cholesky", family="math", default_name="Cholesky")
+def cholesky(input: Any, name: str | None = None) -> Array:  # noqa: A002
+    """``tf.cholesky(input)``: the lower-triangular ``L`` with ``L @ L^H = input``."""
+    return jnp.linalg.cholesky(_square(input, "Cholesky"))
+
+
+@tf_op("matrix_inverse", "linalg.inv", family="math", default_name="MatrixInverse")
+def matrix_inverse(input: Any, adjoint: bool = False, name: str | None = None) -> Array:  # noqa: A002,E501
+    """``tf.matrix_inverse(input, adjoint=False)``: the inverse (of the adjoint)."""
+    x = _square(input, "MatrixInverse")
+    return jnp.linalg.inv(_swap(x, True) if adjoint else x)
+
+
+@tf_op("matrix_determinant", "linalg.det", family="math", default_name="MatrixDeterminant")
+def matrix_determinant(input: Any, name: str | None = None) -> Array:  # noqa: A002
+    """``tf.matrix_determinant(input)``: determinants of the last two dimensions."""
+    return jnp.linalg.det(_square(input, "MatrixDeterminant"))
+
+
+@tf_op("linalg.slogdet", family="math", default_name="LogMatrixDeterminant")
+def slogdet(input: Any, name: str | None = None) -> tuple[Array, Array]:  # noqa: A002
+    """``tf.linalg.slogdet(input)``: ``(sign, log_abs_determinant)``."""
+    sign, logabs = jnp.linalg.slogdet(_square(input, "LogMatrixDeterminant"))
+    return sign, logabs
+
+
+@tf_op("linalg.logdet", family="math", default_name="logdet")
+def logdet(matrix: Any, name: str | None = None) -> Array:
+    """``tf.linalg.logdet(matrix)``: ``log(det(matrix))`` of a Hermitian positive-definite
+    matrix, from its Cholesky factor."""
+    chol = jnp.linalg.cholesky(_square(matrix, "logdet"))
+    diag_ = jnp.real(jnp.diagonal(chol, axis1=-2, axis2=-1))
+    return 2.0 * jnp.sum(jnp.log(diag_), axis=-1)
+
+
+@tf_op("qr", "linalg.qr", family="math", default_name="Qr")
+def qr(input: Any, full_matrices: bool = False, name: str | None = None) -> tuple[Array, Array]:  # noqa: A002,E501
+    """``tf.qr(input, full_matrices=False)``: ``(q, r)`` with ``q`` orthonormal columns and
+    ``r`` upper triangular (column signs may differ from TF's; ``q @ r`` agrees)."""
+    x = to_tensor(input)
+    check_dtype(x, FLOATING, "input")
+    q, r = jnp.linalg.qr(x, mode="complete" if full_matrices else "reduced")
+    return q, r
+
+
+@tf_op("svd", "linalg.svd", family="math", default_name="Svd")
+def svd(
+    tensor: Any, full_matrices: bool = False, compute_uv: bool = True, name: str | None = None
+) -> Any:
+    """``tf.svd(tensor, full_matrices=False, compute_uv=True)``: ``(s, u, v)`` with
+    ``tensor = u @ diag(s) @ adjoint(v)``, ``s`` descending; only ``s`` when
+    ``compute_uv=False``. Note TF's order and its ``v`` (not ``v^H`` as numpy returns)."""
+    x = to_tensor(tensor)
+    check_dtype(x, FLOATING, "input")
+    if not compute_uv:
+        return jnp.linalg.svd(x, compute_uv=False)
+    u, s, vh = jnp.linalg.svd(x, full_matrices=full_matrices)
+    return s, u, _swap(vh, True)
+
+
+@tf_op("matrix_solve", "linalg.solve", family="math", default_name="MatrixSolve")
+def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:  # noqa: E501
+    """``tf.matrix_solve(matrix, rhs, adjoint=False)``: ``X`` with ``matrix @ X = rhs``
+    (``adjoint(matrix) @ X = rhs`` when ``adjoint``)."""
+    m, r = same_dtype("MatrixSolve", (("matrix", matrix), ("rhs", rhs)))
+    m = _square(m, "MatrixSolve")
+    return jnp.linalg.solve(_swap(m, True) if adjoint else m, r)
+
+
+@tf_op(
+    "matrix_triangular_solve",
+    "linalg.triangular_solve",
+    family="math",
+    default_name="triangular_solve",
+)
+def matrix_triangular_solve(
+    matrix: Any, rhs: Any, lower: bool = True, adjoint: bool = False, name: str | None = None
+) -> Array:
+    """``tf.matrix_triangular_solve(matrix, rhs, lower=True, adjoint=False)``: solves with
+    the lower (or upper) triangle of ``matrix``, ignoring the other triangle."""
+    m, r = same_dtype("MatrixTriangularSolve", (("matrix", matrix), ("rhs", rhs)))
+    m = _square(m, "MatrixTriangularSolve")
+    batch = jnp.broadcast_shapes(m.shape[:-2], r.shape[:-2])
+    m = jnp.broadcast_to(m, batch + m.shape[-2:])
+    r = jnp.broadcast_to(r, batch + r.shape[-2:])
+    return lax.linalg.triangular_solve(
+        m, r, left_side=True, lower=bool(lower), transpose_a=bool(adjoint),
+        conjugate_a=bool(adjoint),
+    )
+
+
+@tf_op("cholesky_solve", "linalg.cholesky_solve", family="math", default_name="cholesky_solve")
+def cholesky_solve(chol: Any, rhs: Any, name: str | None = None) -> Array:
+    """``tf.cholesky_solve(chol, rhs)``: solves ``A X = rhs`` given ``chol``, the lower
+    Cholesky factor of ``A``."""
+    c, r = same_dtype("MatrixTriangularSolve", (("chol", chol), ("rhs", rhs)))
+    y = lax.linalg.triangular_solve(c, r, left_side=True, lower=True)
+    return lax.linalg.triangular_solve(
+        c, y, left_side=True, lower=True, transpose_a=True, conjugate_a=True
+    )
+
+
+@tf_op("self_adjoint_eig", "linalg.eigh", family="math", default_name="SelfAdjointEigV2")
+def self_adjoint_eig(tensor: Any, name: str | None = None) -> tuple[Array, Array]:
+    """``tf.self_adjoint_eig(tensor)``: ``(e, v)``, ascending eigenvalues and eigenvectors
+    (columns) of Hermitian matrices (from the lower triangle)."""
+    w, v = jnp.linalg.eigh(_square(tensor, "SelfAdjointEigV2"), UPLO="L")
+    return w, v
+
+
+@tf_op(
+    "self_adjoint_eigvals", "linalg.eigvalsh", family="math", default_name="SelfAdjointEigV2"
+)
+def self_adjoint_eigvals(tensor: Any, name: str | None = None) -> Array:
+    """``tf.self_adjoint_eigvals(tensor)``: ascending eigenvalues of Hermitian matrices."""
+    return jnp.linalg.eigvalsh(_square(tensor, "SelfAdjointEigV2"), UPLO="L")
+
+
+@tf_op("cross", "linalg.cross", family="math", default_name="Cross")
+def cross(a: Any, b: Any, name: str | None = None) -> Array:
+    """``tf.cross(a, b)``: cross products of 3-vectors along the last dimension."""
+    x, y = same_dtype("Cross", (("a", a), ("b", b)))
+    if x.shape != y.shape or x.shape[-1:] != (3,):
+        raise ValueError(
+            "Cross takes two inputs of one shape whose last dimension is 3, got "
+            f"{shape_text(x.shape)} and {shape_text(y.shape)}."
+        )
+    return jnp.cross(x, y)
+
+
+@tf_op("matrix_solve_ls", "linalg.lstsq", family="math", default_name="matrix_solve_ls")
+def matrix_solve_ls(
+    matrix: Any, rhs: Any, l2_regularizer: float = 0.0, fast: bool = True, name: str | None = None
+) -> Array:
+    """``tf.matrix_solve_ls(matrix, rhs, l2_regularizer=0.0, fast=True)``: least-squares
+    solutions of ``matrix @ X = rhs`` (with ``l2_regularizer * |X|^2`` added), from the
+    normal equations as TF's ``fast`` path."""
+    a, b = same_dtype("MatrixSolveLs", (("matrix", matrix), ("rhs", rhs)))
+    check_dtype(a, FLOATING, "matrix")
+    m, n = a.shape[-2:]
+    ah = _swap(a, True)
+    reg = jnp.asarray(l2_regularizer, a.dtype)
+    if m >= n:
+        gram = ah @ a + reg * jnp.eye(n, dtype=a.dtype)
+        return jnp.linalg.solve(gram, ah @ b)
+    gram = a @ ah + reg * jnp.eye(m, dtype=a.dtype)
+    return ah @ jnp.linalg.solve(gram, b)
+
+
+@tf_op("linalg.expm", family="math", default_name="matrix_exponential")
+def expm(input: Any, name: str | None = None) -> Array:  # noqa: A002
+    """``tf.linalg.expm(input)``: the matrix exponential of the last two dimensions."""
+    x = _square(input, "MatrixExponential")
+    return jnp.vectorize(jsl.expm, signature="(n,n)->(n,n)")(x)

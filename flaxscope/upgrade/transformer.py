@@ -1,0 +1,500 @@
+"""The one pass over a file's syntax tree that applies every rule and records the report.
+
+The rules live in their own modules (imports, renames, shapes, placeholders, findings);
+this class walks the tree once, tracks what each local name means (``tf`` ->
+``flaxscope.compat.v1``, ``rnn`` -> ``tf.nn.rnn_cell``), dispatches each node to its rule
+and records every change (line, before, after) and every finding.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from flaxscope.upgrade import _cst as c
+from flaxscope.upgrade import findings as f
+from flaxscope.upgrade import imports, placeholders, renames, shapes
+from flaxscope.upgrade.namespace import Namespace
+from flaxscope.upgrade.report import Change, FileReport, Finding
+
+_EMPTY = cst.Module([])
+
+
+class Upgrader(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, ns: Namespace, report: FileReport) -> None:
+        super().__init__()
+        self.ns = ns
+        self.report = report
+        # local name -> (TF1 path it meant, flaxscope path it means now or None if left)
+        self.aliases: dict[str, tuple[str, str | None]] = {}
+        self.root: str | None = None  # the local name of flaxscope.compat.v1
+        self.need_root_import = False
+        self._chains: set[int] = set()
+        self._attr_names: set[int] = set()
+        self._bare_shapes: set[int] = set()
+        self._quiet: set[int] = set()
+        self._frames: list[placeholders.Frame] = []
+        self._comments: dict[int, str] = {}
+        self._pending_placeholders: dict[int, cst.Call] = {}
+        self._uses: dict[str, int] = {}  # uses of names whose import stays TensorFlow's
+        self._converted: dict[str, int] = {}  # ... and those of them converted away
+        self._alias_nodes: dict[str, cst.CSTNode] = {}
+        self._chain_changes: dict[int, Change] = {}
+        self._finding_keys: set[tuple[int, str, str]] = set()
+
+    # --- bookkeeping -------------------------------------------------------------
+    def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
+        try:
+            p = self.get_metadata(PositionProvider, node).start
+            return p.line, p.column
+        except KeyError:
+            return 0, 0
+
+    def change(self, original: cst.CSTNode, new: cst.CSTNode | str, rule: str) -> None:
+        line, col = self._pos(original)
+        after = new if isinstance(new, str) else _EMPTY.code_for_node(new)
+        self.report.changes.append(
+            Change(line, col, rule, _EMPTY.code_for_node(original), after))
+
+    def finding(self, node: cst.CSTNode, rule: f.Rule, **fmt: str) -> None:
+        line, col = self._pos(node)
+        message = rule.message.format(**fmt)
+        key = (line, rule.kind, message)
+        if key in self._finding_keys:
+            return
+        self._finding_keys.add(key)
+        self.report.findings.append(Finding(line, col, rule.kind, message, rule.section))
+
+    def bind(self, local: str, tf_path: str, new_path: str | None,
+             node: cst.CSTNode | None = None) -> None:
+        self.aliases[local] = (tf_path, new_path)
+        if node is not None:
+            self._alias_nodes[local] = node
+        if tf_path == "" and new_path == "" and self.root is None:
+            self.root = local
+
+    def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
+                    reason: str | None) -> None:
+        if reason is not None:
+            self.finding(node, f.MISSING, message=reason)
+        else:
+            note = f": {entry.note}" if entry is not None and entry.note else ""
+            self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+
+    def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
+        """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
+        ``path``, else through the file's ``flaxscope.compat.v1`` name."""
+        if hint is not None and hint in self.aliases:
+            out = self.aliases[hint][1]
+            if out is not None and (out == "" or path == out or path.startswith(out + ".")):
+                rest = path[len(out):].lstrip(".") if out else path
+                return c.chain(f"{hint}.{rest}" if rest else hint)
+        if self.root is None:
+            self.need_root_import = True
+            root = "tf"
+        else:
+            root = self.root
+        return c.chain(f"{root}.{path}" if path else root)
+
+    def tf_path(self, node: cst.CSTNode) -> tuple[str, str] | None:
+        """``(TF1 path, root name)`` of a name or attribute chain rooted at a TF alias."""
+        name = c.dotted(node)
+        if name is None:
+            return None
+        root, _, rest = name.partition(".")
+        if root not in self.aliases:
+            return None
+        base = self.aliases[root][0]
+        return imports.strip_compat(f"{base}.{rest}" if base and rest else base or rest), root
+
+    # --- imports -----------------------------------------------------------------
+    def _small(self, stmt: cst.BaseSmallStatement) -> list[cst.BaseSmallStatement] | None:
+        if isinstance(stmt, cst.Import | cst.ImportFrom):
+            return imports.convert(stmt, self)
+        return None
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # module names are not uses
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    # --- functions (placeholders) ------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        frame = placeholders.Frame(node)
+        if any(f.call_rule(p) is f.CALLS["Session"] for p in self._called_paths(node)):
+            frame.driver = True
+        self._frames.append(frame)
+
+    def _called_paths(self, fn: cst.FunctionDef) -> list[str]:
+        """TF paths of the calls in ``fn``'s body (to tell a session driver)."""
+        collector = _Calls(self)
+        fn.body.visit(collector)
+        return collector.paths
+
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
+        frame = self._frames.pop()
+        if not frame.moved:
+            return updated
+        new = placeholders.add_params(updated, [n for n, _ in frame.moved])
+        line, col = self._pos(original.name)
+        self.report.changes.append(Change(
+            line, col, "placeholder -> argument",
+            f"def {original.name.value}({_EMPTY.code_for_node(original.params)}):",
+            f"def {original.name.value}({_EMPTY.code_for_node(new.params)}):"))
+        return new
+
+    def _enter_block(self, node: cst.CSTNode) -> None:
+        if self._frames:
+            self._frames[-1].depth += 1
+
+    def _leave_block(self) -> None:
+        if self._frames:
+            self._frames[-1].depth -= 1
+
+    def visit_For(self, node: cst.For) -> None:
+        self._enter_block(node)
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.For:
+        self._leave_block()
+        return updated
+
+    def visit_While(self, node: cst.While) -> None:
+        self._enter_block(node)
+
+    def leave_While(self, original: cst.While, updated: cst.While) -> cst.While:
+        self._leave_block()
+        return updated
+
+    def visit_If(self, node: cst.If) -> None:
+        self._enter_block(node)
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.If:
+        self._leave_block()
+        return updated
+
+    def visit_Try(self, node: cst.Try) -> None:
+        self._enter_block(node)
+
+    def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.Try:
+        self._leave_block()
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._enter_block(node)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._leave_block()
+        return updated
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if self._frames and self._frames[-1].markers:
+            markers = self._frames[-1].markers
+            if any(s is m for s in updated.body for m in markers):
+                updated = placeholders.drop_markers(updated, markers, self._comments)
+        if not updated.body:
+            updated = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated
+
+    def _placeholder(self, original: cst.SimpleStatementLine,
+                     updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
+        found = placeholders.assigned_placeholder(original)
+        if found is None:
+            return None
+        name, call = found
+        path = self.tf_path(call.func)
+        if path is None or path[0] != "placeholder" or not self._frames:
+            return None
+        frame = self._frames[-1]
+        if frame.depth or frame.driver or name in placeholders.params_of(frame.node):
+            return None
+        if name in (n for n, _ in frame.moved):
+            return None
+        code = _EMPTY.code_for_node(call)
+        fn = frame.node.name.value
+        frame.moved.append((name, code))
+        marker = updated.with_changes(body=[cst.Pass()])
+        frame.markers.append(marker)
+        self._comments[id(marker)] = placeholders.comment_text(name, fn, code)
+        self._pending_placeholders.pop(id(call), None)
+        self.change(original, placeholders.comment_text(name, fn, code), "placeholder -> argument")
+        self.finding(original, f.PLACEHOLDER_MOVED, name=name, function=fn,
+                     call=" ".join(code.split()))
+        return marker
+
+    # --- statements ----------------------------------------------------------------
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.FlattenSentinel | cst.RemovalSentinel:
+        moved = self._placeholder(original, updated)
+        if moved is not None:
+            return moved
+        body: list[cst.BaseSmallStatement] = []
+        changed = False
+        for old, new in zip(original.body, updated.body, strict=True):
+            converted = self._small(old)
+            if converted is not None:
+                body.extend(converted)
+                changed = True
+                self.change(old, "; ".join(_EMPTY.code_for_node(s) for s in converted),
+                            "import")
+                continue
+            if isinstance(new, cst.Expr) and isinstance(new.value, cst.Call):
+                path = self.tf_path(old.value.func) if isinstance(old, cst.Expr) and isinstance(
+                    old.value, cst.Call) else None
+                if path is not None and path[0] in renames.MODE_SWITCHES:
+                    self.change(old, "(removed: flaxscope has no TF execution modes)",
+                                "mode switch removed")
+                    changed = True
+                    continue
+                assign = shapes.set_shape(new, lambda: self.render(shapes.SET_SHAPE_TARGET))
+                if assign is False:
+                    self.finding(old, f.SET_SHAPE)
+                elif assign is not None:
+                    self.change(old, assign, "set_shape")  # type: ignore[arg-type]
+                    body.append(assign)  # type: ignore[arg-type]
+                    changed = True
+                    continue
+            body.append(new)
+        if not changed:
+            return updated
+        if not body:
+            return cst.RemovalSentinel.REMOVE
+        if all(isinstance(s, cst.Import | cst.ImportFrom) for s in body) and len(body) > 1:
+            lines = [updated.with_changes(body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                                          leading_lines=updated.leading_lines if i == 0 else [])
+                     for i, s in enumerate(body)]
+            return cst.FlattenSentinel(lines)
+        body = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body]
+        return updated.with_changes(body=body)
+
+    # --- names -------------------------------------------------------------------------
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if self.tf_path(node) is not None:
+            self._chains.add(id(node))
+            return False
+        self._attr_names.add(id(node.attr))
+        inner = shapes.consumes_shape(node)
+        if inner is not None:
+            self._bare_shapes.add(id(inner))
+        if node.attr.value == "value" and isinstance(node.value, cst.Subscript):
+            self._quiet.add(id(node.value))
+        return True
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        inner = shapes.consumes_shape(node)
+        if inner is not None:
+            self._bare_shapes.add(id(inner))
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if id(node) in self._attr_names:
+            return
+        entry = self.aliases.get(node.value)
+        if entry is not None and entry[1] is None:
+            self._uses[node.value] = self._uses.get(node.value, 0) + 1
+
+    def leave_Attribute(self, original: cst.Attribute,
+                        updated: cst.Attribute) -> cst.BaseExpression:
+        if id(original) in self._chains:
+            return self._chain(original, updated)
+        new = shapes.attribute(updated)
+        if new is None:
+            return updated
+        if id(original) not in self._quiet:
+            self.change(original, new, "shape method")
+        return new
+
+    def leave_Subscript(self, original: cst.Subscript,
+                        updated: cst.Subscript) -> cst.BaseExpression:
+        if id(original) not in self._quiet and shapes.is_get_shape(original.value):
+            self.change(original, updated, "shape method")
+        return updated
+
+    def _chain(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        path, root = self.tf_path(original)  # type: ignore[misc]
+        if self.aliases[root][1] is None:
+            self._uses[root] = self._uses.get(root, 0) + 1
+        new, entry = renames.renamed(path)
+        if new is None or (entry is None and path.startswith("contrib")):
+            self.unconverted(original, path, entry, None)
+            return updated
+        missing = self.ns.missing(new)
+        if missing is not None and path.startswith("contrib"):
+            self.unconverted(original, path, entry, missing)
+            return updated
+        expr = self.render(new, hint=root).with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        if _EMPTY.code_for_node(expr) != _EMPTY.code_for_node(original):
+            rule = "tf.contrib" if path.startswith("contrib") else (
+                "renamed" if new != path else "import alias")
+            self.change(original, expr, rule)
+            self._chain_changes[id(original)] = self.report.changes[-1]
+            if self.aliases[root][1] is None:
+                self._uses[root] -= 1
+                self._converted[root] = self._converted.get(root, 0) + 1
+        if missing is not None and f.call_rule(new) is None:  # a call rule says more
+            self.finding(original, f.MISSING, message=missing)
+        return expr
+
+    # --- calls -----------------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        inner = shapes.consumes_shape(node)
+        if inner is not None:
+            self._bare_shapes.add(id(inner))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if shapes.is_get_shape(original):
+            bare = id(original) in self._bare_shapes
+            new = shapes.get_shape(updated, bare, lambda: self.render(shapes.TENSOR_SHAPE))
+            if not bare:
+                self.change(original, new, "shape method")
+            return new
+        new_call = shapes.call(updated)
+        if new_call is not None:
+            self.change(original, new_call, "shape method")
+            return new_call
+        if (isinstance(original.func, cst.Name) and original.func.value == "len"
+                and len(original.args) == 1 and shapes.is_get_shape(original.args[0].value)):
+            self.change(original, updated, "shape method")
+            return updated
+        self._method_findings(original)
+        found = self.tf_path(original.func)
+        if found is None:
+            return updated
+        path, root = found
+        rule = f.call_rule(path) or f.call_rule(renames.renamed(path)[0] or path)
+        if rule is not None:
+            if rule is f.CALLS["placeholder"]:
+                self._pending_placeholders[id(original)] = original
+            else:
+                self.finding(original, rule)
+        hit = renames.lookup(path)
+        if hit is None or hit[1].args is None or hit[0] != path:
+            return updated
+        entry = hit[1]
+        if entry.new is not None and self.ns.missing(entry.new) is not None and path.startswith(
+                "contrib"):
+            return updated
+        result, note = entry.args(updated, _Hinted(self, root))  # type: ignore[misc]
+        if result is None:
+            self.finding(original, f.NOT_CONVERTED, path=path, note=note or "")
+            renamed = self._chain_changes.pop(id(original.func), None)
+            if renamed is not None:
+                self.report.changes.remove(renamed)
+            return updated.with_changes(func=original.func)
+        if note and note.startswith(renames.CHECK):
+            self.finding(original, f.CHECK, path=path, note=note[len(renames.CHECK):])
+            note = None
+        if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
+            self.change(original, result, "arguments" + (f": {note}" if note else ""))
+        elif note:
+            self.change(original, result, f"renamed: {note}")
+        return result
+
+    def _method_findings(self, node: cst.Call) -> None:
+        func = node.func
+        if any(a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
+            self.finding(node, f.FEED_DICT)
+        if not isinstance(func, cst.Attribute):
+            return
+        rule = f.METHODS.get(func.attr.value)
+        if rule is not None and self.tf_path(func) is None:
+            self.finding(node, rule)
+        if func.attr.value == "run" and node.args and node.args[0].keyword is None:
+            receiver = c.dotted(func.value) or ""
+            if "sess" in receiver.lower() or len(node.args) > 1 or any(
+                    a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
+                fetches = " ".join(_EMPTY.code_for_node(node.args[0].value).split())
+                self.finding(node, f.FETCH, fetches=fetches)
+
+    # --- module ----------------------------------------------------------------------
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        for call in self._pending_placeholders.values():
+            self.finding(call, f.CALLS["placeholder"])
+        if self.need_root_import and self.root is None:
+            updated = _insert_root_import(updated)
+        unused = {n for n, (_, new) in self.aliases.items()
+                  if new is None and self._uses.get(n, 0) <= 0 and self._converted.get(n)}
+        for name in sorted(unused):
+            node = self._alias_nodes.get(name)
+            if node is not None:
+                self.change(node, "(removed: every use of it was converted)", "import")
+        if unused:
+            updated = updated.visit(_DropImports(unused))
+        return updated
+
+
+class _Calls(cst.CSTVisitor):
+    """Collects the TF paths of the calls in a subtree."""
+
+    def __init__(self, up: Upgrader) -> None:
+        super().__init__()
+        self.up = up
+        self.paths: list[str] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        found = self.up.tf_path(node.func)
+        if found is not None:
+            self.paths.append(found[0])
+
+
+class _Hinted:
+    """A renderer that prefers the alias the original expression used."""
+
+    def __init__(self, up: Upgrader, hint: str) -> None:
+        self.up, self.hint = up, hint
+
+    def render(self, path: str) -> cst.BaseExpression:
+        return self.up.render(path, hint=self.hint)
+
+
+def _insert_root_import(module: cst.Module) -> cst.Module:
+    """Adds ``import flaxscope.compat.v1 as tf`` after the file's leading imports."""
+    stmt = cst.parse_statement("import flaxscope.compat.v1 as tf\n")
+    body = list(module.body)
+    at = 0
+    for i, s in enumerate(body):
+        if isinstance(s, cst.SimpleStatementLine) and all(
+                isinstance(x, cst.Import | cst.ImportFrom) or (
+                    isinstance(x, cst.Expr) and isinstance(x.value, cst.SimpleString))
+                for x in s.body):
+            at = i + 1
+        elif i > at:
+            break
+    body.insert(at, stmt)
+    return module.with_changes(body=body)
+
+
+class _DropImports(cst.CSTTransformer):
+    """Removes the TensorFlow imports whose every use was converted."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def _keep(self, alias: cst.ImportAlias) -> bool:
+        local = alias.asname.name.value if alias.asname else c.module_path(alias)  # type: ignore[union-attr]
+        return local not in self.names
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import):  # type: ignore[override]
+        kept = [a for a in updated.names if self._keep(a)]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT)])
+
+    def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):  # type: ignore[override]
+        if isinstance(updated.names, cst.ImportStar):
+            return updated
+        kept = [a for a in updated.names if self._keep(a)]
+        if len(kept) == len(updated.names):
+            return updated
+        if not kept:
+            return cst.RemovalSentinel.REMOVE
+        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT)])

@@ -1,0 +1,228 @@
+"""tf.* array ops against tf.compat.v1 in graph mode: values, shapes and dtypes over grids.
+
+Each case is a function of the ``tf`` module; it runs once on TensorFlow (all cases of a
+test in one graph and one ``Session.run``) and once on ``flaxscope.compat.v1``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import jax
+import numpy as np
+import pytest
+from _array_oracle import ARRAYS, B23, I23, X5, X131, X234  # noqa: F401
+from _array_oracle import compare as _compare
+
+import flaxscope.compat.v1 as fst
+
+
+def test_reshape_concat_split_stack_grid(tf1):
+    cases = []
+    for key, x in ARRAYS.items():
+        r, n = x.ndim, x.size
+        for target in ([-1], [n], [1, -1], [-1, 1], list(reversed(x.shape)), [n, 1, 1]):
+            cases.append((f"reshape {key} {target}", lambda tf, x=x, t=target: tf.reshape(x, t)))
+        for axis in range(-r, r):
+            cases.append(
+                (f"concat {key} {axis}", lambda tf, x=x, a=axis: tf.concat([x, x * 2, x], a))
+            )
+            cases.append((f"stack {key} {axis}", lambda tf, x=x, a=axis: tf.stack([x, x + 1], a)))
+            cases.append((f"unstack {key} {axis}", lambda tf, x=x, a=axis: tf.unstack(x, axis=a)))
+            d = x.shape[axis]
+            for pieces in (p for p in (1, 2, 3, 4, 5) if d % p == 0):
+                cases.append(
+                    (
+                        f"split {key} {pieces} {axis}",
+                        lambda tf, x=x, p=pieces, a=axis: tf.split(x, p, a),
+                    )
+                )
+            sizes = [1, -1] if d > 1 else [-1]
+            cases.append(
+                (
+                    f"splitv {key} {sizes} {axis}",
+                    lambda tf, x=x, s=sizes, a=axis: tf.split(x, s, axis=a),
+                )
+            )
+        cases.append((f"stack last {key}", lambda tf, x=x: tf.stack([x, x], axis=-1)))
+        cases.append((f"concat one {key}", lambda tf, x=x: tf.concat([x], 0)))
+        cases.append((f"unstack num {key}", lambda tf, x=x: tf.unstack(x, num=x.shape[0])))
+    cases.append(("concat py list", lambda tf: tf.concat([I23, [[1, 2, 3]]], 0)))
+    cases.append(("split sizes tensor", lambda tf: tf.split(X234, np.array([2, 2]), 2)))
+    assert _compare(tf1, cases) > 80
+
+
+def test_axes_and_layout_grid(tf1):
+    cases = []
+    for key, x in ARRAYS.items():
+        r = x.ndim
+        for perm in [None, *itertools.permutations(range(r))]:
+            cases.append((f"transpose {key} {perm}", lambda tf, x=x, p=perm: tf.transpose(x, p)))
+        for axis in range(-r - 1, r + 1):
+            cases.append(
+                (f"expand_dims {key} {axis}", lambda tf, x=x, a=axis: tf.expand_dims(x, a))
+            )
+        cases.append((f"expand_dims dim= {key}", lambda tf, x=x: tf.expand_dims(x, dim=-1)))
+        cases.append((f"squeeze {key}", lambda tf, x=x: tf.squeeze(x)))
+        for axis in range(-r, r):
+            cases.append((f"reverse {key} {axis}", lambda tf, x=x, a=axis: tf.reverse(x, [a])))
+            cases.append((f"roll {key} {axis}", lambda tf, x=x, a=axis: tf.roll(x, 2, a)))
+        reps = [2] * r
+        cases.append((f"tile {key}", lambda tf, x=x, m=reps: tf.tile(x, m)))
+        cases.append((f"reverse all {key}", lambda tf, x=x, r=r: tf.reverse_v2(x, list(range(r)))))
+    c = (X234 + 1j * X234).astype(np.complex64)
+    cases.append(("transpose conjugate", lambda tf: tf.transpose(c, [1, 0, 2], conjugate=True)))
+    for axis in ([0], [-1], [0, 2], 2):
+        cases.append((f"squeeze {axis}", lambda tf, a=axis: tf.squeeze(X131, a)))
+    cases.append(("squeeze_dims", lambda tf: tf.squeeze(X131, squeeze_dims=[2])))
+    cases.append(("broadcast_to", lambda tf: tf.broadcast_to(I23, [4, 2, 3])))
+    cases.append(("broadcast_to 1", lambda tf: tf.broadcast_to(X131, [2, 3, 5])))
+    for mode in ("CONSTANT", "REFLECT", "SYMMETRIC", "reflect"):
+        for pads in ([[0, 0], [1, 2], [2, 1]], [[1, 1], [0, 0], [3, 0]]):
+            cases.append((f"pad {mode} {pads}", lambda tf, m=mode, p=pads: tf.pad(X234, p, m)))
+    cases.append(("pad cv", lambda tf: tf.pad(I23, [[1, 0], [0, 2]], constant_values=7)))
+    cases.append(("pad cv f", lambda tf: tf.pad(X5, [[2, 1]], constant_values=-1.5)))
+    for sa, ba in ((1, 0), (0, 1), (2, 0), (1, 2)):
+        lengths = [1, 3] if ba == 0 else ([2, 0, 1] if ba == 1 else [3, 1, 2, 3])
+        cases.append(
+            (
+                f"reverse_sequence {sa} {ba}",
+                lambda tf, s=sa, b=ba, n=lengths: tf.reverse_sequence(
+                    X234, n, seq_axis=s, batch_axis=b
+                ),
+            )
+        )
+    cases.append(
+        ("reverse_sequence legacy", lambda tf: tf.reverse_sequence(X234, [2, 1], seq_dim=1))
+    )
+    x = np.random.default_rng(1).standard_normal((1, 2, 3, 8)).astype(np.float32)
+    cases.append(("depth_to_space", lambda tf: tf.depth_to_space(x, 2)))
+    cases.append(("space_to_depth", lambda tf: tf.space_to_depth(X234.reshape(1, 2, 4, 3), 2)))
+    assert _compare(tf1, cases) > 60
+
+
+def test_construction_grid(tf1):
+    cases = []
+    for dtype in ("float32", "int32", "bool", "float16", "int64"):
+        cases.append(
+            (
+                f"zeros {dtype}",
+                lambda tf, d=dtype: tf.zeros([2, 3], getattr(tf, d if d != "bool" else "bool")),
+            )
+        )
+        cases.append((f"ones {dtype}", lambda tf, d=dtype: tf.ones((3,), getattr(tf, d))))
+        cases.append(
+            (f"zeros_like {dtype}", lambda tf, d=dtype: tf.zeros_like(X234, dtype=getattr(tf, d)))
+        )
+        cases.append((f"ones_like {dtype}", lambda tf, d=dtype: tf.ones_like(I23, getattr(tf, d))))
+        cases.append(
+            (
+                f"one_hot {dtype}",
+                lambda tf, d=dtype: tf.one_hot(
+                    [0, 2, -1, 5], 3, dtype=getattr(tf, d if d != "bool" else "int32")
+                ),
+            )
+        )
+        cases.append(
+            (
+                f"sequence_mask {dtype}",
+                lambda tf, d=dtype: tf.sequence_mask([[1, 3], [0, 2]], 4, dtype=getattr(tf, d)),
+            )
+        )
+    cases.append(("zeros int shape", lambda tf: tf.zeros(3)))
+    cases.append(("zeros_like int", lambda tf: tf.zeros_like(I23)))
+    cases.append(("ones_like bool", lambda tf: tf.ones_like(B23)))
+    for value in (2.5, 7, True, [1, 2], [[1.0], [2.0]]):
+        cases.append(
+            (
+                f"fill {value!r}",
+                lambda tf, v=value: tf.fill(
+                    [2, 2], v if np.ndim(v) == 0 else v[0] if np.ndim(v) == 1 else v[0][0]
+                ),
+            )
+        )
+        cases.append((f"constant {value!r}", lambda tf, v=value: tf.constant(v)))
+        cases.append((f"convert_to_tensor {value!r}", lambda tf, v=value: tf.convert_to_tensor(v)))
+    cases.append(("constant dtype", lambda tf: tf.constant([1, 2], tf.float32)))
+    cases.append(("constant fill", lambda tf: tf.constant(3.0, shape=[2, 3])))
+    cases.append(("constant reshape", lambda tf: tf.constant([1, 2, 3, 4, 5, 6], shape=[2, 3])))
+    cases.append(("constant pad", lambda tf: tf.constant([1, 2], shape=[2, 2])))
+    cases.append(("constant np", lambda tf: tf.constant(I23)))
+    cases.append(
+        ("convert_to_tensor dtype", lambda tf: tf.convert_to_tensor([1, 2], dtype=tf.float32))
+    )
+    cases.append(
+        ("convert_to_tensor hint", lambda tf: tf.convert_to_tensor(3, dtype_hint=tf.float32))
+    )
+    for depth, axis in itertools.product((3, 4), (None, -1, 0, 1)):
+        cases.append(
+            (
+                f"one_hot {depth} {axis}",
+                lambda tf, d=depth, a=axis: tf.one_hot(
+                    [[0, 1], [3, 2]], d, on_value=5.0, off_value=-1.0, axis=a
+                ),
+            )
+        )
+    cases.append(("one_hot int on", lambda tf: tf.one_hot([1, 0], 2, on_value=3, off_value=1)))
+    cases.append(("one_hot off only", lambda tf: tf.one_hot([1, 0], 2, off_value=-2)))
+    for args, kwargs in (
+        ((5,), {}),
+        ((2, 9, 3), {}),
+        ((1.0, 3.0), {}),
+        ((0, 2.5, 0.5), {}),
+        ((5, 1, -2), {}),
+        ((4,), {"dtype": "float32"}),
+        ((np.int64(3),), {}),
+        ((np.float64(1.5), 4), {}),
+    ):
+        cases.append(
+            (
+                f"range {args} {kwargs}",
+                lambda tf, a=args, k=kwargs: tf.range(
+                    *a, **{kk: getattr(tf, v) for kk, v in k.items()}
+                ),
+            )
+        )
+    for num in (1, 2, 5):
+        cases.append((f"linspace {num}", lambda tf, n=num: tf.linspace(-1.0, 2.0, n)))
+        cases.append((f"lin_space {num}", lambda tf, n=num: tf.lin_space(0.5, 0.25, n)))
+    cases.append(("sequence_mask no maxlen", lambda tf: tf.sequence_mask([1, 3, 2])))
+    for indexing in ("xy", "ij"):
+        cases.append(
+            (
+                f"meshgrid {indexing}",
+                lambda tf, i=indexing: tf.meshgrid([1, 2, 3], [4, 5], [0, 1], indexing=i),
+            )
+        )
+    cases.append(("identity", lambda tf: tf.identity(X234)))
+    cases.append(("identity_n", lambda tf: tf.identity_n([X234, I23])))
+    cases.append(("stop_gradient", lambda tf: tf.stop_gradient(X5)))
+    cases.append(("parallel_stack", lambda tf: tf.parallel_stack([X5, X5 * 2])))
+    cases.append(("ensure_shape", lambda tf: tf.ensure_shape(X234, [2, None, 4])))
+    assert _compare(tf1, cases) > 60
+
+
+def test_shape_arithmetic_stays_static_under_jit():
+    x = np.zeros((2, 3, 4), np.float32)
+
+    @jax.jit
+    def f(x):
+        batch = fst.shape(x)[0]
+        y = fst.reshape(x, fst.concat([fst.shape(x)[:-1], [2, -1]], 0))
+        z = fst.reshape(y, fst.stack([batch, -1]))
+        n = fst.size(x) // fst.gather(fst.shape(x), 0)
+        w = fst.zeros(fst.shape(z)) + fst.reshape(z, [-1, n])
+        return w, fst.range(fst.rank(x))
+
+    w, r = f(x)
+    assert w.shape == (2, 12)
+    np.testing.assert_array_equal(r, [0, 1, 2])
+
+
+def test_traced_shape_is_a_clear_error():
+    with pytest.raises(ValueError, match="must be known when the function is traced"):
+        jax.jit(lambda x, n: fst.reshape(x, [n, -1]))(np.zeros(4), 2)
+    with pytest.raises(ValueError, match=r"tf\.where returns an array whose size depends"):
+        jax.jit(lambda c: fst.where(c))(np.array([True]))
+    with pytest.raises(ValueError, match=r"tf\.boolean_mask .*jnp\.where"):
+        jax.jit(lambda x, m: fst.boolean_mask(x, m))(np.zeros(2), np.array([True, False]))
