@@ -114,13 +114,6 @@ def tanh(x: Any, name: str | None = None) -> Array:
     return jnp.tanh(_float(x))
 
 
-@tf_op(*_paths("math.log_sigmoid"), family="nn", default_name="LogSigmoid")
-def log_sigmoid(x: Any, name: str | None = None) -> Array:
-    """``tf.math.log_sigmoid``: ``-softplus(-x)``."""
-    del name
-    return jax.nn.log_sigmoid(_float(x))
-
-
 def _swish(features: Any, beta: float = 1.0) -> Array:
     x = _float(features)
     if beta == 1.0:

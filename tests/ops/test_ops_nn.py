@@ -335,11 +335,7 @@ def test_weight_decay_over_trainable_variables_and_jit_vmap():
         w = tf.get_variable("w", [5, 3])
         b = tf.get_variable("b", [3], initializer=tf.zeros_initializer())
         logits = tf.nn.xw_plus_b(x, w, b)
-        decay = (
-            tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
-            if hasattr(tf, "add_n")
-            else sum(tf.nn.l2_loss(v) for v in tf.trainable_variables())
-        )
+        decay = tf.add_n([tf.nn.l2_loss(v) for v in tf.trainable_variables()])
         return tf.nn.softmax(logits), decay
 
     f = fs.transform(model)
