@@ -43,6 +43,25 @@ _NOTEBOOK_HINT = (
 )
 
 
+_STRING_INITIALIZER_HINT = (
+    " (A string initializer is a constant value in TF1, not the name of an initializer: "
+    "for {init!r} pass an initializer object, e.g. initializer=tf.zeros_initializer(), "
+    "with shape=.)"
+)
+
+
+def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
+    """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
+    if dtype.kind in "OSUV":
+        raise TypeError(
+            f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
+            "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
+            "outside the model as Python or numpy values, and give the variable a numeric "
+            "dtype (tf.float32, tf.int32, ...)."
+        )
+    return dtype
+
+
 def _tf_dtype_repr(dtype: np.dtype) -> str:
     return f"<dtype: '{np.dtype(dtype).name}'>"
 
@@ -346,8 +365,17 @@ def _get_single_variable(
         trainable = True
     initializing_from_value = initializer is not None and not callable(initializer)
     if shape is not None and initializing_from_value:
-        raise ValueError("If initializer is a constant, do not specify shape.")
-    dtype = as_dtype(dtype)
+        message = "If initializer is a constant, do not specify shape."
+        if isinstance(initializer, (str, bytes)):
+            message += _STRING_INITIALIZER_HINT.format(init=initializer)
+        raise ValueError(message)
+    if isinstance(initializer, (str, bytes)):
+        raise TypeError(
+            f"Variable {name}: initializer={initializer!r} is a string constant, from which "
+            "TF1 makes a tf.string variable; flaxscope variables hold numbers."
+            + _STRING_INITIALIZER_HINT.format(init=initializer)
+        )
+    dtype = _numeric_dtype(as_dtype(dtype), name)
     if shape is not None:
         shape = _as_shape(shape)
 
@@ -723,7 +751,12 @@ def Variable(  # noqa: N802  (TF1's name)
     if trainable is None:
         trainable = True
     collections = _variable_collections(collections, trainable)
-    dtype = as_dtype(dtype) if dtype is not None else None
+    dtype = _numeric_dtype(as_dtype(dtype), name) if dtype is not None else None
+    if isinstance(initial_value, (str, bytes)):
+        raise TypeError(
+            f"Variable({initial_value!r}): a string initial value makes a tf.string variable "
+            "in TF1; flaxscope variables hold numbers (JAX arrays)."
+        )
     frame = store.current_frame()
     op_name = _variable_op_name(name)
     if callable(initial_value):
