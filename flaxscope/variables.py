@@ -52,7 +52,8 @@ _STRING_INITIALIZER_HINT = (
 
 def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
     """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
-    if dtype.kind in "OSUV":
+    # bfloat16 and the float8 types are numpy "V" (void) dtypes too: only np.void is a string.
+    if dtype.kind in "OSU" or (dtype.kind == "V" and dtype.type is np.void):
         raise TypeError(
             f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
             "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
