@@ -111,16 +111,20 @@ class Blobs:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--towers", type=int, default=4)
-    parser.add_argument("--steps", type=int, default=600)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--towers", type=int, default=4, help="towers (one shard of the batch each)"
+    )
+    parser.add_argument("--steps", type=int, default=600, help="training steps")
     parser.add_argument("--batch", type=int, default=128, help="whole batch, all towers")
-    parser.add_argument("--dim", type=int, default=20)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--classes", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--log-every", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--dim", type=int, default=20, help="input features")
+    parser.add_argument("--hidden", type=int, default=64, help="hidden units of the shared model")
+    parser.add_argument("--classes", type=int, default=4, help="classes in the synthetic data")
+    parser.add_argument("--lr", type=float, default=0.1, help="SGD learning rate")
+    parser.add_argument("--log-every", type=int, default=100, help="steps between reports")
+    parser.add_argument("--seed", type=int, default=0, help="data and initial weights")
     args = parser.parse_args(argv)
     if args.batch % args.towers:
         parser.error("--batch must be a multiple of --towers")

@@ -171,12 +171,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
     p.add_argument("--log-every", type=int, default=200, help="steps between reports")
     p.add_argument("--sample-len", type=int, default=200, help="characters per sample")
-    p.add_argument("--temperature", type=float, default=0.8)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--text", default=None, help="UTF-8 text file (default: Python's docs)")
+    p.add_argument("--temperature", type=float, default=0.8, help="sampling temperature")
+    p.add_argument("--seed", type=int, default=0, help="data order, initial weights, samples")
+    p.add_argument(
+        "--text",
+        default=None,
+        help="UTF-8 text file to train on; none: the Python Language Reference in CPython",
+    )
     p.add_argument("--out", default="out/char_lstm", help="output directory")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (it is off anyway when output is not a terminal)",
+    )
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check the set-up: 20 steps of a one-layer 32-unit model on short batches",
+    )
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.steps, args.batch, args.seq_len, args.hidden, args.layers = 20, 4, 16, 32, 1
+        args.log_every, args.sample_len = 10, 20
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
@@ -234,7 +251,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     train_losses: list[float] = []
     valid_losses: list[tuple[int, float]] = [(0, report(0))]
     start = time.perf_counter()
-    bar = tqdm(range(1, args.steps + 1), desc="train", disable=args.no_progress, file=sys.stdout)
+    bar = tqdm(
+        range(1, args.steps + 1),
+        desc="train",
+        disable=True if args.no_progress else None,
+        file=sys.stdout,
+    )
     for step in bar:
         batch = jnp.asarray(data.batch(rng, args.batch, args.seq_len))
         params, opt_state, loss = train_step(params, opt_state, batch)

@@ -100,13 +100,17 @@ def split(params: dict[str, jax.Array], scope: str) -> tuple[dict, dict]:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--hidden", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=0.005)
-    parser.add_argument("--log-every", type=int, default=200)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "--steps", type=int, default=2000, help="training steps (each trains both players)"
+    )
+    parser.add_argument("--batch", type=int, default=64, help="samples per batch")
+    parser.add_argument("--hidden", type=int, default=4, help="hidden units of both networks")
+    parser.add_argument("--lr", type=float, default=0.005, help="Adam learning rate")
+    parser.add_argument("--log-every", type=int, default=200, help="steps between reports")
+    parser.add_argument("--seed", type=int, default=0, help="data and initial weights")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)

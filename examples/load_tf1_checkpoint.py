@@ -58,11 +58,20 @@ def rel_err(a: Any, b: Any) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("checkpoint", nargs="?", help="a checkpoint directory or prefix")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument(
+        "checkpoint", nargs="?", help="a checkpoint directory or prefix; none: TF1 writes one first"
+    )
     parser.add_argument("--compare", action="store_true", help="also run TF1's evaluate")
-    parser.add_argument("--tf1-steps", type=int, default=300, help="without a checkpoint")
-    parser.add_argument("--resume-steps", type=int, default=100)
+    parser.add_argument(
+        "--tf1-steps",
+        type=int,
+        default=300,
+        help="TF1 training steps when it writes the checkpoint",
+    )
+    parser.add_argument("--resume-steps", type=int, default=100, help="steps to train on in JAX")
     parser.add_argument("--seed", type=int, default=0, help="the TF1 run's data seed")
     args = parser.parse_args(argv)
 

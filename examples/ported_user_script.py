@@ -119,9 +119,13 @@ def evaluate(checkpoint, x):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--save_dir", default=None)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=300, help="training steps")
+    parser.add_argument(
+        "--save_dir", default=None, help="directory for TF1 checkpoints; none: no checkpoint"
+    )
     args = parser.parse_args(argv)
     losses, _ = train(args.steps, args.save_dir)
     print(f"first loss {losses[0]:.4f}, last loss {losses[-1]:.4f}")

@@ -12,6 +12,8 @@ Run: python examples/seed_tutorial.py
 
 from __future__ import annotations
 
+import argparse
+
 import jax
 
 import flaxscope as fs
@@ -124,4 +126,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="It takes no options: it prints each section's variable names and errors.",
+    ).parse_args()
     main()

@@ -129,16 +129,20 @@ def make_model(vocab_size: int, embedding_size: int, hidden_units: int) -> fs.Tr
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--batch", type=int, default=64)
-    parser.add_argument("--length", type=int, default=6)
-    parser.add_argument("--vocab-size", type=int, default=10)
-    parser.add_argument("--embedding-size", type=int, default=20)
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--log-every", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=1000, help="training steps")
+    parser.add_argument("--batch", type=int, default=64, help="sequences per batch")
+    parser.add_argument("--length", type=int, default=6, help="tokens per sequence to copy")
+    parser.add_argument("--vocab-size", type=int, default=10, help="tokens in the vocabulary")
+    parser.add_argument(
+        "--embedding-size", type=int, default=20, help="size of the shared embedding"
+    )
+    parser.add_argument("--hidden", type=int, default=64, help="LSTM units of encoder and decoder")
+    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
+    parser.add_argument("--log-every", type=int, default=100, help="steps between reports")
+    parser.add_argument("--seed", type=int, default=0, help="data and initial weights")
     args = parser.parse_args(argv)
 
     rng = np.random.default_rng(args.seed)

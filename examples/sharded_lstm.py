@@ -28,15 +28,17 @@ from collections.abc import Sequence
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seq-len", type=int, default=32)
-    parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--layers", type=int, default=2)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=50, help="training steps")
+    parser.add_argument("--batch", type=int, default=16, help="sequences per batch")
+    parser.add_argument("--seq-len", type=int, default=32, help="characters per sequence")
+    parser.add_argument("--hidden", type=int, default=128, help="LSTM units")
+    parser.add_argument("--layers", type=int, default=2, help="stacked LSTM layers")
     parser.add_argument("--model-axis", type=int, default=4, help="devices on the model axis")
-    parser.add_argument("--cpu-devices", type=int, default=8)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument("--cpu-devices", type=int, default=8, help="simulated devices when on CPU")
+    parser.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
     parser.add_argument("--check", action="store_true", help="compare with one device")
     return parser.parse_args(argv)
 

@@ -115,14 +115,18 @@ def make_train_step(model: fs.Transformed, optimizer: optax.GradientTransformati
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--input-dim", type=int, default=784)
-    parser.add_argument("--hidden", type=int, default=1024)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--log-every", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--steps", type=int, default=2000, help="training steps")
+    parser.add_argument("--batch", type=int, default=128, help="pairs per batch")
+    parser.add_argument(
+        "--input-dim", type=int, default=784, help="features per input (784: MNIST's)"
+    )
+    parser.add_argument("--hidden", type=int, default=1024, help="units of the hidden layers")
+    parser.add_argument("--lr", type=float, default=0.01, help="SGD learning rate")
+    parser.add_argument("--log-every", type=int, default=100, help="steps between reports")
+    parser.add_argument("--seed", type=int, default=0, help="data and initial weights")
     args = parser.parse_args(argv)
 
     data = PairData(args.input_dim, args.seed)

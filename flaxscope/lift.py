@@ -12,7 +12,7 @@ from typing import Any
 
 import jax
 
-from flaxscope import store
+from flaxscope import scopes, store
 from flaxscope.transform import next_rng_key
 
 
@@ -34,7 +34,7 @@ def scan(
     Assigning variables inside the body is not supported: carry the value instead.
     """
     frame = store.current_frame()
-    state = store.current()
+    state = scopes.current()
     # Random ops in the body get a different key at every step, like TF1's while_loop.
     step_keys = None
     if frame.op_rng is not None:
@@ -109,7 +109,7 @@ class _Sequenced:
     def __init__(self, fns: Sequence[Callable[..., Any]]) -> None:
         self.fns = fns
         self.frame = store.current_frame()
-        self.state = store.current()
+        self.state = scopes.current()
         self.starts = [_capture(self.frame, self.state)]
         self.replay: dict[str, jax.Array] = {}
         self.outer_rng = self.frame.op_rng

@@ -1,29 +1,56 @@
-"""``tf.name_scope`` and ``tf.variable_scope`` with TF1's exact naming rules.
+"""Scope state, ``name_scope`` and ``variable_scope``, with TF1's naming rules.
 
-The logic follows TensorFlow's ``ops.Graph.name_scope`` and ``variable_scope.py``
-(``variable_scope``, ``_pure_variable_scope``, ``_VariableScopeStore``) step for step, so
-names, uniquification and reuse inheritance come out identical; the state they mutate is
-the current :class:`~flaxscope.store.ScopeState` and :class:`~flaxscope.store.Frame`.
+Three pieces of TF1 graph state decide every name, and TF keeps them per thread:
+
+- the *name stack* (``"outer/inner"``), which prefixes ``tf.Variable`` and op names;
+- the current :class:`VariableScope`, which prefixes ``get_variable`` names and carries
+  the defaults (reuse, initializer, dtype, custom getter, ...);
+- the *scope counts*: how many times each variable-scope name has been opened, which
+  makes ``default_name`` scopes unique (``dense``, ``dense_1``, ...).
+
+They live in a :class:`ScopeState`, one per ``init``/``apply`` call (or one per thread for
+the default graph), made current by :func:`enter`. The graph-wide namespace they draw
+unique names from is the frame's (:meth:`flaxscope.store.Frame.unique_name`).
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import enum
-import functools
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32
 
-_VALID_OP_NAME_REGEX = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
-_VALID_SCOPE_NAME_REGEX = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
+__all__ = [
+    "AUTO_REUSE",
+    "ScopeDefaults",
+    "ScopeEntry",
+    "ScopeState",
+    "VariableScope",
+    "check_scope_name",
+    "current",
+    "enter",
+    "get_name_scope",
+    "get_variable_scope",
+    "leave",
+    "name_scope",
+    "new_scope_state",
+    "unique_variable_scope_name",
+    "variable_scope",
+]
+
+# TF's patterns for a name scope at the root (like an op name) and below it.
+_ROOT_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
+_NESTED_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
 
 
 class _ReuseMode(enum.Enum):
-    """``tf.compat.v1.AUTO_REUSE``'s type."""
+    """The type of ``tf.compat.v1.AUTO_REUSE``."""
 
     AUTO_REUSE = 1
 
@@ -33,53 +60,104 @@ class _ReuseMode(enum.Enum):
 
 AUTO_REUSE = _ReuseMode.AUTO_REUSE
 
+Reuse = bool | _ReuseMode | None
 
-# --- name scopes ---------------------------------------------------------------------
-def _check_scope_name(name: str, nested: bool) -> None:
+
+# --- scope state ------------------------------------------------------------------------
+class ScopeState:
+    """The name stack, current variable scope and scope counts of one frame and thread."""
+
+    __slots__ = ("frame", "name_stack", "var_scope", "scope_counts")
+
+    def __init__(self, frame: store.Frame, var_scope: VariableScope) -> None:
+        self.frame = frame
+        self.name_stack = ""
+        self.var_scope = var_scope
+        self.scope_counts: dict[str, int] = {}
+
+
+def new_scope_state(frame: store.Frame) -> ScopeState:
+    """A fresh state for ``frame``: empty name stack, the root variable scope."""
+    return ScopeState(frame, VariableScope(False))
+
+
+_ACTIVE: contextvars.ContextVar[ScopeState | None] = contextvars.ContextVar(
+    "flaxscope_scope_state", default=None
+)
+_per_thread = threading.local()  # each thread's state for the default graph
+
+
+def current() -> ScopeState:
+    """The state in effect: the running call's, or this thread's for the default graph."""
+    state = _ACTIVE.get()
+    if state is not None:
+        return state
+    frame = store.default_frame()
+    state = getattr(_per_thread, "state", None)
+    if state is None or state.frame is not frame:
+        state = _per_thread.state = new_scope_state(frame)
+    return state
+
+
+def enter(state: ScopeState) -> tuple[contextvars.Token, contextvars.Token]:
+    """Makes ``state`` (and its frame) current until :func:`leave`."""
+    return _ACTIVE.set(state), store.enter_frame(state.frame)
+
+
+def leave(tokens: tuple[contextvars.Token, contextvars.Token]) -> None:
+    state_token, frame_token = tokens
+    store.leave_frame(frame_token)
+    _ACTIVE.reset(state_token)
+
+
+# --- name scopes ------------------------------------------------------------------------
+def check_scope_name(name: str, nested: bool) -> None:
+    """TF's validation of a name-scope component (``nested``: below the root)."""
     if nested:
-        if not _VALID_SCOPE_NAME_REGEX.match(name):
+        if not _NESTED_NAME.match(name):
             raise ValueError(
                 f"'{name}' is not a valid scope name. A scope name has to match the "
-                f"following pattern: {_VALID_SCOPE_NAME_REGEX.pattern}"
+                f"following pattern: {_NESTED_NAME.pattern}"
             )
-    elif not _VALID_OP_NAME_REGEX.match(name):
+    elif not _ROOT_NAME.match(name):
         raise ValueError(
             f"'{name}' is not a valid root scope name. A root scope name has to match "
-            f"the following pattern: {_VALID_OP_NAME_REGEX.pattern}"
+            f"the following pattern: {_ROOT_NAME.pattern}"
         )
 
 
-class _GraphNameScope:
-    """``Graph.name_scope(name)``: pushes a (uniquified) name on the name stack."""
+class _NameStackPush:
+    """``Graph.name_scope(name)``: one push of the name stack, undone on exit.
 
-    __slots__ = ("_name", "_state", "_old_stack")
+    Entering it again pushes again (and takes a new unique name), as TF's does.
+    """
 
-    def __init__(self, name: str | None) -> None:
-        self._name = name
+    __slots__ = ("requested", "state", "saved")
+
+    def __init__(self, requested: str | None) -> None:
+        self.requested = requested
 
     def __enter__(self) -> str:
-        state = store.current()
-        name = self._name
-        if name:
-            if isinstance(name, bytes):
-                name = name.decode("utf-8")
-            # Like TF, any other non-string fails in the regex match (a TypeError).
-            _check_scope_name(name, nested=bool(state.name_stack))
-        self._state = state
-        self._old_stack = state.name_stack
-        if not name:
-            new_stack, returned = "", ""
-        elif name[-1] == "/":
-            new_stack, returned = name[:-1], name
-        else:
-            full = f"{state.name_stack}/{name}" if state.name_stack else name
-            new_stack = state.frame.unique_name(full)
-            returned = new_stack + "/"
-        state.name_stack = new_stack
-        return returned
+        state = current()
+        requested = self.requested
+        if isinstance(requested, bytes):
+            requested = requested.decode("utf-8")
+        if requested:
+            # Anything that is not a string fails inside the regex (a TypeError), as in TF.
+            check_scope_name(requested, nested=bool(state.name_stack))
+        self.state, self.saved = state, state.name_stack
+        if not requested:
+            state.name_stack = ""  # back to the root
+            return ""
+        if requested.endswith("/"):
+            state.name_stack = requested[:-1]  # an absolute scope, taken as given
+            return requested
+        parent = state.name_stack
+        state.name_stack = state.frame.unique_name(f"{parent}/{requested}" if parent else requested)
+        return state.name_stack + "/"
 
     def __exit__(self, *exc: Any) -> None:
-        self._state.name_stack = self._old_stack
+        self.state.name_stack = self.saved
 
 
 class name_scope:  # noqa: N801  (TF1's name)
@@ -93,56 +171,75 @@ class name_scope:  # noqa: N801  (TF1's name)
     def __init__(
         self, name: str | None, default_name: str | None = None, values: Any = None
     ) -> None:
-        if not (default_name is None or isinstance(default_name, str)):
+        if default_name is not None and not isinstance(default_name, str):
             raise TypeError(
                 f"`default_name` type ({type(default_name)}) is not a string type. You likely "
                 "meant to pass this into the `values` kwarg."
             )
-        self._name = default_name if name is None else name
-        self._default_name = default_name
-        self._values = values
-        self._scope: _GraphNameScope | None = None
+        self._requested = name if name is not None else default_name
+        self._fallback = default_name
+        self._has_values = values is not None
+        self._push: _NameStackPush | None = None
 
     def __enter__(self) -> str:
-        if self._name is None and self._values is not None:
+        if self._requested is None and self._has_values:
             raise ValueError(
-                f"At least one of name ({self._name}) and default_name ({self._default_name}) "
+                f"At least one of name ({self._requested}) and default_name ({self._fallback}) "
                 "must be provided."
             )
-        self._scope = _GraphNameScope(self._name)
-        return self._scope.__enter__()
+        self._push = _NameStackPush(self._requested)
+        return self._push.__enter__()
 
     def __exit__(self, *exc: Any) -> None:
-        assert self._scope is not None
-        self._scope.__exit__(*exc)
+        assert self._push is not None
+        self._push.__exit__(*exc)
 
 
 def get_name_scope() -> str:
     """``tf.compat.v1.get_default_graph().get_name_scope()``: the current name stack."""
-    return store.current().name_stack
+    return current().name_stack
 
 
-# --- variable scopes -------------------------------------------------------------------
-def _maybe_wrap_custom_getter(custom_getter: Callable, old_getter: Callable | None) -> Callable:
-    if old_getter is None:
-        return custom_getter
+# --- variable scopes --------------------------------------------------------------------
+def _chain_getters(new: Callable, outer: Callable | None) -> Callable:
+    """A scope's custom getter nested inside the enclosing scope's: ``new`` calls ``outer``."""
+    if outer is None:
+        return new
 
-    def wrapped_custom_getter(getter, *args, **kwargs):
-        return custom_getter(functools.partial(old_getter, getter), *args, **kwargs)
+    def chained(getter: Callable, *args: Any, **kwargs: Any) -> Any:
+        def through_outer(*a: Any, **kw: Any) -> Any:
+            return outer(getter, *a, **kw)
 
-    return wrapped_custom_getter
+        return new(through_outer, *args, **kwargs)
+
+    return chained
 
 
 class VariableScope:
     """``tf.compat.v1.VariableScope``: the name prefix and defaults of ``get_variable``.
 
     ``name`` is the prefix of variables created in it, ``original_name_scope`` the name
-    scope it opened first; ``reuse`` is ``False``, ``True`` or ``AUTO_REUSE``.
+    scope it opened first; ``reuse`` is ``False``, ``True`` or ``AUTO_REUSE``. The other
+    attributes are the defaults ``get_variable`` takes when its own argument is ``None``.
     """
+
+    __slots__ = (
+        "name",
+        "original_name_scope",
+        "reuse",
+        "initializer",
+        "regularizer",
+        "caching_device",
+        "partitioner",
+        "custom_getter",
+        "dtype",
+        "use_resource",
+        "constraint",
+    )
 
     def __init__(
         self,
-        reuse: bool | _ReuseMode | None,
+        reuse: Reuse,
         name: str = "",
         initializer: Any = None,
         regularizer: Callable | None = None,
@@ -154,57 +251,56 @@ class VariableScope:
         use_resource: bool | None = None,
         constraint: Callable | None = None,
     ) -> None:
-        self._name = name
-        self._initializer = initializer
-        self._regularizer = regularizer
-        self._reuse = reuse
-        self._caching_device = caching_device
-        self._partitioner = partitioner
-        self._custom_getter = custom_getter
-        self._name_scope = name_scope
-        self._dtype = dtype
-        self._use_resource = use_resource
-        self._constraint = constraint
+        self.name = name
+        self.original_name_scope = name_scope
+        self.reuse = reuse
+        self.initializer = initializer
+        self.regularizer = regularizer
+        self.caching_device = caching_device
+        self.partitioner = partitioner
+        self.custom_getter = custom_getter
+        self.dtype = dtype
+        self.use_resource = use_resource
+        self.constraint = constraint
 
-    name = property(lambda self: self._name)
-    original_name_scope = property(lambda self: self._name_scope)
-    reuse = property(lambda self: self._reuse)
-    initializer = property(lambda self: self._initializer)
-    dtype = property(lambda self: self._dtype)
-    use_resource = property(lambda self: self._use_resource)
-    regularizer = property(lambda self: self._regularizer)
-    caching_device = property(lambda self: self._caching_device)
-    partitioner = property(lambda self: self._partitioner)
-    custom_getter = property(lambda self: self._custom_getter)
-    constraint = property(lambda self: self._constraint)
+    def _child(self, name: str, reuse: Reuse, name_scope: str, constraint: Any) -> VariableScope:
+        """A scope that inherits this one's defaults under a new name."""
+        child = copy.copy(self)
+        child.name, child.reuse = name, reuse
+        child.original_name_scope, child.constraint = name_scope, constraint
+        return child
 
     def reuse_variables(self) -> None:
         """Sets ``reuse=True`` for the rest of this scope (and scopes opened in it)."""
-        self._reuse = True
+        self.reuse = True
 
     def set_initializer(self, initializer: Any) -> None:
-        self._initializer = initializer
+        self.initializer = initializer
 
     def set_dtype(self, dtype: Any) -> None:
-        self._dtype = dtype
+        self.dtype = dtype
 
     def set_use_resource(self, use_resource: bool | None) -> None:
-        self._use_resource = use_resource
+        self.use_resource = use_resource
 
     def set_regularizer(self, regularizer: Callable | None) -> None:
-        self._regularizer = regularizer
+        self.regularizer = regularizer
 
     def set_caching_device(self, caching_device: Any) -> None:
-        self._caching_device = caching_device
+        self.caching_device = caching_device
 
     def set_partitioner(self, partitioner: Callable | None) -> None:
-        self._partitioner = partitioner
+        self.partitioner = partitioner
 
     def set_custom_getter(self, custom_getter: Callable | None) -> None:
-        self._custom_getter = custom_getter
+        self.custom_getter = custom_getter
+
+    def get_collection(self, name: str) -> list:
+        """The items of collection ``name`` under this scope (``name + "/"``, as TF)."""
+        return current().frame.collection(name, self.name + "/" if self.name else "")
 
     def global_variables(self) -> list:
-        """Global variables under this scope (``name + "/"``, as TF filters them)."""
+        """Global variables under this scope."""
         return self.get_collection(store.GraphKeys.GLOBAL_VARIABLES)
 
     def trainable_variables(self) -> list:
@@ -215,168 +311,146 @@ class VariableScope:
         """Local variables under this scope."""
         return self.get_collection(store.GraphKeys.LOCAL_VARIABLES)
 
-    def get_collection(self, name: str) -> list:
-        from flaxscope.variables import get_collection
-
-        scope = self._name + "/" if self._name else ""
-        return get_collection(name, scope)
-
-    def get_variable(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Creates or reuses ``self.name + '/' + name`` with this scope's defaults."""
-        from flaxscope.variables import _scope_get_variable
-
-        return _scope_get_variable(self, name, *args, **kwargs)
-
     def __repr__(self) -> str:
-        return f"<VariableScope name={self._name!r} reuse={self._reuse!r}>"
-
-
-store.set_root_scope_factory(lambda: VariableScope(False))
+        return f"<VariableScope name={self.name!r} reuse={self.reuse!r}>"
 
 
 def get_variable_scope() -> VariableScope:
     """``tf.compat.v1.get_variable_scope()``: the current variable scope."""
-    return store.current().var_scope
+    return current().var_scope
 
 
-def _open_variable_scope(counts: dict[str, int], scope_name: str) -> None:
-    counts[scope_name] = counts.get(scope_name, 0) + 1
-
-
-def _close_variable_subscopes(counts: dict[str, int], scope_name: str | None) -> None:
-    if scope_name is None:
-        for k in counts:
-            counts[k] = 0
-    else:
-        prefix = scope_name + "/"
-        n = len(prefix)
-        for k in counts:
-            if k[:n] == prefix:
-                counts[k] = 0
-
-
-def _get_unique_variable_scope(prefix: str) -> str:
-    """A name with ``prefix`` that no variable scope in the current one has used yet."""
-    state = store.current()
+def unique_variable_scope_name(prefix: str) -> str:
+    """``prefix``, or ``prefix_N`` with the lowest N, unused as a scope in the current one."""
+    state = current()
     counts = state.scope_counts
-    current_name = state.var_scope.name
-    name = current_name + "/" + prefix if current_name else prefix
-    if counts.get(name, 0) == 0:
+    parent = state.var_scope.name
+    base = f"{parent}/{prefix}" if parent else prefix
+    if not counts.get(base):
         return prefix
-    idx = 1
-    while counts.get(name + f"_{idx}", 0) > 0:
-        idx += 1
-    return prefix + f"_{idx}"
+    n = 1
+    while counts.get(f"{base}_{n}"):
+        n += 1
+    return f"{prefix}_{n}"
 
 
-class _pure_variable_scope:  # noqa: N801  (TF's internal name)
-    """Enters a variable scope without touching the name scope."""
+class ScopeDefaults:
+    """What a ``variable_scope`` call sets on the scope it opens (``None``: inherited)."""
+
+    __slots__ = (
+        "initializer",
+        "regularizer",
+        "caching_device",
+        "partitioner",
+        "custom_getter",
+        "dtype",
+        "use_resource",
+        "constraint",
+    )
 
     def __init__(
         self,
-        name_or_scope: str | VariableScope,
-        reuse: bool | _ReuseMode | None = None,
         initializer: Any = None,
         regularizer: Callable | None = None,
         caching_device: Any = None,
         partitioner: Callable | None = None,
         custom_getter: Callable | None = None,
-        old_name_scope: str | None = None,
-        dtype: Any = float32,
+        dtype: Any = None,
         use_resource: bool | None = None,
         constraint: Callable | None = None,
     ) -> None:
-        self._name_or_scope = name_or_scope
-        self._reuse = reuse
-        self._initializer = initializer
-        self._regularizer = regularizer
-        self._caching_device = caching_device
-        self._partitioner = partitioner
-        self._custom_getter = custom_getter
-        self._old_name_scope = old_name_scope
-        self._dtype = dtype
-        self._use_resource = use_resource
-        self._constraint = constraint
-        self._state = store.current()
-        self._last_variable_scope_object: VariableScope | None = None
-        if isinstance(name_or_scope, VariableScope):
-            self._new_name = name_or_scope.name
-            scope = VariableScope(
-                name_or_scope.reuse if not reuse else reuse,
-                name=self._new_name,
-                initializer=name_or_scope.initializer,
-                regularizer=name_or_scope.regularizer,
-                caching_device=name_or_scope.caching_device,
-                partitioner=name_or_scope.partitioner,
-                dtype=name_or_scope.dtype,
-                custom_getter=name_or_scope.custom_getter,
-                name_scope=name_or_scope._name_scope,
-                use_resource=name_or_scope.use_resource,
-                constraint=constraint,
-            )
-            self._apply_overrides(scope, name_or_scope.custom_getter)
-            self._cached_variable_scope_object = scope
+        self.initializer = initializer
+        self.regularizer = regularizer
+        self.caching_device = caching_device
+        self.partitioner = partitioner
+        self.custom_getter = custom_getter
+        self.dtype = dtype
+        self.use_resource = use_resource
+        self.constraint = constraint
 
-    def _apply_overrides(self, scope: VariableScope, old_getter: Callable | None) -> None:
-        if self._initializer is not None:
-            scope.set_initializer(self._initializer)
-        if self._regularizer is not None:
-            scope.set_regularizer(self._regularizer)
-        if self._caching_device is not None:
-            scope.set_caching_device(self._caching_device)
-        if self._partitioner is not None:
-            scope.set_partitioner(self._partitioner)
-        if self._custom_getter is not None:
-            scope.set_custom_getter(_maybe_wrap_custom_getter(self._custom_getter, old_getter))
-        if self._dtype is not None:
-            scope.set_dtype(as_dtype(self._dtype))
-        if self._use_resource is not None:
-            scope.set_use_resource(self._use_resource)
+    def apply_to(self, scope: VariableScope, outer_getter: Callable | None) -> VariableScope:
+        for attr in ("initializer", "regularizer", "caching_device", "partitioner"):
+            value = getattr(self, attr)
+            if value is not None:
+                setattr(scope, attr, value)
+        if self.custom_getter is not None:
+            scope.custom_getter = _chain_getters(self.custom_getter, outer_getter)
+        if self.dtype is not None:
+            scope.dtype = as_dtype(self.dtype)
+        if self.use_resource is not None:
+            scope.use_resource = self.use_resource
+        return scope
+
+
+class ScopeEntry:
+    """Makes a variable scope current without touching the name stack (TF's
+    ``_pure_variable_scope``).
+
+    ``target`` is a name, opened below the current scope, or a :class:`VariableScope`
+    object, re-entered as it was (its own name, its defaults, its name scope). For an
+    object the new scope is built once, here; entering again gives the same object.
+    """
+
+    def __init__(
+        self,
+        target: str | VariableScope,
+        reuse: Reuse = None,
+        overrides: ScopeDefaults | None = None,
+        name_scope: str | None = None,
+    ) -> None:
+        self._target = target
+        self._reuse = reuse
+        self._overrides = overrides or ScopeDefaults(dtype=float32)
+        self._name_scope = name_scope
+        self._state = current()
+        self._entered: VariableScope | None = None
+        self._prebuilt: VariableScope | None = None
+        if isinstance(target, VariableScope):
+            child = target._child(
+                target.name,
+                self._reuse or target.reuse,
+                target.original_name_scope,
+                self._overrides.constraint,
+            )
+            self._prebuilt = self._overrides.apply_to(child, target.custom_getter)
 
     def __enter__(self) -> VariableScope:
         state = self._state
-        self._old = state.var_scope
-        if isinstance(self._name_or_scope, VariableScope):
-            _open_variable_scope(state.scope_counts, self._new_name)
-            self._old_subscopes = copy.copy(state.scope_counts)
-            scope = self._cached_variable_scope_object
+        self._outer = state.var_scope
+        counts = state.scope_counts
+        if self._prebuilt is not None:
+            scope = self._prebuilt
+            counts[scope.name] = counts.get(scope.name, 0) + 1
+            self._counts_on_entry = dict(counts)
         else:
-            old = self._old
-            self._new_name = (
-                old.name + "/" + self._name_or_scope if old.name else self._name_or_scope
-            )
-            self._reuse = self._reuse or old.reuse
-            name_scope = (
-                self._name_or_scope if self._old_name_scope is None else self._old_name_scope
-            )
-            scope = VariableScope(
+            outer = self._outer
+            name = f"{outer.name}/{self._target}" if outer.name else self._target
+            self._reuse = self._reuse or outer.reuse
+            scope = outer._child(
+                name,
                 self._reuse,
-                name=self._new_name,
-                initializer=old.initializer,
-                regularizer=old.regularizer,
-                caching_device=old.caching_device,
-                partitioner=old.partitioner,
-                dtype=old.dtype,
-                use_resource=old.use_resource,
-                custom_getter=old.custom_getter,
-                name_scope=name_scope,
-                constraint=self._constraint,
+                self._target if self._name_scope is None else self._name_scope,
+                self._overrides.constraint,
             )
-            self._apply_overrides(scope, old.custom_getter)
-            _open_variable_scope(state.scope_counts, self._new_name)
-        state.var_scope = scope
-        self._last_variable_scope_object = scope
+            self._overrides.apply_to(scope, outer.custom_getter)
+            counts[name] = counts.get(name, 0) + 1
+        state.var_scope = self._entered = scope
         return scope
 
     def __exit__(self, *exc: Any) -> None:
         state = self._state
-        if state.var_scope is not self._last_variable_scope_object:
+        if state.var_scope is not self._entered:
             raise RuntimeError("Improper nesting of variable_scope.")
-        if isinstance(self._name_or_scope, VariableScope):
-            state.scope_counts = self._old_subscopes
+        if self._prebuilt is not None:
+            state.scope_counts = self._counts_on_entry
         else:
-            _close_variable_subscopes(state.scope_counts, self._new_name)
-        state.var_scope = self._old
+            # Scopes opened inside this one count from zero again next time it is opened.
+            below = self._entered.name + "/"
+            counts = state.scope_counts
+            for key in counts:
+                if key.startswith(below):
+                    counts[key] = 0
+        state.var_scope = self._outer
 
 
 class variable_scope:  # noqa: N801  (TF1's name)
@@ -399,114 +473,89 @@ class variable_scope:  # noqa: N801  (TF1's name)
         caching_device: Any = None,
         partitioner: Callable | None = None,
         custom_getter: Callable | None = None,
-        reuse: bool | _ReuseMode | None = None,
+        reuse: Reuse = None,
         dtype: Any = None,
         use_resource: bool | None = None,
         constraint: Callable | None = None,
         auxiliary_name_scope: bool = True,
     ) -> None:
-        self._name_or_scope = name_or_scope
-        self._default_name = default_name
-        self._values = values
-        self._initializer = initializer
-        self._regularizer = regularizer
-        self._caching_device = caching_device
-        self._partitioner = partitioner
-        self._custom_getter = custom_getter
-        self._reuse = reuse
-        self._dtype = dtype
-        self._use_resource = use_resource
-        self._constraint = constraint
-        if default_name is None and name_or_scope is None:
+        del values  # TF1 uses them only to pick the graph
+        if name_or_scope is None and default_name is None:
             raise TypeError("If default_name is None then name_or_scope is required")
-        if self._reuse is False:
-            self._reuse = None  # False means "inherit", like None.
-        if not (self._reuse is True or self._reuse is None or self._reuse is AUTO_REUSE):
+        if reuse is False:
+            reuse = None  # False inherits, as None does
+        if reuse is not None and reuse is not True and reuse is not AUTO_REUSE:
             raise ValueError("The reuse parameter must be True or False or None.")
         # A custom_getter that is not callable fails in get_variable, as in TF, not here.
-        self._cached_pure_variable_scope: _pure_variable_scope | None = None
-        self._current_name_scope: _GraphNameScope | None = None
         if not isinstance(auxiliary_name_scope, bool):
             raise TypeError(
                 "The auxiliary_name_scope must be `True` or `False`, while get "
                 f"{auxiliary_name_scope}"
             )
-        self._auxiliary_name_scope = auxiliary_name_scope
-
-    def _pure(self, name_or_scope: str | VariableScope, old_name_scope: str | None, reuse):
-        return _pure_variable_scope(
-            name_or_scope,
-            reuse=reuse,
-            initializer=self._initializer,
-            regularizer=self._regularizer,
-            caching_device=self._caching_device,
-            partitioner=self._partitioner,
-            custom_getter=self._custom_getter,
-            old_name_scope=old_name_scope,
-            dtype=self._dtype,
-            use_resource=self._use_resource,
-            constraint=self._constraint,
+        self._target = name_or_scope
+        self._default_name = default_name
+        self._reuse = reuse
+        self._overrides = ScopeDefaults(
+            initializer,
+            regularizer,
+            caching_device,
+            partitioner,
+            custom_getter,
+            dtype,
+            use_resource,
+            constraint,
         )
+        self._aux_name_scope = auxiliary_name_scope
+        # Filled on the first __enter__ and replayed on later ones.
+        self._entry: ScopeEntry | None = None
+        self._push: _NameStackPush | None = None
 
     def __enter__(self) -> VariableScope:
-        if self._cached_pure_variable_scope is not None:
-            if self._current_name_scope is not None:
-                self._current_name_scope.__enter__()
-            return self._cached_pure_variable_scope.__enter__()
-        return self._enter_scope_uncached()
+        if self._entry is None:
+            return self._first_enter()
+        if self._push is not None:
+            self._push.__enter__()
+        return self._entry.__enter__()
 
-    def _enter_scope_uncached(self) -> VariableScope:
-        current_name_scope: _GraphNameScope | None
-        if self._auxiliary_name_scope:
-            current_name_scope = None
-        else:
-            stack = store.current().name_stack
-            current_name_scope = _GraphNameScope(stack + "/" if stack else stack)
+    def _first_enter(self) -> VariableScope:
+        # auxiliary_name_scope=False: stay in the current name scope (re-entered as is).
+        push = None
+        if not self._aux_name_scope:
+            stack = current().name_stack
+            push = _NameStackPush(stack + "/" if stack else stack)
+        target = self._target
+        if target is None:
+            if self._reuse:
+                raise ValueError("reuse=True cannot be used without a name_or_scope")
+            self._push = push or _NameStackPush(self._default_name)
+            opened_as = self._push.__enter__()
+            unique = unique_variable_scope_name(self._default_name)  # type: ignore[arg-type]
+            return self._enter_entry(ScopeEntry(unique, None, self._overrides, opened_as))
+        if not isinstance(target, (VariableScope, str)):
+            raise TypeError("VariableScope: name_or_scope must be a string or VariableScope.")
+        last_component = target if isinstance(target, str) else target.name.split("/")[-1]
+        if not (last_component or push):
+            # variable_scope("") (or the root scope): no name scope at all.
+            return self._enter_entry(ScopeEntry(target, self._reuse, self._overrides))
+        self._push = push or _NameStackPush(last_component)
+        opened_as = self._push.__enter__()
+        name_scope = opened_as if isinstance(target, str) else target.original_name_scope
+        return self._enter_entry(ScopeEntry(target, self._reuse, self._overrides, name_scope))
 
-        name_or_scope = self._name_or_scope
-        if name_or_scope is not None:
-            if not isinstance(name_or_scope, (VariableScope, str)):
-                raise TypeError("VariableScope: name_or_scope must be a string or VariableScope.")
-            if isinstance(name_or_scope, str):
-                scope_name = name_or_scope
-            else:
-                scope_name = name_or_scope.name.split("/")[-1]
-            if scope_name or current_name_scope:
-                current_name_scope = current_name_scope or _GraphNameScope(scope_name)
-                entered_name = current_name_scope.__enter__()
-                self._current_name_scope = current_name_scope
-                if isinstance(name_or_scope, str):
-                    old_name_scope = entered_name
-                else:
-                    old_name_scope = name_or_scope.original_name_scope
-                pure = self._pure(name_or_scope, old_name_scope, self._reuse)
-            else:
-                self._current_name_scope = None
-                pure = self._pure(name_or_scope, None, self._reuse)
-            try:
-                entered = pure.__enter__()
-            except BaseException:
-                if self._current_name_scope is not None:
-                    self._current_name_scope.__exit__(None, None, None)
-                raise
-            self._cached_pure_variable_scope = pure
-            return entered
-
-        if self._reuse:
-            raise ValueError("reuse=True cannot be used without a name_or_scope")
-        current_name_scope = current_name_scope or _GraphNameScope(self._default_name)
-        entered_name = current_name_scope.__enter__()
-        self._current_name_scope = current_name_scope
-        unique_default_name = _get_unique_variable_scope(self._default_name)
-        pure = self._pure(unique_default_name, entered_name, None)
-        entered = pure.__enter__()
-        self._cached_pure_variable_scope = pure
-        return entered
+    def _enter_entry(self, entry: ScopeEntry) -> VariableScope:
+        try:
+            scope = entry.__enter__()
+        except BaseException:
+            if self._push is not None:
+                self._push.__exit__(None, None, None)
+            raise
+        self._entry = entry
+        return scope
 
     def __exit__(self, *exc: Any) -> None:
         try:
-            assert self._cached_pure_variable_scope is not None
-            self._cached_pure_variable_scope.__exit__(*exc)
+            assert self._entry is not None
+            self._entry.__exit__(*exc)
         finally:
-            if self._current_name_scope is not None:
-                self._current_name_scope.__exit__(*exc)
+            if self._push is not None:
+                self._push.__exit__(*exc)

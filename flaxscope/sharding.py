@@ -102,15 +102,19 @@ class DTypeView:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _along(axis: int, rank: int, count: int) -> list[int]:
+    """A partition list that splits only ``axis`` into ``count`` parts."""
+    return [count if i == axis else 1 for i in range(rank)]
+
+
 def fixed_size_partitioner(num_shards: int, axis: int = 0) -> Callable[..., list[int]]:
     """``tf.compat.v1.fixed_size_partitioner``: ``num_shards`` parts along ``axis``."""
 
-    def _partitioner(shape, **unused_args) -> list[int]:
-        partitions = [1] * len(shape)
-        partitions[axis] = min(num_shards, shape.dims[axis].value)
-        return partitions
+    def split_evenly(shape: Any, **_: Any) -> list[int]:
+        length = shape.dims[axis].value
+        return _along(axis, len(shape), min(num_shards, length))
 
-    return _partitioner
+    return split_evenly
 
 
 def variable_axis_size_partitioner(
@@ -129,18 +133,17 @@ def variable_axis_size_partitioner(
     if max_shards and max_shards < 1:
         raise ValueError("max_shards must be positive.")
 
-    def _partitioner(shape, dtype) -> list[int]:
-        element_size = dtype.size
-        partitions = [1] * shape.ndims
-        bytes_per_slice = 1.0 * (shape.num_elements() / shape.dims[axis].value) * element_size
-        slices_per_shard = max(1, math.floor(max_shard_bytes / bytes_per_slice))
-        axis_shards = int(math.ceil(1.0 * shape.dims[axis].value / slices_per_shard))
+    def split_by_bytes(shape: Any, dtype: Any) -> list[int]:
+        length = shape.dims[axis].value
+        # One slice is everything at one index of `axis`; a shard holds whole slices.
+        slice_bytes = float(shape.num_elements() / length) * dtype.size
+        per_shard = max(1, math.floor(max_shard_bytes / slice_bytes))
+        count = math.ceil(float(length) / per_shard)
         if max_shards:
-            axis_shards = min(max_shards, axis_shards)
-        partitions[axis] = axis_shards
-        return partitions
+            count = min(count, max_shards)
+        return _along(axis, shape.ndims, int(count))
 
-    return _partitioner
+    return split_by_bytes
 
 
 def min_max_variable_partitioner(
@@ -151,20 +154,17 @@ def min_max_variable_partitioner(
 ) -> Callable[..., list[int]]:
     """``tf.compat.v1.min_max_variable_partitioner``: slices of at least ``min_slice_size``."""
 
-    def _partitioner(shape, dtype) -> list[int]:
-        if axis >= len(shape):
+    def split_by_minimum(shape: Any, dtype: Any) -> list[int]:
+        rank = len(shape)
+        if axis >= rank:
             raise ValueError(
                 f"Cannot partition variable along axis {axis} when shape is only {shape}"
             )
-        total_size_bytes = shape.num_elements() * dtype.size
-        partitions = total_size_bytes / min_slice_size
-        partitions_list = [1] * len(shape)
-        partitions_list[axis] = max(
-            1, min(shape.dims[axis].value, max_partitions, int(math.ceil(partitions)))
-        )
-        return partitions_list
+        wanted = math.ceil(shape.num_elements() * dtype.size / min_slice_size)
+        count = min(shape.dims[axis].value, max_partitions, int(wanted))
+        return _along(axis, rank, max(1, count))
 
-    return _partitioner
+    return split_by_minimum
 
 
 def tf_partitions(partitioner: Callable, shape: Sequence[int], dtype: Any) -> list[int]:

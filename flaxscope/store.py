@@ -8,14 +8,15 @@ initial value and writes a leaf; in ``apply`` the same creation is a lookup of t
 the given, immutable tree.
 
 The per-thread part of TF1's graph state (the name stack, the current variable scope and
-the variable-scope counts, which TF keeps in thread-locals) lives in :class:`ScopeState`,
-reached through a ``contextvars.ContextVar`` so concurrent threads never mix their scopes.
+the variable-scope counts) is :mod:`flaxscope.scopes`'s; this module only knows which
+frame is current (a ``contextvars.ContextVar``, so concurrent threads never mix calls).
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping
@@ -136,6 +137,17 @@ class VariableRecord:
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
 
 
+class Deferred:
+    """A collection item computed when the collection is read (a regularization loss)."""
+
+    def evaluate(self) -> Any:
+        raise NotImplementedError
+
+
+def _materialize(item: Any) -> Any:
+    return item.evaluate() if isinstance(item, Deferred) else item
+
+
 class Frame:
     """The store of one ``init``/``apply`` call, or of the process-wide default graph."""
 
@@ -226,6 +238,37 @@ class Frame:
         self.by_id[id(value)] = record
         self.keep_alive.append(value)
 
+    def collection(self, key: str, scope: str | None = None) -> list:
+        """``tf.get_collection(key, scope)``: the items, filtered by ``re.match(scope, name)``.
+
+        Items without a name (a value added with ``add_to_collection``) match a scope only
+        when they are a variable's value; :class:`Deferred` items are evaluated.
+        """
+        items = self.collections.get(key)
+        if not items:
+            return []
+        if scope is None:
+            return [_materialize(item) for item in items]
+        regex = re.compile(scope)
+        out = []
+        for item in items:
+            name = getattr(item, "name", None)
+            if not isinstance(name, str):
+                record = self.by_id.get(id(item))
+                name = record.name if record is not None else None
+            if isinstance(name, str) and regex.match(name):
+                out.append(_materialize(item))
+        return out
+
+    # --- per-object state ------------------------------------------------------------
+    def object_state(self, obj: object, factory: Callable[[], Any]) -> Any:
+        """``obj``'s state in this frame, made by ``factory()`` on first use."""
+        entry = self.per_object.get(id(obj))
+        if entry is None or entry[0] is not obj:
+            # The object is kept in the entry so that its id cannot be reused in the call.
+            entry = self.per_object[id(obj)] = (obj, factory())
+        return entry[1]
+
     # --- values ----------------------------------------------------------------------
     def lookup(self, op_name: str, collection: str, shape: tuple[int, ...], dtype: np.dtype):
         """In apply: the value of ``op_name`` from the given tree, checked against TF's spec."""
@@ -246,6 +289,13 @@ class Frame:
                 "flaxscope.checkpoint.init_from_checkpoint's assignment_map to rename)."
             )
         value = tree[op_name]
+        if value is None:
+            raise ValueError(
+                f"Variable {op_name} is None in variables['{collection}'] given to apply; it "
+                "needs an array of the variable's shape. The tree may have been built or "
+                "edited by hand (or restored with missing names): re-run init, or restore the "
+                "value from a checkpoint."
+            )
         # Duck-typed reads: an isinstance check against jax.Array costs more than the rest.
         got_shape = getattr(value, "shape", None)
         if type(got_shape) is not tuple:
@@ -372,31 +422,11 @@ def _canonical(dtype: np.dtype, x64: bool) -> np.dtype:
     return np.dtype(jax.dtypes.canonicalize_dtype(dtype))
 
 
-class ScopeState:
-    """The per-thread scope stacks of one frame (TF keeps these in thread-locals)."""
-
-    __slots__ = ("frame", "name_stack", "var_scope", "scope_counts")
-
-    def __init__(self, frame: Frame, root_scope: Any) -> None:
-        self.frame = frame
-        self.name_stack = ""
-        self.var_scope = root_scope
-        self.scope_counts: dict[str, int] = {}
-
-
-_CURRENT: contextvars.ContextVar[ScopeState | None] = contextvars.ContextVar(
-    "flaxscope_scope_state", default=None
+_ACTIVE_FRAME: contextvars.ContextVar[Frame | None] = contextvars.ContextVar(
+    "flaxscope_frame", default=None
 )
 _DEFAULT_LOCK = threading.Lock()
 _default_frame: Frame | None = None
-_default_states = threading.local()
-_root_scope_factory: Callable[[], Any] | None = None
-
-
-def set_root_scope_factory(factory: Callable[[], Any]) -> None:
-    """Installed by ``scopes``: builds the root ``VariableScope`` of a fresh state."""
-    global _root_scope_factory
-    _root_scope_factory = factory
 
 
 def _new_default_frame() -> Frame:
@@ -419,34 +449,28 @@ def reset_default_frame() -> None:
         _default_frame = _new_default_frame()
 
 
-def new_scope_state(frame: Frame) -> ScopeState:
-    assert _root_scope_factory is not None
-    return ScopeState(frame, _root_scope_factory())
-
-
-def current() -> ScopeState:
-    """The scope state in effect: that of the running call, or this thread's default one."""
-    state = _CURRENT.get()
-    if state is not None:
-        return state
-    frame = default_frame()
-    state = getattr(_default_states, "state", None)
-    if state is None or state.frame is not frame:
-        state = new_scope_state(frame)
-        _default_states.state = state
-    return state
-
-
 def current_frame() -> Frame:
-    return current().frame
+    """The frame of the running ``init``/``apply`` call, or the default graph's."""
+    frame = _ACTIVE_FRAME.get()
+    return frame if frame is not None else default_frame()
 
 
-def enter(state: ScopeState) -> contextvars.Token:
-    return _CURRENT.set(state)
+def enter_frame(frame: Frame) -> contextvars.Token:
+    """Makes ``frame`` current (``flaxscope.scopes.enter`` does it with the scope state)."""
+    return _ACTIVE_FRAME.set(frame)
 
 
-def leave(token: contextvars.Token) -> None:
-    _CURRENT.reset(token)
+def leave_frame(token: contextvars.Token) -> None:
+    _ACTIVE_FRAME.reset(token)
+
+
+def per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
+    """``obj``'s memory for the running call (TF1: for this graph), made by ``factory``.
+
+    Layers, cells, templates and moving averages keep here what a TF1 object kept about
+    its graph (its scope, whether it is built, its shadow variables).
+    """
+    return current_frame().object_state(obj, factory)
 
 
 def warn_unused(frame: Frame, policy: str) -> None:

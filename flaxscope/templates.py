@@ -14,27 +14,44 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from flaxscope import store
-from flaxscope.scopes import VariableScope, _get_unique_variable_scope, _pure_variable_scope
-from flaxscope.scopes import variable_scope as _variable_scope
-from flaxscope.store import GraphKeys
-from flaxscope.variables import get_collection, get_collection_ref
+from flaxscope.dtypes import float32
+from flaxscope.scopes import (
+    ScopeDefaults,
+    ScopeEntry,
+    VariableScope,
+    unique_variable_scope_name,
+    variable_scope,
+)
+from flaxscope.store import GraphKeys, current_frame, per_call_state
+
+__all__ = ["Template", "make_template"]
 
 
-def _skip_common_stack_elements(stacktrace: list[str], base_case: list[str]) -> list[str]:
-    for i, (trace, base) in enumerate(zip(stacktrace, base_case, strict=False)):
-        if trace != base:
-            return stacktrace[i:]
-    return stacktrace[-1:]
+def _where_defined(defined: list[str], now: list[str]) -> str:
+    """The frames of ``defined`` (the template's creation stack) below what it shares with
+    ``now`` (the stack at the failure): where the user made the template."""
+    shared = 0
+    for a, b in zip(defined, now, strict=False):
+        if a != b:
+            break
+        shared += 1
+    tail = defined[shared:] if shared < min(len(defined), len(now)) else defined[-1:]
+    return "".join(tail)
 
 
-class _CallState:
-    __slots__ = ("variable_scope", "variables_created", "first_call")
+def _trainable() -> list:
+    return current_frame().collections.get(GraphKeys.TRAINABLE_VARIABLES, [])
+
+
+class _PerCall:
+    """A template's memory in one ``init``/``apply`` call."""
+
+    __slots__ = ("scope", "created", "calling_first")
 
     def __init__(self) -> None:
-        self.variable_scope: VariableScope | None = None
-        self.variables_created = False
-        self.first_call = True
+        self.scope: VariableScope | None = None
+        self.created = False  # the first call finished: later calls reuse
+        self.calling_first = True  # no call has started (or the first one failed)
 
 
 class Template:
@@ -50,69 +67,67 @@ class Template:
     ) -> None:
         if name is None:
             raise ValueError("name cannot be None.")
-        self._func = func
-        self._stacktrace = traceback.format_stack()[:-2]
         self._name = name
+        self._func = func
         self._unique_name = unique_name
         self._custom_getter = custom_getter
-        self._create_scope_now = create_scope_now
+        self._scope_now = create_scope_now
+        self._defined_at = traceback.format_stack()[:-2]
         if create_scope_now:
-            self._state()
+            self._per_call()
 
-    def _state(self) -> _CallState:
-        frame = store.current_frame()
-        state = frame.per_object.get(id(self))
-        if state is None or state[0] is not self:
-            call_state = _CallState()
-            frame.per_object[id(self)] = (self, call_state)
-            if self._create_scope_now:
-                with _pure_variable_scope(
-                    self._unique_name or _get_unique_variable_scope(self._name),
-                    custom_getter=self._custom_getter,
-                ) as vs:
-                    call_state.variable_scope = vs
-            return call_state
-        return state[1]
+    def _per_call(self) -> _PerCall:
+        return per_call_state(self, self._fresh)
 
-    def _call_func(self, state: _CallState, args: tuple, kwargs: dict) -> Any:
+    def _fresh(self) -> _PerCall:
+        state = _PerCall()
+        if self._scope_now:
+            # The scope is taken now, without a name scope (TF's _pure_variable_scope).
+            name = self._unique_name or unique_variable_scope_name(self._name)
+            defaults = ScopeDefaults(custom_getter=self._custom_getter, dtype=float32)
+            with ScopeEntry(name, overrides=defaults) as scope:
+                state.scope = scope
+        return state
+
+    def _run(self, state: _PerCall, args: tuple, kwargs: dict) -> Any:
+        if not state.created:
+            state.calling_first = False
+            try:
+                out = self._func(*args, **kwargs)
+            except BaseException:
+                state.calling_first = True
+                raise
+            state.created = True
+            return out
+        count = len(_trainable())
+        out = self._func(*args, **kwargs)
+        trainable = _trainable()  # read again: a lifted scan may have replaced the list
+        if len(trainable) != count:
+            raise ValueError(
+                "Trainable variable created when calling a template after the first "
+                "time, perhaps you used tf.Variable when you meant tf.get_variable: "
+                f"{trainable[count:]}"
+            )
+        return out
+
+    def _call(self, state: _PerCall, args: tuple, kwargs: dict) -> Any:
         try:
-            if state.variables_created:
-                vars_at_start = len(get_collection_ref(GraphKeys.GLOBAL_VARIABLES))
-                trainable_at_start = len(get_collection_ref(GraphKeys.TRAINABLE_VARIABLES))
-                result = self._func(*args, **kwargs)
-                trainable = get_collection_ref(GraphKeys.TRAINABLE_VARIABLES)
-                if trainable_at_start != len(trainable):
-                    raise ValueError(
-                        "Trainable variable created when calling a template after the first "
-                        "time, perhaps you used tf.Variable when you meant tf.get_variable: "
-                        f"{trainable[trainable_at_start:]}"
-                    )
-                del vars_at_start
-            else:
-                state.first_call = False
-                try:
-                    result = self._func(*args, **kwargs)
-                except BaseException:
-                    state.first_call = True
-                    raise
-                state.variables_created = True
-            return result
+            return self._run(state, args, kwargs)
         except Exception as exc:
-            arg0 = exc.args[0] if exc.args else ""
-            trace = "".join(_skip_common_stack_elements(self._stacktrace, traceback.format_stack()))
-            exc.args = (f"{arg0}\n\noriginally defined at:\n{trace}", *exc.args[1:])
+            # TF appends where the template was made to the message.
+            first = exc.args[0] if exc.args else ""
+            where = _where_defined(self._defined_at, traceback.format_stack())
+            exc.args = (f"{first}\n\noriginally defined at:\n{where}", *exc.args[1:])
             raise
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        state = self._state()
-        if state.variable_scope:
-            with _variable_scope(state.variable_scope, reuse=not state.first_call):
-                return self._call_func(state, args, kwargs)
-        with _variable_scope(
-            self._unique_name, self._name, custom_getter=self._custom_getter
-        ) as vs:
-            state.variable_scope = vs
-            return self._call_func(state, args, kwargs)
+        state = self._per_call()
+        if state.scope:
+            with variable_scope(state.scope, reuse=not state.calling_first):
+                return self._call(state, args, kwargs)
+        with variable_scope(self._unique_name, self._name, custom_getter=self._custom_getter) as vs:
+            state.scope = vs
+            return self._call(state, args, kwargs)
 
     @property
     def name(self) -> str:
@@ -125,20 +140,19 @@ class Template:
     @property
     def variable_scope(self) -> VariableScope | None:
         """The template's variable scope in the current call."""
-        return self._state().variable_scope
+        return self._per_call().scope
 
     @property
     def variable_scope_name(self) -> str | None:
-        vs = self.variable_scope
-        if vs:
-            name = vs.name
-            return name if not name or name[-1] == "/" else name + "/"
-        return None
+        scope = self.variable_scope
+        if not scope:
+            return None
+        return scope.name if scope.name.endswith("/") or not scope.name else scope.name + "/"
 
     def _collection(self, key: str) -> list:
-        if self._state().variables_created:
-            return get_collection(key, self.variable_scope_name)
-        return []
+        if not self._per_call().created:
+            return []
+        return current_frame().collection(key, self.variable_scope_name)
 
     @property
     def global_variables(self) -> list:
@@ -154,7 +168,7 @@ class Template:
 
     @property
     def non_trainable_variables(self) -> list:
-        trainable = set(map(id, self.trainable_variables))
+        trainable = {id(v) for v in self.trainable_variables}
         return [v for v in self.global_variables if id(v) not in trainable]
 
     @property

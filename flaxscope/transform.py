@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import jax
 from jax.sharding import Mesh
 
-from flaxscope import store
+from flaxscope import scopes, store
 from flaxscope.sharding import ShardingRules, active_layout
 from flaxscope.variables import adopt_given_variables
 
@@ -55,13 +55,13 @@ def _mutable_set(mutable: bool | str | Sequence[str]) -> frozenset[str]:
 def _run(
     frame: store.Frame, fn: Callable, args: tuple, kwargs: dict, prelude: Callable | None = None
 ) -> Any:
-    token = store.enter(store.new_scope_state(frame))
+    tokens = scopes.enter(scopes.new_scope_state(frame))
     try:
         if prelude is not None:
             prelude()
         return fn(*args, **kwargs)
     finally:
-        store.leave(token)
+        scopes.leave(tokens)
         frame.closed = True
 
 
@@ -142,6 +142,12 @@ def transform(
     TF1 equivalent: building the graph (``init``: ``tf.global_variables_initializer()``;
     ``apply``: ``sess.run`` on restored variables).
     """
+    if not callable(fn):
+        raise TypeError(
+            f"transform takes the function that builds the model (a callable using "
+            f"get_variable/variable_scope), got {type(fn).__name__} {fn!r}. Write "
+            "flaxscope.transform(model_fn), where model_fn(*args) returns the outputs."
+        )
     if on_unused not in ("warn", "error", "ignore"):
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
 

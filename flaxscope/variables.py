@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
@@ -26,7 +25,14 @@ from flaxscope import initializers as _init
 from flaxscope import rng as _rng
 from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
-from flaxscope.scopes import VariableScope, _check_scope_name, get_variable_scope, name_scope
+from flaxscope.scopes import (
+    ScopeState,
+    VariableScope,
+    check_scope_name,
+    current,
+    get_variable_scope,
+    name_scope,
+)
 from flaxscope.store import GraphKeys, VariableRecord
 
 _NOTEBOOK_HINT = (
@@ -35,6 +41,25 @@ _NOTEBOOK_HINT = (
     "tf.reset_default_graph()), or build the model inside flaxscope.transform, where each "
     "init/apply call starts from an empty graph."
 )
+
+
+_STRING_INITIALIZER_HINT = (
+    " (A string initializer is a constant value in TF1, not the name of an initializer: "
+    "for {init!r} pass an initializer object, e.g. initializer=tf.zeros_initializer(), "
+    "with shape=.)"
+)
+
+
+def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
+    """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
+    if dtype.kind in "OSUV":
+        raise TypeError(
+            f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
+            "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
+            "outside the model as Python or numpy values, and give the variable a numeric "
+            "dtype (tf.float32, tf.int32, ...)."
+        )
+    return dtype
 
 
 def _tf_dtype_repr(dtype: np.dtype) -> str:
@@ -288,7 +313,7 @@ def _check_initializer(frame: store.Frame, make_value: Callable[[], jax.Array]) 
         frame.rng = rng
 
 
-class _RegularizationLoss:
+class _RegularizationLoss(store.Deferred):
     """TF's lazily evaluated regularization loss of one variable."""
 
     __slots__ = ("name", "regularizer", "record")
@@ -334,14 +359,23 @@ def _get_single_variable(
     del caching_device, use_resource, synchronization, aggregation
     if partitioner is not None and not callable(partitioner):
         raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
-    state = store.current()
+    state = current()
     frame = state.frame
     if trainable is None:
         trainable = True
     initializing_from_value = initializer is not None and not callable(initializer)
     if shape is not None and initializing_from_value:
-        raise ValueError("If initializer is a constant, do not specify shape.")
-    dtype = as_dtype(dtype)
+        message = "If initializer is a constant, do not specify shape."
+        if isinstance(initializer, (str, bytes)):
+            message += _STRING_INITIALIZER_HINT.format(init=initializer)
+        raise ValueError(message)
+    if isinstance(initializer, (str, bytes)):
+        raise TypeError(
+            f"Variable {name}: initializer={initializer!r} is a string constant, from which "
+            "TF1 makes a tf.string variable; flaxscope variables hold numbers."
+            + _STRING_INITIALIZER_HINT.format(init=initializer)
+        )
+    dtype = _numeric_dtype(as_dtype(dtype), name)
     if shape is not None:
         shape = _as_shape(shape)
 
@@ -514,7 +548,7 @@ _EXIST_HINT = (
 )
 
 
-def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -> str:
+def _variable_op_name(name: str | None, state: ScopeState | None = None) -> str:
     """The op name TF's Variable constructor takes: ``ops.name_scope(name, "Variable")``.
 
     The name is checked against TF's scope-name regex and uniquified in the current name
@@ -524,8 +558,8 @@ def _variable_op_name(name: str | None, state: store.ScopeState | None = None) -
     """
     if isinstance(name, str) and name and name[-1] != "/":
         # The common case, without a name_scope object: what entering one would return.
-        state = state or store.current()
-        _check_scope_name(name, nested=bool(state.name_stack))
+        state = state or current()
+        check_scope_name(name, nested=bool(state.name_stack))
         full = f"{state.name_stack}/{name}" if state.name_stack else name
         return state.frame.unique_name(full)
     with name_scope(name, "Variable") as scope_name:
@@ -552,18 +586,17 @@ def _scope_get_variable(
     aggregation: Any = None,
 ) -> jax.Array:
     """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
-    # The scope's private fields, not its properties: this runs for every variable.
     if regularizer is None:
-        regularizer = scope._regularizer
+        regularizer = scope.regularizer
     if caching_device is None:
-        caching_device = scope._caching_device
+        caching_device = scope.caching_device
     if partitioner is None:
-        partitioner = scope._partitioner
+        partitioner = scope.partitioner
     if custom_getter is None:
-        custom_getter = scope._custom_getter
+        custom_getter = scope.custom_getter
     if reuse is None:
-        reuse = scope._reuse
-    scope_name = scope._name
+        reuse = scope.reuse
+    scope_name = scope.name
     full_name = scope_name + "/" + name if scope_name else name
     if dtype is not None and initializer is not None and not callable(initializer):
         init_dtype = _natural_dtype(initializer)
@@ -573,15 +606,15 @@ def _scope_get_variable(
                 f"'{_tf_dtype_repr(as_dtype(dtype))}' don't match."
             )
     if initializer is None:
-        initializer = scope._initializer
+        initializer = scope.initializer
     if constraint is None:
-        constraint = scope._constraint
+        constraint = scope.constraint
     if dtype is None:
-        dtype = scope._dtype
+        dtype = scope.dtype
 
     if custom_getter is None:
         # The hot path (every variable of every call): no kwargs dict, no custom getter.
-        state = store.current()
+        state = current()
         old_stack, state.name_stack = state.name_stack, ""
         try:
             return _true_getter(
@@ -619,7 +652,7 @@ def _scope_get_variable(
         aggregation=aggregation,
     )
     # Variable names depend on the variable scope only: TF resets the name scope here.
-    state = store.current()
+    state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
         if custom_getter is None:
@@ -718,7 +751,12 @@ def Variable(  # noqa: N802  (TF1's name)
     if trainable is None:
         trainable = True
     collections = _variable_collections(collections, trainable)
-    dtype = as_dtype(dtype) if dtype is not None else None
+    dtype = _numeric_dtype(as_dtype(dtype), name) if dtype is not None else None
+    if isinstance(initial_value, (str, bytes)):
+        raise TypeError(
+            f"Variable({initial_value!r}): a string initial value makes a tf.string variable "
+            "in TF1; flaxscope variables hold numbers (JAX arrays)."
+        )
     frame = store.current_frame()
     op_name = _variable_op_name(name)
     if callable(initial_value):
@@ -794,33 +832,12 @@ def variable_record(value: Any) -> VariableRecord:
 
 
 # --- collections ----------------------------------------------------------------------
-def _materialize(item: Any) -> Any:
-    return item.evaluate() if isinstance(item, _RegularizationLoss) else item
-
-
 def get_collection(key: str, scope: str | None = None) -> list:
     """``tf.compat.v1.get_collection``: the items of ``key``, filtered by ``re.match(scope)``.
 
     Items are in the order they were added; variables are :class:`VariableRecord`\\ s.
     """
-    frame = store.current_frame()
-    items = frame.collections.get(key)
-    if not items:
-        return []
-    if scope is None:
-        return [_materialize(item) for item in items]
-    regex = re.compile(scope)
-    out = []
-    for item in items:
-        name = getattr(item, "name", None)
-        if not isinstance(name, str):
-            # A variable's value added with add_to_collection: TF stored the Variable,
-            # which has a name; items with no name are never returned under a scope.
-            record = frame.by_id.get(id(item))
-            name = record.name if record is not None else None
-        if isinstance(name, str) and regex.match(name):
-            out.append(_materialize(item))
-    return out
+    return store.current_frame().collection(key, scope)
 
 
 def get_collection_ref(key: str) -> list:
@@ -844,34 +861,24 @@ def get_all_collection_keys() -> list[str]:
     return list(store.current_frame().collections)
 
 
-def global_variables(scope: Any = None, *args: Any) -> Any:
+def global_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.global_variables``: this call's variables (optionally of a scope).
 
-    Given a variables tree instead (``global_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of every leaf whose TF name matches, as
-    :func:`flaxscope.selection.global_variables` does.
+    For the variables of a tree, outside any call, use
+    :func:`flaxscope.selection.global_variables`.
     """
-    if isinstance(scope, Mapping):
-        from flaxscope import selection
-
-        return selection.global_variables(scope, *args)
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 all_variables = global_variables
 
 
-def trainable_variables(scope: Any = None, *args: Any) -> Any:
+def trainable_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.trainable_variables``: this call's trainable variables.
 
-    Given a variables tree instead (``trainable_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of its ``params`` whose TF name matches ``scope``: TF1's
-    ``var_list`` for ``minimize``, outside any call (:mod:`flaxscope.selection`).
+    For the trainable variables of a tree (TF1's ``var_list`` for ``minimize``), outside
+    any call, use :func:`flaxscope.selection.trainable_variables`.
     """
-    if isinstance(scope, Mapping):
-        from flaxscope import selection
-
-        return selection.trainable_variables(scope, *args)
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 

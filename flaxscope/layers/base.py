@@ -21,7 +21,9 @@ import numpy as np
 
 from flaxscope import store as _store
 from flaxscope.initializers import zeros_initializer
+from flaxscope.losses import add_loss
 from flaxscope.scopes import variable_scope as _variable_scope
+from flaxscope.store import per_call_state
 from flaxscope.variables import get_collection as _get_collection
 from flaxscope.variables import get_variable as _get_variable
 
@@ -34,65 +36,73 @@ _ZEROS = zeros_initializer()
 
 
 def to_snake_case(name: str) -> str:
-    """Keras' ``to_snake_case``: the default scope name of a layer class."""
-    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    insecure = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
-    return insecure if insecure[0] != "_" else "private" + insecure
+    """Keras' ``to_snake_case``: the default scope name of a layer class.
+
+    A capitalised word starts a new ``_``-separated part (``BasicLSTMCell`` ->
+    ``basic_lstm_cell``); a result that starts with ``_`` gets the prefix ``private``.
+    """
+    words_split = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    snake = re.sub("([a-z])([A-Z])", r"\1_\2", words_split).lower()
+    return "private" + snake if snake.startswith("_") else snake
 
 
 # --- argument normalization, with Keras' (``conv_utils``) messages ----------------------
+def _as_int(item: Any) -> int | None:
+    try:
+        return int(item)
+    except (TypeError, ValueError):
+        return None
+
+
 def _normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
     """Keras' ``conv_utils.normalize_tuple``: an int or ``n`` ints, each ``> 0`` (``>= 0``)."""
-    error_msg = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
+    message = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
     if isinstance(value, (int, np.integer)):
-        value_tuple = (int(value),) * n
+        items: tuple[int, ...] = (int(value),) * n
     else:
         try:
-            value_tuple = tuple(value)
+            given = tuple(value)
         except TypeError:
-            raise ValueError(error_msg) from None
-        if len(value_tuple) != n:
-            raise ValueError(error_msg)
-        for single_value in value_tuple:
-            try:
-                int(single_value)
-            except (ValueError, TypeError):
-                error_msg += f"including element {single_value} of type {type(single_value)}"
-                raise ValueError(error_msg) from None
-        value_tuple = tuple(int(v) for v in value_tuple)
-    if allow_zero:
-        unqualified, req_msg = {v for v in value_tuple if v < 0}, ">= 0"
-    else:
-        unqualified, req_msg = {v for v in value_tuple if v <= 0}, "> 0"
-    if unqualified:
-        error_msg += f" including {unqualified} that does not satisfy the requirement `{req_msg}`."
-        raise ValueError(error_msg)
-    return value_tuple
+            raise ValueError(message) from None
+        if len(given) != n:
+            raise ValueError(message)
+        for item in given:
+            if _as_int(item) is None:
+                raise ValueError(message + f"including element {item} of type {type(item)}")
+        items = tuple(int(item) for item in given)
+    lowest, rule = (0, ">= 0") if allow_zero else (1, "> 0")
+    bad = {item for item in items if item < lowest}
+    if bad:
+        raise ValueError(
+            message + f" including {bad} that does not satisfy the requirement `{rule}`."
+        )
+    return items
+
+
+_PADDINGS = ("valid", "same", "causal")
 
 
 def _normalize_padding(value: str) -> str:
     """Keras' ``conv_utils.normalize_padding``: ``"valid"``, ``"same"`` or ``"causal"``,
     case-insensitive."""
-    padding = value.lower()
-    if padding not in {"valid", "same", "causal"}:
-        raise ValueError(
-            'The `padding` argument must be a list/tuple or one of "valid", "same" '
-            f'(or "causal", only for `Conv1D). Received: {padding}'
-        )
-    return padding
+    lowered = value.lower()
+    if lowered in _PADDINGS:
+        return lowered
+    raise ValueError(
+        'The `padding` argument must be a list/tuple or one of "valid", "same" '
+        f'(or "causal", only for `Conv1D). Received: {lowered}'
+    )
 
 
 def _normalize_data_format(value: str | None) -> str:
     """Keras' ``conv_utils.normalize_data_format`` (``None`` is ``"channels_last"``)."""
-    if value is None:
-        value = "channels_last"
-    data_format = value.lower()
-    if data_format not in {"channels_first", "channels_last"}:
-        raise ValueError(
-            'The `data_format` argument must be one of "channels_first", "channels_last". '
-            f"Received: {value}"
-        )
-    return data_format
+    lowered = "channels_last" if value is None else value.lower()
+    if lowered in ("channels_first", "channels_last"):
+        return lowered
+    raise ValueError(
+        'The `data_format` argument must be one of "channels_first", "channels_last". '
+        f"Received: {value}"
+    )
 
 
 def _hard_sigmoid(x: Array) -> Array:
@@ -138,16 +148,6 @@ def _incompatible_rank(layer: Layer, expected: str, shape: tuple[int, ...]) -> V
         f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected '
         f"{expected}, found ndim={len(shape)}. Full shape received: {tuple(shape)}"
     )
-
-
-def per_call_state(obj: object, factory: Callable[[], Any]) -> Any:
-    """``obj``'s memory for the running ``init``/``apply`` call (TF1: for this graph)."""
-    per_object = _store.current_frame().per_object
-    entry = per_object.get(id(obj))
-    if entry is None or entry[0] is not obj:
-        # The object is kept in the entry so that its id cannot be reused within the call.
-        entry = per_object[id(obj)] = (obj, factory())
-    return entry[1]
 
 
 class GraphState:
@@ -336,7 +336,5 @@ class _BiasActivation:
         if self.activation is not None:
             outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
-            from flaxscope.losses import add_loss
-
             add_loss(self.activity_regularizer(outputs), _store.GraphKeys.REGULARIZATION_LOSSES)
         return outputs

@@ -13,10 +13,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope import store as _store
-from flaxscope.layers import per_call_state
 from flaxscope.nn.cell_base import LSTMStateTuple, RNNCell, State, assert_like_rnncell
 from flaxscope.nn.ops import dropout
 from flaxscope.rng import stable_hash
+from flaxscope.store import per_call_state
 from flaxscope.transform import next_rng_key
 
 Array = jax.Array

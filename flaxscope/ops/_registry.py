@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flaxscope import store
+from flaxscope import scopes, store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,7 +71,7 @@ def reserve_op_name(name: str) -> str:
     TF1's ops and name scopes share one namespace per graph, so an op ``"logits"`` makes a
     later ``tf.Variable(name="logits")`` come out as ``logits_1``.
     """
-    state = store.current()
+    state = scopes.current()
     full = f"{state.name_stack}/{name}" if state.name_stack else name
     return state.frame.unique_name(full)
 

@@ -18,9 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope import lift, store
+from flaxscope import lift
 from flaxscope.ops._registry import tf_op
-from flaxscope.scopes import name_scope
+from flaxscope.scopes import get_name_scope, name_scope
 
 
 def _unpack_singleton(value: Any) -> Any:
@@ -215,7 +215,7 @@ def case(
 
 def store_scope() -> str:
     """The current name scope as a string ``name_scope`` re-enters (``"a/b/"``)."""
-    stack = store.current().name_stack
+    stack = get_name_scope()
     return stack + "/" if stack else ""
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from flaxscope.scopes import variable_scope
-from flaxscope.store import GraphKeys, current_frame
+from flaxscope.store import GraphKeys, per_call_state
 from flaxscope.variables import (
     add_to_collection,
     assign,
@@ -56,12 +56,7 @@ class ExponentialMovingAverage:
         return self._name
 
     def _shadows(self) -> dict[str, Any]:
-        frame = current_frame()
-        entry = frame.per_object.get(id(self))
-        if entry is None or entry[0] is not self:
-            entry = (self, {})
-            frame.per_object[id(self)] = entry
-        return entry[1]
+        return per_call_state(self, dict)
 
     def apply(self, var_list: Any = None) -> None:
         """Creates the shadows of ``var_list`` (default: the trainable variables) and

@@ -1,599 +1,344 @@
-"""TensorFlow's PTB word-level LSTM tutorial (``ptb_word_lm.py``), as TF1 graph code.
+"""A word-level LSTM language model in TensorFlow 1 graph mode: the reference run of
+examples/ptb_word_lm.py.
 
-This is the "before" of examples/ptb_word_lm.py: the model of tensorflow/models'
-``tutorials/rnn/ptb/ptb_word_lm.py`` and its ``reader.py`` (the TF 1.2 - 1.4 versions, with
-the manual time loop), which trains the "small" model of Zaremba et al. 2014, "Recurrent
-Neural Network Regularization" (http://arxiv.org/abs/1409.2329). It runs on TensorFlow 2.x
-through ``tf.compat.v1`` with ``tf-keras`` installed (``TF_USE_LEGACY_KERAS=1``), so
-``tf.contrib`` is not there; what changed from the tutorial, and only that:
+The project wrote this program, in ``tf.compat.v1``, to have a TF1 model of the kind the
+port reproduces: the Penn Treebank language model of Zaremba, Sutskever and Vinyals (2014),
+"Recurrent Neural Network Regularization" (arXiv:1409.2329), in their small, medium and
+large sizes. One default graph holds three models: ``Train`` creates the variables under
+``variable_scope("Model")``; ``Valid`` and ``Test`` (the latter one word at a time) reopen
+that scope with ``reuse=True``. The batches and the LSTM state go in through ``feed_dict``,
+so the state of one batch starts the next.
 
-- ``tf.contrib.rnn.*`` cells are their ``tf.nn.rnn_cell.*`` aliases; the
-  ``inspect.getargspec`` check for TF 1.0 cells without ``reuse`` is gone (Python 3.11 has
-  no ``getargspec``); ``tf.contrib.seq2seq.sequence_loss`` is its TF 1.15 code, below;
-  ``tf.contrib.framework.get_or_create_global_step`` is ``tf.train.get_or_create_global_step``;
-- flags are ``argparse`` instead of ``tf.flags``; the graph building of ``main()`` is the
-  function ``build_graph`` (so tests build the same graph); the progress print tolerates
-  epochs of fewer than 10 steps;
-- added: ``TinyConfig`` (the default, about a minute on 2 CPU cores), ``rnn_driver`` (the
-  tutorial's manual loop, or its ``static_rnn`` alternative, or ``dynamic_rnn``, all in
-  scope ``RNN``), and, when no ``--data_path`` is given, a PTB-format corpus written from
-  the Python Language Reference that ships with CPython (``pydoc_data.topics``).
-
-Run: python tests/data/tf1_ptb_word_lm.py [--model tiny|small|...] [--data_path DIR]
+tests/test_ptb_word_lm.py builds this graph and the port's, side by side. The sections
+between the ``# --- name ---`` markers are compared with the port's: ``data`` and
+``configs`` are the same text, ``model`` the same code but for its math calls, and the
+scope lines of ``graph`` the same lines.
 """
-
-# The tutorial's own style (`class X(object)`, %-formatting, zip() without strict) is kept,
-# so that the TF1 original and its port diff line by line.
-# ruff: noqa: UP004, UP031, B905
 
 import argparse
 import collections
+import dataclasses
 import os
 import re
-import sys
-import tempfile
-import time
 
-os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF 2.x: the tf.nn.rnn_cell classes
-
-import numpy as np  # noqa: E402
-import tensorflow.compat.v1 as tf  # noqa: E402
-
+import numpy as np
+import tensorflow.compat.v1 as tf
 
 # --- data ---
-def _read_words(filename):
-    with tf.gfile.GFile(filename, "r") as f:
-        return f.read().replace("\n", "<eos>").split()
+END_OF_SENTENCE = "<eos>"
 
 
-def _build_vocab(filename):
-    data = _read_words(filename)
-
-    counter = collections.Counter(data)
-    count_pairs = sorted(counter.items(), key=lambda x: (-x[1], x[0]))
-
-    words, _ = list(zip(*count_pairs))
-    word_to_id = dict(zip(words, range(len(words))))
-
-    return word_to_id
+def read_words(path):
+    """The words of a PTB-format text file, ``END_OF_SENTENCE`` after each line's."""
+    with open(path, encoding="utf-8") as f:
+        return [word for line in f for word in [*line.split(), END_OF_SENTENCE]]
 
 
-def _file_to_word_ids(filename, word_to_id):
-    data = _read_words(filename)
-    return [word_to_id[word] for word in data if word in word_to_id]
+def vocabulary(words):
+    """Ids for ``words``: 0 for the most frequent, words equally frequent in alphabetical order."""
+    counts = collections.Counter(words)
+    return {word: i for i, word in enumerate(sorted(counts, key=lambda w: (-counts[w], w)))}
 
 
-def ptb_raw_data(data_path=None):
-    """Load PTB raw data from data directory "data_path".
-
-    Reads PTB text files, converts strings to integer ids,
-    and performs mini-batching of the inputs.
-
-    The PTB dataset comes from Tomas Mikolov's webpage:
-
-    http://www.fit.vutbr.cz/~imikolov/rnnlm/simple-examples.tgz
-
-    Args:
-      data_path: string path to the directory where simple-examples.tgz has
-        been extracted.
-
-    Returns:
-      tuple (train_data, valid_data, test_data, vocabulary)
-      where each of the data objects can be passed to PTBIterator.
-    """
-
-    train_path = os.path.join(data_path, "ptb.train.txt")
-    valid_path = os.path.join(data_path, "ptb.valid.txt")
-    test_path = os.path.join(data_path, "ptb.test.txt")
-
-    word_to_id = _build_vocab(train_path)
-    train_data = _file_to_word_ids(train_path, word_to_id)
-    valid_data = _file_to_word_ids(valid_path, word_to_id)
-    test_data = _file_to_word_ids(test_path, word_to_id)
-    vocabulary = len(word_to_id)
-    return train_data, valid_data, test_data, vocabulary
+def load_corpus(data_dir):
+    """``(train, valid, test, vocab_size)`` from ``ptb.{train,valid,test}.txt`` in
+    ``data_dir``: three lists of word ids over the training split's vocabulary (a word the
+    training split lacks is left out)."""
+    splits = [
+        read_words(os.path.join(data_dir, f"ptb.{s}.txt")) for s in ("train", "valid", "test")
+    ]
+    ids = vocabulary(splits[0])
+    train, valid, test = ([ids[w] for w in words if w in ids] for words in splits)
+    return train, valid, test, len(ids)
 
 
-def python_docs_data(data_path, vocab_size=10000):
-    """Writes ptb.{train,valid,test}.txt in PTB's format from CPython's own documentation.
+def python_docs_corpus(out_dir, vocab_size=10000):
+    """Writes ``ptb.{train,valid,test}.txt`` to ``out_dir`` and returns ``out_dir``.
 
-    PTB is not shipped; the Python Language Reference is (``pydoc_data.topics``, about
-    70,000 words). As in Mikolov's PTB files: one sentence per line, lowercase words
-    separated by spaces, numbers as ``N``, words beyond the ``vocab_size - 2`` most frequent
-    as ``<unk>`` (with ``<eos>``, ``vocab_size`` words in all). Split 80/10/10 in order.
-    Returns ``data_path``.
+    The Penn Treebank is not redistributable; CPython ships its Language Reference as
+    ``pydoc_data.topics`` (about 70,000 words). Its sentences are written the way
+    Mikolov's PTB files are: lowercase words between spaces, a sentence per line, every
+    number ``N``, and the rarest words ``<unk>`` so that ``vocab_size`` words remain,
+    ``<eos>`` included. The first 80% of the sentences train, the next 10% validate.
     """
     try:
         from pydoc_data.topics import topics
-    except ImportError:  # a Python built without pydoc_data: its own module docstrings
-        topics = {m.__name__: m.__doc__ or "" for m in (argparse, collections, re, tempfile)}
-    text = "\n\n".join(topics[key] for key in sorted(topics))
+    except ImportError:  # CPython built without it: a few standard modules' docstrings
+        topics = {m.__name__: m.__doc__ or "" for m in (argparse, collections, re, dataclasses)}
     sentences = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(paragraph.split())):
-            words = re.findall(r"[a-z]+(?:'[a-z]+)?|[0-9]+", sentence.lower())
-            words = ["N" if w[0].isdigit() else w for w in words]
-            if len(words) >= 3:
-                sentences.append(words)
-    counts = collections.Counter(w for s in sentences for w in s)
-    kept = {w for w, _ in sorted(counts.items(), key=lambda x: (-x[1], x[0]))[: vocab_size - 2]}
-    lines = [" " + " ".join(w if w in kept else "<unk>" for w in s) + " \n" for s in sentences]
-    n_train, n_valid = int(len(lines) * 0.8), int(len(lines) * 0.1)
-    splits = {
-        "train": lines[:n_train],
-        "valid": lines[n_train : n_train + n_valid],
-        "test": lines[n_train + n_valid :],
-    }
-    os.makedirs(data_path, exist_ok=True)
-    for split, split_lines in splits.items():
-        with open(os.path.join(data_path, f"ptb.{split}.txt"), "w", encoding="utf-8") as f:
-            f.writelines(split_lines)
-    return data_path
+    for key in sorted(topics):
+        for paragraph in re.split(r"\n\s*\n", topics[key]):
+            flat = " ".join(paragraph.split()).lower()
+            for sentence in re.split(r"(?<=[.!?])\s+", flat):
+                tokens = re.findall(r"[a-z]+(?:'[a-z]+)?|[0-9]+", sentence)
+                if len(tokens) >= 3:
+                    sentences.append(["N" if t[0].isdigit() else t for t in tokens])
+    counts = collections.Counter(t for s in sentences for t in s)
+    common = set(sorted(counts, key=lambda t: (-counts[t], t))[: vocab_size - 2])
+    text = [" ".join(t if t in common else "<unk>" for t in s) for s in sentences]
+    cut_valid, cut_test = int(0.8 * len(text)), int(0.9 * len(text))
+    os.makedirs(out_dir, exist_ok=True)
+    for split, part in (
+        ("train", text[:cut_valid]),
+        ("valid", text[cut_valid:cut_test]),
+        ("test", text[cut_test:]),
+    ):
+        with open(os.path.join(out_dir, f"ptb.{split}.txt"), "w", encoding="utf-8") as f:
+            f.write("".join(f" {line} \n" for line in part))
+    return out_dir
 
 
-def ptb_producer(raw_data, batch_size, num_steps, name=None):
-    """Iterate on the raw PTB data.
+def windows(ids, batch_size, num_steps):
+    """Cuts a stream of word ids into an epoch of ``[batch_size, num_steps]`` windows.
 
-    This chunks up raw_data into batches of examples and returns Tensors that
-    are drawn from these batches.
-
-    Args:
-      raw_data: one of the raw data outputs from ptb_raw_data.
-      batch_size: int, the batch size.
-      num_steps: int, the number of unrolls.
-      name: the name of this operation (optional).
-
-    Returns:
-      A pair of Tensors, each shaped [batch_size, num_steps]. The second element
-      of the tuple is the same data time-shifted to the right by one.
-
-    Raises:
-      tf.errors.InvalidArgumentError: if batch_size or num_steps are too high.
+    The stream is laid out as ``batch_size`` rows, each a contiguous stretch of it; window
+    ``i`` is columns ``i * num_steps`` to ``(i + 1) * num_steps`` of every row, so row ``r``
+    of window ``i + 1`` continues row ``r`` of window ``i`` (the LSTM state carries over).
+    Returns ``(inputs, targets)``, each ``[epoch_size, batch_size, num_steps]`` int32, the
+    targets being the inputs one word later.
     """
-    with tf.name_scope(name, "PTBProducer", [raw_data, batch_size, num_steps]):
-        raw_data = tf.convert_to_tensor(raw_data, name="raw_data", dtype=tf.int32)
-
-        data_len = tf.size(raw_data)
-        batch_len = data_len // batch_size
-        data = tf.reshape(raw_data[0 : batch_size * batch_len], [batch_size, batch_len])
-
-        epoch_size = (batch_len - 1) // num_steps
-        assertion = tf.assert_positive(
-            epoch_size, message="epoch_size == 0, decrease batch_size or num_steps"
+    row_length = len(ids) // batch_size
+    epoch_size = (row_length - 1) // num_steps
+    if epoch_size < 1:
+        raise ValueError(
+            f"{len(ids)} words make no window of batch_size={batch_size} x "
+            f"num_steps={num_steps}: give more data or a smaller batch_size/num_steps"
         )
-        with tf.control_dependencies([assertion]):
-            epoch_size = tf.identity(epoch_size, name="epoch_size")
+    rows = np.asarray(ids[: batch_size * row_length], np.int32).reshape(batch_size, row_length)
+    used = epoch_size * num_steps
 
-        i = tf.train.range_input_producer(epoch_size, shuffle=False).dequeue()
-        x = tf.strided_slice(data, [0, i * num_steps], [batch_size, (i + 1) * num_steps])
-        x.set_shape([batch_size, num_steps])
-        y = tf.strided_slice(data, [0, i * num_steps + 1], [batch_size, (i + 1) * num_steps + 1])
-        y.set_shape([batch_size, num_steps])
-        return x, y
+    def cut(columns):
+        return columns.reshape(batch_size, epoch_size, num_steps).transpose(1, 0, 2)
+
+    return cut(rows[:, :used]), cut(rows[:, 1 : used + 1])
 
 
-class PTBInput(object):
-    """The input data."""
+# --- inputs ---
+class Batch:
+    """A model's input in the graph: placeholders for the word ids and the next words. The
+    state the model starts from is the cell's zero state, which ``run_epoch`` feeds with
+    the previous batch's final state."""
 
-    def __init__(self, config, data, name=None):
-        self.batch_size = batch_size = config.batch_size
-        self.num_steps = num_steps = config.num_steps
-        self.epoch_size = ((len(data) // batch_size) - 1) // num_steps
-        self.input_data, self.targets = ptb_producer(data, batch_size, num_steps, name=name)
+    def __init__(self, config):
+        self.batch_size, self.num_steps = config.batch_size, config.num_steps
+        shape = [self.batch_size, self.num_steps]
+        self.input_ids = tf.placeholder(tf.int32, shape, name="input_ids")
+        self.targets = tf.placeholder(tf.int32, shape, name="targets")
+
+    def start_state(self, cell):
+        return cell.zero_state(self.batch_size, tf.float32)
 
 
-# --- contrib ---
-def sequence_loss(
-    logits,
-    targets,
-    weights,
-    average_across_timesteps=True,
-    average_across_batch=True,
-    softmax_loss_function=None,
-    name=None,
-):
-    """``tf.contrib.seq2seq.sequence_loss`` (TF 1.15), which TF 2.x no longer ships.
-
-    Weighted cross-entropy loss for a sequence of logits: ``logits`` [batch_size,
-    sequence_length, num_decoder_symbols], ``targets`` int [batch_size, sequence_length],
-    ``weights`` [batch_size, sequence_length]. Averaged (weighted) over the time steps and/or
-    the batch as asked; a scalar when both, [batch_size] or [sequence_length] when one.
-    """
-    if len(logits.get_shape()) != 3:
-        raise ValueError("Logits must be a [batch_size x sequence_length x logits] tensor")
-    if len(targets.get_shape()) != 2:
-        raise ValueError("Targets must be a [batch_size x sequence_length] tensor")
-    if len(weights.get_shape()) != 2:
-        raise ValueError("Weights must be a [batch_size x sequence_length] tensor")
-    with tf.name_scope(name, "sequence_loss", [logits, targets, weights]):
-        num_classes = tf.shape(logits)[2]
-        logits_flat = tf.reshape(logits, [-1, num_classes])
-        targets = tf.reshape(targets, [-1])
-        if softmax_loss_function is None:
-            crossent = tf.nn.sparse_softmax_cross_entropy_with_logits(
-                labels=targets, logits=logits_flat
-            )
-        else:
-            crossent = softmax_loss_function(labels=targets, logits=logits_flat)
-        crossent *= tf.reshape(weights, [-1])
-        if average_across_timesteps and average_across_batch:
-            crossent = tf.reduce_sum(crossent)
-            total_size = tf.reduce_sum(weights)
-            crossent = tf.div_no_nan(crossent, total_size)
-        else:
-            batch_size = tf.shape(logits)[0]
-            sequence_length = tf.shape(logits)[1]
-            crossent = tf.reshape(crossent, [batch_size, sequence_length])
-        if average_across_timesteps and not average_across_batch:
-            crossent = tf.reduce_sum(crossent, axis=[1])
-            total_size = tf.reduce_sum(weights, axis=[1])
-            crossent = tf.div_no_nan(crossent, total_size)
-        if not average_across_timesteps and average_across_batch:
-            crossent = tf.reduce_sum(crossent, axis=[0])
-            total_size = tf.reduce_sum(weights, axis=[0])
-            crossent = tf.div_no_nan(crossent, total_size)
-        return crossent
+# --- loss ---
+def batch_cost(logits, targets):
+    """Cross-entropy of each next word, summed over the time steps, averaged over the rows."""
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)
+    return tf.reduce_mean(tf.reduce_sum(losses, axis=1))
 
 
 # --- model ---
-def data_type():
-    return tf.float16 if FLAGS.use_fp16 else tf.float32
+def unroll(cell, inputs, state, driver, num_steps):
+    """Runs ``cell`` over the time axis of ``inputs`` ``[batch, steps, size]`` in scope
+    ``RNN``; returns the outputs ``[batch, steps, size]`` and the final state.
 
-
-class PTBModel(object):
-    """The PTB model."""
-
-    def __init__(self, is_training, config, input_):
-        self._input = input_
-
-        batch_size = input_.batch_size
-        num_steps = input_.num_steps
-        size = config.hidden_size
-        vocab_size = config.vocab_size
-
-        # Slightly better results can be obtained with forget gate biases
-        # initialized to 1 but the hyperparameters of the model would need to be
-        # different than reported in the paper.
-        def lstm_cell():
-            return tf.nn.rnn_cell.BasicLSTMCell(
-                size, forget_bias=0.0, state_is_tuple=True, reuse=tf.get_variable_scope().reuse
-            )
-
-        attn_cell = lstm_cell
-        if is_training and config.keep_prob < 1:
-
-            def attn_cell():
-                return tf.nn.rnn_cell.DropoutWrapper(lstm_cell(), output_keep_prob=config.keep_prob)
-
-        cell = tf.nn.rnn_cell.MultiRNNCell(
-            [attn_cell() for _ in range(config.num_layers)], state_is_tuple=True
-        )
-
-        self._initial_state = cell.zero_state(batch_size, data_type())
-
-        with tf.device("/cpu:0"):
-            embedding = tf.get_variable("embedding", [vocab_size, size], dtype=data_type())
-            inputs = tf.nn.embedding_lookup(embedding, input_.input_data)
-
-        if is_training and config.keep_prob < 1:
-            inputs = tf.nn.dropout(inputs, config.keep_prob)
-
-        # Simplified version of models/tutorials/rnn/rnn.py's rnn().
-        # This builds an unrolled LSTM for tutorial purposes only.
-        # In general, use the rnn() or state_saving_rnn() from rnn.py.
-        #
-        # The alternative version of the code below is:
-        #
-        # inputs = tf.unstack(inputs, num=num_steps, axis=1)
-        # outputs, state = tf.contrib.rnn.static_rnn(
-        #     cell, inputs, initial_state=self._initial_state)
+    ``driver`` "loop" calls the cell step by step, turning on reuse after the first step
+    so every step uses the first step's variables; "static_rnn" and "dynamic_rnn" leave
+    the loop to TF. All three name the variables alike.
+    """
+    if driver == "dynamic_rnn":
+        return tf.nn.dynamic_rnn(cell, inputs, initial_state=state, scope="RNN")
+    steps = [inputs[:, t, :] for t in range(num_steps)]
+    if driver == "static_rnn":
+        outputs, state = tf.nn.static_rnn(cell, steps, initial_state=state, scope="RNN")
+    else:
         outputs = []
-        state = self._initial_state
-        if config.rnn_driver == "static_rnn":  # that alternative, in scope RNN: same names
-            inputs = tf.unstack(inputs, num=num_steps, axis=1)
-            outputs, state = tf.nn.static_rnn(cell, inputs, initial_state=state, scope="RNN")
-        elif config.rnn_driver == "dynamic_rnn":  # one while loop, same names again
-            outputs, state = tf.nn.dynamic_rnn(cell, inputs, initial_state=state, scope="RNN")
-            outputs = tf.unstack(outputs, num=num_steps, axis=1)
-        else:
-            with tf.variable_scope("RNN"):
-                for time_step in range(num_steps):
-                    if time_step > 0:
-                        tf.get_variable_scope().reuse_variables()
-                    (cell_output, state) = cell(inputs[:, time_step, :], state)
-                    outputs.append(cell_output)
+        with tf.variable_scope("RNN"):
+            for t, x in enumerate(steps):
+                if t > 0:
+                    tf.get_variable_scope().reuse_variables()
+                output, state = cell(x, state)
+                outputs.append(output)
+    return tf.stack(outputs, axis=1), state
 
-        output = tf.reshape(tf.stack(axis=1, values=outputs), [-1, size])
-        softmax_w = tf.get_variable("softmax_w", [size, vocab_size], dtype=data_type())
-        softmax_b = tf.get_variable("softmax_b", [vocab_size], dtype=data_type())
-        logits = tf.matmul(output, softmax_w) + softmax_b
 
-        # Reshape logits to be 3-D tensor for sequence loss
-        logits = tf.reshape(logits, [batch_size, num_steps, vocab_size])
+class WordLM:
+    """Word embedding, ``num_layers`` stacked LSTMs, a softmax over the vocabulary.
 
-        # use the contrib sequence loss and average over the batches
-        loss = sequence_loss(
-            logits,
-            input_.targets,
-            tf.ones([batch_size, num_steps], dtype=data_type()),
-            average_across_timesteps=False,
-            average_across_batch=True,
+    Built in the variable scope of the caller. ``training`` adds dropout (when
+    ``keep_prob < 1``: on the embedded words and on each layer's outputs) and the learning
+    rate variable ``lr``. ``cost`` is ``batch_cost`` of the batch; ``final_state`` is
+    what the next batch starts from.
+    """
+
+    def __init__(self, config, batch, training):
+        size, vocab_size = config.hidden_size, config.vocab_size
+        dropout = training and config.keep_prob < 1
+        self.batch = batch
+        embedding = tf.get_variable("embedding", [vocab_size, size], dtype=tf.float32)
+        inputs = tf.gather(embedding, batch.input_ids)
+        if dropout:
+            inputs = tf.nn.dropout(inputs, rate=1 - config.keep_prob)
+        layers = []
+        for _ in range(config.num_layers):
+            layer = tf.nn.rnn_cell.BasicLSTMCell(size, forget_bias=0.0)
+            if dropout:
+                layer = tf.nn.rnn_cell.DropoutWrapper(layer, output_keep_prob=config.keep_prob)
+            layers.append(layer)
+        cell = tf.nn.rnn_cell.MultiRNNCell(layers, state_is_tuple=True)
+        self.initial_state = batch.start_state(cell)
+        outputs, self.final_state = unroll(
+            cell, inputs, self.initial_state, config.rnn_driver, batch.num_steps
         )
-
-        # update the cost variables
-        self._cost = cost = tf.reduce_sum(loss)
-        self._final_state = state
-
-        if not is_training:
-            return
-
-        self._lr = tf.Variable(0.0, trainable=False)
-        tvars = tf.trainable_variables()
-        grads, _ = tf.clip_by_global_norm(tf.gradients(cost, tvars), config.max_grad_norm)
-        optimizer = tf.train.GradientDescentOptimizer(self._lr)
-        self._train_op = optimizer.apply_gradients(
-            zip(grads, tvars), global_step=tf.train.get_or_create_global_step()
-        )
-
-        self._new_lr = tf.placeholder(tf.float32, shape=[], name="new_learning_rate")
-        self._lr_update = tf.assign(self._lr, self._new_lr)
-
-    def assign_lr(self, session, lr_value):
-        session.run(self._lr_update, feed_dict={self._new_lr: lr_value})
-
-    @property
-    def input(self):
-        return self._input
-
-    @property
-    def initial_state(self):
-        return self._initial_state
-
-    @property
-    def cost(self):
-        return self._cost
-
-    @property
-    def final_state(self):
-        return self._final_state
-
-    @property
-    def lr(self):
-        return self._lr
-
-    @property
-    def train_op(self):
-        return self._train_op
+        softmax_w = tf.get_variable("softmax_w", [size, vocab_size], dtype=tf.float32)
+        softmax_b = tf.get_variable("softmax_b", [vocab_size], dtype=tf.float32)
+        logits = tf.matmul(tf.reshape(outputs, [-1, size]), softmax_w) + softmax_b
+        logits = tf.reshape(logits, [batch.batch_size, batch.num_steps, vocab_size])
+        self.cost = batch_cost(logits, batch.targets)
+        if training:
+            self.lr = tf.Variable(0.0, trainable=False, name="learning_rate")
 
 
 # --- configs ---
-class SmallConfig(object):
-    """Small config."""
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """One model size. The defaults are the paper's small model."""
 
-    init_scale = 0.1
-    learning_rate = 1.0
-    max_grad_norm = 5
-    num_layers = 2
-    num_steps = 20
-    hidden_size = 200
-    max_epoch = 4
-    max_max_epoch = 13
-    keep_prob = 1.0
-    lr_decay = 0.5
-    batch_size = 20
-    vocab_size = 10000
-    rnn_driver = "loop"
-
-
-class MediumConfig(object):
-    """Medium config."""
-
-    init_scale = 0.05
-    learning_rate = 1.0
-    max_grad_norm = 5
-    num_layers = 2
-    num_steps = 35
-    hidden_size = 650
-    max_epoch = 6
-    max_max_epoch = 39
-    keep_prob = 0.5
-    lr_decay = 0.8
-    batch_size = 20
-    vocab_size = 10000
-    rnn_driver = "loop"
-
-
-class LargeConfig(object):
-    """Large config."""
-
-    init_scale = 0.04
-    learning_rate = 1.0
-    max_grad_norm = 10
-    num_layers = 2
-    num_steps = 35
-    hidden_size = 1500
-    max_epoch = 14
-    max_max_epoch = 55
-    keep_prob = 0.35
-    lr_decay = 1 / 1.15
-    batch_size = 20
-    vocab_size = 10000
-    rnn_driver = "loop"
-
-
-class TestConfig(object):
-    """Tiny config, for testing."""
-
-    init_scale = 0.1
-    learning_rate = 1.0
-    max_grad_norm = 1
-    num_layers = 1
-    num_steps = 2
-    hidden_size = 2
-    max_epoch = 1
-    max_max_epoch = 1
-    keep_prob = 1.0
-    lr_decay = 0.5
-    batch_size = 20
-    vocab_size = 10000
-    rnn_driver = "loop"
-
-
-class TinyConfig(object):
-    """The small model, scaled down to train in about a minute on 2 CPU cores."""
-
-    init_scale = 0.1
-    learning_rate = 1.0
-    max_grad_norm = 5
-    num_layers = 2
-    num_steps = 20
-    hidden_size = 128
-    max_epoch = 4
-    max_max_epoch = 6
-    keep_prob = 1.0
-    lr_decay = 0.5
-    batch_size = 20
-    vocab_size = 2000
-    rnn_driver = "loop"
+    init_scale: float = 0.1  # every weight starts uniform in [-init_scale, init_scale]
+    learning_rate: float = 1.0
+    max_grad_norm: float = 5.0  # the gradients' global norm is clipped to this
+    num_layers: int = 2
+    num_steps: int = 20  # words per window: how far back the gradient flows
+    hidden_size: int = 200
+    full_lr_epochs: int = 4  # epochs at learning_rate; then it decays by lr_decay per epoch
+    epochs: int = 13
+    keep_prob: float = 1.0  # 1 - dropout rate, training only
+    lr_decay: float = 0.5
+    batch_size: int = 20
+    vocab_size: int = 10000
+    rnn_driver: str = "loop"  # "loop", "static_rnn" or "dynamic_rnn"
 
 
 CONFIGS = {
-    "small": SmallConfig,
-    "medium": MediumConfig,
-    "large": LargeConfig,
-    "test": TestConfig,
-    "tiny": TinyConfig,
+    "small": Config(),
+    "medium": Config(
+        init_scale=0.05,
+        num_steps=35,
+        hidden_size=650,
+        full_lr_epochs=6,
+        epochs=39,
+        keep_prob=0.5,
+        lr_decay=0.8,
+    ),
+    "large": Config(
+        init_scale=0.04,
+        max_grad_norm=10.0,
+        num_steps=35,
+        hidden_size=1500,
+        full_lr_epochs=14,
+        epochs=55,
+        keep_prob=0.35,
+        lr_decay=1 / 1.15,
+    ),
+    # The small model shrunk to train in about a minute on two CPU cores.
+    "tiny": Config(hidden_size=128, vocab_size=2000, epochs=6),
 }
 
 
-# --- training ---
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description="PTB word-level LSTM language model (TF1).")
-    p.add_argument("--model", default="tiny", choices=sorted(CONFIGS), help="config")
-    p.add_argument("--data_path", default=None, help="directory of ptb.{train,valid,test}.txt")
-    p.add_argument("--save_path", default=None, help="model output directory")
-    p.add_argument("--use_fp16", action="store_true", help="train in float16")
-    p.add_argument("--rnn_driver", default=None, choices=["loop", "static_rnn", "dynamic_rnn"])
-    p.add_argument("--max_max_epoch", type=int, default=None, help="override the config's")
-    return p.parse_args(argv)
+def learning_rate(config, epoch):
+    """The learning rate of ``epoch`` (counted from 1)."""
+    return config.learning_rate * config.lr_decay ** max(epoch - config.full_lr_epochs, 0)
 
 
-FLAGS = parse_args([])
+def eval_config(config):
+    """The test model's config: one word at a time."""
+    return dataclasses.replace(config, batch_size=1, num_steps=1)
 
 
-def run_epoch(session, model, eval_op=None, verbose=False):
-    """Runs the model on the given data."""
-    start_time = time.time()
-    costs = 0.0
-    iters = 0
-    state = session.run(model.initial_state)
-
-    fetches = {
-        "cost": model.cost,
-        "final_state": model.final_state,
-    }
-    if eval_op is not None:
-        fetches["eval_op"] = eval_op
-
-    for step in range(model.input.epoch_size):
-        feed_dict = {}
-        for i, (c, h) in enumerate(model.initial_state):
-            feed_dict[c] = state[i].c
-            feed_dict[h] = state[i].h
-
-        vals = session.run(fetches, feed_dict)
-        cost = vals["cost"]
-        state = vals["final_state"]
-
-        costs += cost
-        iters += model.input.num_steps
-
-        if verbose and step % max(model.input.epoch_size // 10, 1) == 10:
-            print(
-                "%.3f perplexity: %.3f speed: %.0f wps"
-                % (
-                    step * 1.0 / model.input.epoch_size,
-                    np.exp(costs / iters),
-                    iters * model.input.batch_size / (time.time() - start_time),
-                )
-            )
-
-    return np.exp(costs / iters)
+# --- graph ---
+def add_training_ops(model, config):
+    """SGD on ``model.cost`` with the gradients clipped to ``max_grad_norm``, counting
+    ``global_step``; ``model.set_lr`` assigns the ``model.new_lr`` placeholder to ``lr``."""
+    weights = tf.trainable_variables()
+    gradients = tf.gradients(model.cost, weights)
+    clipped, model.grad_norm = tf.clip_by_global_norm(gradients, config.max_grad_norm)
+    step = tf.train.get_or_create_global_step()
+    sgd = tf.train.GradientDescentOptimizer(model.lr)
+    model.train_op = sgd.apply_gradients(list(zip(clipped, weights, strict=True)), global_step=step)
+    model.new_lr = tf.placeholder(tf.float32, [], name="new_lr")
+    model.set_lr = tf.assign(model.lr, model.new_lr)
 
 
-def get_config():
-    """Get model config."""
-    config = CONFIGS[FLAGS.model]()
-    if FLAGS.rnn_driver:
-        config.rnn_driver = FLAGS.rnn_driver
-    if FLAGS.max_max_epoch is not None:
-        config.max_max_epoch = FLAGS.max_max_epoch
-    return config
-
-
-def build_graph(config, eval_config, train_data, valid_data, test_data):
-    """The three models of main()'s graph, on one set of variables: (train, valid, test)."""
+def build_graph(config):
+    """Builds Train, Valid and Test in the default graph, one set of variables for the
+    three; returns ``{name: WordLM}``. Train also gets its training ops."""
     initializer = tf.random_uniform_initializer(-config.init_scale, config.init_scale)
-
-    with tf.name_scope("Train"):
-        train_input = PTBInput(config=config, data=train_data, name="TrainInput")
-        with tf.variable_scope("Model", reuse=None, initializer=initializer):
-            m = PTBModel(is_training=True, config=config, input_=train_input)
-        tf.summary.scalar("Training Loss", m.cost)
-        tf.summary.scalar("Learning Rate", m.lr)
-
-    with tf.name_scope("Valid"):
-        valid_input = PTBInput(config=config, data=valid_data, name="ValidInput")
-        with tf.variable_scope("Model", reuse=True, initializer=initializer):
-            mvalid = PTBModel(is_training=False, config=config, input_=valid_input)
-        tf.summary.scalar("Validation Loss", mvalid.cost)
-
-    with tf.name_scope("Test"):
-        test_input = PTBInput(config=eval_config, data=test_data, name="TestInput")
-        with tf.variable_scope("Model", reuse=True, initializer=initializer):
-            mtest = PTBModel(is_training=False, config=eval_config, input_=test_input)
-
-    return m, mvalid, mtest
+    models = {}
+    for name, model_config in (("Train", config), ("Valid", config), ("Test", eval_config(config))):
+        training = name == "Train"
+        reuse = None if training else True  # Valid and Test share Train's variables
+        with tf.name_scope(name):
+            batch = Batch(model_config)
+            with tf.variable_scope("Model", reuse=reuse, initializer=initializer):
+                model = WordLM(model_config, batch, training)
+                if training:
+                    add_training_ops(model, model_config)
+        models[name] = model
+    return models
 
 
-def main(argv=None):
-    global FLAGS
-    FLAGS = parse_args(argv)
-    config = get_config()
-    eval_config = get_config()
-    eval_config.batch_size = 1
-    eval_config.num_steps = 1
+# --- training ---
+def run_epoch(session, model, inputs, targets, train=False):
+    """One pass over the windows, the state carried from window to window; an SGD step per
+    window when ``train``. Returns the perplexity, ``exp`` of the mean cost per word."""
+    fetches = {"cost": model.cost, "state": model.final_state}
+    if train:
+        fetches["step"] = model.train_op
+    state = session.run(model.initial_state)
+    total = 0.0
+    for x, y in zip(inputs, targets, strict=True):
+        feed = {model.batch.input_ids: x, model.batch.targets: y}
+        feed.update(zip(tf.nest.flatten(model.initial_state), tf.nest.flatten(state), strict=True))
+        result = session.run(fetches, feed)
+        total += result["cost"]
+        state = result["state"]
+    return float(np.exp(total / (len(inputs) * model.batch.num_steps)))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        data_path = FLAGS.data_path or python_docs_data(tmp, config.vocab_size)
-        raw_data = ptb_raw_data(data_path)
-    train_data, valid_data, test_data, vocabulary = raw_data
-    if vocabulary > config.vocab_size:
-        sys.exit(f"{vocabulary} words in the data, more than the config's {config.vocab_size}")
 
+def train(config, corpus, seed=0):
+    """Trains for ``config.epochs`` epochs in a new graph; returns the perplexities."""
+    test_config = eval_config(config)
+    data = {
+        "Train": windows(corpus[0], config.batch_size, config.num_steps),
+        "Valid": windows(corpus[1], config.batch_size, config.num_steps),
+        "Test": windows(corpus[2], test_config.batch_size, test_config.num_steps),
+    }
+    history = []
     with tf.Graph().as_default():
-        m, mvalid, mtest = build_graph(config, eval_config, train_data, valid_data, test_data)
-
-        sv = tf.train.Supervisor(logdir=FLAGS.save_path)
-        with sv.managed_session() as session:
-            for i in range(config.max_max_epoch):
-                lr_decay = config.lr_decay ** max(i + 1 - config.max_epoch, 0.0)
-                m.assign_lr(session, config.learning_rate * lr_decay)
-
-                print("Epoch: %d Learning rate: %.3f" % (i + 1, session.run(m.lr)))
-                train_perplexity = run_epoch(session, m, eval_op=m.train_op, verbose=True)
-                print("Epoch: %d Train Perplexity: %.3f" % (i + 1, train_perplexity))
-                valid_perplexity = run_epoch(session, mvalid)
-                print("Epoch: %d Valid Perplexity: %.3f" % (i + 1, valid_perplexity))
-
-            test_perplexity = run_epoch(session, mtest)
-            print("Test Perplexity: %.3f" % test_perplexity)
-
-            if FLAGS.save_path:
-                print("Saving model to %s." % FLAGS.save_path)
-                sv.saver.save(session, FLAGS.save_path, global_step=sv.global_step)
-    return {"train": train_perplexity, "valid": valid_perplexity, "test": test_perplexity}
+        tf.set_random_seed(seed)
+        models = build_graph(config)
+        with tf.Session() as session:
+            session.run(tf.global_variables_initializer())
+            m = models["Train"]
+            for epoch in range(1, config.epochs + 1):
+                session.run(m.set_lr, {m.new_lr: learning_rate(config, epoch)})
+                history.append(
+                    {
+                        "train": run_epoch(session, m, *data["Train"], train=True),
+                        "valid": run_epoch(session, models["Valid"], *data["Valid"]),
+                    }
+                )
+            test = run_epoch(session, models["Test"], *data["Test"])
+    return {"epochs": history, "test": test}
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="tiny", choices=sorted(CONFIGS))
+    parser.add_argument("--data_path", default=None, help="PTB's simple-examples/data")
+    args = parser.parse_args()
+    chosen = CONFIGS[args.model]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.data_path or python_docs_corpus(tmp, chosen.vocab_size)
+        print(train(chosen, load_corpus(path)[:3]))

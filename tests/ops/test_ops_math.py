@@ -555,6 +555,8 @@ def test_default_names_are_tf1s(oracle):
     for (path, _args, _), tf_name in zip(CASES, names, strict=True):
         if tf_name.startswith("Const") and path not in ("eye",):
             continue  # TF returned its input (a cast to the same dtype): no op of its own
+        if reg[path].default_name is None:
+            continue  # names itself (casts: only when the dtype changes); see behaviour tests
         if reg[path].default_name != tf_name:
             wrong[path] = (reg[path].default_name, tf_name)
     assert not wrong, "\n".join(
