@@ -289,6 +289,13 @@ class Frame:
                 "flaxscope.checkpoint.init_from_checkpoint's assignment_map to rename)."
             )
         value = tree[op_name]
+        if value is None:
+            raise ValueError(
+                f"Variable {op_name} is None in variables['{collection}'] given to apply; it "
+                "needs an array of the variable's shape. The tree may have been built or "
+                "edited by hand (or restored with missing names): re-run init, or restore the "
+                "value from a checkpoint."
+            )
         # Duck-typed reads: an isinstance check against jax.Array costs more than the rest.
         got_shape = getattr(value, "shape", None)
         if type(got_shape) is not tuple:

@@ -21,7 +21,9 @@ def _dimension_value(value: Any) -> int | None:
         return None
     if isinstance(value, Dimension):
         return value.value
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
+    if isinstance(value, bool):
+        return value  # TF1 keeps a bool size as given
+    if not hasattr(value, "__index__"):
         raise TypeError(
             "Dimension value must be integer or None or have an __index__ method, got "
             f"value '{value!r}' with type '{type(value)!r}'"
@@ -64,8 +66,7 @@ class Dimension:
     def __bool__(self) -> bool:
         return bool(self._value)
 
-    def __hash__(self) -> int:
-        return hash(self._value)
+    __hash__ = None  # type: ignore[assignment]  (unhashable, as TF1's: __eq__ may be None)
 
     def _known_pair(self, other: Any) -> tuple[int, int] | None:
         """Both sizes when known; ``None`` when either is unknown. Raises ``TypeError``
@@ -262,7 +263,7 @@ class TensorShape:
             return Dimension(None)
         if isinstance(key, slice):
             return TensorShape(self._dims[key])
-        return Dimension(self._dims[key])
+        return Dimension(list(self._dims)[key])
 
     # -- comparing and combining --------------------------------------------------------
     def is_compatible_with(self, other: Any) -> bool:

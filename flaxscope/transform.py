@@ -142,6 +142,12 @@ def transform(
     TF1 equivalent: building the graph (``init``: ``tf.global_variables_initializer()``;
     ``apply``: ``sess.run`` on restored variables).
     """
+    if not callable(fn):
+        raise TypeError(
+            f"transform takes the function that builds the model (a callable using "
+            f"get_variable/variable_scope), got {type(fn).__name__} {fn!r}. Write "
+            "flaxscope.transform(model_fn), where model_fn(*args) returns the outputs."
+        )
     if on_unused not in ("warn", "error", "ignore"):
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
 

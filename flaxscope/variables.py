@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
@@ -23,7 +23,7 @@ import numpy as np
 
 from flaxscope import initializers as _init
 from flaxscope import rng as _rng
-from flaxscope import selection, store
+from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
@@ -41,6 +41,25 @@ _NOTEBOOK_HINT = (
     "tf.reset_default_graph()), or build the model inside flaxscope.transform, where each "
     "init/apply call starts from an empty graph."
 )
+
+
+_STRING_INITIALIZER_HINT = (
+    " (A string initializer is a constant value in TF1, not the name of an initializer: "
+    "for {init!r} pass an initializer object, e.g. initializer=tf.zeros_initializer(), "
+    "with shape=.)"
+)
+
+
+def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
+    """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
+    if dtype.kind in "OSUV":
+        raise TypeError(
+            f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
+            "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
+            "outside the model as Python or numpy values, and give the variable a numeric "
+            "dtype (tf.float32, tf.int32, ...)."
+        )
+    return dtype
 
 
 def _tf_dtype_repr(dtype: np.dtype) -> str:
@@ -346,8 +365,17 @@ def _get_single_variable(
         trainable = True
     initializing_from_value = initializer is not None and not callable(initializer)
     if shape is not None and initializing_from_value:
-        raise ValueError("If initializer is a constant, do not specify shape.")
-    dtype = as_dtype(dtype)
+        message = "If initializer is a constant, do not specify shape."
+        if isinstance(initializer, (str, bytes)):
+            message += _STRING_INITIALIZER_HINT.format(init=initializer)
+        raise ValueError(message)
+    if isinstance(initializer, (str, bytes)):
+        raise TypeError(
+            f"Variable {name}: initializer={initializer!r} is a string constant, from which "
+            "TF1 makes a tf.string variable; flaxscope variables hold numbers."
+            + _STRING_INITIALIZER_HINT.format(init=initializer)
+        )
+    dtype = _numeric_dtype(as_dtype(dtype), name)
     if shape is not None:
         shape = _as_shape(shape)
 
@@ -723,7 +751,12 @@ def Variable(  # noqa: N802  (TF1's name)
     if trainable is None:
         trainable = True
     collections = _variable_collections(collections, trainable)
-    dtype = as_dtype(dtype) if dtype is not None else None
+    dtype = _numeric_dtype(as_dtype(dtype), name) if dtype is not None else None
+    if isinstance(initial_value, (str, bytes)):
+        raise TypeError(
+            f"Variable({initial_value!r}): a string initial value makes a tf.string variable "
+            "in TF1; flaxscope variables hold numbers (JAX arrays)."
+        )
     frame = store.current_frame()
     op_name = _variable_op_name(name)
     if callable(initial_value):
@@ -828,30 +861,24 @@ def get_all_collection_keys() -> list[str]:
     return list(store.current_frame().collections)
 
 
-def global_variables(scope: Any = None, *args: Any) -> Any:
+def global_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.global_variables``: this call's variables (optionally of a scope).
 
-    Given a variables tree instead (``global_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of every leaf whose TF name matches, as
-    :func:`flaxscope.selection.global_variables` does.
+    For the variables of a tree, outside any call, use
+    :func:`flaxscope.selection.global_variables`.
     """
-    if isinstance(scope, Mapping):
-        return selection.global_variables(scope, *args)
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 all_variables = global_variables
 
 
-def trainable_variables(scope: Any = None, *args: Any) -> Any:
+def trainable_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.trainable_variables``: this call's trainable variables.
 
-    Given a variables tree instead (``trainable_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of its ``params`` whose TF name matches ``scope``: TF1's
-    ``var_list`` for ``minimize``, outside any call (:mod:`flaxscope.selection`).
+    For the trainable variables of a tree (TF1's ``var_list`` for ``minimize``), outside
+    any call, use :func:`flaxscope.selection.trainable_variables`.
     """
-    if isinstance(scope, Mapping):
-        return selection.trainable_variables(scope, *args)
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 

@@ -377,7 +377,17 @@ def init_from_checkpoint(
     reader = CheckpointReader(ckpt_dir_or_file)
     variable_map = reader.get_variable_to_shape_map()
     store = flatten_variables(variables)
-    pairs = assignment_map.items() if isinstance(assignment_map, Mapping) else assignment_map
+    if isinstance(assignment_map, Mapping):
+        pairs = assignment_map.items()
+    elif isinstance(assignment_map, Iterable) and not isinstance(assignment_map, (str, bytes)):
+        pairs = assignment_map
+    else:
+        raise TypeError(
+            "init_from_checkpoint(ckpt_dir_or_file, assignment_map, variables): "
+            "assignment_map must be a dict {checkpoint name or scope: variable name or scope} "
+            f"(or a list of such pairs), not {type(assignment_map).__name__}. To load every "
+            "variable under its own name, pass {'/': '/'}."
+        )
     plan: dict[str, str] = {}  # variable name -> checkpoint tensor name
     for tensor_name, var_name in sorted(pairs, key=lambda p: p[0]):
         if not isinstance(var_name, str):

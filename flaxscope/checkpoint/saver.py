@@ -70,6 +70,15 @@ def _var_list_map(var_list: Any) -> dict[str, str]:
     return out
 
 
+_EMPTY_VAR_LIST_HINT = (
+    " (the var_list is empty, and allow_empty=False). At the top level, "
+    "tf.global_variables() lists the default graph's variables; a model built with "
+    "flaxscope.transform keeps its variables in the tree its init returns, not in the "
+    "default graph. Build the Saver with var_list=None and pass that tree to "
+    "saver.save(variables, path), or list the tree's names."
+)
+
+
 class Saver:
     """``tf.compat.v1.train.Saver``: saves and restores variables under their TF1 names.
 
@@ -147,7 +156,7 @@ class Saver:
             )
         self._var_map = None if var_list is None else _var_list_map(var_list)
         if self._var_map is not None and not self._var_map and not allow_empty:
-            raise ValueError("No variables to save")
+            raise ValueError("No variables to save" + _EMPTY_VAR_LIST_HINT)
         self._allow_empty = allow_empty
         self._max_to_keep = max_to_keep
         # TF keeps it in SaverDef's float32 field; the rounding decides ties.
@@ -229,6 +238,22 @@ class Saver:
         remove_checkpoint(path, meta_graph_suffix)
 
     # -- save / restore ------------------------------------------------------------------
+    @staticmethod
+    def _check_order(verb: str, variables: Any, save_path: Any) -> None:
+        """TF1's ``saver.<verb>(sess, path)`` takes the session first: so do we (the
+        variables); a path first and the variables second is a swap, said plainly."""
+        if isinstance(variables, (str, bytes, os.PathLike)) and isinstance(save_path, Mapping):
+            raise TypeError(
+                f"Saver.{verb} takes (variables, save_path), as TF1's saver.{verb}(sess, "
+                f"save_path) takes the session first; got the path {os.fspath(variables)!r} "
+                f"first. Call saver.{verb}(variables, {os.fspath(variables)!r})."
+            )
+        if not isinstance(save_path, (str, bytes, os.PathLike)) and save_path is not None:
+            raise TypeError(
+                f"Saver.{verb}: save_path must be a path (str or os.PathLike), not "
+                f"{type(save_path).__name__}."
+            )
+
     def save(
         self,
         variables: Mapping[str, Any],
@@ -249,6 +274,7 @@ class Saver:
         :attr:`last_checkpoints`, the state file lists them, and the oldest beyond
         ``max_to_keep`` is deleted. Returns ``None`` for an empty ``allow_empty`` saver.
         """
+        self._check_order("save", variables, save_path)
         del write_meta_graph, strip_default_attrs, save_debug_info  # no graph to export
         if latest_filename is None:
             latest_filename = "checkpoint"
@@ -271,7 +297,10 @@ class Saver:
         if not plan:
             if self._allow_empty:
                 return None
-            raise ValueError("No variables to save")
+            raise ValueError(
+                "No variables to save (the variables given to save are empty: pass the tree "
+                "that init, or training, returned)."
+            )
         save_dir = os.path.dirname(save_path)
         parent = os.path.dirname(checkpoint_file)
         if parent and not os.path.isdir(parent):
@@ -302,6 +331,7 @@ class Saver:
         ``jax.ShapeDtypeStruct``; the restored tree is returned. With a ``var_list`` only
         those variables are read (from their checkpoint names); the rest keep their values.
         """
+        self._check_order("restore", variables, save_path)
         if save_path is None:
             raise ValueError("Can't load save_path when it is None.")
         prefix = os.fspath(save_path)

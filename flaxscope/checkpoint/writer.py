@@ -127,6 +127,13 @@ def save(
     if unknown:
         raise KeyError(f"dtypes names variables that are not being saved: {unknown}")
     arrays: dict[str, np.ndarray] = {}
+    bad = [n for n in flat if not isinstance(n, str)]
+    if bad:
+        raise TypeError(
+            f"checkpoint.save: variable names must be strings (TF names such as 'scope/w', "
+            f"the checkpoint's keys), got {bad[0]!r} ({type(bad[0]).__name__}). Key the dict "
+            "by name: {'scope/w': array}, or pass the tree that init returns."
+        )
     for name in sorted(flat):
         if not name:
             raise ValueError("A variable has the empty name; TF checkpoints reserve that key.")

@@ -155,15 +155,23 @@ def same_dtype(op_type: str, args: Sequence[tuple[str, Any]]) -> list[jax.Array]
     return out
 
 
-def check_dtype(value: jax.Array, allowed: Iterable[np.dtype], arg: str = "x") -> None:
+def check_dtype(
+    value: jax.Array, allowed: Iterable[np.dtype], arg: str = "x", op_type: str | None = None
+) -> None:
     """TF's build-time check that an op supports its input's dtype."""
     allowed = tuple(allowed)
-    if value.dtype not in allowed:
-        names = ", ".join(dict.fromkeys(np.dtype(d).name for d in allowed))
+    if value.dtype in allowed:
+        return
+    if allowed == BOOL and op_type is not None:
         raise TypeError(
-            f"Value passed to parameter '{arg}' has DataType {value.dtype.name} not in list "
-            f"of allowed values: {names}"
+            f"Input '{arg}' of '{op_type}' Op has type {value.dtype.name} that does not "
+            "match expected type of bool."
         )
+    names = ", ".join(dict.fromkeys(np.dtype(d).name for d in allowed))
+    raise TypeError(
+        f"Value passed to parameter '{arg}' has DataType {value.dtype.name} not in list "
+        f"of allowed values: {names}"
+    )
 
 
 def shape_text(shape: Sequence[int]) -> str:
@@ -198,7 +206,7 @@ def renamed(
     spelling (``keep_dims`` for ``keepdims``, ``reduction_indices`` for ``axis``)."""
     if old_value is not None:
         if new_value is not None:
-            raise ValueError(f"Cannot specify both '{new_name}' and '{old_name}'.")
+            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'.")
         return old_value
     return new_value
 

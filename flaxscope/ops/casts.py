@@ -23,7 +23,7 @@ from flaxscope.ops._convert import (
     same_dtype,
     to_tensor,
 )
-from flaxscope.ops._registry import tf_op
+from flaxscope.ops._registry import reserve_op_name, tf_op
 
 Array = jax.Array
 
@@ -44,18 +44,28 @@ def _convert(x: Array, dtype: Any) -> Array:
     return lax.convert_element_type(x, target)
 
 
-@tf_op("cast", "dtypes.cast", family="dtypes", default_name="Cast")
+def _cast_named(x: Any, dtype: Any, name: str) -> Array:
+    # TF returns a tensor already of ``dtype`` as it is, without taking a name.
+    x = to_tensor(x)
+    if x.dtype == canonical(dtype):
+        return x
+    reserve_op_name(name)
+    return _convert(x, dtype)
+
+
+@tf_op("cast", "dtypes.cast", family="dtypes", default_name=None)
 def cast(x: Any, dtype: Any, name: str | None = None) -> Array:
     """``tf.cast(x, dtype, name=None)``: ``x`` converted to ``dtype`` (a ``tf.*`` dtype,
     numpy dtype or name). Floats to integers truncate toward zero (``-1.7 -> -1``),
-    numbers to bool are ``x != 0``, complex to real keeps the real part."""
+    numbers to bool are ``x != 0``, complex to real keeps the real part. An array already
+    of ``dtype`` is returned as it is (and, as in TF, takes no op name)."""
     as_dtype(dtype)  # a clear error for names such as "string"
-    return _convert(to_tensor(x), dtype)
+    return _cast_named(x, dtype, name or "Cast")
 
 
 def _to(target: Any, tf_name: str, op_name: str) -> Any:
     def op(x: Any, name: str = op_name) -> Array:
-        return _convert(to_tensor(x), target)
+        return _cast_named(x, target, name or op_name)
 
     op.__name__ = op.__qualname__ = tf_name
     op.__doc__ = (
@@ -63,7 +73,7 @@ def _to(target: Any, tf_name: str, op_name: str) -> Any:
         f"``tf.cast(x, tf.{as_dtype(target).name})``"
         + (" (int32 when JAX's x64 is off)." if as_dtype(target).itemsize == 8 else ".")
     )
-    return tf_op(tf_name, family="dtypes", default_name=op_name)(op)
+    return tf_op(tf_name, family="dtypes", default_name=None)(op)
 
 
 to_float = _to(jnp.float32, "to_float", "ToFloat")

@@ -38,10 +38,13 @@ _MATMUL_TYPES = tuple(
 )
 
 
-def _at_least_matrix(x: Array, op_type: str, shapes: Sequence[Sequence[int]]) -> None:
+def _at_least_matrix(
+    x: Array, op_type: str, shapes: Sequence[Sequence[int]], least: bool = True
+) -> None:
     if x.ndim < 2:
+        least = "at least " if least else ""
         raise ValueError(
-            f"Shape must be at least rank 2 but is rank {x.ndim} for '{op_type}' (op: "
+            f"Shape must be {least}rank 2 but is rank {x.ndim} for '{op_type}' (op: "
             f"'{op_type}') with input shapes: " + ", ".join(shape_text(s) for s in shapes) + "."
         )
 
@@ -77,8 +80,9 @@ def matmul(
     a, b = same_dtype("MatMul", (("a", a), ("b", b)))
     check_dtype(a, _MATMUL_TYPES, "a")
     shapes = (a.shape, b.shape)
-    _at_least_matrix(a, "MatMul", shapes)
-    _at_least_matrix(b, "MatMul", shapes)
+    batched = max(a.ndim, b.ndim) > 2  # TF's BatchMatMulV2; MatMul wants rank 2 exactly
+    _at_least_matrix(a, "MatMul", shapes, batched)
+    _at_least_matrix(b, "MatMul", shapes, batched)
     if transpose_a or adjoint_a:
         a = _swap(a, adjoint_a)
     if transpose_b or adjoint_b:
@@ -152,7 +156,31 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Array:
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for tf.einsum: {sorted(kwargs)}")
     arrays = same_dtype("Einsum", [(f"inputs[{i}]", v) for i, v in enumerate(inputs)])
+    _check_einsum_sizes(equation, arrays)
     return jnp.einsum(equation, *arrays)
+
+
+def _check_einsum_sizes(equation: str, arrays: Sequence[Array]) -> None:
+    """TF's error when one label has two sizes (labels next to ``...`` are skipped)."""
+    terms = equation.replace(" ", "").split("->")[0].split(",")
+    if len(terms) != len(arrays):
+        raise ValueError(
+            f"Expected {len(terms)} input tensors for equation {equation!r}, got "
+            f"{len(arrays)}."
+        )
+    sizes: dict[str, int] = {}
+    for term, arr in zip(terms, arrays, strict=True):
+        if "." in term or len(term) != arr.ndim:
+            continue
+        for label, size in zip(term, arr.shape, strict=True):
+            seen = sizes.setdefault(label, size)
+            if seen != size and 1 not in (seen, size):
+                raise ValueError(
+                    f"Dimensions must be equal, but are {seen} and {size} for 'einsum' "
+                    "(op: 'Einsum') with input shapes: "
+                    + ", ".join(shape_text(a.shape) for a in arrays)
+                    + "."
+                )
 
 
 # ----------------------------------------------------------------------------------------
@@ -178,8 +206,13 @@ def _norm_axes(x: Array, axis: Any) -> tuple[int, ...] | None:
     return tuple(a % x.ndim for a in axes)
 
 
+def _sum_squares(x: Array, axes: Any, keepdims: bool) -> Array:
+    if jnp.issubdtype(x.dtype, jnp.complexfloating):
+        return jnp.sum(jnp.real(x * jnp.conj(x)), axis=axes, keepdims=keepdims)
+    return jnp.sum(x * x, axis=axes, keepdims=keepdims)
+
+
 def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Array:
-    mag = jnp.abs(x)
     euclid = ord in ("euclidean", "fro")
     if axes is not None and len(axes) == 2:
         if not (euclid or ord in (1, 2, np.inf)):
@@ -188,30 +221,25 @@ def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> A
                 f"inf], got {ord}"
             )
         if euclid:
-            sq = jnp.real(x * jnp.conj(x))
-            return jnp.sqrt(jnp.sum(sq, axis=axes, keepdims=keepdims)).astype(mag.dtype)
+            return jnp.sqrt(_sum_squares(x, axes, keepdims))
         if ord == 2:
             moved = jnp.moveaxis(x, axes, (-2, -1))
-            s = jnp.linalg.svd(moved, compute_uv=False)
-            out = jnp.max(s, axis=-1)
-            if keepdims:
-                out = jnp.expand_dims(out, tuple(sorted(axes)))
-            return out
+            out = jnp.max(jnp.linalg.svd(moved, compute_uv=False), axis=-1)
+            return jnp.expand_dims(out, tuple(sorted(axes))) if keepdims else out
         rows, cols = axes
         summed, kept = (rows, cols) if ord == 1 else (cols, rows)
-        per = jnp.sum(mag, axis=summed, keepdims=True)
+        per = jnp.sum(jnp.abs(x), axis=summed, keepdims=True)
         out = jnp.max(per, axis=kept, keepdims=True)
         return out if keepdims else jnp.squeeze(out, axis=axes)
     if not (ord == "euclidean" or (isinstance(ord, (int, float)) and ord > 0)):
         raise ValueError(f"'ord' must be a supported vector norm, got {ord}")
     if euclid or ord == 2:
-        sq = jnp.real(x * jnp.conj(x))
-        return jnp.sqrt(jnp.sum(sq, axis=axes, keepdims=keepdims)).astype(mag.dtype)
+        return jnp.sqrt(_sum_squares(x, axes, keepdims))
     if ord == np.inf:
-        return jnp.max(mag, axis=axes, keepdims=keepdims)
+        return jnp.max(jnp.abs(x), axis=axes, keepdims=keepdims)
     if ord == 1:
-        return jnp.sum(mag, axis=axes, keepdims=keepdims)
-    return jnp.sum(mag**ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
+        return jnp.sum(jnp.abs(x), axis=axes, keepdims=keepdims)
+    return jnp.sum(jnp.abs(x) ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
 
 
 @tf_op("norm", "linalg.norm", family="math", default_name="norm")
@@ -357,8 +385,7 @@ def matrix_diag_part(
     """``tf.linalg.diag_part(input, k=0)``: the ``k``-th diagonal of the last two
     dimensions (batched)."""
     x = to_tensor(input)
-    if x.ndim < 2:
-        raise ValueError(f"input must be at least 2-dim, received shape: {x.shape}")
+    _at_least_matrix(x, "diag_part", [x.shape, x.shape, x.shape])
     return jnp.diagonal(x, offset=_matrix_diag_k(k), axis1=-2, axis2=-1)
 
 
@@ -410,7 +437,8 @@ def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = F
     x = to_tensor(a)
     if x.ndim < 2:
         raise ValueError(
-            f"Argument 'a' should be a (batch) matrix with rank >= 2.  Found: {x.shape}"
+            "Argument `a` should be a (batch) matrix with rank >= 2.  Received `a` with "
+            f"shape: {x.shape}"
         )
     return _swap(x, conjugate)
 
@@ -429,9 +457,11 @@ def adjoint(matrix: Any, name: str | None = None) -> Array:
 def _square(x: Any, op_type: str) -> Array:
     x = to_tensor(x)
     check_dtype(x, FLOATING, "input")
-    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+    _at_least_matrix(x, op_type, [x.shape, x.shape, x.shape])
+    if x.shape[-1] != x.shape[-2]:
         raise ValueError(
-            f"Input matrix must be square, got shape {shape_text(x.shape)} ({op_type})."
+            f"Dimensions must be equal, but are {x.shape[-2]} and {x.shape[-1]} for "
+            f"'{op_type}' (op: '{op_type}') with input shapes: {shape_text(x.shape)}."
         )
     return x
 
@@ -558,11 +588,16 @@ def self_adjoint_eigvals(tensor: Any, name: str | None = None) -> Array:
 def cross(a: Any, b: Any, name: str | None = None) -> Array:
     """``tf.cross(a, b)``: cross products of 3-vectors along the last dimension."""
     x, y = same_dtype("Cross", (("a", a), ("b", b)))
-    if x.shape != y.shape or x.shape[-1:] != (3,):
-        raise ValueError(
-            "Cross takes two inputs of one shape whose last dimension is 3, got "
-            f"{shape_text(x.shape)} and {shape_text(y.shape)}."
-        )
+    for v in (x, y):
+        if v.shape[-1:] != (3,):
+            raise ValueError(
+                f"Dimension must be 3 but is {v.shape[-1] if v.ndim else 0} for 'Cross' "
+                f"(op: 'Cross') with input shapes: {shape_text(x.shape)}, "
+                f"{shape_text(y.shape)}."
+            )
+    if x.shape != y.shape:
+        broadcast_shape("Cross", "Cross", x.shape, y.shape)
+        x, y = jnp.broadcast_arrays(x, y)
     return jnp.cross(x, y)
 
 

@@ -41,6 +41,7 @@ from flaxscope.ops._convert import (
     broadcast_shape,
     canonical,
     check_dtype,
+    is_tensor,
     reduction_axes,
     renamed,
     same_dtype,
@@ -70,7 +71,7 @@ def _unary(
 
     def op(x: Any, name: str | None = None) -> Array:
         x = to_tensor(x)
-        check_dtype(x, allowed)
+        check_dtype(x, allowed, "x", op_type)
         return fn(x)
 
     op.__name__ = op.__qualname__ = paths[0].rsplit(".", 1)[-1]
@@ -168,7 +169,7 @@ invert = _unary(("bitwise.invert",), "Invert", jnp.invert, INTEGER, "bitwise NOT
 
 def _operands(op_type: str, x: Any, y: Any, allowed: Sequence[np.dtype], names=("x", "y")):
     a, b = same_dtype(op_type, ((names[0], x), (names[1], y)))
-    check_dtype(a, allowed, names[0])
+    check_dtype(a, allowed, names[0], op_type)
     broadcast_shape(op_type, op_type, a.shape, b.shape)
     return a, b
 
@@ -199,6 +200,31 @@ def _c_div(x: Array, y: Array) -> Array:
 def _c_rem(x: Array, y: Array) -> Array:
     """Remainder with the sign of ``x`` (C's ``%``), with broadcasting."""
     return lax.rem(*jnp.broadcast_arrays(x, y))
+
+
+def _tf_chooser(pick_x: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
+    """``maximum``/``minimum`` whose gradient goes to ``x`` on ties, as TF's does (JAX
+    splits it in half: ``tf.maximum(x, 0.0)`` at 0 would get 0.5 instead of 1)."""
+    choose = jnp.maximum if pick_x is jnp.greater_equal else jnp.minimum
+
+    @jax.custom_jvp
+    def op(x: Array, y: Array) -> Array:
+        return choose(x, y)
+
+    @op.defjvp
+    def _jvp(primals: Any, tangents: Any) -> Any:
+        x, y = primals
+        dx, dy = tangents
+        out = choose(x, y)
+        dx = jnp.broadcast_to(dx, out.shape)
+        dy = jnp.broadcast_to(dy, out.shape)
+        return out, jnp.where(pick_x(x, y), dx, dy)
+
+    return op
+
+
+_maximum = _tf_chooser(jnp.greater_equal)
+_minimum = _tf_chooser(jnp.less_equal)
 
 
 def _floordiv(x: Array, y: Array) -> Array:
@@ -248,8 +274,8 @@ floormod = _binary(("floormod", "mod", "math.floormod", "math.mod"), "FloorMod",
 truncatediv = _binary(("truncatediv",), "TruncateDiv", _truncatediv, REAL_NUMBER, "``x / y`` rounded toward zero.")  # noqa: E501
 truncatemod = _binary(("truncatemod",), "TruncateMod", _c_rem, REAL_NUMBER, "remainder of truncated division: the result has the sign of ``x`` (C's ``%``).")  # noqa: E501
 pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")  # noqa: A001
-maximum = _binary(("maximum", "math.maximum"), "Maximum", jnp.maximum, REAL_NUMBER, "elementwise ``max(x, y)``.")  # noqa: E501
-minimum = _binary(("minimum", "math.minimum"), "Minimum", jnp.minimum, REAL_NUMBER, "elementwise ``min(x, y)``.")  # noqa: E501
+maximum = _binary(("maximum", "math.maximum"), "Maximum", _maximum, REAL_NUMBER, "elementwise ``max(x, y)``.")  # noqa: E501
+minimum = _binary(("minimum", "math.minimum"), "Minimum", _minimum, REAL_NUMBER, "elementwise ``min(x, y)``.")  # noqa: E501
 squared_difference = _binary(("squared_difference", "math.squared_difference"), "SquaredDifference", _squared_difference, NUMBER, "``(x - y) * conj(x - y)``.")  # noqa: E501
 equal = _binary(("equal", "math.equal"), "Equal", jnp.equal, ANY, "``x == y`` (bool).")
 not_equal = _binary(("not_equal", "math.not_equal"), "NotEqual", jnp.not_equal, ANY, "``x != y`` (bool).")  # noqa: E501
@@ -285,6 +311,11 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Array:
     """``tf.truediv(x, y, name=None)``: Python 3 division. Integer arguments are cast
     first, as TF does: int8/int16/uint8/uint16 to float32, int32/int64 to float64 (float32
     when JAX's x64 is off)."""
+    if is_tensor(x) and is_tensor(y) and x.dtype != y.dtype:
+        raise TypeError(
+            f"`x` and `y` must have the same dtype, got tf.{x.dtype.name} != "
+            f"tf.{y.dtype.name}."
+        )
     a, b = _operands("RealDiv", x, y, NUMBER)
     target = _truediv_dtype(a.dtype)
     return a.astype(target) / b.astype(target)
@@ -352,7 +383,7 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Array:
     """``tf.scalar_mul(scalar, x, name=None)``: ``scalar * x`` for a 0-d ``scalar``."""
     s = jnp.shape(scalar)
     if s != ():
-        raise ValueError(f"Only scalar multiply works, got shape {s}")
+        raise ValueError(f"The input scalar must be a 0-D value. Received shape {s}.")
     a, b = same_dtype("Mul", (("x", x), ("y", scalar)))
     return a * b
 
@@ -387,7 +418,7 @@ def _reduction(
         keep_dims: bool | None = None,
     ) -> Array:
         x = to_tensor(input_tensor)
-        check_dtype(x, allowed, "input")
+        check_dtype(x, allowed, "input", op_type)
         axis = renamed("axis", axis, "reduction_indices", reduction_indices)
         axes = reduction_axes(x, axis, op_type)
         return fn(x, axes, _keepdims(keepdims, keep_dims))
@@ -616,15 +647,26 @@ def cumulative_logsumexp(
 def _same_inputs(inputs: Any, op_type: str) -> list[Array]:
     if isinstance(inputs, (list, tuple)) and inputs:
         arrays = same_dtype_list(inputs, op_type)
-        shapes = {a.shape for a in arrays}
-        if len(shapes) == 1:
-            return arrays
-        texts = ", ".join(shape_text(a.shape) for a in arrays)
-        raise ValueError(
-            "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
-            f"dtype and shape. Got shapes {texts} (TF's '{op_type}' does not broadcast; "
-            "broadcast them first with tf.broadcast_to or use tf.add)."
-        )
+        first = arrays[0].shape
+        for other in (a.shape for a in arrays[1:]):
+            if len(other) != len(first):
+                problem = f"Shapes must be equal rank, but are {len(first)} and {len(other)}"
+            else:
+                bad = [i for i, (p, q) in enumerate(zip(first, other, strict=False)) if p != q]
+                if not bad:
+                    continue
+                problem = (
+                    f"Dimension {bad[0]} in both shapes must be equal, but are "
+                    f"{first[bad[0]]} and {other[bad[0]]}. Shapes are {shape_text(first)} "
+                    f"and {shape_text(other)}."
+                )
+            texts = ", ".join(shape_text(a.shape) for a in arrays)
+            raise ValueError(
+                f"{problem}\n\tFrom merging shape 0 with other shapes. for '{op_type}' (op: "
+                f"'{op_type}') with input shapes: {texts}. (tf.add_n does not broadcast: "
+                "broadcast the inputs first, or add them with tf.add.)"
+            )
+        return arrays
     raise ValueError(
         "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
         "dtype and shape."
@@ -691,11 +733,19 @@ def _segment_args(data: Any, segment_ids: Any, op_type: str) -> tuple[Array, Arr
             f"Value passed to parameter 'segment_ids' has DataType {ids.dtype.name} not in "
             "list of allowed values: int32, int64"
         )
-    if tuple(data.shape[: ids.ndim]) != tuple(ids.shape):
+    if ids.ndim > data.ndim:
         raise ValueError(
-            f"segment_ids.shape = {shape_text(ids.shape)} does not prefix data.shape = "
-            f"{shape_text(data.shape)} ({op_type})."
+            f"Shape must be at least rank {ids.ndim} but is rank {data.ndim} for "
+            f"'{op_type}' (op: '{op_type}') with input shapes: {shape_text(data.shape)}, "
+            f"{shape_text(ids.shape)}."
         )
+    for d, i in zip(data.shape, ids.shape, strict=False):
+        if d != i:
+            raise ValueError(
+                f"Dimensions must be equal, but are {d} and {i} for '{op_type}' (op: "
+                f"'{op_type}') with input shapes: {shape_text(data.shape)}, "
+                f"{shape_text(ids.shape)}."
+            )
     flat = data.reshape((-1,) + data.shape[ids.ndim :])
     return flat, ids.reshape(-1)
 

@@ -39,6 +39,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.trees import flatten_variables, leaf_names
 
 __all__ = [
@@ -99,6 +100,7 @@ class Optimizer(optax.GradientTransformation):
         return self
 
     def __init__(self, learning_rate: LearningRate, name: str | None = None):
+        _check_learning_rate(type(self).__name__, learning_rate)
         self.learning_rate = learning_rate
         self.name = name or self._default_name
 
@@ -129,6 +131,7 @@ class Optimizer(optax.GradientTransformation):
     # -- optax
 
     def _init(self, params: Any) -> OptimizerState:
+        self._check_floating(params)
         slots = {
             slot: jax.tree_util.tree_map(lambda p, v=value: jnp.full_like(p, v), params)
             for slot, value in self._slot_specs()
@@ -143,7 +146,8 @@ class Optimizer(optax.GradientTransformation):
     def _update(
         self, grads: Any, state: OptimizerState, params: Any = None
     ) -> tuple[Any, OptimizerState]:
-        del params  # TF1's update ops read only the gradient and the slots
+        # TF1's update ops read only the gradient and the slots; params only name the tree.
+        self._check_gradients(grads, state, params)
         lr = self._lr(state.global_step)
         slot_names = list(state.slots)
         leaves, treedef = jax.tree_util.tree_flatten(grads)
@@ -171,6 +175,59 @@ class Optimizer(optax.GradientTransformation):
             state.global_step + 1, new_slots, self._finish(dict(state.non_slots))
         )
         return jax.tree_util.tree_unflatten(treedef, updates), new_state
+
+    # -- checks (TF1 refuses these too, at run time; here each names the variable)
+
+    def _check_floating(self, params: Any) -> None:
+        for name, leaf in zip(leaf_names(params), jax.tree_util.tree_leaves(params), strict=True):
+            dtype = np.dtype(jnp.result_type(leaf))
+            if not (
+                jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating)
+            ):
+                raise InvalidArgumentError(
+                    f"{type(self).__name__} cannot update variable {name}: it is {dtype.name}, "
+                    "and TF1's optimizers update floating-point variables only (TF1 fails with "
+                    "'No OpKernel was registered to support Op ...' for it). Leave integer and "
+                    "bool variables (counters, ids) out of the tree given to the optimizer, "
+                    "e.g. optimize variables['params'] only, or mask them with optax.masked."
+                )
+
+    def _check_gradients(self, grads: Any, state: OptimizerState, params: Any) -> None:
+        reference = next(iter(state.slots.values()), None) if state.slots else params
+        if reference is None:
+            return
+        structure = jax.tree_util.tree_structure(grads)
+        if structure != jax.tree_util.tree_structure(reference):
+            got, want = leaf_names(grads), leaf_names(reference)
+            missing = [n for n in want if n not in set(got)]
+            extra = [n for n in got if n not in set(want)]
+            detail = (
+                "; ".join(
+                    part
+                    for part in (
+                        f"no gradient for {missing}" if missing else "",
+                        f"gradients for variables it does not update: {extra}" if extra else "",
+                    )
+                    if part
+                )
+                or f"the trees differ: {structure} vs {jax.tree_util.tree_structure(reference)}"
+            )
+            raise ValueError(
+                f"{type(self).__name__}.update: the gradients do not match the variables "
+                f"given to init ({detail}). Take the gradient with respect to the same tree "
+                "(jax.grad(loss)(params)), or init the optimizer on the tree you update."
+            )
+        for name, g, r in zip(
+            leaf_names(grads),
+            jax.tree_util.tree_leaves(grads),
+            jax.tree_util.tree_leaves(reference),
+            strict=True,
+        ):
+            if np.shape(g) != np.shape(r):
+                raise ValueError(
+                    f"{type(self).__name__}.update: the gradient for variable {name} has shape "
+                    f"{list(np.shape(g))}, but the variable has shape {list(np.shape(r))}."
+                )
 
     # -- TF1 names
 
@@ -331,6 +388,29 @@ class Optimizer(optax.GradientTransformation):
             )
         step = flat.get("global_step", 0)
         return OptimizerState(_to_int32_step("global_step", step), slots, non_slots)
+
+
+def _check_learning_rate(optimizer: str, learning_rate: Any) -> None:
+    if callable(learning_rate):
+        return
+    kind = getattr(learning_rate, "dtype", None)
+    if kind is None:
+        ok = isinstance(learning_rate, (int, float)) and not isinstance(learning_rate, bool)
+    else:
+        ok = np.ndim(learning_rate) == 0 and (
+            jnp.issubdtype(kind, jnp.floating) or jnp.issubdtype(kind, jnp.integer)
+        )
+    if not ok:
+        raise TypeError(
+            f"{optimizer}: learning_rate must be a number, a scalar array or a function "
+            f"of the step (a schedule), got {learning_rate!r} ({type(learning_rate).__name__})"
+            + (
+                f". Write {optimizer}({learning_rate.strip()}) (TF1 took the string and failed "
+                "when training: 'Cast string to float is not supported')."
+                if isinstance(learning_rate, str)
+                else "."
+            )
+        )
 
 
 def _op_key(name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from flaxscope.upgrade.files import upgrade_file, upgrade_tree
@@ -31,6 +32,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--outtree", help="the new directory for the converted tree")
     p.add_argument("--copyotherfiles", default=True, type=lambda s: s.lower() in
                    ("1", "true", "yes"), help="copy the tree's other files too (default True)")
+    p.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes converting a tree's files (default: 2, or 1 on one core)")
     p.add_argument("--inplace", action="store_true",
                    help="convert --infile or --intree in place")
     p.add_argument("--reportfile", default="report.txt",
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             p.error("--intree needs --outtree (or --inplace)")
         try:
             reports = upgrade_tree(args.intree, None if args.inplace else args.outtree,
-                                   copy_other_files=args.copyotherfiles)
+                                   copy_other_files=args.copyotherfiles, jobs=args.jobs)
         except (OSError, ValueError) as e:
             p.error(str(e))
     text = format_report(reports, print_all=args.print_all)

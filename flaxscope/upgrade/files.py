@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -72,10 +74,26 @@ def upgrade_file(infile: str | os.PathLike, outfile: str | os.PathLike) -> FileR
     return report
 
 
+def _convert_pair(pair: tuple[str, str]) -> FileReport:
+    return upgrade_file(*pair)
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """fork (the workers inherit flaxscope, imported once) unless XLA has started its
+    threads in this process (JAX warns that fork may deadlock them then): spawn."""
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    started = bridge is not None and bool(getattr(bridge, "_backends", True))
+    if not started and "fork" in multiprocessing.get_all_start_methods():
+        _namespace().missing("nn")  # import flaxscope.compat.v1 before forking
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
 def upgrade_tree(intree: str | os.PathLike, outtree: str | os.PathLike | None = None,
-                 copy_other_files: bool = True) -> list[FileReport]:
+                 copy_other_files: bool = True, jobs: int = 1) -> list[FileReport]:
     """Converts every ``.py`` file under ``intree`` into the same place under ``outtree``
-    (``None``: in place), copying the other files when ``copy_other_files``."""
+    (``None``: in place), copying the other files when ``copy_other_files``; ``jobs``
+    processes share the files (a large tree on several cores)."""
     root = Path(intree)
     if not root.is_dir():
         raise NotADirectoryError(f"--intree {root} is not a directory")
@@ -88,16 +106,22 @@ def upgrade_tree(intree: str | os.PathLike, outtree: str | os.PathLike | None = 
         if out_root.resolve().is_relative_to(root.resolve()):
             raise ValueError(f"--outtree {out_root} is inside --intree {root}: choose "
                              "another place")
-    reports = []
+    python: list[tuple[str, str]] = []
+    others: list[FileReport] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         for name in sorted(filenames):
             src = Path(dirpath) / name
             dst = out_root / src.relative_to(root)
             if name.endswith(".py"):
-                reports.append(upgrade_file(src, dst))
+                python.append((str(src), str(dst)))
             elif outtree is not None and copy_other_files:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dst)
-                reports.append(FileReport(infile=str(src), outfile=str(dst), copied=True))
-    return reports
+                others.append(FileReport(infile=str(src), outfile=str(dst), copied=True))
+    if jobs > 1 and len(python) >= 2 * jobs:
+        with _pool_context().Pool(jobs) as pool:
+            reports = pool.map(_convert_pair, python, chunksize=max(1, len(python) // (4 * jobs)))
+    else:
+        reports = [_convert_pair(pair) for pair in python]
+    return reports + others

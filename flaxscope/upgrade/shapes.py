@@ -48,8 +48,9 @@ def consumes_shape(node: cst.CSTNode) -> cst.CSTNode | None:
     ``[i]``, ``.ndims``, ``len(...)``): converted to bare ``x.shape``."""
     if isinstance(node, cst.Attribute) and node.attr.value in ("as_list", "ndims"):
         inner = node.value
-    elif isinstance(node, cst.Subscript):
-        inner = node.value
+    elif (isinstance(node, cst.Subscript) and len(node.slice) == 1
+          and isinstance(node.slice[0].slice, cst.Index)):
+        inner = node.value  # x.get_shape()[i]; a slice [1:] stays a TensorShape
     elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
           and node.func.value == "len" and len(node.args) == 1):
         inner = node.args[0].value

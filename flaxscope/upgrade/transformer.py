@@ -13,7 +13,7 @@ from libcst.metadata import PositionProvider
 
 from flaxscope.upgrade import _cst as c
 from flaxscope.upgrade import findings as f
-from flaxscope.upgrade import imports, placeholders, renames, shapes
+from flaxscope.upgrade import imports, placeholders, renames, shapes, variables
 from flaxscope.upgrade.namespace import Namespace
 from flaxscope.upgrade.report import Change, FileReport, Finding
 
@@ -42,6 +42,10 @@ class Upgrader(cst.CSTTransformer):
         self._converted: dict[str, int] = {}  # ... and those of them converted away
         self._alias_nodes: dict[str, cst.CSTNode] = {}
         self._chain_changes: dict[int, Change] = {}
+        self._variables: list[set[str]] = [set()]  # names holding a variable, per function
+        self.fs_name: str | None = None  # the local name of `import flaxscope`
+        self.need_fs_import = False
+        self._var_functions: set[str] = set()
         self._finding_keys: set[tuple[int, str, str]] = set()
 
     # --- bookkeeping -------------------------------------------------------------
@@ -111,9 +115,42 @@ class Upgrader(cst.CSTTransformer):
 
     # --- imports -----------------------------------------------------------------
     def _small(self, stmt: cst.BaseSmallStatement) -> list[cst.BaseSmallStatement] | None:
+        if isinstance(stmt, cst.Import):
+            for alias in stmt.names:
+                if c.module_path(alias) == "flaxscope" and self.fs_name is None:
+                    self.fs_name = alias.asname.name.value if alias.asname else "flaxscope"  # type: ignore[union-attr]
         if isinstance(stmt, cst.Import | cst.ImportFrom):
             return imports.convert(stmt, self)
         return None
+
+    def render_name_of(self) -> cst.BaseExpression:
+        if self.fs_name is None:
+            self.need_fs_import = True
+            return c.chain("fs.name_of")
+        return c.chain(f"{self.fs_name}.name_of")
+
+    # --- variables ---------------------------------------------------------------------
+    def _creator(self, func: cst.CSTNode) -> str | None:
+        """``"get_variable"``/``"Variable"`` for TF's creators, and for the file's own
+        functions that return what one made (``def foo(): ... return v``)."""
+        found = self.tf_path(func)
+        if found is not None:
+            return found[0]
+        if isinstance(func, cst.Name) and func.value in self._var_functions:
+            return "Variable"
+        return None
+
+    def visit_Return(self, node: cst.Return) -> None:
+        if (self._frames and isinstance(node.value, cst.Name)
+                and node.value.value in self._variables[-1]):
+            self._var_functions.add(self._frames[-1].node.name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names, is_var = variables.bound_variable(node, self._creator)
+        known = self._variables[-1]
+        known.difference_update(names)
+        if is_var:
+            known.update(names)
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # module names are not uses
@@ -123,6 +160,7 @@ class Upgrader(cst.CSTTransformer):
 
     # --- functions (placeholders) ------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._variables.append(set())
         frame = placeholders.Frame(node)
         if any(f.call_rule(p) is f.CALLS["Session"] for p in self._called_paths(node)):
             frame.driver = True
@@ -136,6 +174,7 @@ class Upgrader(cst.CSTTransformer):
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
+        self._variables.pop()
         frame = self._frames.pop()
         if not frame.moved:
             return updated
@@ -301,6 +340,10 @@ class Upgrader(cst.CSTTransformer):
                         updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self._chains:
             return self._chain(original, updated)
+        new = variables.name_attribute(updated, self._variables[-1], self.render_name_of)
+        if new is not None:
+            self.change(original, new, "variable value")
+            return new
         new = shapes.attribute(updated)
         if new is None:
             return updated
@@ -352,6 +395,10 @@ class Upgrader(cst.CSTTransformer):
             if not bare:
                 self.change(original, new, "shape method")
             return new
+        new_var = variables.method_call(updated, self._variables[-1], self.render)
+        if new_var is not None:
+            self.change(original, new_var, "variable value")
+            return new_var
         new_call = shapes.call(updated)
         if new_call is not None:
             self.change(original, new_call, "shape method")
@@ -415,7 +462,9 @@ class Upgrader(cst.CSTTransformer):
         for call in self._pending_placeholders.values():
             self.finding(call, f.CALLS["placeholder"])
         if self.need_root_import and self.root is None:
-            updated = _insert_root_import(updated)
+            updated = _insert_import(updated, "import flaxscope.compat.v1 as tf\n")
+        if self.need_fs_import:
+            updated = _insert_import(updated, "import flaxscope as fs\n")
         unused = {n for n, (_, new) in self.aliases.items()
                   if new is None and self._uses.get(n, 0) <= 0 and self._converted.get(n)}
         for name in sorted(unused):
@@ -451,9 +500,9 @@ class _Hinted:
         return self.up.render(path, hint=self.hint)
 
 
-def _insert_root_import(module: cst.Module) -> cst.Module:
-    """Adds ``import flaxscope.compat.v1 as tf`` after the file's leading imports."""
-    stmt = cst.parse_statement("import flaxscope.compat.v1 as tf\n")
+def _insert_import(module: cst.Module, code: str) -> cst.Module:
+    """Adds the import ``code`` after the file's leading imports."""
+    stmt = cst.parse_statement(code)
     body = list(module.body)
     at = 0
     for i, s in enumerate(body):

@@ -76,6 +76,8 @@ CASES: list[tuple[str, str, str]] = [
     ("shape.as_list()", T + "d = x.shape.as_list()\n", F + "d = list(x.shape)\n"),
     ("get_shape()[i].value", T + "n = x.get_shape()[-1].value\n", F + "n = x.shape[-1]\n"),
     ("get_shape()[i]", T + "n = x.get_shape()[-1]\n", F + "n = x.shape[-1]\n"),
+    ("get_shape()[1:] stays a TensorShape", T + "s = x.get_shape()[1:].as_list()\n",
+     F + "s = tf.TensorShape(x.shape)[1:].as_list()\n"),
     ("shape[i].value", T + "n = inputs.shape[1].value\n", F + "n = inputs.shape[1]\n"),
     ("get_shape() alone", T + "s = x.get_shape()\n", F + "s = tf.TensorShape(x.shape)\n"),
     ("get_shape() method", T + "ok = h.get_shape().is_fully_defined()\n",
@@ -91,6 +93,28 @@ CASES: list[tuple[str, str, str]] = [
      F + "w = tf.get_variable('w', [x.shape[-1], list(y.shape)[1]])\n"),
     ("shape of an attribute", T + "n = self.inputs.get_shape()[1].value\n",
      F + "n = self.inputs.shape[1]\n"),
+    # --- variables are values ---
+    ("variable .name",
+     T + "with tf.variable_scope('s'):\n    w = tf.get_variable('w', [2])\nassert w.name == 's/w:0'\n",
+     F + "import flaxscope as fs\nwith tf.variable_scope('s'):\n    w = tf.get_variable('w', [2])\n"
+     "assert fs.name_of(w) == 's/w:0'\n"),
+    ("variable .name with flaxscope imported",
+     "import flaxscope as fs\n" + T + "v = tf.Variable(1.0, name='v')\nprint(v.name)\n",
+     "import flaxscope as fs\n" + F + "v = tf.Variable(1.0, name='v')\nprint(fs.name_of(v))\n"),
+    ("variable methods",
+     T + "def f():\n    v = tf.Variable(0.0)\n    a = v.assign_add(1.0)\n    return v.read_value(), a\n",
+     F + "def f():\n    v = tf.Variable(0.0)\n    a = tf.assign_add(v, 1.0)\n    return v, a\n"),
+    ("variable returned by a function",
+     "import flaxscope as fs\n" + T + "def foo():\n    v = tf.get_variable('v', [1])\n    return v\n\n"
+     "v1 = foo()\nassert v1.name == 'v:0'\n",
+     "import flaxscope as fs\n" + F + "def foo():\n    v = tf.get_variable('v', [1])\n    return v\n\n"
+     "v1 = foo()\nassert fs.name_of(v1) == 'v:0'\n"),
+    ("other .name untouched",
+     T + "with tf.variable_scope('s') as scope:\n    n = scope.name\nv = make()\nm = v.name\n",
+     F + "with tf.variable_scope('s') as scope:\n    n = scope.name\nv = make()\nm = v.name\n"),
+    ("reassigned name untouched",
+     T + "v = tf.Variable(0.0)\nv = something_else()\nm = v.name\n",
+     F + "v = tf.Variable(0.0)\nv = something_else()\nm = v.name\n"),
     # --- placeholders ---
     ("placeholder -> argument",
      T + _d('''
