@@ -337,3 +337,26 @@ def test_hlo_equals_the_jnp_version():
     ours, theirs = _hlo_ops(with_tf, x, w, b, y), _hlo_ops(with_jnp, x, w, b, y)
     assert ours == theirs
     np.testing.assert_allclose(with_tf(x, w, b, y), with_jnp(x, w, b, y), rtol=1e-6)
+
+
+def test_linear_operator_lower_triangular_matches_tf():
+    tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(np.float32)  # noqa: E501
+    rhs = R.randn(2, 3, 2).astype(np.float32)
+    ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
+    theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
+    pairs = [
+        (ours.to_dense(), theirs.to_dense()),
+        (ours.matmul(rhs), theirs.matmul(rhs)),
+        (ours.matmul(rhs, adjoint=True), theirs.matmul(rhs, adjoint=True)),
+        (ours.matvec(rhs[..., 0]), theirs.matvec(rhs[..., 0])),
+        (ours.solve(rhs), theirs.solve(rhs)),
+        (ours.solve(rhs, adjoint=True), theirs.solve(rhs, adjoint=True)),
+        (ours.solvevec(rhs[..., 1]), theirs.solvevec(rhs[..., 1])),
+        (ours.determinant(), theirs.determinant()),
+        (ours.log_abs_determinant(), theirs.log_abs_determinant()),
+        (ours.diag_part(), theirs.diag_part()),
+        (ours.trace(), theirs.trace()),
+    ]
+    for got, want in pairs:
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    assert ours.shape == tuple(theirs.shape)
