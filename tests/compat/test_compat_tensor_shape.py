@@ -164,3 +164,9 @@ def test_the_guides_spellings_for_tensor_methods():
     assert fst.reshape(x, fst.TensorShape([6, 4])).shape == (6, 4)
     with pytest.raises(ValueError, match="not fully defined"):
         fst.zeros(fst.TensorShape([None, 4]))
+
+
+def test_tensor_and_newaxis():
+    x = fst.zeros([2, 3])
+    assert isinstance(x, fst.Tensor)  # tf.Tensor is jax.Array
+    assert x[:, fst.newaxis].shape == (2, 1, 3)

@@ -77,16 +77,22 @@ BAD_CALLS = [
 
 def _tf_args(args):
     return [
-        tf.constant(a) if isinstance(a, np.ndarray) else
-        [tf.constant(v) for v in a] if isinstance(a, list) else a
+        tf.constant(a)
+        if isinstance(a, np.ndarray)
+        else [tf.constant(v) for v in a]
+        if isinstance(a, list)
+        else a
         for a in args
     ]
 
 
 def _fs_args(args):
     return [
-        jnp.asarray(a) if isinstance(a, np.ndarray) else
-        [jnp.asarray(v) for v in a] if isinstance(a, list) else a
+        jnp.asarray(a)
+        if isinstance(a, np.ndarray)
+        else [jnp.asarray(v) for v in a]
+        if isinstance(a, list)
+        else a
         for a in args
     ]
 
@@ -102,8 +108,10 @@ def test_bad_calls_raise_tfs_errors():
             _resolve(fst, path)(*_fs_args(args), **kwargs)
         expected = re.split(r" for '| Received|(?<=allowed values:) ", str(theirs.value))[0]
         if theirs.type is not ours.type or not str(ours.value).startswith(expected):
-            wrong.append(f"tf.{path}: {ours.type.__name__}({ours.value!s})\n  TF: "
-                         f"{theirs.type.__name__}({theirs.value!s})")
+            wrong.append(
+                f"tf.{path}: {ours.type.__name__}({ours.value!s})\n  TF: "
+                f"{theirs.type.__name__}({theirs.value!s})"
+            )
     assert not wrong, "\n".join(wrong)
 
 
@@ -160,6 +168,7 @@ def test_gradients_match_tf_under_jit():
         ("math.xlogy", a, np.abs(a[::-1]) + 0.5, {}),
     ]
     for path, u, v, kw in pairs:
+
         def ours2(p, q, path=path, kw=kw):
             return jnp.sum(jnp.sin(_resolve(fst, path)(p, q, **kw)))
 
@@ -253,8 +262,19 @@ def test_ops_inside_transform_and_on_trainable_variables():
 
 def test_op_names_take_their_place_in_the_name_scope():
     """A variable named like an op created before it is uniquified, as in TF1."""
-    ops = ["MatMul", "Mean", "Cast", "ArgMax", "Add", "Sum", "ToFloat", "logits", "norm",
-           "ToInt32", "Cast_1"]
+    ops = [
+        "MatMul",
+        "Mean",
+        "Cast",
+        "ArgMax",
+        "Add",
+        "Sum",
+        "ToFloat",
+        "logits",
+        "norm",
+        "ToInt32",
+        "Cast_1",
+    ]
 
     def build(lib, variable):
         x = lib.constant_like(np.ones((2, 2), np.float32))
@@ -340,7 +360,9 @@ def test_hlo_equals_the_jnp_version():
 
 
 def test_linear_operator_lower_triangular_matches_tf():
-    tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(np.float32)  # noqa: E501
+    tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(
+        np.float32
+    )  # noqa: E501
     rhs = R.randn(2, 3, 2).astype(np.float32)
     ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
     theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
