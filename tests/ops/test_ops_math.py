@@ -294,6 +294,35 @@ def _cases():
             )
         )  # noqa: E501
 
+    add(("bincount", (np.array([1, 1, 3, 0, 1], np.int32),), {}))
+    add(("math.bincount", (np.array([[1, 4], [3, 0]], np.int32),), {"minlength": 6}))
+    add(("bincount", (np.array([1, 1, 3, 5], np.int32),), {"maxlength": 3}))
+    add(
+        (
+            "bincount",
+            (np.array([1, 1, 3], np.int32),),
+            {"weights": np.array([0.5, 1, 2], np.float32)},
+        )
+    )  # noqa: E501
+    add(("bincount", (np.array([1, 2, 2], np.int32),), {"minlength": 4, "maxlength": 4}))
+    add(("confusion_matrix", (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])), {}))
+    add(
+        (
+            "math.confusion_matrix",
+            (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])),
+            {"num_classes": 4, "weights": np.array([1, 2, 3, 4])},
+        )
+    )  # noqa: E501
+    add(("math.polyval", ([np.float32(2), np.float32(-1), np.float32(3)], f32(3)), {}))
+    add(("math.polyval", ([f32(3), 1.0], f32(3)), {}))
+    add(("math.zero_fraction", (np.array([0, 1, 0, 2], np.float32),), {}))
+    for path in ["is_non_decreasing", "is_strictly_increasing", "math.is_non_decreasing"]:
+        for v in ([1, 2, 2, 3], [1, 2, 3], [3, 1], [5]):
+            add((path, (np.array(v, np.int32),), {}))
+    add(("is_strictly_increasing", (np.array([[1.0, 2.0], [3.0, 4.0]], np.float32),), {}))
+    add(("math.bessel_i0", (f32(4),), {}))
+    add(("math.bessel_i1", (f32(4),), {}))
+
     # casts (family dtypes)
     for dtype in [t1.int32, t1.float32, t1.bool, t1.uint8, t1.float16, t1.int64]:
         add(("cast", (f32(2, 3) * 4,), {"dtype": dtype}))
@@ -489,7 +518,7 @@ EAGER_ONLY = {
     f"{ns}segment_{k}"
     for ns in ("", "math.", "sparse_")
     for k in ("sum", "mean", "max", "min", "prod", "sqrt_n")
-}
+} | {"bincount", "math.bincount", "confusion_matrix"}
 
 
 def _call(path, args, kwargs):
@@ -533,7 +562,7 @@ def test_values_shapes_dtypes_against_tf1(oracle, ours):
         for e, g in zip(expected, got, strict=True):
             e = np.asarray(e)
             g_np = np.asarray(g)
-            where = f"tf.{path}{tuple(np.shape(a) for a in args)} {kwargs}"
+            where = f"tf.{path}{tuple(getattr(a, 'shape', a) for a in args)} {kwargs}"
             if g_np.shape != e.shape or g_np.dtype != _canonical(e.dtype):
                 failures.append(f"{where}: {g_np.shape} {g_np.dtype} vs TF {e.shape} {e.dtype}")
                 continue
