@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope.layers import Layer
+from flaxscope.layers.base import Layer
 
 Array = jax.Array
 State = Any
