@@ -93,8 +93,10 @@ class Upgrader(cst.CSTTransformer):
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
                     reason: str | None) -> None:
-        if reason is not None:
+        if reason is not None and not path.startswith("contrib"):
             self.finding(node, f.MISSING, message=reason)
+        elif reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
+            self.finding(node, f.NO_EQUIVALENT, path=path, note=f" ({reason})")
         else:
             note = f": {entry.note}" if entry is not None and entry.note else ""
             self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
