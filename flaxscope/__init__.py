@@ -4,7 +4,20 @@ The public API, re-exported. ``import flaxscope.compat.v1 as tf`` gives the same
 under TF1's spelling.
 """
 
-from flaxscope import dtypes, errors, initializers, layers, losses, selection, sharding
+from flaxscope import (
+    checkpoint,
+    dtypes,
+    errors,
+    initializers,
+    layers,
+    linen,
+    losses,
+    nn,
+    orbax_io,
+    selection,
+    sharding,
+    train,
+)
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -72,16 +85,12 @@ from flaxscope.variables import (
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str):
-    # Submodules with heavy imports (flax.linen, orbax) load on first use.
-    if name in ("linen", "orbax_io", "checkpoint", "saver", "train", "nn"):
-        import importlib
-
-        return importlib.import_module(f"flaxscope.{name}")
-    raise AttributeError(f"module 'flaxscope' has no attribute {name!r}")
-
-
 __all__ = [
+    "train",
+    "orbax_io",
+    "nn",
+    "linen",
+    "checkpoint",
     "AUTO_REUSE",
     "GraphKeys",
     "LeakedValueError",

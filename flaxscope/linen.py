@@ -24,7 +24,7 @@ from typing import Any
 import jax
 from flax import errors as flax_errors
 from flax import linen as nn
-from flax import traverse_util
+from flax import nnx, traverse_util
 
 from flaxscope import rng as _rng
 from flaxscope import store
@@ -150,11 +150,7 @@ def _default_name(module: nn.Module) -> str:
 
 
 def _check_module(module: Any) -> None:
-    try:
-        from flax import nnx
-    except ImportError:  # pragma: no cover - flax always ships nnx today
-        nnx = None
-    if nnx is not None and isinstance(module, nnx.Module):
+    if isinstance(module, nnx.Module):
         raise TypeError(
             f"flaxscope.linen.call takes a linen module; {type(module).__name__} is an NNX "
             "module. Make it a linen module with Flax's bridge and call that: "

@@ -25,6 +25,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import jax
+
 __all__ = ["all_steps", "latest_step", "restore", "save"]
 
 _VARIABLES = "variables"
@@ -120,8 +122,6 @@ def latest_step(directory: str | os.PathLike) -> int | None:
 def _abstract(tree: Any) -> Any:
     """The restore target: shapes, dtypes and shardings of ``tree`` (arrays or specs)."""
     ocp = _ocp()
-    import jax
-
     return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
@@ -23,7 +23,7 @@ import numpy as np
 
 from flaxscope import initializers as _init
 from flaxscope import rng as _rng
-from flaxscope import selection, store
+from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
@@ -52,7 +52,7 @@ _STRING_INITIALIZER_HINT = (
 
 def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
     """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
-    if dtype.kind in "OSUV":
+    if dtype.kind in "OSU":
         raise TypeError(
             f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
             "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
@@ -80,7 +80,10 @@ def _as_dimension(d: Any) -> int | None:
             "Dimension value must be integer or None or have an __index__ method, got value "
             f"'{d!r}' with type '{type(d)}'"
         )
-    value = int(index(d))
+    value = index(d)
+    if value is None:  # an unknown tf.Dimension
+        return None
+    value = int(value)
     if value < 0:
         raise ValueError(f"Dimension {value} must be >= 0")
     return value
@@ -861,30 +864,24 @@ def get_all_collection_keys() -> list[str]:
     return list(store.current_frame().collections)
 
 
-def global_variables(scope: Any = None, *args: Any) -> Any:
+def global_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.global_variables``: this call's variables (optionally of a scope).
 
-    Given a variables tree instead (``global_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of every leaf whose TF name matches, as
-    :func:`flaxscope.selection.global_variables` does.
+    For the variables of a tree, outside any call, use
+    :func:`flaxscope.selection.global_variables`.
     """
-    if isinstance(scope, Mapping):
-        return selection.global_variables(scope, *args)
     return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
 
 
 all_variables = global_variables
 
 
-def trainable_variables(scope: Any = None, *args: Any) -> Any:
+def trainable_variables(scope: str | None = None) -> list[VariableRecord]:
     """``tf.compat.v1.trainable_variables``: this call's trainable variables.
 
-    Given a variables tree instead (``trainable_variables(tree, scope=None)``), returns the
-    flat ``{name: value}`` of its ``params`` whose TF name matches ``scope``: TF1's
-    ``var_list`` for ``minimize``, outside any call (:mod:`flaxscope.selection`).
+    For the trainable variables of a tree (TF1's ``var_list`` for ``minimize``), outside
+    any call, use :func:`flaxscope.selection.trainable_variables`.
     """
-    if isinstance(scope, Mapping):
-        return selection.trainable_variables(scope, *args)
     return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from flaxscope import store as _store
 from flaxscope.initializers import zeros_initializer
+from flaxscope.losses import add_loss
 from flaxscope.scopes import variable_scope as _variable_scope
 from flaxscope.store import per_call_state
 from flaxscope.variables import get_collection as _get_collection
@@ -335,7 +336,5 @@ class _BiasActivation:
         if self.activation is not None:
             outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
-            from flaxscope.losses import add_loss
-
             add_loss(self.activity_regularizer(outputs), _store.GraphKeys.REGULARIZATION_LOSSES)
         return outputs

@@ -18,6 +18,7 @@ from flaxscope.layers.base import (
     _get_activation,
     _normalize_data_format,
 )
+from flaxscope.nn.ops import dropout as _nn_dropout
 
 Array = jax.Array
 
@@ -169,8 +170,6 @@ class Dropout(Layer):
         )
 
     def call(self, inputs: Any, training: Any = False) -> Array:
-        from flaxscope.nn.ops import dropout as _nn_dropout
-
         inputs = jnp.asarray(inputs)
         if isinstance(self.rate, numbers.Real) and self.rate == 0:
             return inputs

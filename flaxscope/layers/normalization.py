@@ -9,10 +9,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope.initializers import zeros_initializer
+from flaxscope.initializers import ones_initializer, zeros_initializer
 from flaxscope.layers.base import (
     Layer,
 )
+from flaxscope.variables import assign
 
 Array = jax.Array
 
@@ -57,8 +58,6 @@ class BatchNormalization(Layer):
             raise NotImplementedError(
                 "BatchNormalization's renorm, virtual_batch_size and adjustment are not supported."
             )
-        from flaxscope.initializers import ones_initializer
-
         self.axis = axis
         self.momentum = momentum
         self.epsilon = epsilon
@@ -75,8 +74,6 @@ class BatchNormalization(Layer):
         self.fused = fused
 
     def call(self, inputs: Any, training: Any = False) -> Array:
-        from flaxscope.variables import assign
-
         inputs = jnp.asarray(inputs)
         axis = self.axis % inputs.ndim
         channels = inputs.shape[axis]

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope.layers import Layer
+from flaxscope.layers.base import Layer
 
 Array = jax.Array
 State = Any
@@ -101,6 +101,16 @@ class RNNCell(Layer):
     As in TF1, the first ``__call__`` opens a variable scope named after the class in
     snake case (``my_cell``, made unique in the enclosing scope) or after ``name``, and
     every later call reuses it with ``reuse=True``.
+
+    How often the cell's Python code runs: TF1 builds ``dynamic_rnn``'s loop body once, so
+    ``__call__`` (and every custom getter of the variables it creates) runs once per
+    graph. flaxscope's ``apply`` (jitted or not) does the same, once per trace. ``init``
+    under ``dynamic_rnn`` (any :func:`flaxscope.scan`) runs it twice: once outside the
+    loop, to create the variables with real values, then once inside the traced loop,
+    where every ``get_variable`` is a lookup (a custom getter sees both calls; the second
+    returns the same variables). ``static_rnn`` calls the cell once per time step in both,
+    as TF1 does. Side effects that must happen once (counters, logging) belong outside
+    the cell, or should be idempotent.
     """
 
     # --- TF1's properties -----------------------------------------------------------------

@@ -128,4 +128,3 @@ def complex(real: Any, imag: Any, name: str | None = None) -> Array:  # noqa: A0
     re, im = same_dtype("Complex", (("real", real), ("imag", imag)))
     check_dtype(re, REAL_FLOATING, "real")
     return lax.complex(*jnp.broadcast_arrays(re, im))
-

@@ -33,9 +33,7 @@ from flaxscope.ops._registry import tf_op
 
 Array = jax.Array
 
-_MATMUL_TYPES = tuple(
-    d for d in NUMBER if d not in (np.dtype(np.int8), np.dtype(np.int16))
-)
+_MATMUL_TYPES = tuple(d for d in NUMBER if d not in (np.dtype(np.int8), np.dtype(np.int16)))
 
 
 def _at_least_matrix(
@@ -165,8 +163,7 @@ def _check_einsum_sizes(equation: str, arrays: Sequence[Array]) -> None:
     terms = equation.replace(" ", "").split("->")[0].split(",")
     if len(terms) != len(arrays):
         raise ValueError(
-            f"Expected {len(terms)} input tensors for equation {equation!r}, got "
-            f"{len(arrays)}."
+            f"Expected {len(terms)} input tensors for equation {equation!r}, got {len(arrays)}."
         )
     sizes: dict[str, int] = {}
     for term, arr in zip(terms, arrays, strict=True):
@@ -195,14 +192,11 @@ def _norm_axes(x: Array, axis: Any) -> tuple[int, ...] | None:
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     if len(axes) not in (1, 2) or len(set(a % max(x.ndim, 1) for a in axes)) != len(axes):
         raise ValueError(
-            "'axis' must be None, an integer, or a tuple of 2 unique integers, got "
-            f"{axis}"
+            f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}"
         )
     for a in axes:
         if not -x.ndim <= a < x.ndim:
-            raise ValueError(
-                f"Invalid reduction dimension {a} for input with {x.ndim} dimensions."
-            )
+            raise ValueError(f"Invalid reduction dimension {a} for input with {x.ndim} dimensions.")
     return tuple(a % x.ndim for a in axes)
 
 
@@ -263,7 +257,10 @@ def norm(
 
 @tf_op("linalg.normalize", family="math", default_name="normalize")
 def normalize(
-    tensor: Any, ord: Any = "euclidean", axis: Any = None, name: str | None = None  # noqa: A002
+    tensor: Any,
+    ord: Any = "euclidean",
+    axis: Any = None,
+    name: str | None = None,  # noqa: A002
 ) -> tuple[Array, Array]:
     """``tf.linalg.normalize(tensor, ord='euclidean', axis=None)``: ``(tensor / norm,
     norm)``, the norm kept with its reduced dimensions."""
@@ -431,7 +428,13 @@ def trace(x: Any, name: str | None = None) -> Array:
     return jnp.trace(x, axis1=-2, axis2=-1)
 
 
-@tf_op("matrix_transpose", "linalg.matrix_transpose", "linalg.transpose", family="math", default_name="matrix_transpose")  # noqa: E501
+@tf_op(
+    "matrix_transpose",
+    "linalg.matrix_transpose",
+    "linalg.transpose",
+    family="math",
+    default_name="matrix_transpose",
+)  # noqa: E501
 def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Array:
     """``tf.matrix_transpose(a, conjugate=False)``: swaps the last two dimensions."""
     x = to_tensor(a)
@@ -552,7 +555,11 @@ def matrix_triangular_solve(
     m = jnp.broadcast_to(m, batch + m.shape[-2:])
     r = jnp.broadcast_to(r, batch + r.shape[-2:])
     return lax.linalg.triangular_solve(
-        m, r, left_side=True, lower=bool(lower), transpose_a=bool(adjoint),
+        m,
+        r,
+        left_side=True,
+        lower=bool(lower),
+        transpose_a=bool(adjoint),
         conjugate_a=bool(adjoint),
     )
 
@@ -576,9 +583,7 @@ def self_adjoint_eig(tensor: Any, name: str | None = None) -> tuple[Array, Array
     return w, v
 
 
-@tf_op(
-    "self_adjoint_eigvals", "linalg.eigvalsh", family="math", default_name="SelfAdjointEigV2"
-)
+@tf_op("self_adjoint_eigvals", "linalg.eigvalsh", family="math", default_name="SelfAdjointEigV2")
 def self_adjoint_eigvals(tensor: Any, name: str | None = None) -> Array:
     """``tf.self_adjoint_eigvals(tensor)``: ascending eigenvalues of Hermitian matrices."""
     return jnp.linalg.eigvalsh(_square(tensor, "SelfAdjointEigV2"), UPLO="L")
@@ -625,3 +630,80 @@ def expm(input: Any, name: str | None = None) -> Array:  # noqa: A002
     """``tf.linalg.expm(input)``: the matrix exponential of the last two dimensions."""
     x = _square(input, "MatrixExponential")
     return jnp.vectorize(jsl.expm, signature="(n,n)->(n,n)")(x)
+
+
+@tf_op("linalg.LinearOperatorLowerTriangular", family="math", default_name=None)
+class LinearOperatorLowerTriangular:
+    """``tf.linalg.LinearOperatorLowerTriangular(tril, ...)``: the (batched) lower
+    triangle of ``tril`` as an operator (the upper triangle is ignored): ``to_dense``,
+    ``matmul``, ``matvec``, ``solve``, ``solvevec``, ``determinant``,
+    ``log_abs_determinant``, ``diag_part``, ``trace``, ``shape``. A plain class: TF's
+    operator algebra (``LinearOperator`` composition) is not provided."""
+
+    def __init__(
+        self,
+        tril: Any,
+        is_non_singular: bool | None = None,
+        is_self_adjoint: bool | None = None,
+        is_positive_definite: bool | None = None,
+        is_square: bool | None = None,
+        name: str = "LinearOperatorLowerTriangular",
+    ) -> None:
+        x = to_tensor(tril)
+        _at_least_matrix(x, "LinearOperatorLowerTriangular", [x.shape])
+        if x.shape[-1] != x.shape[-2]:
+            raise ValueError(f"tril must be square, got shape {shape_text(x.shape)}.")
+        self._tril = matrix_band_part.__wrapped__(x, -1, 0)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._tril.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._tril.dtype
+
+    @property
+    def batch_shape(self) -> tuple[int, ...]:
+        return tuple(self._tril.shape[:-2])
+
+    @property
+    def domain_dimension(self) -> int:
+        return int(self._tril.shape[-1])
+
+    range_dimension = domain_dimension
+
+    def to_dense(self, name: str | None = None) -> Array:
+        return self._tril
+
+    def diag_part(self, name: str | None = None) -> Array:
+        return jnp.diagonal(self._tril, axis1=-2, axis2=-1)
+
+    def trace(self, name: str | None = None) -> Array:
+        return jnp.sum(self.diag_part(), axis=-1)
+
+    def determinant(self, name: str | None = None) -> Array:
+        return jnp.prod(self.diag_part(), axis=-1)
+
+    def log_abs_determinant(self, name: str | None = None) -> Array:
+        return jnp.sum(jnp.log(jnp.abs(self.diag_part())), axis=-1)
+
+    def matmul(
+        self, x: Any, adjoint: bool = False, adjoint_arg: bool = False, name: str | None = None
+    ) -> Array:
+        return matmul.__wrapped__(self._tril, x, adjoint_a=adjoint, adjoint_b=adjoint_arg)
+
+    def matvec(self, x: Any, adjoint: bool = False, name: str | None = None) -> Array:
+        return self.matmul(to_tensor(x)[..., None], adjoint=adjoint)[..., 0]
+
+    def solve(
+        self, rhs: Any, adjoint: bool = False, adjoint_arg: bool = False, name: str | None = None
+    ) -> Array:
+        r = to_tensor(rhs, self.dtype)
+        if adjoint_arg:
+            r = _swap(r, True)
+        return matrix_triangular_solve.__wrapped__(self._tril, r, lower=True, adjoint=adjoint)
+
+    def solvevec(self, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:
+        return self.solve(to_tensor(rhs)[..., None], adjoint=adjoint)[..., 0]

@@ -21,6 +21,7 @@ from flaxscope.ops import math as _math  # noqa: F401 (its tf.math names registe
 from flaxscope.ops import nn_conv as _nn_conv  # noqa: F401 (registers the conv/pool ops)
 from flaxscope.ops._registry import registry, tf_op
 from flaxscope.ops.nn_conv import _pick, _shape_list
+from flaxscope.sharding import tf_partitions
 
 Array = jax.Array
 
@@ -617,8 +618,6 @@ def _partitions_of(params: Any) -> list[Array] | None:
     record = frame.by_id.get(id(params))
     if record is None or record.partitioner is None:
         return None
-    from flaxscope.sharding import tf_partitions
-
     parts = tf_partitions(record.partitioner, record.shape, record.dtype)
     if all(p == 1 for p in parts):
         return None

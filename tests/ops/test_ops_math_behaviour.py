@@ -77,16 +77,22 @@ BAD_CALLS = [
 
 def _tf_args(args):
     return [
-        tf.constant(a) if isinstance(a, np.ndarray) else
-        [tf.constant(v) for v in a] if isinstance(a, list) else a
+        tf.constant(a)
+        if isinstance(a, np.ndarray)
+        else [tf.constant(v) for v in a]
+        if isinstance(a, list)
+        else a
         for a in args
     ]
 
 
 def _fs_args(args):
     return [
-        jnp.asarray(a) if isinstance(a, np.ndarray) else
-        [jnp.asarray(v) for v in a] if isinstance(a, list) else a
+        jnp.asarray(a)
+        if isinstance(a, np.ndarray)
+        else [jnp.asarray(v) for v in a]
+        if isinstance(a, list)
+        else a
         for a in args
     ]
 
@@ -102,8 +108,10 @@ def test_bad_calls_raise_tfs_errors():
             _resolve(fst, path)(*_fs_args(args), **kwargs)
         expected = re.split(r" for '| Received|(?<=allowed values:) ", str(theirs.value))[0]
         if theirs.type is not ours.type or not str(ours.value).startswith(expected):
-            wrong.append(f"tf.{path}: {ours.type.__name__}({ours.value!s})\n  TF: "
-                         f"{theirs.type.__name__}({theirs.value!s})")
+            wrong.append(
+                f"tf.{path}: {ours.type.__name__}({ours.value!s})\n  TF: "
+                f"{theirs.type.__name__}({theirs.value!s})"
+            )
     assert not wrong, "\n".join(wrong)
 
 
@@ -160,6 +168,7 @@ def test_gradients_match_tf_under_jit():
         ("math.xlogy", a, np.abs(a[::-1]) + 0.5, {}),
     ]
     for path, u, v, kw in pairs:
+
         def ours2(p, q, path=path, kw=kw):
             return jnp.sum(jnp.sin(_resolve(fst, path)(p, q, **kw)))
 
@@ -253,8 +262,19 @@ def test_ops_inside_transform_and_on_trainable_variables():
 
 def test_op_names_take_their_place_in_the_name_scope():
     """A variable named like an op created before it is uniquified, as in TF1."""
-    ops = ["MatMul", "Mean", "Cast", "ArgMax", "Add", "Sum", "ToFloat", "logits", "norm",
-           "ToInt32", "Cast_1"]
+    ops = [
+        "MatMul",
+        "Mean",
+        "Cast",
+        "ArgMax",
+        "Add",
+        "Sum",
+        "ToFloat",
+        "logits",
+        "norm",
+        "ToInt32",
+        "Cast_1",
+    ]
 
     def build(lib, variable):
         x = lib.constant_like(np.ones((2, 2), np.float32))
@@ -337,3 +357,28 @@ def test_hlo_equals_the_jnp_version():
     ours, theirs = _hlo_ops(with_tf, x, w, b, y), _hlo_ops(with_jnp, x, w, b, y)
     assert ours == theirs
     np.testing.assert_allclose(with_tf(x, w, b, y), with_jnp(x, w, b, y), rtol=1e-6)
+
+
+def test_linear_operator_lower_triangular_matches_tf():
+    tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(
+        np.float32
+    )  # noqa: E501
+    rhs = R.randn(2, 3, 2).astype(np.float32)
+    ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
+    theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
+    pairs = [
+        (ours.to_dense(), theirs.to_dense()),
+        (ours.matmul(rhs), theirs.matmul(rhs)),
+        (ours.matmul(rhs, adjoint=True), theirs.matmul(rhs, adjoint=True)),
+        (ours.matvec(rhs[..., 0]), theirs.matvec(rhs[..., 0])),
+        (ours.solve(rhs), theirs.solve(rhs)),
+        (ours.solve(rhs, adjoint=True), theirs.solve(rhs, adjoint=True)),
+        (ours.solvevec(rhs[..., 1]), theirs.solvevec(rhs[..., 1])),
+        (ours.determinant(), theirs.determinant()),
+        (ours.log_abs_determinant(), theirs.log_abs_determinant()),
+        (ours.diag_part(), theirs.diag_part()),
+        (ours.trace(), theirs.trace()),
+    ]
+    for got, want in pairs:
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
+    assert ours.shape == tuple(theirs.shape)

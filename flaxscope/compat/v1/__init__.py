@@ -23,6 +23,7 @@ from flaxscope.compat.v1 import (
     linalg,
     logging,
     losses,
+    manip,
     math,
     nn,
     random,
@@ -131,6 +132,7 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 
 __all__ = [
     "bitwise",
+    "manip",
     "dtypes",
     "image",
     "linalg",

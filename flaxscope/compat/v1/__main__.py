@@ -20,6 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flaxscope.ops import registry
+
 # The categories issue #17 asks to cover ("train (non-session)" is train_optimizers).
 OP_CATEGORIES = (
     "math",
@@ -173,8 +175,6 @@ def report(rows: Sequence[UsageRow], namespace: object, top: int = 5) -> str:
 
 def registry_summary() -> str:
     """The op registry's counts: ops, TF paths and ops per family."""
-    from flaxscope.ops import registry
-
     specs = {id(spec): spec for spec in registry().values()}
     by_family = Counter(spec.family for spec in specs.values())
     families = ", ".join(f"{f} {n}" for f, n in by_family.most_common())

@@ -1,0 +1,125 @@
+"""The package's import graph: one way, no cycles, counting imports inside functions."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import flaxscope
+
+ROOT = pathlib.Path(flaxscope.__file__).parent
+
+
+def _modules() -> dict[str, pathlib.Path]:
+    out = {}
+    for path in ROOT.rglob("*.py"):
+        parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(name: str, path: pathlib.Path, known: set[str]) -> set[str]:
+    """The flaxscope modules ``name`` imports anywhere in its body (functions included).
+
+    ``from a.b import c`` depends on ``a.b.c`` when that is a module, else on ``a.b``; the
+    package's own ``__init__`` (the public facade) is left out of module dependencies.
+    """
+    is_package = path.name == "__init__.py"
+    package = name if is_package else name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base
+                for alias in node.names
+            ]
+        else:
+            continue
+        found.update(t for t in targets if t in known and t != name)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {name: _imports(name, path, known) - {"flaxscope"} for name, path in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_walker_sees_function_level_imports() -> None:
+    source = "def f():\n    from flaxscope import store\n"
+    tree = ast.parse(source)
+    assert any(isinstance(n, ast.ImportFrom) for n in ast.walk(tree))
+    graph = _graph()
+    assert "flaxscope.store" in graph["flaxscope.scopes"]
+    assert "flaxscope.checkpoint.bundle" in graph["flaxscope.checkpoint.reader"]
+
+
+def test_no_import_cycles() -> None:
+    assert _cycles(_graph()) == []
+
+
+def test_the_core_layers_import_one_way() -> None:
+    """store -> scopes -> variables -> transform/lift -> layers, nn, ops, train -> compat."""
+    order = [
+        "flaxscope.store",
+        "flaxscope.scopes",
+        "flaxscope.variables",
+        "flaxscope.transform",
+        "flaxscope.lift",
+    ]
+    graph = _graph()
+    for i, lower in enumerate(order):
+        for upper in order[i + 1 :]:
+            assert upper not in graph[lower], f"{lower} imports {upper}"
+    for name, deps in graph.items():
+        if not name.startswith("flaxscope.compat"):
+            assert not any(d.startswith("flaxscope.compat") for d in deps), name
+    assert not graph["flaxscope.store"] - {"flaxscope.errors"}, graph["flaxscope.store"]
+
+
+def test_a_cycle_is_found() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
