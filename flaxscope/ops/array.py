@@ -94,6 +94,8 @@ def convert(value: Any, dtype: Any = None) -> Any:
         if target.kind in "iub":  # static: shape arithmetic stays NumPy under jit
             return array.astype(_canon(target), copy=False)
         return jnp.asarray(array, _canon(target))
+    if isinstance(value, (list, tuple)):  # holds arrays: stack them as TF packs them
+        value = np.asarray(value) if _is_static(value) else jnp.asarray(value)
     if (
         dtype is not None
         and np.dtype(value.dtype) != dtype

@@ -144,8 +144,10 @@ def test_the_guides_spellings_for_tensor_methods():
     x = jnp.zeros((2, 3, 4))
     # x.get_shape()                  -> tf.TensorShape(x.shape)
     shape = fst.TensorShape(x.shape)
-    # x.get_shape().as_list()        -> tf.TensorShape(x.shape).as_list()
-    assert shape.as_list() == [2, 3, 4]
+    # x.get_shape().as_list()        -> list(x.shape)
+    assert shape.as_list() == list(x.shape) == [2, 3, 4]
+    # len(x.get_shape())             -> len(x.shape)
+    assert len(shape) == len(x.shape) == 3
     # x.get_shape()[i].value / x.shape[i].value -> x.shape[i]
     assert shape[1].value == x.shape[1] == 3
     # x.get_shape().ndims            -> x.ndim

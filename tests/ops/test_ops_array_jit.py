@@ -80,3 +80,14 @@ def test_inside_transform_with_variables_and_collections():
     assert list(variables["params"]) == ["w"]
     out = jax.jit(f.apply)(variables, X)
     np.testing.assert_allclose(out, (X @ np.ones((6, 3))).sum() + 18, rtol=1e-5)
+
+
+def test_traced_begin_and_indices():
+    @jax.jit
+    def window(x, start, idx):
+        return tf.slice(x, tf.stack([start, 0]), [2, 6]), tf.gather(x, idx), tf.one_hot(idx, 4)
+
+    w, g, h = window(X, 1, np.array([3, 0]))
+    np.testing.assert_array_equal(w, X[1:3])
+    np.testing.assert_array_equal(g, X[[3, 0]])
+    np.testing.assert_array_equal(h, np.eye(4, dtype=np.float32)[[3, 0]])

@@ -162,3 +162,34 @@ def test_python_dash_m_and_console_script(tmp_path):
     assert (tmp_path / "report.txt").exists()  # tf_upgrade_v2's default report name
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'flaxscope-upgrade = "flaxscope.upgrade.cli:main"' in pyproject
+
+
+def test_idempotent_on_the_project_programs_and_ported_code_untouched():
+    tf1 = sorted((ROOT / "tests" / "data").rglob("*.py"))
+    ported = sorted((ROOT / "examples").glob("*.py"))
+    assert len(tf1) >= 3 and len(ported) >= 5
+    for path in tf1 + ported:
+        source = path.read_text(encoding="utf-8")
+        once, rep = upgrade_source(source, str(path))
+        twice, rep2 = upgrade_source(once, str(path))
+        assert twice == once and not rep2.changes, f"{path}: not idempotent: {rep2.changes}"
+        if path in ported:  # flaxscope code already: nothing to change or flag
+            assert once == source and not rep.changes and not rep.findings, (
+                path, rep.changes, rep.findings)
+        else:
+            assert rep.changes, path
+
+
+def test_report_positions_are_libcst_positions():
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from flaxscope.upgrade.positions import locate
+
+    module = cst.parse_module((ROOT / "tests" / "data" / "tf1_user_script.py").read_text())
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = [n for n in expected if isinstance(n, cst.Call | cst.Attribute | cst.Name |
+                                               cst.SimpleStatementLine | cst.ImportAlias)]
+    got = locate(module, nodes)
+    assert len(nodes) > 300
+    assert all(got[id(n)] == (expected[n].start.line, expected[n].start.column) for n in nodes)
