@@ -193,3 +193,20 @@ def test_report_positions_are_libcst_positions():
     got = locate(module, nodes)
     assert len(nodes) > 300
     assert all(got[id(n)] == (expected[n].start.line, expected[n].start.column) for n in nodes)
+
+
+def test_missing_libcst_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_libcst(name, *args, **kwargs):
+        if name == "flaxscope.upgrade.files":
+            raise ModuleNotFoundError("No module named 'libcst'", name="libcst")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_libcst)
+    with pytest.raises(SystemExit) as e:
+        main(["--infile", "a.py", "--outfile", "b.py"])
+    assert e.value.code == 2
+    assert "pip install 'flaxscope[upgrade]'" in capsys.readouterr().err
