@@ -1148,9 +1148,9 @@ def _coordinates(condition: Any, op: str) -> Any:
 
 @tf_op("where", family="array")
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Any:
-    """``tf.where`` (TF1): with only ``condition``, the ``int64`` coordinates of its true
-    (non-zero) entries, ``[n, rank]`` (concrete ``condition`` only: the size depends on the
-    values); with ``x`` and ``y`` of one shape, ``x`` where ``condition`` is true, else
+    """``tf.where`` (TF1): with only ``condition``, the coordinates of its true (non-zero)
+    entries, ``[n, rank]``, ``int64`` (``int32`` unless JAX's x64 is on; concrete
+    ``condition`` only: the size depends on the values); with ``x`` and ``y`` of one shape, ``x`` where ``condition`` is true, else
     ``y``, where ``condition`` has their shape or is a vector over their first axis."""
     reserve_op_name(name or ("Where" if x is None and y is None else "Select"))
     if x is None and y is None:
