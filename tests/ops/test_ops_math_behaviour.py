@@ -382,3 +382,12 @@ def test_linear_operator_lower_triangular_matches_tf():
     for got, want in pairs:
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
     assert ours.shape == tuple(theirs.shape)
+
+
+def test_tf_string_names_a_dtype_arrays_cannot_have():
+    x = jnp.ones((2,))
+    assert fst.string == fst.dtypes.string and x.dtype != fst.string
+    with pytest.raises(TypeError, match="JAX arrays hold numbers"):
+        fst.cast(x, fst.string)
+    with pytest.raises(TypeError, match="tf.string"):
+        fst.get_variable("s", [2], dtype=fst.string)
