@@ -6,8 +6,12 @@ import argparse
 import os
 import sys
 
-from flaxscope.upgrade.files import upgrade_file, upgrade_tree
 from flaxscope.upgrade.report import format_report
+
+NO_LIBCST = (
+    "flaxscope-upgrade needs LibCST, which rewrites the code keeping comments and layout: "
+    "pip install 'flaxscope[upgrade]' (or pip install libcst)"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,6 +50,15 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    try:
+        from flaxscope.upgrade.files import (  # noqa: PLC0415 - LibCST checked here
+            upgrade_file,
+            upgrade_tree,
+        )
+    except ModuleNotFoundError as e:
+        if e.name != "libcst":
+            raise
+        p.exit(2, f"{p.prog}: error: {NO_LIBCST}\n")
     if bool(args.infile) == bool(args.intree):
         p.error("give --infile or --intree (one of them)")
     if args.inplace and (args.outfile or args.outtree):

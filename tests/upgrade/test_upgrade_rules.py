@@ -140,6 +140,17 @@ CASES: list[tuple[str, str, str]] = [
     ("placeholder in a loop stays",
      T + "def f(n):\n    for i in range(n):\n        x = tf.placeholder(tf.float32)\n",
      F + "def f(n):\n    for i in range(n):\n        x = tf.placeholder(tf.float32)\n"),
+    ("placeholder of a session driver stays",
+     T + "def main():\n    x = tf.placeholder(tf.float32)\n    with tf.Session() as s:\n"
+     "        s.run(x, {x: 1.0})\n",
+     F + "def main():\n    x = tf.placeholder(tf.float32)\n    with tf.Session() as s:\n"
+     "        s.run(x, {x: 1.0})\n"),
+    ("placeholders of nested functions",
+     T + "def outer():\n    a = tf.placeholder(tf.float32)\n    def inner():\n"
+     "        b = tf.placeholder(tf.int32)\n        return b\n    return a, inner\n",
+     F + "def outer(a):\n    # flaxscope-upgrade: `a` is an argument of outer() (was: tf.placeholder(tf.float32))\n"
+     "    def inner(b):\n        # flaxscope-upgrade: `b` is an argument of inner() (was: tf.placeholder(tf.int32))\n"
+     "        return b\n    return a, inner\n"),
     ("placeholder in an expression stays",
      T + "def f():\n    return g(tf.placeholder(tf.float32))\n",
      F + "def f():\n    return g(tf.placeholder(tf.float32))\n"),
