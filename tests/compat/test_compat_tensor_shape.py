@@ -172,3 +172,15 @@ def test_tensor_and_newaxis():
     x = fst.zeros([2, 3])
     assert isinstance(x, fst.Tensor)  # tf.Tensor is jax.Array
     assert x[:, fst.newaxis].shape == (2, 1, 3)
+
+
+def test_ops_take_dimensions_and_tensor_shapes_as_sizes():
+    x = jnp.zeros((2, 3))
+    shape = fst.TensorShape(x.shape)
+    assert fst.zeros([shape[0], shape[1] * 2]).shape == (2, 6)
+    assert fst.reshape(x, [shape[1], -1]).shape == (3, 2)
+    assert fst.tile(x, [shape[0], 1]).shape == (4, 3)
+    assert fst.ones(shape).shape == (2, 3)
+    assert fst.get_variable("w", [shape[1], 4]).shape == (3, 4)
+    with pytest.raises(ValueError, match="unknown Dimension"):
+        fst.zeros([fst.Dimension(None), 2])
