@@ -92,12 +92,16 @@ class Upgrader(cst.CSTTransformer):
             self.root = local
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
-                    reason: str | None) -> None:
-        if reason is not None:
-            self.finding(node, f.MISSING, message=reason)
-        else:
-            note = f": {entry.note}" if entry is not None and entry.note else ""
-            self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+                    reason: str | None) -> Finding:
+        if reason is not None and not path.startswith("contrib"):
+            return self.finding(node, f.MISSING, message=reason)
+        if reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
+            return self.finding(node, f.NO_EQUIVALENT, path=path, note=f" ({reason})")
+        note = f": {entry.note}" if entry is not None and entry.note else ""
+        return self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+
+    def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None:
+        self.finding(node, f.NOT_CONVERTED, path=path, note=note)
 
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
@@ -485,6 +489,9 @@ class Upgrader(cst.CSTTransformer):
             node = self._alias_nodes.get(name)
             if node is not None:
                 self.change(node, "(removed: every use of it was converted)", "import")
+                # its "no equivalent" finding no longer applies
+                self._dropped.update(id(e) for n, e in self._pending
+                                     if n is node and isinstance(e, Finding))
         if unused:
             updated = updated.visit(_DropImports(unused))
         return updated

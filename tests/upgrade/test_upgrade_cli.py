@@ -210,3 +210,22 @@ def test_missing_libcst_is_a_clear_error(tmp_path, monkeypatch, capsys):
         main(["--infile", "a.py", "--outfile", "b.py"])
     assert e.value.code == 2
     assert "pip install 'flaxscope[upgrade]'" in capsys.readouterr().err
+
+
+def test_encoding_and_line_endings_kept(tmp_path):
+    src = b'# -*- coding: latin-1 -*-\r\nimport tensorflow as tf\r\ns = "caf\xe9"\r\ny = tf.mul(x, 2)\r\n'
+    (tmp_path / "m.py").write_bytes(src)
+    upgrade_file(tmp_path / "m.py", tmp_path / "o.py")
+    assert (tmp_path / "o.py").read_bytes() == (
+        b'# -*- coding: latin-1 -*-\r\nimport flaxscope.compat.v1 as tf\r\ns = "caf\xe9"\r\n'
+        b"y = tf.multiply(x, 2)\r\n")
+
+
+def test_contrib_module_import_dropped_with_its_finding_and_star_import_reported():
+    src = ("import tensorflow as tf\nfrom tensorflow.contrib import layers as L\n"
+           "from tensorflow.contrib.rnn import *\ni = L.xavier_initializer()\n")
+    out, rep = upgrade_source(src, "m.py")
+    assert out == ("import flaxscope.compat.v1 as tf\nfrom tensorflow.contrib.rnn import *\n"
+                   "i = tf.glorot_uniform_initializer()\n")
+    assert [(f.line, f.kind) for f in rep.findings] == [(3, "not-converted")]
+    assert "import *" in rep.findings[0].message
