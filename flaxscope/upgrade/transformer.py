@@ -472,8 +472,13 @@ class Upgrader(cst.CSTTransformer):
             receiver = c.dotted(func.value) or ""
             if "sess" in receiver.lower() or any(
                     a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
-                fetches = " ".join(_EMPTY.code_for_node(node.args[0].value).split())
-                self.finding(node, f.FETCH, fetches=fetches)
+                fetched = node.args[0].value
+                init = isinstance(fetched, cst.Call) and f.call_rule(
+                    renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or "") is (
+                    f.CALLS["global_variables_initializer"])
+                if not init:  # running an initializer is reported as such
+                    fetches = " ".join(_EMPTY.code_for_node(fetched).split())
+                    self.finding(node, f.FETCH, fetches=fetches)
 
     # --- module ----------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
