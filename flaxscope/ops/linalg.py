@@ -707,3 +707,150 @@ class LinearOperatorLowerTriangular:
 
     def solvevec(self, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:
         return self.solve(to_tensor(rhs)[..., None], adjoint=adjoint)[..., 0]
+
+
+@tf_op("linalg.pinv", family="math", default_name="pinv")
+def pinv(a: Any, rcond: Any = None, validate_args: bool = False, name: str | None = None) -> Array:
+    """``tf.linalg.pinv(a, rcond=None)``: the Moore-Penrose pseudo-inverse; singular
+    values below ``rcond * max(s)`` count as 0 (TF's default ``rcond`` is
+    ``10 * max(m, n) * eps``)."""
+    x = to_tensor(a)
+    check_dtype(x, FLOATING, "a")
+    _at_least_matrix(x, "pinv", [x.shape])
+    if rcond is None:
+        rcond = 10.0 * max(x.shape[-2:]) * float(jnp.finfo(x.dtype).eps)
+    return jnp.linalg.pinv(x, rtol=rcond)
+
+
+@tf_op("linalg.matrix_rank", family="math", default_name="matrix_rank")
+def matrix_rank(
+    a: Any, tol: Any = None, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.matrix_rank(a, tol=None)``: how many singular values exceed ``tol``
+    (default ``max(s) * max(m, n) * eps``), as int32."""
+    x = to_tensor(a)
+    check_dtype(x, FLOATING, "a")
+    _at_least_matrix(x, "matrix_rank", [x.shape])
+    s = jnp.linalg.svd(x, compute_uv=False)
+    if tol is None:
+        eps = float(jnp.finfo(x.dtype).eps)
+        tol = jnp.max(s, axis=-1, keepdims=True) * max(x.shape[-2:]) * eps
+    return jnp.sum(s > tol, axis=-1, dtype=jnp.int32)
+
+
+@tf_op("linalg.lu", family="math", default_name="Lu")
+def lu(
+    input: Any,  # noqa: A002
+    output_idx_type: Any = np.int32,
+    name: str | None = None,
+) -> tuple[Array, Array]:
+    """``tf.linalg.lu(input, output_idx_type=tf.int32)``: ``(lu, p)``, the unit-lower ``L``
+    and upper ``U`` packed in one matrix and the row permutation with
+    ``input[..., p, :] = L @ U``."""
+    x = _square(input, "Lu")
+    packed, _, perm = lax.linalg.lu(x)
+    return packed, perm.astype(canonical(output_idx_type))
+
+
+def _permute_rows(x: Array, perm: Array) -> Array:
+    return jnp.take_along_axis(
+        x, jnp.broadcast_to(perm[..., None], perm.shape + x.shape[-1:]), axis=-2
+    )  # noqa: E501
+
+
+def _unpack_lu(lower_upper: Array) -> tuple[Array, Array]:
+    n = lower_upper.shape[-1]
+    lower = jnp.tril(lower_upper, -1) + jnp.eye(n, dtype=lower_upper.dtype)
+    return lower, jnp.triu(lower_upper)
+
+
+@tf_op("linalg.lu_reconstruct", family="math", default_name="lu_reconstruct")
+def lu_reconstruct(
+    lower_upper: Any, perm: Any, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.lu_reconstruct(lower_upper, perm)``: the matrix that
+    :func:`lu` factored."""
+    packed = to_tensor(lower_upper)
+    lower, upper = _unpack_lu(packed)
+    product = lower @ upper
+    return _permute_rows(product, jnp.argsort(to_tensor(perm), axis=-1))
+
+
+@tf_op("linalg.lu_solve", family="math", default_name="lu_solve")
+def lu_solve(
+    lower_upper: Any,
+    perm: Any,
+    rhs: Any,
+    validate_args: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.linalg.lu_solve(lower_upper, perm, rhs)``: ``X`` with ``A @ X = rhs`` from
+    :func:`lu`'s factors of ``A``."""
+    packed, b = same_dtype("lu_solve", (("lower_upper", lower_upper), ("rhs", rhs)))
+    batch = jnp.broadcast_shapes(packed.shape[:-2], b.shape[:-2])
+    packed = jnp.broadcast_to(packed, batch + packed.shape[-2:])
+    b = jnp.broadcast_to(b, batch + b.shape[-2:])
+    p = jnp.broadcast_to(to_tensor(perm), batch + packed.shape[-1:])
+    y = lax.linalg.triangular_solve(
+        packed, _permute_rows(b, p), left_side=True, lower=True, unit_diagonal=True
+    )
+    return lax.linalg.triangular_solve(packed, y, left_side=True, lower=False)
+
+
+@tf_op("linalg.lu_matrix_inverse", family="math", default_name="lu_matrix_inverse")
+def lu_matrix_inverse(
+    lower_upper: Any, perm: Any, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.lu_matrix_inverse(lower_upper, perm)``: the inverse of the matrix that
+    :func:`lu` factored."""
+    packed = to_tensor(lower_upper)
+    eye_ = jnp.broadcast_to(jnp.eye(packed.shape[-1], dtype=packed.dtype), packed.shape)
+    return lu_solve.__wrapped__(packed, perm, eye_)
+
+
+@tf_op("linalg.tridiagonal_solve", family="math", default_name="TridiagonalSolve")
+def tridiagonal_solve(
+    diagonals: Any,
+    rhs: Any,
+    diagonals_format: str = "compact",
+    transpose_rhs: bool = False,
+    conjugate_rhs: bool = False,
+    name: str | None = None,
+    partial_pivoting: bool = True,
+    perturb_singular: bool = False,
+) -> Array:
+    """``tf.linalg.tridiagonal_solve(diagonals, rhs, diagonals_format='compact')``: solves
+    a tridiagonal system. ``diagonals`` is ``[..., 3, M]`` (superdiagonal, diagonal,
+    subdiagonal; "compact"), a ``(super, main, sub)`` sequence ("sequence") or the full
+    ``[..., M, M]`` matrix ("matrix"). XLA's solver does not pivot (TF's default does):
+    use it for diagonally dominant systems."""
+    if diagonals_format == "sequence":
+        sup, main, sub = (to_tensor(d) for d in diagonals)
+    else:
+        d = to_tensor(diagonals)
+        if diagonals_format == "matrix":
+            main = jnp.diagonal(d, axis1=-2, axis2=-1)
+            sup = jnp.pad(
+                jnp.diagonal(d, 1, axis1=-2, axis2=-1), [(0, 0)] * (d.ndim - 2) + [(0, 1)]
+            )  # noqa: E501
+            sub = jnp.pad(
+                jnp.diagonal(d, -1, axis1=-2, axis2=-1), [(0, 0)] * (d.ndim - 2) + [(1, 0)]
+            )  # noqa: E501
+        elif diagonals_format == "compact":
+            sup, main, sub = d[..., 0, :], d[..., 1, :], d[..., 2, :]
+        else:
+            raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+    b = to_tensor(rhs, main.dtype)
+    if transpose_rhs:
+        b = jnp.swapaxes(b, -1, -2)
+    if conjugate_rhs:
+        b = jnp.conj(b)
+    vector = b.ndim == main.ndim
+    if vector:
+        b = b[..., None]
+    # lax wants the sub-diagonal's first and the super-diagonal's last entries to be 0.
+    sub = sub.at[..., 0].set(0)
+    sup = sup.at[..., -1].set(0)
+    x = lax.linalg.tridiagonal_solve(sub, main, sup, b)
+    x = x[..., 0] if vector else x
+    return jnp.swapaxes(x, -1, -2) if transpose_rhs and not vector else x

@@ -182,6 +182,13 @@ erfinv = _unary(("math.erfinv",), "erfinv", jsp.erfinv, REAL_FLOATING, "inverse 
 ndtri = _unary(
     ("math.ndtri",), "ndtri", jsp.ndtri, REAL_FLOATING, "inverse of the standard normal CDF."
 )  # noqa: E501
+erfcinv = _unary(
+    ("math.erfcinv",),
+    "erfcinv",
+    lambda x: -jsp.ndtri(x * 0.5) * jnp.asarray(np.sqrt(0.5), x.dtype),
+    REAL_FLOATING,
+    "inverse of ``erfc``.",
+)
 lgamma = _unary(
     ("lgamma", "math.lgamma"), "Lgamma", jsp.gammaln, REAL_FLOATING, "``log(|Gamma(x)|)``."
 )  # noqa: E501
@@ -1316,3 +1323,40 @@ def is_strictly_increasing(x: Any, name: str | None = None) -> Array:
     """``tf.is_strictly_increasing(x)``: whether each element (in row-major order) is >
     the one before it; True for fewer than two elements."""
     return _monotone(x, strict=True)
+
+
+def _approx_k(is_max: bool):
+    def op(
+        operand: Any,
+        k: int,
+        reduction_dimension: int = -1,
+        recall_target: float = 0.95,
+        reduction_input_size_override: int = -1,
+        aggregate_to_topk: bool = True,
+        name: str | None = None,
+    ) -> tuple[Array, Array]:
+        x = to_tensor(operand)
+        check_dtype(x, REAL_FLOATING, "operand")
+        fn = lax.approx_max_k if is_max else lax.approx_min_k
+        return fn(
+            x,
+            int(k),
+            reduction_dimension=reduction_dimension,
+            recall_target=recall_target,
+            reduction_input_size_override=reduction_input_size_override,
+            aggregate_to_topk=aggregate_to_topk,
+        )
+
+    kind = "max" if is_max else "min"
+    op.__name__ = op.__qualname__ = f"approx_{kind}_k"
+    op.__doc__ = (
+        f"``tf.math.approx_{kind}_k(operand, k, reduction_dimension=-1, "
+        "recall_target=0.95, ...)``: ``(values, indices)`` of the ``k`` "
+        f"{'largest' if is_max else 'smallest'} entries along ``reduction_dimension`` "
+        "(XLA's approximate top-k on TPU, exact elsewhere)."
+    )
+    return tf_op(f"math.approx_{kind}_k", family="math", default_name=f"Approx{kind.title()}K")(op)  # noqa: E501
+
+
+approx_max_k = _approx_k(True)
+approx_min_k = _approx_k(False)

@@ -451,6 +451,24 @@ def _cases():
     add(("svd", (f32(4, 3),), {"compute_uv": False}))
     add(("linalg.svd", (f32(2, 3, 5),), {"compute_uv": False}))
     add(("linalg.normalize", (f32(3, 4),), {"axis": 1}))
+    add(("linalg.pinv", (f32(4, 3),), {}))
+    add(("linalg.pinv", (f32(2, 3, 3),), {"rcond": 0.1}))
+    add(("linalg.matrix_rank", (np.array([[1, 2], [2, 4]], np.float32),), {}))
+    add(("linalg.matrix_rank", (f32(2, 3, 4),), {}))
+    add(("linalg.matrix_rank", (f32(3, 3),), {"tol": 0.5}))
+    add(("linalg.lu", (f32(2, 4, 4),), {}))
+    add(("math.erfcinv", ((unit(5) + 1),), {}))
+    diag3 = np.stack([f32(5), pos(5) + 4, f32(5)])
+    add(("linalg.tridiagonal_solve", (diag3, f32(5)), {}))
+    add(("linalg.tridiagonal_solve", (diag3, f32(5, 2)), {}))
+    add(
+        (
+            "linalg.tridiagonal_solve",
+            (np.diag(pos(4) + 4) + np.diag(f32(3), 1) + np.diag(f32(3), -1), f32(4, 2)),
+            {"diagonals_format": "matrix"},
+        )
+    )  # noqa: E501
+
     return cases
 
 
@@ -505,6 +523,8 @@ def oracle():
                         sess.run(out)
                     except tf.errors.OpError as e:
                         bad.append(f"{case[0]}: {e.message.splitlines()[0]}")
+                        if len(bad) == 5:
+                            break
                 raise AssertionError("TF cannot run these cases:\n" + "\n".join(bad)) from None
     return values, names
 
@@ -584,6 +604,8 @@ def test_default_names_are_tf1s(oracle):
     for (path, _args, _), tf_name in zip(CASES, names, strict=True):
         if tf_name.startswith("Const") and path not in ("eye",):
             continue  # TF returned its input (a cast to the same dtype): no op of its own
+        if tf_name.startswith(("Squeeze", "ExpandDims")):
+            continue  # TF reshaped a vector argument around the op, outside its name
         if reg[path].default_name is None:
             continue  # names itself (casts: only when the dtype changes); see behaviour tests
         if reg[path].default_name != tf_name:

@@ -382,3 +382,43 @@ def test_linear_operator_lower_triangular_matches_tf():
     for got, want in pairs:
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
     assert ours.shape == tuple(theirs.shape)
+
+
+def test_tf_string_names_a_dtype_arrays_cannot_have():
+    x = jnp.ones((2,))
+    assert fst.string == fst.dtypes.string and x.dtype != fst.string
+    with pytest.raises(TypeError, match="JAX arrays hold numbers"):
+        fst.cast(x, fst.string)
+    with pytest.raises(TypeError, match="tf.string"):
+        fst.get_variable("s", [2], dtype=fst.string)
+
+
+def test_lu_factors_round_trip_as_tfs():
+    a = R.randn(2, 4, 4).astype(np.float32) + 4 * np.eye(4, dtype=np.float32)
+    rhs = R.randn(2, 4, 3).astype(np.float32)
+    packed, perm = fst.linalg.lu(jnp.asarray(a))
+    tf_packed, tf_perm = t1.linalg.lu(tf.constant(a))
+    np.testing.assert_array_equal(perm, tf_perm.numpy())
+    np.testing.assert_allclose(packed, tf_packed.numpy(), rtol=1e-5, atol=1e-5)
+    checks = [
+        (fst.linalg.lu_reconstruct(packed, perm), t1.linalg.lu_reconstruct(tf_packed, tf_perm)),
+        (fst.linalg.lu_solve(packed, perm, rhs), t1.linalg.lu_solve(tf_packed, tf_perm, rhs)),
+        (
+            fst.linalg.lu_matrix_inverse(packed, perm),
+            t1.linalg.lu_matrix_inverse(tf_packed, tf_perm),
+        ),
+    ]
+    for got, want in checks:
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_approx_top_k_matches_tf():
+    """TF runs ApproxTopK through XLA (its plain CPU kernel has max_k only)."""
+    x = R.randn(3, 8).astype(np.float32)
+    for path, k in [("math.approx_max_k", 3), ("math.approx_min_k", 2)]:
+        ours = _resolve(fst, path)(jnp.asarray(x), k)
+        theirs = tf.function(lambda v, path=path, k=k: _resolve(t1, path)(v, k), jit_compile=True)(
+            x
+        )  # noqa: E501
+        for got, want in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(got, want.numpy())
