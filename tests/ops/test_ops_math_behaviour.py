@@ -188,7 +188,7 @@ def test_gradients_match_tf_under_jit():
     mt = tf.constant(m)
     with tf.GradientTape() as tape:
         tape.watch(mt)
-        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))  # noqa: E501
+        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))
     np.testing.assert_allclose(
         jax.grad(inv_loss)(jnp.asarray(m)), tape.gradient(loss, mt).numpy(), rtol=1e-4, atol=1e-5
     )
@@ -362,7 +362,7 @@ def test_hlo_equals_the_jnp_version():
 def test_linear_operator_lower_triangular_matches_tf():
     tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(
         np.float32
-    )  # noqa: E501
+    )
     rhs = R.randn(2, 3, 2).astype(np.float32)
     ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
     theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
@@ -419,6 +419,6 @@ def test_approx_top_k_matches_tf():
         ours = _resolve(fst, path)(jnp.asarray(x), k)
         theirs = tf.function(lambda v, path=path, k=k: _resolve(t1, path)(v, k), jit_compile=True)(
             x
-        )  # noqa: E501
+        )
         for got, want in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(got, want.numpy())
