@@ -854,3 +854,49 @@ def tridiagonal_solve(
     x = lax.linalg.tridiagonal_solve(sub, main, sup, b)
     x = x[..., 0] if vector else x
     return jnp.swapaxes(x, -1, -2) if transpose_rhs and not vector else x
+
+
+@tf_op("sparse_tensor_dense_matmul", family="math", default_name="SparseTensorDenseMatMul")
+def sparse_tensor_dense_matmul(
+    sp_a: Any,
+    b: Any,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.sparse_tensor_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False)``: a
+    sparse matrix times a dense one. ``sp_a`` is anything with TF's ``SparseTensor``
+    fields (``indices`` ``[N, 2]``, ``values`` ``[N]``, ``dense_shape``), a
+    ``jax.experimental.sparse.BCOO`` matrix, or a dense matrix. The product is a
+    segment sum over the nonzeros, so its cost follows ``N``; ``dense_shape`` must be
+    static (Python ints or a concrete array)."""
+    dense = to_tensor(b)
+    if hasattr(sp_a, "dense_shape") and hasattr(sp_a, "values"):
+        indices, values = to_tensor(sp_a.indices), to_tensor(sp_a.values, dense.dtype)
+        shape = static_ints(sp_a.dense_shape, "sp_a.dense_shape")
+    elif hasattr(sp_a, "indices") and hasattr(sp_a, "data"):  # a BCOO matrix
+        indices, values = sp_a.indices, to_tensor(sp_a.data, dense.dtype)
+        shape = list(sp_a.shape)
+    else:
+        return matmul.__wrapped__(sp_a, dense, adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+    if len(shape) != 2 or indices.ndim != 2 or indices.shape[-1] != 2:
+        raise ValueError(
+            "Tensor 'a.indices' must be a matrix of [nnz, 2] for a rank-2 sp_a, got indices "
+            f"{shape_text(indices.shape)} and dense_shape {shape}."
+        )
+    rows, cols = indices[:, 0], indices[:, 1]
+    if adjoint_a:
+        rows, cols = cols, rows
+        values = jnp.conj(values)
+        shape = shape[::-1]
+    if adjoint_b:
+        dense = _swap(dense, True)
+    if shape[1] != dense.shape[0]:
+        raise ValueError(
+            f"Dimensions must be equal, but are {shape[1]} and {dense.shape[0]} for "
+            "'SparseTensorDenseMatMul' (op: 'SparseTensorDenseMatMul') with input shapes: "
+            f"{shape_text(indices.shape)}, {shape_text(values.shape)}, [2], "
+            f"{shape_text(dense.shape)}."
+        )
+    contributions = values[:, None] * jnp.take(dense, cols, axis=0)
+    return jax.ops.segment_sum(contributions, rows, num_segments=shape[0])
