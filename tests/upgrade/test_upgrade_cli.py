@@ -77,6 +77,7 @@ def test_report_text_lists_changes_and_findings(tmp_path):
     rep = upgrade_file(tmp_path / "m.py", tmp_path / "out.py")
     text = report.format_report([rep])
     assert "m.py:1:0: CHANGED (import)" in text
+    assert re.search(r"Lines for a person, by kind: .*session 1", text)
     assert "    before: import tensorflow as tf" in text
     assert "    after:  import flaxscope.compat.v1 as tf" in text
     assert re.search(r"m\.py:13:5: NEEDS A PERSON \(session\): .* \[see \"2\. Sessions", text)
@@ -143,6 +144,7 @@ def test_cli_file_tree_inplace_and_report(tmp_path, capsys):
     assert (tree / "a.py").read_text() == "import flaxscope.compat.v1 as tf\n"
     text = (tmp_path / "r2.txt").read_text()
     assert "b.py: nothing to change" in text  # --print_all lists untouched files too
+    assert text in capsys.readouterr().out  # ... and prints the report
     (tree / "c.py").write_text("def (\n")
     assert main(["--intree", str(tree), "--inplace", "--reportfile",
                  str(tmp_path / "r3.txt")]) == 1
