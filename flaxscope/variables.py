@@ -52,8 +52,7 @@ _STRING_INITIALIZER_HINT = (
 
 def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
     """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
-    # bfloat16 and the float8 types are numpy "V" (void) dtypes too: only np.void is a string.
-    if dtype.kind in "OSU" or (dtype.kind == "V" and dtype.type is np.void):
+    if dtype.kind in "OSU":
         raise TypeError(
             f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
             "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
@@ -81,7 +80,10 @@ def _as_dimension(d: Any) -> int | None:
             "Dimension value must be integer or None or have an __index__ method, got value "
             f"'{d!r}' with type '{type(d)}'"
         )
-    value = int(index(d))
+    value = index(d)
+    if value is None:  # an unknown tf.Dimension
+        return None
+    value = int(value)
     if value < 0:
         raise ValueError(f"Dimension {value} must be >= 0")
     return value

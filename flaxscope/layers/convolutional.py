@@ -19,6 +19,7 @@ from flaxscope.layers.base import (
     _normalize_padding,
     _normalize_tuple,
 )
+from flaxscope.ops.nn_conv import conv_nd, conv_transpose
 
 Array = jax.Array
 
@@ -97,13 +98,6 @@ class _ConvBase(_BiasActivation, Layer):
     def _channel_axis(self) -> int:
         return -1 - self.rank if self.data_format == "channels_first" else -1
 
-    def _spatial_spec(self) -> tuple[str, str]:
-        """``lax.conv_general_dilated``'s spec of the inputs, and the spatial letters."""
-        spatial = "HW"[-self.rank :]  # rank 1 or 2
-        if self.data_format == "channels_first":
-            return "NC" + spatial, spatial
-        return "N" + spatial + "C", spatial
-
 
 class _Conv(_ConvBase):
     """Keras' ``Conv``: the N-D convolution (cross-correlation) of ``Conv1D`` and ``Conv2D``."""
@@ -135,21 +129,18 @@ class _Conv(_ConvBase):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        batch_shape = inputs.shape[: inputs.ndim - rank - 1]
-        x = inputs.reshape((-1,) + inputs.shape[len(batch_shape) :])
         padding: Any = self.padding.upper()
         if self.padding == "causal":  # left-pad by the dilated kernel's reach, then VALID
             padding = [((self.kernel_size[0] - 1) * self.dilation_rate[0], 0)]
-        lhs_spec, spatial = self._spatial_spec()
-        outputs = jax.lax.conv_general_dilated(
-            x,
-            kernel.astype(x.dtype),
-            window_strides=self.strides,
-            padding=padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=(lhs_spec, spatial + "IO", lhs_spec),
+        outputs = conv_nd(
+            inputs,
+            kernel.astype(inputs.dtype),
+            self.strides,
+            padding,
+            self.dilation_rate,
+            self.data_format == "channels_first",
+            self.name,
         )
-        outputs = outputs.reshape(batch_shape + outputs.shape[1:])
         return self._bias_and_activation(outputs, self.filters, channel_axis)
 
 
@@ -371,41 +362,23 @@ class Conv2DTranspose(_ConvBase):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        lhs_spec, spatial = self._spatial_spec()
         spatial_axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
         out_pads = self.output_padding or (None, None)
-        pads = []
-        for axis, k, s, d, op in zip(
-            spatial_axes, self.kernel_size, self.strides, self.dilation_rate, out_pads, strict=True
-        ):
-            n = inputs.shape[axis]
-            out = _deconv_output_length(n, k, self.padding, op, s, d)
-            k_eff = (k - 1) * d + 1
-            # The forward conv2d (input `out`, output `n`) that this op is the gradient of.
-            if self.padding == "same":
-                forward_n = -(-out // s)
-                total = max((forward_n - 1) * s + k_eff - out, 0)
-            else:
-                forward_n = (out - k_eff) // s + 1
-                total = 0
-            if forward_n != n:
-                raise ValueError(
-                    f"Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed: "
-                    f"actual = {n}, computed = {forward_n} spatial_dim: {axis} input: {out} "
-                    f"filter: {k_eff} output: {n} stride: {s} dilation: {d}"
-                )
-            before = total // 2
-            after = total - before
-            unused = out + total - k_eff - (n - 1) * s  # input rows the forward conv skipped
-            pads.append((k_eff - 1 - before, k_eff - 1 - after + unused))
-        outputs = jax.lax.conv_general_dilated(
+        out_spatial = [
+            _deconv_output_length(inputs.shape[axis], k, self.padding, op, s, d)
+            for axis, k, s, d, op in zip(
+                spatial_axes, self.kernel_size, self.strides, self.dilation_rate, out_pads,
+                strict=True,
+            )
+        ]  # fmt: skip
+        outputs = conv_transpose(
             inputs,
-            jnp.flip(kernel, (0, 1)).astype(inputs.dtype),
-            window_strides=(1, 1),
-            padding=pads,
-            lhs_dilation=self.strides,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=(lhs_spec, spatial + "OI", lhs_spec),
+            kernel.astype(inputs.dtype),
+            out_spatial,
+            self.strides,
+            self.padding.upper(),
+            self.dilation_rate,
+            self.data_format == "channels_first",
         )
         return self._bias_and_activation(outputs, self.filters, channel_axis)
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from flaxscope.layers.base import (
     Layer,
@@ -16,6 +15,7 @@ from flaxscope.layers.base import (
     _normalize_padding,
     _normalize_tuple,
 )
+from flaxscope.ops.nn_conv import pool
 
 Array = jax.Array
 
@@ -68,32 +68,7 @@ class _Pooling(Layer):
         strides = [1] * inputs.ndim
         for axis, k, s in zip(spatial_axes, self.pool_size, self.strides, strict=True):
             window[axis], strides[axis] = k, s
-        padding = self.padding.upper()
-        if self.mode == "max":
-            # NumPy (concrete) init values let JAX see the max/sum monoid, which it can
-            # differentiate (a jnp init value under jit cannot be).
-            dtype = inputs.dtype
-            init = -np.inf if jnp.issubdtype(dtype, jnp.inexact) else jnp.iinfo(dtype).min
-            return jax.lax.reduce_window(
-                inputs, np.array(init, dtype), jax.lax.max, window, strides, padding
-            )
-        zero = np.array(0, inputs.dtype)
-        total = jax.lax.reduce_window(inputs, zero, jax.lax.add, window, strides, padding)
-        if self.padding == "valid":
-            return total / jnp.asarray(np.prod(self.pool_size), inputs.dtype)
-        # TF's SAME average divides by the number of real (unpadded) elements in each window.
-        ones_shape = [1] * inputs.ndim
-        for axis in spatial_axes:
-            ones_shape[axis] = inputs.shape[axis]
-        count = jax.lax.reduce_window(
-            np.ones(ones_shape, inputs.dtype),
-            zero,
-            jax.lax.add,
-            window,
-            strides,
-            padding,
-        )
-        return total / count
+        return pool(inputs, self.mode, window, strides, self.padding.upper(), self.name)
 
 
 class MaxPooling1D(_Pooling):

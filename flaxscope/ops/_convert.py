@@ -22,9 +22,7 @@ import numpy as np
 
 from flaxscope.dtypes import as_dtype
 
-_REAL_FLOATS = tuple(
-    np.dtype(t) for t in (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64)
-)
+_REAL_FLOATS = tuple(np.dtype(t) for t in (jnp.bfloat16, jnp.float16, jnp.float32, jnp.float64))
 _COMPLEX = (np.dtype(np.complex64), np.dtype(np.complex128))
 _SIGNED_INTS = tuple(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64))
 _UNSIGNED_INTS = tuple(np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.uint64))
@@ -43,7 +41,13 @@ ANY = NUMBER + _BOOL
 
 def canonical(dtype: Any) -> np.dtype:
     """The dtype JAX will actually use for ``dtype`` (int64 -> int32 when x64 is off)."""
-    return np.dtype(jax.dtypes.canonicalize_dtype(as_dtype(dtype)))
+    dt = as_dtype(dtype)
+    if dt.kind in "USO":
+        raise TypeError(
+            f"{dt} (tf.string) is not an array dtype here: JAX arrays hold numbers and bools. "
+            "Keep strings in Python (e.g. map them to ids) before calling the model."
+        )
+    return np.dtype(jax.dtypes.canonicalize_dtype(dt))
 
 
 def is_tensor(value: Any) -> bool:
@@ -199,9 +203,7 @@ def broadcast_shape(op_type: str, name: str, *shapes: Sequence[int]) -> tuple[in
     return tuple(out)
 
 
-def renamed(
-    new_name: str, new_value: Any, old_name: str, old_value: Any
-) -> Any:
+def renamed(new_name: str, new_value: Any, old_name: str, old_value: Any) -> Any:
     """TF's ``deprecated_argument_lookup``: the value of an argument with a legacy
     spelling (``keep_dims`` for ``keepdims``, ``reduction_indices`` for ``axis``)."""
     if old_value is not None:
@@ -228,9 +230,7 @@ def static_ints(value: Any, what: str) -> Any:
     return int(arr) if arr.ndim == 0 else [int(a) for a in arr.reshape(-1)]
 
 
-def reduction_axes(
-    value: jax.Array, axis: Any, op_type: str
-) -> tuple[int, ...] | None:
+def reduction_axes(value: jax.Array, axis: Any, op_type: str) -> tuple[int, ...] | None:
     """Normalized reduction axes (``None``: all), or TF's error for one out of range."""
     axis = static_ints(axis, "axis")
     if axis is None:

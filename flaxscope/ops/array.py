@@ -28,7 +28,7 @@ import numpy as np
 
 from flaxscope import dtypes
 from flaxscope.ops._registry import reserve_op_name, tf_op
-from flaxscope.tensor_shape import TensorShape
+from flaxscope.tensor_shape import Dimension, TensorShape
 
 # --------------------------------------------------------------------------- helpers
 
@@ -94,6 +94,8 @@ def convert(value: Any, dtype: Any = None) -> Any:
         if target.kind in "iub":  # static: shape arithmetic stays NumPy under jit
             return array.astype(_canon(target), copy=False)
         return jnp.asarray(array, _canon(target))
+    if isinstance(value, (list, tuple)):  # holds arrays: stack them as TF packs them
+        value = np.asarray(value) if _is_static(value) else jnp.asarray(value)
     if (
         dtype is not None
         and np.dtype(value.dtype) != dtype
@@ -128,6 +130,12 @@ def _ints(value: Any, what: str) -> list[int]:
         if any(d is None for d in dims):
             raise ValueError(f"{what} {value} is not fully defined; JAX needs every size.")
         return dims  # type: ignore[return-value]
+    if isinstance(value, Dimension):
+        if value.value is None:
+            raise ValueError(f"{what} has an unknown Dimension; JAX needs every size.")
+        return [value.value]
+    if isinstance(value, (list, tuple)):  # items may be Dimensions, NumPy or JAX scalars
+        return [i for item in value for i in _ints(item, what)]
     try:
         array = np.asarray(value)
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
@@ -297,7 +305,7 @@ def broadcast_static_shape(shape_x: Any, shape_y: Any) -> TensorShape:
 def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> np.ndarray:
     """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors (static here)."""
     a, b = _ints(shape_x, "shape_x"), _ints(shape_y, "shape_y")
-    dtype = np.asarray(shape_x).dtype if _is_static(shape_x) else np.int32
+    dtype = np.asarray(convert(shape_x)).dtype
     return np.asarray(np.broadcast_shapes(tuple(a), tuple(b)), dtype=dtype)
 
 
@@ -549,7 +557,7 @@ def sequence_mask(
 # ------------------------------------------------------------------ reshaping
 
 
-@tf_op("reshape", family="array", default_name="Reshape")
+@tf_op("reshape", "manip.reshape", family="array", default_name="Reshape")
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
     """``tf.reshape``: one ``-1`` in ``shape`` takes the remaining size."""
     tensor = convert(tensor)
@@ -721,7 +729,7 @@ def split(
     return list(xp.split(value, cuts, axis=axis))
 
 
-@tf_op("tile", family="array", default_name="Tile")
+@tf_op("tile", "manip.tile", family="array", default_name="Tile")
 def tile(input: Any, multiples: Any, name: str | None = None) -> Any:
     """``tf.tile``: ``input`` repeated ``multiples[i]`` times along axis ``i``."""
     input = convert(input)
@@ -774,7 +782,7 @@ def pad(
     )
 
 
-@tf_op("reverse", "reverse_v2", family="array", default_name="ReverseV2")
+@tf_op("reverse", "reverse_v2", "manip.reverse", family="array", default_name="ReverseV2")
 def reverse(tensor: Any, axis: Any, name: str | None = None) -> Any:
     """``tf.reverse``/``tf.reverse_v2``: ``tensor`` flipped along the axes in ``axis``."""
     tensor = convert(tensor)
@@ -816,7 +824,7 @@ def reverse_sequence(
     return jnp.take_along_axis(x, index, axis=seq_axis)
 
 
-@tf_op("roll", family="array", default_name="Roll")
+@tf_op("roll", "manip.roll", family="array", default_name="Roll")
 def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> jax.Array:
     """``tf.roll``: elements shifted along ``axis`` by ``shift``, wrapping around."""
     input = convert(input)
@@ -857,6 +865,98 @@ def space_to_depth(
         raise ValueError(f"Image width {w} and height {h} should be divisible by block_size: {b}")
     x = x.reshape(n, h // b, b, w // b, b, c).transpose(0, 1, 3, 2, 4, 5)
     return x.reshape(n, h // b, w // b, b * b * c)
+
+
+def _space_to_batch(x: Any, block: list[int], paddings: Any) -> jax.Array:
+    x = jnp.asarray(convert(x))
+    m = len(block)
+    pads = np.asarray(_ints(paddings, "paddings")).reshape(m, 2).tolist()
+    x = jnp.pad(x, [(0, 0), *map(tuple, pads)] + [(0, 0)] * (x.ndim - 1 - m))
+    batch, spatial, rest = x.shape[0], x.shape[1 : 1 + m], x.shape[1 + m :]
+    for i, (size_, b) in enumerate(zip(spatial, block, strict=True)):
+        if size_ % b:
+            raise ValueError(f"padded_shape[{i}]={size_} is not divisible by block_shape[{i}]={b}")
+    split = [batch] + [d for size_, b in zip(spatial, block, strict=True) for d in (size_ // b, b)]
+    x = x.reshape(split + list(rest))
+    order = [2 + 2 * i for i in builtins.range(m)] + [0] + [1 + 2 * i for i in builtins.range(m)]
+    order += list(builtins.range(1 + 2 * m, x.ndim))
+    x = x.transpose(order)
+    out = [batch * math.prod(block)] + [size_ // b for size_, b in zip(spatial, block, strict=True)]
+    return x.reshape(out + list(rest))
+
+
+def _batch_to_space(x: Any, block: list[int], crops: Any) -> jax.Array:
+    x = jnp.asarray(convert(x))
+    m = len(block)
+    crop = np.asarray(_ints(crops, "crops")).reshape(m, 2).tolist()
+    total = math.prod(block)
+    if x.shape[0] % total:
+        raise ValueError(f"Dimension size must be evenly divisible by {total} but is {x.shape[0]}")
+    batch, spatial, rest = x.shape[0] // total, x.shape[1 : 1 + m], x.shape[1 + m :]
+    x = x.reshape(list(block) + [batch] + list(spatial) + list(rest))
+    order = [m]
+    for i in builtins.range(m):
+        order += [m + 1 + i, i]
+    order += list(builtins.range(2 * m + 1, x.ndim))
+    x = x.transpose(order)
+    x = x.reshape([batch] + [d * b for d, b in zip(spatial, block, strict=True)] + list(rest))
+    index = [builtins.slice(None)] + [
+        builtins.slice(lo, x.shape[1 + i] - hi) for i, (lo, hi) in enumerate(crop)
+    ]
+    return x[tuple(index)]
+
+
+@tf_op(
+    "space_to_batch_nd", "manip.space_to_batch_nd", family="array", default_name="SpaceToBatchND"
+)
+def space_to_batch_nd(
+    input: Any, block_shape: Any, paddings: Any, name: str | None = None
+) -> jax.Array:
+    """``tf.space_to_batch_nd``: the spatial axes (after the batch axis), padded, cut into
+    ``block_shape`` blocks that move into the batch axis."""
+    return _space_to_batch(input, _ints(block_shape, "block_shape"), paddings)
+
+
+@tf_op(
+    "batch_to_space_nd", "manip.batch_to_space_nd", family="array", default_name="BatchToSpaceND"
+)
+def batch_to_space_nd(
+    input: Any, block_shape: Any, crops: Any, name: str | None = None
+) -> jax.Array:
+    """``tf.batch_to_space_nd``: the inverse of ``space_to_batch_nd``, then ``crops``."""
+    return _batch_to_space(input, _ints(block_shape, "block_shape"), crops)
+
+
+@tf_op("space_to_batch", family="array", default_name="SpaceToBatchND")
+def space_to_batch(
+    input: Any,
+    paddings: Any,
+    block_size: Any = None,
+    name: str | None = None,
+    block_shape: Any = None,
+) -> jax.Array:
+    """``tf.space_to_batch`` (TF1): ``space_to_batch_nd`` with a square ``block_size``
+    over the two spatial axes of an NHWC batch."""
+    size_ = _int(
+        _deprecated_lookup("block_shape", block_shape, "block_size", block_size), "block_size"
+    )
+    return _space_to_batch(input, [size_, size_], paddings)
+
+
+@tf_op("batch_to_space", family="array", default_name="BatchToSpaceND")
+def batch_to_space(
+    input: Any,
+    crops: Any,
+    block_size: Any = None,
+    name: str | None = None,
+    block_shape: Any = None,
+) -> jax.Array:
+    """``tf.batch_to_space`` (TF1): ``batch_to_space_nd`` with a square ``block_size``
+    over the two spatial axes of an NHWC batch."""
+    size_ = _int(
+        _deprecated_lookup("block_shape", block_shape, "block_size", block_size), "block_size"
+    )
+    return _batch_to_space(input, [size_, size_], crops)
 
 
 # ------------------------------------------------------------------ slicing
@@ -964,7 +1064,7 @@ def batch_gather(params: Any, indices: Any, name: str | None = None) -> Any:
     return gather.__wrapped__(params, indices, axis=nd - 1, batch_dims=nd - 1)
 
 
-@tf_op("gather_nd", family="array", default_name="GatherNd")
+@tf_op("gather_nd", "manip.gather_nd", family="array", default_name="GatherNd")
 def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: int = 0) -> Any:
     """``tf.gather_nd``: ``params[indices[..., 0], indices[..., 1], ...]`` for each index
     vector (the last axis of ``indices``)."""
@@ -985,7 +1085,7 @@ def _nd_index(indices: Any) -> tuple:
     return tuple(jnp.moveaxis(jnp.asarray(indices), -1, 0))
 
 
-@tf_op("scatter_nd", family="array", default_name="ScatterNd")
+@tf_op("scatter_nd", "manip.scatter_nd", family="array", default_name="ScatterNd")
 def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) -> jax.Array:
     """``tf.scatter_nd``: zeros of ``shape`` with ``updates`` added at ``indices``
     (repeated indices sum)."""
@@ -1054,9 +1154,9 @@ def _coordinates(condition: Any, op: str) -> Any:
 
 @tf_op("where", family="array")
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Any:
-    """``tf.where`` (TF1): with only ``condition``, the ``int64`` coordinates of its true
-    (non-zero) entries, ``[n, rank]`` (concrete ``condition`` only: the size depends on the
-    values); with ``x`` and ``y`` of one shape, ``x`` where ``condition`` is true, else
+    """``tf.where`` (TF1): with only ``condition``, the coordinates of its true (non-zero)
+    entries, ``[n, rank]``, ``int64`` (``int32`` unless JAX's x64 is on; concrete
+    ``condition`` only: the size depends on the values); with ``x`` and ``y`` of one shape, ``x`` where ``condition`` is true, else
     ``y``, where ``condition`` has their shape or is a vector over their first axis."""
     reserve_op_name(name or ("Where" if x is None and y is None else "Select"))
     if x is None and y is None:

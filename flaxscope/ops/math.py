@@ -109,18 +109,42 @@ def _softsign(x: Array) -> Array:
     return x / (1 + jnp.abs(x))
 
 
-abs = _unary(("abs", "math.abs"), "Abs", jnp.abs, SIGNED_NUMBER, "absolute value (the magnitude of a complex value, as a real).")  # noqa: A001,E501
+abs = _unary(
+    ("abs", "math.abs"),
+    "Abs",
+    jnp.abs,
+    SIGNED_NUMBER,
+    "absolute value (the magnitude of a complex value, as a real).",
+)
 negative = _unary(("negative", "math.negative"), "Neg", jnp.negative, SIGNED_NUMBER, "``-x``.")
-sign = _unary(("sign", "math.sign"), "Sign", _sign, SIGNED_NUMBER, "-1, 0 or 1 (``x / |x|`` for complex values, 0 at 0).")  # noqa: E501
-reciprocal = _unary(("reciprocal", "math.reciprocal"), "Reciprocal", jnp.reciprocal, FLOATING, "``1 / x``.")  # noqa: E501
-reciprocal_no_nan = _unary(("math.reciprocal_no_nan",), "reciprocal_no_nan", _reciprocal_no_nan, FLOATING, "``1 / x``, and 0 where ``x`` is 0.")  # noqa: E501
+sign = _unary(
+    ("sign", "math.sign"),
+    "Sign",
+    _sign,
+    SIGNED_NUMBER,
+    "-1, 0 or 1 (``x / |x|`` for complex values, 0 at 0).",
+)
+reciprocal = _unary(
+    ("reciprocal", "math.reciprocal"), "Reciprocal", jnp.reciprocal, FLOATING, "``1 / x``."
+)
+reciprocal_no_nan = _unary(
+    ("math.reciprocal_no_nan",),
+    "reciprocal_no_nan",
+    _reciprocal_no_nan,
+    FLOATING,
+    "``1 / x``, and 0 where ``x`` is 0.",
+)
 square = _unary(("square", "math.square"), "Square", jnp.square, NUMBER, "``x * x``.")
 sqrt = _unary(("sqrt", "math.sqrt"), "Sqrt", jnp.sqrt, FLOATING, "square root.")
 rsqrt = _unary(("rsqrt", "math.rsqrt"), "Rsqrt", lax.rsqrt, FLOATING, "``1 / sqrt(x)``.")
 exp = _unary(("exp", "math.exp"), "Exp", jnp.exp, FLOATING, "``e ** x``.")
-expm1 = _unary(("expm1", "math.expm1"), "Expm1", jnp.expm1, FLOATING, "``exp(x) - 1``, accurate near 0.")  # noqa: E501
+expm1 = _unary(
+    ("expm1", "math.expm1"), "Expm1", jnp.expm1, FLOATING, "``exp(x) - 1``, accurate near 0."
+)
 log = _unary(("log", "math.log"), "Log", jnp.log, FLOATING, "natural logarithm.")
-log1p = _unary(("log1p", "math.log1p"), "Log1p", jnp.log1p, FLOATING, "``log(1 + x)``, accurate near 0.")  # noqa: E501
+log1p = _unary(
+    ("log1p", "math.log1p"), "Log1p", jnp.log1p, FLOATING, "``log(1 + x)``, accurate near 0."
+)
 sin = _unary(("sin", "math.sin"), "Sin", jnp.sin, FLOATING, "sine.")
 cos = _unary(("cos", "math.cos"), "Cos", jnp.cos, FLOATING, "cosine.")
 tan = _unary(("tan", "math.tan"), "Tan", jnp.tan, FLOATING, "tangent.")
@@ -129,36 +153,137 @@ acos = _unary(("acos", "math.acos"), "Acos", jnp.arccos, FLOATING, "inverse cosi
 atan = _unary(("atan", "math.atan"), "Atan", jnp.arctan, FLOATING, "inverse tangent.")
 sinh = _unary(("sinh", "math.sinh"), "Sinh", jnp.sinh, FLOATING, "hyperbolic sine.")
 cosh = _unary(("cosh", "math.cosh"), "Cosh", jnp.cosh, FLOATING, "hyperbolic cosine.")
-asinh = _unary(("asinh", "math.asinh"), "Asinh", jnp.arcsinh, FLOATING, "inverse hyperbolic sine.")  # noqa: E501
-acosh = _unary(("acosh", "math.acosh"), "Acosh", jnp.arccosh, FLOATING, "inverse hyperbolic cosine.")  # noqa: E501
-atanh = _unary(("atanh", "math.atanh"), "Atanh", jnp.arctanh, FLOATING, "inverse hyperbolic tangent.")  # noqa: E501
-floor = _unary(("floor", "math.floor"), "Floor", jnp.floor, REAL_FLOATING, "largest integer not above ``x``.")  # noqa: E501
-ceil = _unary(("ceil", "math.ceil"), "Ceil", jnp.ceil, REAL_FLOATING, "smallest integer not below ``x``.")  # noqa: E501
-round = _unary(("round", "math.round"), "Round", _round_half_even, REAL_NUMBER, "rounds half to even (banker's rounding: 0.5 -> 0, 1.5 -> 2); integers are returned as they are.")  # noqa: A001,E501
-rint = _unary(("rint", "math.rint"), "Rint", jnp.rint, REAL_FLOATING, "nearest integer, half to even.")  # noqa: E501
+asinh = _unary(("asinh", "math.asinh"), "Asinh", jnp.arcsinh, FLOATING, "inverse hyperbolic sine.")
+acosh = _unary(
+    ("acosh", "math.acosh"), "Acosh", jnp.arccosh, FLOATING, "inverse hyperbolic cosine."
+)
+atanh = _unary(
+    ("atanh", "math.atanh"), "Atanh", jnp.arctanh, FLOATING, "inverse hyperbolic tangent."
+)
+floor = _unary(
+    ("floor", "math.floor"), "Floor", jnp.floor, REAL_FLOATING, "largest integer not above ``x``."
+)
+ceil = _unary(
+    ("ceil", "math.ceil"), "Ceil", jnp.ceil, REAL_FLOATING, "smallest integer not below ``x``."
+)
+round = _unary(
+    ("round", "math.round"),
+    "Round",
+    _round_half_even,
+    REAL_NUMBER,
+    "rounds half to even (banker's rounding: 0.5 -> 0, 1.5 -> 2); integers are returned as they are.",
+)
+rint = _unary(
+    ("rint", "math.rint"), "Rint", jnp.rint, REAL_FLOATING, "nearest integer, half to even."
+)
 erf = _unary(("erf", "math.erf"), "Erf", jsp.erf, REAL_FLOATING, "the error function.")
 erfc = _unary(("erfc", "math.erfc"), "Erfc", jsp.erfc, REAL_FLOATING, "``1 - erf(x)``.")
 erfinv = _unary(("math.erfinv",), "erfinv", jsp.erfinv, REAL_FLOATING, "inverse of ``erf``.")
-ndtri = _unary(("math.ndtri",), "ndtri", jsp.ndtri, REAL_FLOATING, "inverse of the standard normal CDF.")  # noqa: E501
-lgamma = _unary(("lgamma", "math.lgamma"), "Lgamma", jsp.gammaln, REAL_FLOATING, "``log(|Gamma(x)|)``.")  # noqa: E501
-digamma = _unary(("digamma", "math.digamma"), "Digamma", jsp.digamma, REAL_FLOATING, "derivative of ``lgamma``.")  # noqa: E501
-bessel_i0e = _unary(("math.bessel_i0e",), "bessel_i0e", jsp.i0e, REAL_FLOATING, "exponentially scaled modified Bessel function of order 0.")  # noqa: E501
-bessel_i1e = _unary(("math.bessel_i1e",), "bessel_i1e", jsp.i1e, REAL_FLOATING, "exponentially scaled modified Bessel function of order 1.")  # noqa: E501
-bessel_i0 = _unary(("math.bessel_i0",), "bessel_i0", jsp.i0, REAL_FLOATING, "modified Bessel function of order 0.")  # noqa: E501
-bessel_i1 = _unary(("math.bessel_i1",), "bessel_i1", jsp.i1, REAL_FLOATING, "modified Bessel function of order 1.")  # noqa: E501
-sigmoid = _unary(("sigmoid", "math.sigmoid"), "Sigmoid", jax.nn.sigmoid, FLOATING, "``1 / (1 + exp(-x))`` (``tf.nn.sigmoid`` is the same function).")  # noqa: E501
-tanh = _unary(("tanh", "math.tanh"), "Tanh", jnp.tanh, FLOATING, "hyperbolic tangent (``tf.nn.tanh`` is the same function).")  # noqa: E501
-log_sigmoid = _unary(("log_sigmoid", "math.log_sigmoid"), "LogSigmoid", jax.nn.log_sigmoid, REAL_FLOATING, "``log(sigmoid(x))``, computed as ``-softplus(-x)``.")  # noqa: E501
-softplus = _unary(("math.softplus",), "Softplus", jax.nn.softplus, REAL_FLOATING, "``log(exp(x) + 1)`` (``tf.nn.softplus``).")  # noqa: E501
-softsign = _unary(("math.softsign",), "Softsign", _softsign, REAL_FLOATING, "``x / (|x| + 1)`` (``tf.nn.softsign``).")  # noqa: E501
-is_nan = _unary(("is_nan", "math.is_nan"), "IsNan", jnp.isnan, REAL_FLOATING, "whether ``x`` is NaN (bool).")  # noqa: E501
-is_inf = _unary(("is_inf", "math.is_inf"), "IsInf", jnp.isinf, REAL_FLOATING, "whether ``x`` is +-inf (bool).")  # noqa: E501
-is_finite = _unary(("is_finite", "math.is_finite"), "IsFinite", jnp.isfinite, REAL_FLOATING, "whether ``x`` is neither NaN nor infinite (bool).")  # noqa: E501
-logical_not = _unary(("logical_not", "math.logical_not"), "LogicalNot", jnp.logical_not, BOOL, "boolean NOT.")  # noqa: E501
-real = _unary(("real", "math.real"), "Real", jnp.real, ANY, "real part (a real input is returned as it is).")  # noqa: E501
-imag = _unary(("imag", "math.imag"), "Imag", _imag, ANY, "imaginary part (zeros for a real input).")  # noqa: E501
-conj = _unary(("conj", "math.conj"), "Conj", jnp.conj, ANY, "complex conjugate (a real input is returned as it is).")  # noqa: E501
-angle = _unary(("angle", "math.angle"), "Angle", _angle, ANY, "argument of a complex value (for a real one: pi where negative, else 0).")  # noqa: E501
+ndtri = _unary(
+    ("math.ndtri",), "ndtri", jsp.ndtri, REAL_FLOATING, "inverse of the standard normal CDF."
+)
+erfcinv = _unary(
+    ("math.erfcinv",),
+    "erfcinv",
+    lambda x: -jsp.ndtri(x * 0.5) * jnp.asarray(np.sqrt(0.5), x.dtype),
+    REAL_FLOATING,
+    "inverse of ``erfc``.",
+)
+lgamma = _unary(
+    ("lgamma", "math.lgamma"), "Lgamma", jsp.gammaln, REAL_FLOATING, "``log(|Gamma(x)|)``."
+)
+digamma = _unary(
+    ("digamma", "math.digamma"), "Digamma", jsp.digamma, REAL_FLOATING, "derivative of ``lgamma``."
+)
+bessel_i0e = _unary(
+    ("math.bessel_i0e",),
+    "bessel_i0e",
+    jsp.i0e,
+    REAL_FLOATING,
+    "exponentially scaled modified Bessel function of order 0.",
+)
+bessel_i1e = _unary(
+    ("math.bessel_i1e",),
+    "bessel_i1e",
+    jsp.i1e,
+    REAL_FLOATING,
+    "exponentially scaled modified Bessel function of order 1.",
+)
+bessel_i0 = _unary(
+    ("math.bessel_i0",), "bessel_i0", jsp.i0, REAL_FLOATING, "modified Bessel function of order 0."
+)
+bessel_i1 = _unary(
+    ("math.bessel_i1",), "bessel_i1", jsp.i1, REAL_FLOATING, "modified Bessel function of order 1."
+)
+sigmoid = _unary(
+    ("sigmoid", "math.sigmoid"),
+    "Sigmoid",
+    jax.nn.sigmoid,
+    FLOATING,
+    "``1 / (1 + exp(-x))`` (``tf.nn.sigmoid`` is the same function).",
+)
+tanh = _unary(
+    ("tanh", "math.tanh"),
+    "Tanh",
+    jnp.tanh,
+    FLOATING,
+    "hyperbolic tangent (``tf.nn.tanh`` is the same function).",
+)
+log_sigmoid = _unary(
+    ("log_sigmoid", "math.log_sigmoid"),
+    "LogSigmoid",
+    jax.nn.log_sigmoid,
+    REAL_FLOATING,
+    "``log(sigmoid(x))``, computed as ``-softplus(-x)``.",
+)
+softplus = _unary(
+    ("math.softplus",),
+    "Softplus",
+    jax.nn.softplus,
+    REAL_FLOATING,
+    "``log(exp(x) + 1)`` (``tf.nn.softplus``).",
+)
+softsign = _unary(
+    ("math.softsign",),
+    "Softsign",
+    _softsign,
+    REAL_FLOATING,
+    "``x / (|x| + 1)`` (``tf.nn.softsign``).",
+)
+is_nan = _unary(
+    ("is_nan", "math.is_nan"), "IsNan", jnp.isnan, REAL_FLOATING, "whether ``x`` is NaN (bool)."
+)
+is_inf = _unary(
+    ("is_inf", "math.is_inf"), "IsInf", jnp.isinf, REAL_FLOATING, "whether ``x`` is +-inf (bool)."
+)
+is_finite = _unary(
+    ("is_finite", "math.is_finite"),
+    "IsFinite",
+    jnp.isfinite,
+    REAL_FLOATING,
+    "whether ``x`` is neither NaN nor infinite (bool).",
+)
+logical_not = _unary(
+    ("logical_not", "math.logical_not"), "LogicalNot", jnp.logical_not, BOOL, "boolean NOT."
+)
+real = _unary(
+    ("real", "math.real"), "Real", jnp.real, ANY, "real part (a real input is returned as it is)."
+)
+imag = _unary(("imag", "math.imag"), "Imag", _imag, ANY, "imaginary part (zeros for a real input).")
+conj = _unary(
+    ("conj", "math.conj"),
+    "Conj",
+    jnp.conj,
+    ANY,
+    "complex conjugate (a real input is returned as it is).",
+)
+angle = _unary(
+    ("angle", "math.angle"),
+    "Angle",
+    _angle,
+    ANY,
+    "argument of a complex value (for a real one: pi where negative, else 0).",
+)
 invert = _unary(("bitwise.invert",), "Invert", jnp.invert, INTEGER, "bitwise NOT.")
 
 
@@ -263,40 +388,149 @@ def _xdivy(x: Array, y: Array) -> Array:
     return jnp.where(x == 0, jnp.zeros_like(x), x / y)
 
 
-add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")  # noqa: E501
-subtract = _binary(("subtract", "math.subtract"), "Sub", jnp.subtract, NUMBER, "``x - y`` with broadcasting.")  # noqa: E501
-multiply = _binary(("multiply", "math.multiply"), "Mul", jnp.multiply, NUMBER, "``x * y`` with broadcasting.")  # noqa: E501
-div = _binary(("div",), "div", _div_python2, NUMBER, "Python 2 division: integers are floor-divided (``-7 / 2 = -4``), floats divided.")  # noqa: E501
-realdiv = _binary(("realdiv",), "RealDiv", _realdiv, NUMBER, "``x / y`` in ``x``'s dtype (integers truncate toward zero).")  # noqa: E501
+add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")
+subtract = _binary(
+    ("subtract", "math.subtract"), "Sub", jnp.subtract, NUMBER, "``x - y`` with broadcasting."
+)
+multiply = _binary(
+    ("multiply", "math.multiply"), "Mul", jnp.multiply, NUMBER, "``x * y`` with broadcasting."
+)
+div = _binary(
+    ("div",),
+    "div",
+    _div_python2,
+    NUMBER,
+    "Python 2 division: integers are floor-divided (``-7 / 2 = -4``), floats divided.",
+)
+realdiv = _binary(
+    ("realdiv",),
+    "RealDiv",
+    _realdiv,
+    NUMBER,
+    "``x / y`` in ``x``'s dtype (integers truncate toward zero).",
+)
 floor_div = _binary(("floor_div",), "FloorDiv", _floordiv, REAL_NUMBER, "``floor(x / y)``.")
-floordiv = _binary(("floordiv", "math.floordiv"), "FloorDiv", _floordiv, REAL_NUMBER, "``floor(x / y)`` (Python's ``//``).", "floordiv")  # noqa: E501
-floormod = _binary(("floormod", "mod", "math.floormod", "math.mod"), "FloorMod", jnp.remainder, REAL_NUMBER, "remainder of floor division: the result has the sign of ``y`` (Python's ``%``).")  # noqa: E501
-truncatediv = _binary(("truncatediv",), "TruncateDiv", _truncatediv, REAL_NUMBER, "``x / y`` rounded toward zero.")  # noqa: E501
-truncatemod = _binary(("truncatemod",), "TruncateMod", _c_rem, REAL_NUMBER, "remainder of truncated division: the result has the sign of ``x`` (C's ``%``).")  # noqa: E501
-pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")  # noqa: A001
-maximum = _binary(("maximum", "math.maximum"), "Maximum", _maximum, REAL_NUMBER, "elementwise ``max(x, y)``.")  # noqa: E501
-minimum = _binary(("minimum", "math.minimum"), "Minimum", _minimum, REAL_NUMBER, "elementwise ``min(x, y)``.")  # noqa: E501
-squared_difference = _binary(("squared_difference", "math.squared_difference"), "SquaredDifference", _squared_difference, NUMBER, "``(x - y) * conj(x - y)``.")  # noqa: E501
+floordiv = _binary(
+    ("floordiv", "math.floordiv"),
+    "FloorDiv",
+    _floordiv,
+    REAL_NUMBER,
+    "``floor(x / y)`` (Python's ``//``).",
+    "floordiv",
+)
+floormod = _binary(
+    ("floormod", "mod", "math.floormod", "math.mod"),
+    "FloorMod",
+    jnp.remainder,
+    REAL_NUMBER,
+    "remainder of floor division: the result has the sign of ``y`` (Python's ``%``).",
+)
+truncatediv = _binary(
+    ("truncatediv",), "TruncateDiv", _truncatediv, REAL_NUMBER, "``x / y`` rounded toward zero."
+)
+truncatemod = _binary(
+    ("truncatemod",),
+    "TruncateMod",
+    _c_rem,
+    REAL_NUMBER,
+    "remainder of truncated division: the result has the sign of ``x`` (C's ``%``).",
+)
+pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")
+maximum = _binary(
+    ("maximum", "math.maximum"), "Maximum", _maximum, REAL_NUMBER, "elementwise ``max(x, y)``."
+)
+minimum = _binary(
+    ("minimum", "math.minimum"), "Minimum", _minimum, REAL_NUMBER, "elementwise ``min(x, y)``."
+)
+squared_difference = _binary(
+    ("squared_difference", "math.squared_difference"),
+    "SquaredDifference",
+    _squared_difference,
+    NUMBER,
+    "``(x - y) * conj(x - y)``.",
+)
 equal = _binary(("equal", "math.equal"), "Equal", jnp.equal, ANY, "``x == y`` (bool).")
-not_equal = _binary(("not_equal", "math.not_equal"), "NotEqual", jnp.not_equal, ANY, "``x != y`` (bool).")  # noqa: E501
+not_equal = _binary(
+    ("not_equal", "math.not_equal"), "NotEqual", jnp.not_equal, ANY, "``x != y`` (bool)."
+)
 less = _binary(("less", "math.less"), "Less", jnp.less, REAL_NUMBER, "``x < y`` (bool).")
-less_equal = _binary(("less_equal", "math.less_equal"), "LessEqual", jnp.less_equal, REAL_NUMBER, "``x <= y`` (bool).")  # noqa: E501
-greater = _binary(("greater", "math.greater"), "Greater", jnp.greater, REAL_NUMBER, "``x > y`` (bool).")  # noqa: E501
-greater_equal = _binary(("greater_equal", "math.greater_equal"), "GreaterEqual", jnp.greater_equal, REAL_NUMBER, "``x >= y`` (bool).")  # noqa: E501
-logical_and = _binary(("logical_and", "math.logical_and"), "LogicalAnd", jnp.logical_and, BOOL, "boolean AND.")  # noqa: E501
-logical_or = _binary(("logical_or", "math.logical_or"), "LogicalOr", jnp.logical_or, BOOL, "boolean OR.")  # noqa: E501
-logical_xor = _binary(("logical_xor", "math.logical_xor"), "LogicalXor", jnp.logical_xor, BOOL, "boolean XOR.")  # noqa: E501
-div_no_nan = _binary(("div_no_nan", "math.divide_no_nan"), "div_no_nan", _div_no_nan, FLOATING, "``x / y``, and 0 where ``y`` is 0.")  # noqa: E501
-multiply_no_nan = _binary(("math.multiply_no_nan",), "MulNoNan", _multiply_no_nan, FLOATING, "``x * y``, and 0 where ``y`` is 0 (even if ``x`` is NaN or infinite).", "multiply_no_nan")  # noqa: E501
-xlogy = _binary(("math.xlogy",), "Xlogy", jsp.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0.")  # noqa: E501
-xlog1py = _binary(("math.xlog1py",), "Xlog1py", jsp.xlog1py, FLOATING, "``x * log1p(y)``, 0 where ``x`` is 0.", "xlog1py")  # noqa: E501
-xdivy = _binary(("math.xdivy",), "Xdivy", _xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy")  # noqa: E501
-nextafter = _binary(("math.nextafter",), "NextAfter", jnp.nextafter, REAL_FLOATING, "the next representable value after ``x`` toward ``y``.")  # noqa: E501
-bitwise_and = _binary(("bitwise.bitwise_and",), "BitwiseAnd", jnp.bitwise_and, INTEGER, "bitwise AND.")  # noqa: E501
-bitwise_or = _binary(("bitwise.bitwise_or",), "BitwiseOr", jnp.bitwise_or, INTEGER, "bitwise OR.")  # noqa: E501
-bitwise_xor = _binary(("bitwise.bitwise_xor",), "BitwiseXor", jnp.bitwise_xor, INTEGER, "bitwise XOR.")  # noqa: E501
-left_shift = _binary(("bitwise.left_shift",), "LeftShift", jnp.left_shift, INTEGER, "``x << y``.")  # noqa: E501
-right_shift = _binary(("bitwise.right_shift",), "RightShift", jnp.right_shift, INTEGER, "``x >> y`` (arithmetic for signed types).")  # noqa: E501
+less_equal = _binary(
+    ("less_equal", "math.less_equal"),
+    "LessEqual",
+    jnp.less_equal,
+    REAL_NUMBER,
+    "``x <= y`` (bool).",
+)
+greater = _binary(
+    ("greater", "math.greater"), "Greater", jnp.greater, REAL_NUMBER, "``x > y`` (bool)."
+)
+greater_equal = _binary(
+    ("greater_equal", "math.greater_equal"),
+    "GreaterEqual",
+    jnp.greater_equal,
+    REAL_NUMBER,
+    "``x >= y`` (bool).",
+)
+logical_and = _binary(
+    ("logical_and", "math.logical_and"), "LogicalAnd", jnp.logical_and, BOOL, "boolean AND."
+)
+logical_or = _binary(
+    ("logical_or", "math.logical_or"), "LogicalOr", jnp.logical_or, BOOL, "boolean OR."
+)
+logical_xor = _binary(
+    ("logical_xor", "math.logical_xor"), "LogicalXor", jnp.logical_xor, BOOL, "boolean XOR."
+)
+div_no_nan = _binary(
+    ("div_no_nan", "math.divide_no_nan"),
+    "div_no_nan",
+    _div_no_nan,
+    FLOATING,
+    "``x / y``, and 0 where ``y`` is 0.",
+)
+multiply_no_nan = _binary(
+    ("math.multiply_no_nan",),
+    "MulNoNan",
+    _multiply_no_nan,
+    FLOATING,
+    "``x * y``, and 0 where ``y`` is 0 (even if ``x`` is NaN or infinite).",
+    "multiply_no_nan",
+)
+xlogy = _binary(
+    ("math.xlogy",), "Xlogy", jsp.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0."
+)
+xlog1py = _binary(
+    ("math.xlog1py",),
+    "Xlog1py",
+    jsp.xlog1py,
+    FLOATING,
+    "``x * log1p(y)``, 0 where ``x`` is 0.",
+    "xlog1py",
+)
+xdivy = _binary(
+    ("math.xdivy",), "Xdivy", _xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy"
+)
+nextafter = _binary(
+    ("math.nextafter",),
+    "NextAfter",
+    jnp.nextafter,
+    REAL_FLOATING,
+    "the next representable value after ``x`` toward ``y``.",
+)
+bitwise_and = _binary(
+    ("bitwise.bitwise_and",), "BitwiseAnd", jnp.bitwise_and, INTEGER, "bitwise AND."
+)
+bitwise_or = _binary(("bitwise.bitwise_or",), "BitwiseOr", jnp.bitwise_or, INTEGER, "bitwise OR.")
+bitwise_xor = _binary(
+    ("bitwise.bitwise_xor",), "BitwiseXor", jnp.bitwise_xor, INTEGER, "bitwise XOR."
+)
+left_shift = _binary(("bitwise.left_shift",), "LeftShift", jnp.left_shift, INTEGER, "``x << y``.")
+right_shift = _binary(
+    ("bitwise.right_shift",),
+    "RightShift",
+    jnp.right_shift,
+    INTEGER,
+    "``x >> y`` (arithmetic for signed types).",
+)
 
 
 def _truediv_dtype(dtype: np.dtype) -> np.dtype:
@@ -313,8 +547,7 @@ def truediv(x: Any, y: Any, name: str | None = None) -> Array:
     when JAX's x64 is off)."""
     if is_tensor(x) and is_tensor(y) and x.dtype != y.dtype:
         raise TypeError(
-            f"`x` and `y` must have the same dtype, got tf.{x.dtype.name} != "
-            f"tf.{y.dtype.name}."
+            f"`x` and `y` must have the same dtype, got tf.{x.dtype.name} != tf.{y.dtype.name}."
         )
     a, b = _operands("RealDiv", x, y, NUMBER)
     target = _truediv_dtype(a.dtype)
@@ -455,7 +688,9 @@ def _euclidean_norm(x: Array, axes: Any, keepdims: bool) -> Array:
 def _variance(x: Array, axes: Any, keepdims: bool) -> Array:
     mean = jnp.mean(x, axis=axes, keepdims=True)
     dev = x - mean
-    sq = jnp.real(dev * jnp.conj(dev)) if jnp.issubdtype(x.dtype, jnp.complexfloating) else dev * dev  # noqa: E501
+    sq = (
+        jnp.real(dev * jnp.conj(dev)) if jnp.issubdtype(x.dtype, jnp.complexfloating) else dev * dev
+    )
     return jnp.mean(sq, axis=axes, keepdims=keepdims)
 
 
@@ -463,17 +698,79 @@ def _logsumexp(x: Array, axes: Any, keepdims: bool) -> Array:
     return jax.nn.logsumexp(x, axis=axes, keepdims=keepdims)
 
 
-reduce_sum = _reduction(("reduce_sum", "math.reduce_sum"), "Sum", lambda x, a, k: jnp.sum(x, axis=a, keepdims=k), NUMBER, "the sum")  # noqa: E501
-reduce_mean = _reduction(("reduce_mean", "math.reduce_mean"), "Mean", _mean, NUMBER, "the mean (integer means truncate toward zero)")  # noqa: E501
-reduce_max = _reduction(("reduce_max", "math.reduce_max"), "Max", lambda x, a, k: jnp.max(x, axis=a, keepdims=k), REAL_NUMBER, "the maximum")  # noqa: E501
-reduce_min = _reduction(("reduce_min", "math.reduce_min"), "Min", lambda x, a, k: jnp.min(x, axis=a, keepdims=k), REAL_NUMBER, "the minimum")  # noqa: E501
-reduce_prod = _reduction(("reduce_prod", "math.reduce_prod"), "Prod", lambda x, a, k: jnp.prod(x, axis=a, keepdims=k), NUMBER, "the product")  # noqa: E501
-reduce_all = _reduction(("reduce_all", "math.reduce_all"), "All", lambda x, a, k: jnp.all(x, axis=a, keepdims=k), BOOL, "boolean AND")  # noqa: E501
-reduce_any = _reduction(("reduce_any", "math.reduce_any"), "Any", lambda x, a, k: jnp.any(x, axis=a, keepdims=k), BOOL, "boolean OR")  # noqa: E501
-reduce_logsumexp = _reduction(("reduce_logsumexp", "math.reduce_logsumexp"), "ReduceLogSumExp", _logsumexp, FLOATING, "``log(sum(exp(x)))``, computed stably")  # noqa: E501
-reduce_euclidean_norm = _reduction(("math.reduce_euclidean_norm",), "EuclideanNorm", _euclidean_norm, NUMBER, "``sqrt(sum(x * conj(x)))``")  # noqa: E501
-reduce_variance = _reduction(("math.reduce_variance",), "reduce_variance", _variance, FLOATING, "the (biased) variance")  # noqa: E501
-reduce_std = _reduction(("math.reduce_std",), "reduce_std", lambda x, a, k: jnp.sqrt(_variance(x, a, k)), FLOATING, "the (biased) standard deviation")  # noqa: E501
+reduce_sum = _reduction(
+    ("reduce_sum", "math.reduce_sum"),
+    "Sum",
+    lambda x, a, k: jnp.sum(x, axis=a, keepdims=k),
+    NUMBER,
+    "the sum",
+)
+reduce_mean = _reduction(
+    ("reduce_mean", "math.reduce_mean"),
+    "Mean",
+    _mean,
+    NUMBER,
+    "the mean (integer means truncate toward zero)",
+)
+reduce_max = _reduction(
+    ("reduce_max", "math.reduce_max"),
+    "Max",
+    lambda x, a, k: jnp.max(x, axis=a, keepdims=k),
+    REAL_NUMBER,
+    "the maximum",
+)
+reduce_min = _reduction(
+    ("reduce_min", "math.reduce_min"),
+    "Min",
+    lambda x, a, k: jnp.min(x, axis=a, keepdims=k),
+    REAL_NUMBER,
+    "the minimum",
+)
+reduce_prod = _reduction(
+    ("reduce_prod", "math.reduce_prod"),
+    "Prod",
+    lambda x, a, k: jnp.prod(x, axis=a, keepdims=k),
+    NUMBER,
+    "the product",
+)
+reduce_all = _reduction(
+    ("reduce_all", "math.reduce_all"),
+    "All",
+    lambda x, a, k: jnp.all(x, axis=a, keepdims=k),
+    BOOL,
+    "boolean AND",
+)
+reduce_any = _reduction(
+    ("reduce_any", "math.reduce_any"),
+    "Any",
+    lambda x, a, k: jnp.any(x, axis=a, keepdims=k),
+    BOOL,
+    "boolean OR",
+)
+reduce_logsumexp = _reduction(
+    ("reduce_logsumexp", "math.reduce_logsumexp"),
+    "ReduceLogSumExp",
+    _logsumexp,
+    FLOATING,
+    "``log(sum(exp(x)))``, computed stably",
+)
+reduce_euclidean_norm = _reduction(
+    ("math.reduce_euclidean_norm",),
+    "EuclideanNorm",
+    _euclidean_norm,
+    NUMBER,
+    "``sqrt(sum(x * conj(x)))``",
+)
+reduce_variance = _reduction(
+    ("math.reduce_variance",), "reduce_variance", _variance, FLOATING, "the (biased) variance"
+)
+reduce_std = _reduction(
+    ("math.reduce_std",),
+    "reduce_std",
+    lambda x, a, k: jnp.sqrt(_variance(x, a, k)),
+    FLOATING,
+    "the (biased) standard deviation",
+)
 
 
 @tf_op("count_nonzero", "math.count_nonzero", family="math", default_name="count_nonzero")
@@ -485,7 +782,7 @@ def count_nonzero(
     name: str | None = None,
     reduction_indices: Any = None,
     keep_dims: bool | None = None,
-    input: Any = None,  # noqa: A002
+    input: Any = None,
 ) -> Array:
     """``tf.count_nonzero(input_tensor, axis=None, keepdims=None, dtype=tf.int64, ...)``:
     how many elements are not zero (not ``False``) over ``axis``. ``dtype`` int64 is
@@ -494,7 +791,9 @@ def count_nonzero(
     axis = renamed("axis", axis, "reduction_indices", reduction_indices)
     axes = reduction_axes(x, axis, "count_nonzero")
     nonzero = x != jnp.zeros((), x.dtype)
-    return jnp.sum(nonzero, axis=axes, keepdims=_keepdims(keepdims, keep_dims), dtype=canonical(dtype))  # noqa: E501
+    return jnp.sum(
+        nonzero, axis=axes, keepdims=_keepdims(keepdims, keep_dims), dtype=canonical(dtype)
+    )
 
 
 def _arg_reduce(
@@ -520,7 +819,7 @@ def _arg_reduce(
 
 @tf_op("argmax", "math.argmax", family="math", default_name="ArgMax")
 def argmax(
-    input: Any,  # noqa: A002
+    input: Any,
     axis: Any = None,
     name: str | None = None,
     dimension: Any = None,
@@ -535,7 +834,7 @@ def argmax(
 
 @tf_op("argmin", "math.argmin", family="math", default_name="ArgMin")
 def argmin(
-    input: Any,  # noqa: A002
+    input: Any,
     axis: Any = None,
     name: str | None = None,
     dimension: Any = None,
@@ -549,7 +848,7 @@ def argmin(
 
 @tf_op("arg_max", family="math", default_name="ArgMax")
 def arg_max(
-    input: Any,  # noqa: A002
+    input: Any,
     dimension: Any,
     output_type: Any = np.int64,
     name: str | None = None,
@@ -561,7 +860,7 @@ def arg_max(
 
 @tf_op("arg_min", family="math", default_name="ArgMin")
 def arg_min(
-    input: Any,  # noqa: A002
+    input: Any,
     dimension: Any,
     output_type: Any = np.int64,
     name: str | None = None,
@@ -581,9 +880,7 @@ def _scan_axis(x: Array, axis: Any) -> int:
     if not isinstance(axis, int):
         raise TypeError(f"axis must be one int, got {axis}.")
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(
-            f"Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got {axis}"
-        )
+        raise ValueError(f"Expected scan axis in the range [{-x.ndim}, {x.ndim}), but got {axis}")
     return axis % x.ndim
 
 
@@ -781,7 +1078,11 @@ def _segment_reduce(
     if empty_fill == "zero":
         fill = jnp.zeros((), data.dtype)
     else:  # unsorted: the lowest (max) or highest (min) finite value of the dtype
-        info = jnp.finfo(data.dtype) if jnp.issubdtype(data.dtype, jnp.inexact) else jnp.iinfo(data.dtype)  # noqa: E501
+        info = (
+            jnp.finfo(data.dtype)
+            if jnp.issubdtype(data.dtype, jnp.inexact)
+            else jnp.iinfo(data.dtype)
+        )
         fill = jnp.asarray(info.min if kind == "max" else info.max, data.dtype)
     return jnp.where(counts > 0, out, fill)
 
@@ -800,9 +1101,7 @@ def _sorted_segment(kind: str, op_type: str) -> Callable[..., Array]:
         + " The output size is the largest id + 1, so the ids must be concrete (use "
         f"``tf.unsorted_segment_{kind}`` under jit)."
     )
-    return tf_op(
-        f"segment_{kind}", f"math.segment_{kind}", family="math", default_name=op_type
-    )(op)
+    return tf_op(f"segment_{kind}", f"math.segment_{kind}", family="math", default_name=op_type)(op)
 
 
 def _unsorted_segment(kind: str, op_type: str) -> Callable[..., Array]:
@@ -874,3 +1173,190 @@ def _sparse_segment(kind: str, op_type: str) -> Callable[..., Array]:
 sparse_segment_sum = _sparse_segment("sum", "SparseSegmentSum")
 sparse_segment_mean = _sparse_segment("mean", "SparseSegmentMean")
 sparse_segment_sqrt_n = _sparse_segment("sqrt_n", "SparseSegmentSqrtN")
+
+
+# ----------------------------------------------------------------------------------------
+# Counting and sequence checks
+# ----------------------------------------------------------------------------------------
+
+
+def _concrete_int(value: Array, what: str, fix: str) -> int:
+    if isinstance(value, jax.core.Tracer):
+        raise TypeError(f"{what} is unknown under jit (it depends on array values); {fix}.")
+    return int(value)
+
+
+@tf_op("bincount", "math.bincount", family="math", default_name="bincount")
+def bincount(
+    arr: Any,
+    weights: Any = None,
+    minlength: int | None = None,
+    maxlength: int | None = None,
+    dtype: Any = np.int32,
+) -> Array:
+    """``tf.math.bincount(arr, weights=None, minlength=None, maxlength=None,
+    dtype=tf.int32)``: how often each value ``0..n-1`` occurs in ``arr`` (or the sum of
+    its ``weights``), ``n = max(arr) + 1`` raised to ``minlength`` and capped at
+    ``maxlength``; values at or past ``n`` are dropped. Under jit the length must be
+    static: pass ``minlength == maxlength``."""
+    values = to_tensor(arr)
+    if values.dtype.kind not in "iu":
+        raise TypeError(
+            f"Value passed to parameter 'arr' has DataType {values.dtype.name} not in list "
+            "of allowed values: int32, int64"
+        )
+    if minlength is not None and minlength == maxlength:
+        length = int(minlength)
+    else:
+        top = jnp.max(values) + 1 if values.size else jnp.asarray(0)
+        length = _concrete_int(
+            top,
+            "tf.bincount's output length",
+            "pass minlength and maxlength equal to the number of bins",
+        )
+        length = max(length, int(minlength or 0))
+        if maxlength is not None:
+            length = min(length, int(maxlength))
+    if weights is None:
+        w = jnp.ones(values.shape, canonical(dtype))
+    else:
+        w = to_tensor(weights)
+        w = (
+            jnp.broadcast_to(w, values.shape)
+            if w.size
+            else jnp.ones(values.shape, canonical(dtype))
+        )
+    flat = values.reshape(-1)
+    return jax.ops.segment_sum(w.reshape(-1), flat, num_segments=length)
+
+
+@tf_op("confusion_matrix", "math.confusion_matrix", family="math", default_name="confusion_matrix")
+def confusion_matrix(
+    labels: Any,
+    predictions: Any,
+    num_classes: int | None = None,
+    dtype: Any = np.int32,
+    name: str | None = None,
+    weights: Any = None,
+) -> Array:
+    """``tf.confusion_matrix(labels, predictions, num_classes=None, dtype=tf.int32,
+    weights=None)``: ``out[i, j]`` counts (or sums ``weights`` of) the examples with label
+    ``i`` predicted as ``j``. Without ``num_classes`` (needed under jit) it is
+    ``max(labels, predictions) + 1``."""
+    lab = to_tensor(labels).reshape(-1)
+    pred = to_tensor(predictions).reshape(-1)
+    if lab.shape != pred.shape:
+        raise ValueError(
+            f"labels and predictions must have one shape, got {shape_text(lab.shape)} and "
+            f"{shape_text(pred.shape)}."
+        )
+    if num_classes is None:
+        top = jnp.maximum(jnp.max(lab), jnp.max(pred)) + 1 if lab.size else jnp.asarray(0)
+        n = _concrete_int(top, "tf.confusion_matrix's size", "pass num_classes")
+    else:
+        n = static_ints(num_classes, "num_classes")
+    out_dtype = canonical(dtype)
+    w = (
+        jnp.ones(lab.shape, out_dtype)
+        if weights is None
+        else to_tensor(weights).reshape(-1).astype(out_dtype)
+    )
+    flat = lab.astype(jnp.int32) * n + pred.astype(jnp.int32)
+    valid = (lab >= 0) & (lab < n) & (pred >= 0) & (pred < n)
+    flat = jnp.where(valid, flat, n * n)
+    return jax.ops.segment_sum(w, flat, num_segments=n * n).reshape(n, n)
+
+
+@tf_op("math.polyval", family="math", default_name="polyval")
+def polyval(coeffs: Sequence[Any], x: Any, name: str | None = None) -> Array:
+    """``tf.math.polyval(coeffs, x)``: ``coeffs[0] * x**(n-1) + ... + coeffs[n-1]`` by
+    Horner's rule; zeros for an empty list."""
+    x = to_tensor(x)
+    if not coeffs:
+        return jnp.zeros_like(x)
+    cs = [to_tensor(c, x.dtype, op_type="polyval", arg="coeffs") for c in coeffs]
+    out = cs[0]
+    for c in cs[1:]:
+        out = out * x + c
+    return jnp.broadcast_to(out, jnp.broadcast_shapes(out.shape, x.shape))
+
+
+@tf_op("math.zero_fraction", family="math", default_name="zero_fraction")
+def zero_fraction(value: Any, name: str | None = None) -> Array:
+    """``tf.math.zero_fraction(value)``: the share of elements equal to 0, as float32
+    (e.g. the sparsity of ReLU outputs in a summary)."""
+    v = to_tensor(value)
+    return jnp.mean((v == jnp.zeros((), v.dtype)).astype(jnp.float32))
+
+
+def _monotone(x: Any, strict: bool) -> Array:
+    v = to_tensor(x)
+    check_dtype(v, REAL_NUMBER)
+    flat = v.reshape(-1)
+    if flat.size < 2:
+        return jnp.asarray(True)
+    step = flat[1:] - flat[:-1] if v.dtype.kind != "u" else None
+    if step is None:  # unsigned: compare instead of subtracting
+        return jnp.all(flat[1:] > flat[:-1]) if strict else jnp.all(flat[1:] >= flat[:-1])
+    return jnp.all(step > 0) if strict else jnp.all(step >= 0)
+
+
+@tf_op(
+    "is_non_decreasing",
+    "math.is_non_decreasing",
+    family="math",
+    default_name="is_non_decreasing",
+)
+def is_non_decreasing(x: Any, name: str | None = None) -> Array:
+    """``tf.is_non_decreasing(x)``: whether each element (in row-major order) is >= the
+    one before it; True for fewer than two elements."""
+    return _monotone(x, strict=False)
+
+
+@tf_op(
+    "is_strictly_increasing",
+    "math.is_strictly_increasing",
+    family="math",
+    default_name="is_strictly_increasing",
+)
+def is_strictly_increasing(x: Any, name: str | None = None) -> Array:
+    """``tf.is_strictly_increasing(x)``: whether each element (in row-major order) is >
+    the one before it; True for fewer than two elements."""
+    return _monotone(x, strict=True)
+
+
+def _approx_k(is_max: bool):
+    def op(
+        operand: Any,
+        k: int,
+        reduction_dimension: int = -1,
+        recall_target: float = 0.95,
+        reduction_input_size_override: int = -1,
+        aggregate_to_topk: bool = True,
+        name: str | None = None,
+    ) -> tuple[Array, Array]:
+        x = to_tensor(operand)
+        check_dtype(x, REAL_FLOATING, "operand")
+        fn = lax.approx_max_k if is_max else lax.approx_min_k
+        return fn(
+            x,
+            int(k),
+            reduction_dimension=reduction_dimension,
+            recall_target=recall_target,
+            reduction_input_size_override=reduction_input_size_override,
+            aggregate_to_topk=aggregate_to_topk,
+        )
+
+    kind = "max" if is_max else "min"
+    op.__name__ = op.__qualname__ = f"approx_{kind}_k"
+    op.__doc__ = (
+        f"``tf.math.approx_{kind}_k(operand, k, reduction_dimension=-1, "
+        "recall_target=0.95, ...)``: ``(values, indices)`` of the ``k`` "
+        f"{'largest' if is_max else 'smallest'} entries along ``reduction_dimension`` "
+        "(XLA's approximate top-k on TPU, exact elsewhere)."
+    )
+    return tf_op(f"math.approx_{kind}_k", family="math", default_name=f"Approx{kind.title()}K")(op)
+
+
+approx_max_k = _approx_k(True)
+approx_min_k = _approx_k(False)

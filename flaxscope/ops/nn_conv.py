@@ -127,7 +127,7 @@ def _shape_list(shape: Sequence[int]) -> str:
 
 
 # --- the convolution every conv op lowers to ----------------------------------------------
-def _conv(
+def conv_nd(
     x: Array,
     w: Array,
     strides: Sequence[int],
@@ -212,7 +212,7 @@ def conv2d(
     full_dil = _sequence(dilations, 2, cf, "dilations")
     _check_outer(full_dil, cf, "dilations")
     pad = _padding(padding, 2, cf, "Conv2D")
-    return _conv(x, w, _spatial(full_strides, cf), pad, _spatial(full_dil, cf), cf, "Conv2D")
+    return conv_nd(x, w, _spatial(full_strides, cf), pad, _spatial(full_dil, cf), cf, "Conv2D")
 
 
 @tf_op("nn.conv1d", family="nn", default_name="conv1d")
@@ -242,7 +242,7 @@ def conv1d(
     full_dil = _sequence(dilations, 1, cf, "dilations")
     _check_outer(full_dil, cf, "dilations")
     pad = _padding(padding, 1, cf, "Conv2D")
-    return _conv(x, w, _spatial(full_strides, cf), pad, _spatial(full_dil, cf), cf, "conv1d")
+    return conv_nd(x, w, _spatial(full_strides, cf), pad, _spatial(full_dil, cf), cf, "conv1d")
 
 
 @tf_op("nn.conv3d", family="nn", default_name="Conv3D")
@@ -275,7 +275,7 @@ def conv3d(
     _check_outer(strides, cf, "strides")
     _check_outer(dilations, cf, "dilations")
     pad = _padding(padding, 3, cf, "Conv3D", explicit=False)
-    return _conv(x, w, _spatial(strides, cf), pad, _spatial(dilations, cf), cf, "Conv3D")
+    return conv_nd(x, w, _spatial(strides, cf), pad, _spatial(dilations, cf), cf, "Conv3D")
 
 
 @tf_op("nn.convolution", family="nn", default_name="convolution")
@@ -319,7 +319,7 @@ def convolution(
             f"Received: strides={list(s)} and dilation_rate={list(d)}"
         )
     pad = _padding(padding, n, cf, "Conv2D")
-    return _conv(x, w, s, pad, d, cf, "convolution")
+    return conv_nd(x, w, s, pad, d, cf, "convolution")
 
 
 def _spatial_only(value: Any, n: int, name: str) -> tuple[int, ...]:
@@ -365,7 +365,7 @@ def _depthwise(
             f"input shapes: {_shape_list(x.shape)}, {_shape_list(w.shape)}."
         )
     kh, kw, c, m = w.shape
-    return _conv(x, w.reshape(kh, kw, 1, c * m), strides, padding, dilations, channels_first, op)
+    return conv_nd(x, w.reshape(kh, kw, 1, c * m), strides, padding, dilations, channels_first, op)
 
 
 def _depthwise_args(
@@ -436,7 +436,7 @@ def separable_conv2d(
         strides, rate, dilations, padding, data_format, "separable_conv2d"
     )
     y = _depthwise(x, dw, s, pad, d, cf, "separable_conv2d")
-    return _conv(y, pw, (1, 1), "VALID", (1, 1), cf, "separable_conv2d")
+    return conv_nd(y, pw, (1, 1), "VALID", (1, 1), cf, "separable_conv2d")
 
 
 # --- transposed convolutions ---------------------------------------------------------------

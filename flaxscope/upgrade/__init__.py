@@ -13,7 +13,8 @@ and reports every change and every line a person must still port
 (:mod:`flaxscope.upgrade.findings`), each with its section of ``docs/migration.md``.
 """
 
-from flaxscope.upgrade.files import upgrade_file, upgrade_source, upgrade_tree
+from typing import Any
+
 from flaxscope.upgrade.report import Change, FileReport, Finding, format_report
 
 __all__ = [
@@ -25,3 +26,13 @@ __all__ = [
     "upgrade_source",
     "upgrade_tree",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use: the converter needs LibCST (the `upgrade` extra), the
+    # library does not, and `flaxscope-upgrade` says so when it is missing.
+    if name in ("upgrade_file", "upgrade_source", "upgrade_tree"):
+        from flaxscope.upgrade import files  # noqa: PLC0415 - needs LibCST: on first use
+
+        return getattr(files, name)
+    raise AttributeError(f"module 'flaxscope.upgrade' has no attribute {name!r}")

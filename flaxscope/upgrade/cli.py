@@ -6,8 +6,12 @@ import argparse
 import os
 import sys
 
-from flaxscope.upgrade.files import upgrade_file, upgrade_tree
 from flaxscope.upgrade.report import format_report
+
+NO_LIBCST = (
+    "flaxscope-upgrade needs LibCST, which rewrites the code keeping comments and layout: "
+    "pip install 'flaxscope[upgrade]' (or pip install libcst)"
+)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -39,13 +43,24 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reportfile", default="report.txt",
                    help="where the report is written (default report.txt)")
     p.add_argument("--print_all", action="store_true",
-                   help="list every file in the report, also those with nothing to change")
+                   help="print the whole report to stdout too (not only the summary and "
+                        "errors), and list every file in it, also those with nothing to "
+                        "change")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
+    try:
+        from flaxscope.upgrade.files import (  # noqa: PLC0415 - LibCST checked here
+            upgrade_file,
+            upgrade_tree,
+        )
+    except ModuleNotFoundError as e:
+        if e.name != "libcst":
+            raise
+        p.exit(2, f"{p.prog}: error: {NO_LIBCST}\n")
     if bool(args.infile) == bool(args.intree):
         p.error("give --infile or --intree (one of them)")
     if args.inplace and (args.outfile or args.outtree):
@@ -65,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     text = format_report(reports, print_all=args.print_all)
     with open(args.reportfile, "w", encoding="utf-8") as out:
         out.write(text)
+    if args.print_all:
+        print(text, end="")
     n_files = sum(not r.copied for r in reports)
     n_changes = sum(len(r.changes) for r in reports)
     n_findings = sum(len(r.findings) for r in reports)

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from flaxscope.upgrade import findings as f
 from flaxscope.upgrade.namespace import Namespace
@@ -40,8 +39,7 @@ def upgrade_source(source: str | bytes, path: str = "<string>") -> tuple[str | b
         report.findings.append(Finding(getattr(e, "raw_line", 0), getattr(e, "raw_column", 0),
                                        f.PARSE_ERROR.kind, report.error, f.PARSE_ERROR.section))
         return source, report
-    upgrader = Upgrader(_namespace(), report)
-    new = MetadataWrapper(module, unsafe_skip_copy=True).visit(upgrader)
+    new = Upgrader(_namespace(), report).run(module)
     if not report.changes:
         return source, report
     return (new.bytes if isinstance(source, bytes) else new.code), report

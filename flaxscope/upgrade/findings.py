@@ -159,7 +159,7 @@ SET_SHAPE = Rule(
     "set_shape",
     "set_shape on an expression that cannot be assigned: JAX arrays have static shapes; "
     "check the shape with tf.ensure_shape where the value is used",
-    r.LEFT_TO_YOU,
+    r.SHAPES,
 )
 PARSE_ERROR = Rule("parse-error", "{message}", r.UPGRADE)
 

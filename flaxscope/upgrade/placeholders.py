@@ -15,14 +15,25 @@ MARK = "flaxscope-upgrade:"
 
 
 @dataclass
+class Moved:
+    """A placeholder line turned into an argument (until its function says otherwise)."""
+
+    name: str
+    call: cst.Call
+    statement: cst.SimpleStatementLine  # the line as it was
+    marker: cst.SimpleStatementLine  # what stands in its place until the function ends
+    comment: str
+    entries: set[int]  # ids of its report entries (dropped if the line stays)
+
+
+@dataclass
 class Frame:
     """One function being converted."""
 
     node: cst.FunctionDef
     depth: int = 0  # loops/ifs/trys entered inside it (placeholders there stay)
     driver: bool = False  # it runs a Session: its placeholders are fed there, they stay
-    moved: list[tuple[str, str]] = field(default_factory=list)  # (name, placeholder code)
-    markers: list[cst.SimpleStatementLine] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
 
 
 def params_of(fn: cst.FunctionDef) -> set[str]:
@@ -77,20 +88,43 @@ def add_params(fn: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
         params=p.with_changes(params=params, star_arg=star, kwonly_params=[*kwonly, *new]))
 
 
-def drop_markers(block: cst.IndentedBlock, markers: list[cst.SimpleStatementLine],
-                 comments: dict[int, str]) -> cst.IndentedBlock:
-    """Removes the placeholder lines of ``block``; their comments go on the next line."""
-    body: list[cst.BaseStatement] = []
-    pending: list[cst.EmptyLine] = []
-    for stmt in block.body:
-        if any(stmt is m for m in markers):
-            pending += [*stmt.leading_lines,
-                        cst.EmptyLine(comment=cst.Comment(comments[id(stmt)]))]
-            continue
+class _Markers(cst.CSTTransformer):
+    """Puts the placeholder lines back (``keep``) or drops them for their comments."""
+
+    def __init__(self, moved: list[Moved], keep: bool) -> None:
+        super().__init__()
+        self.by_marker = {id(m.marker): m for m in moved}
+        self.keep = keep
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+        return False  # statements only: expressions hold no markers
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # an inner function resolved its own
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not any(id(s) in self.by_marker for s in updated.body):
+            return updated
+        body: list[cst.BaseStatement] = []
+        pending: list[cst.EmptyLine] = []
+        for stmt in updated.body:
+            moved = self.by_marker.get(id(stmt))
+            if moved is not None and self.keep:
+                stmt = moved.statement
+            elif moved is not None:
+                pending += [*stmt.leading_lines, cst.EmptyLine(comment=cst.Comment(moved.comment))]
+                continue
+            if pending:
+                stmt = stmt.with_changes(leading_lines=[*pending, *stmt.leading_lines])
+                pending = []
+            body.append(stmt)
         if pending:
-            stmt = stmt.with_changes(leading_lines=[*pending, *stmt.leading_lines])
-            pending = []
-        body.append(stmt)
-    if pending:
-        body.append(cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=pending))
-    return block.with_changes(body=body)
+            body.append(cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=pending))
+        return updated.with_changes(body=body)
+
+
+def resolve_markers(body: cst.BaseSuite, frame: Frame, keep: bool) -> cst.BaseSuite:
+    """``body`` with the frame's placeholder lines put back (``keep``) or turned into
+    comments on the next line."""
+    return body.visit(_Markers(frame.moved, keep))  # type: ignore[return-value]

@@ -17,6 +17,7 @@ OPTIMIZERS = "3. `tf.train.*Optimizer` → `flaxscope.train` or optax"
 SAVER = "4. `tf.train.Saver` → `flaxscope.checkpoint`"
 CONFIG = "5. `tf.ConfigProto(gpu_options...)` → JAX's memory flags"
 RANDOM = "9. Dropout and random numbers"
+SHAPES = "10c. Shapes: `get_shape`, `as_list`, `set_shape`"
 API_TABLE = "11. Every TF1 scope API and its flaxscope equivalent"
 UPGRADE = "Converting a TF1 project with `flaxscope-upgrade`"
 LEFT_TO_YOU = "What the report leaves to you"
@@ -77,8 +78,15 @@ def format_report(reports: list[FileReport], print_all: bool = False) -> str:
         f"Processed {n_python} Python file(s): {n_changes} change(s), "
         f"{n_findings} line(s) for a person to look at, {n_errors} file(s) not parsed.",
         f"Sections cited are those of {GUIDE}.",
-        "",
     ]
+    kinds: dict[str, int] = {}
+    for r in reports:
+        for f in r.findings:
+            kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    if kinds:
+        lines.append("Lines for a person, by kind: " + ", ".join(
+            f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
+    lines.append("")
     for r in reports:
         if r.copied or not (print_all or r.changes or r.findings or r.error):
             continue

@@ -9,19 +9,19 @@ and records every change (line, before, after) and every finding.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from flaxscope.upgrade import _cst as c
 from flaxscope.upgrade import findings as f
 from flaxscope.upgrade import imports, placeholders, renames, shapes, variables
 from flaxscope.upgrade.namespace import Namespace
+from flaxscope.upgrade.positions import locate
 from flaxscope.upgrade.report import Change, FileReport, Finding
 
 _EMPTY = cst.Module([])
 
 
 class Upgrader(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """Run it with :meth:`run`; changes and findings go to ``report`` with their lines."""
 
     def __init__(self, ns: Namespace, report: FileReport) -> None:
         super().__init__()
@@ -32,11 +32,11 @@ class Upgrader(cst.CSTTransformer):
         self.root: str | None = None  # the local name of flaxscope.compat.v1
         self.need_root_import = False
         self._chains: set[int] = set()
+        self._call_funcs: set[int] = set()
         self._attr_names: set[int] = set()
         self._bare_shapes: set[int] = set()
         self._quiet: set[int] = set()
         self._frames: list[placeholders.Frame] = []
-        self._comments: dict[int, str] = {}
         self._pending_placeholders: dict[int, cst.Call] = {}
         self._uses: dict[str, int] = {}  # uses of names whose import stays TensorFlow's
         self._converted: dict[str, int] = {}  # ... and those of them converted away
@@ -46,30 +46,43 @@ class Upgrader(cst.CSTTransformer):
         self.fs_name: str | None = None  # the local name of `import flaxscope`
         self.need_fs_import = False
         self._var_functions: set[str] = set()
-        self._finding_keys: set[tuple[int, str, str]] = set()
+        self.imports_tensorflow = False  # the file imports TensorFlow (not only flaxscope)
+        self._dropped: set[int] = set()  # ids of changes undone (a call rule gave up)
 
     # --- bookkeeping -------------------------------------------------------------
-    def _pos(self, node: cst.CSTNode) -> tuple[int, int]:
-        try:
-            p = self.get_metadata(PositionProvider, node).start
-            return p.line, p.column
-        except KeyError:
-            return 0, 0
+    def run(self, module: cst.Module) -> cst.Module:
+        """The converted module; the report gets every change and finding, in order."""
+        self._pending: list[tuple[cst.CSTNode, Change | Finding]] = []
+        new = module.visit(self)
+        where = locate(module, [node for node, _ in self._pending])
+        seen = set()
+        for node, entry in self._pending:
+            if id(entry) in self._dropped:
+                continue
+            line, col = where.get(id(node), (0, 0))
+            if isinstance(entry, Change):
+                self.report.changes.append(
+                    Change(line, col, entry.rule, entry.before, entry.after))
+                continue
+            key = (line, entry.kind, entry.message)
+            if key not in seen:
+                seen.add(key)
+                self.report.findings.append(
+                    Finding(line, col, entry.kind, entry.message, entry.section))
+        return new
 
-    def change(self, original: cst.CSTNode, new: cst.CSTNode | str, rule: str) -> None:
-        line, col = self._pos(original)
+    def change(self, original: cst.CSTNode, new: cst.CSTNode | str, rule: str,
+               before: str | None = None) -> Change:
         after = new if isinstance(new, str) else _EMPTY.code_for_node(new)
-        self.report.changes.append(
-            Change(line, col, rule, _EMPTY.code_for_node(original), after))
+        entry = Change(0, 0, rule, _EMPTY.code_for_node(original) if before is None else before,
+                       after)
+        self._pending.append((original, entry))
+        return entry
 
-    def finding(self, node: cst.CSTNode, rule: f.Rule, **fmt: str) -> None:
-        line, col = self._pos(node)
-        message = rule.message.format(**fmt)
-        key = (line, rule.kind, message)
-        if key in self._finding_keys:
-            return
-        self._finding_keys.add(key)
-        self.report.findings.append(Finding(line, col, rule.kind, message, rule.section))
+    def finding(self, node: cst.CSTNode, rule: f.Rule, **fmt: str) -> Finding:
+        entry = Finding(0, 0, rule.kind, rule.message.format(**fmt), rule.section)
+        self._pending.append((node, entry))
+        return entry
 
     def bind(self, local: str, tf_path: str, new_path: str | None,
              node: cst.CSTNode | None = None) -> None:
@@ -80,12 +93,16 @@ class Upgrader(cst.CSTTransformer):
             self.root = local
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
-                    reason: str | None) -> None:
-        if reason is not None:
-            self.finding(node, f.MISSING, message=reason)
-        else:
-            note = f": {entry.note}" if entry is not None and entry.note else ""
-            self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+                    reason: str | None) -> Finding:
+        if reason is not None and not path.startswith("contrib"):
+            return self.finding(node, f.MISSING, message=reason)
+        if reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
+            return self.finding(node, f.NO_EQUIVALENT, path=path, note=f" ({reason})")
+        note = f": {entry.note}" if entry is not None and entry.note else ""
+        return self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+
+    def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None:
+        self.finding(node, f.NOT_CONVERTED, path=path, note=note)
 
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
@@ -120,7 +137,11 @@ class Upgrader(cst.CSTTransformer):
                 if c.module_path(alias) == "flaxscope" and self.fs_name is None:
                     self.fs_name = alias.asname.name.value if alias.asname else "flaxscope"  # type: ignore[union-attr]
         if isinstance(stmt, cst.Import | cst.ImportFrom):
-            return imports.convert(stmt, self)
+            converted = imports.convert(stmt, self)
+            if converted is not None or any(
+                    new is None for _, new in self.aliases.values()):
+                self.imports_tensorflow = True
+            return converted
         return None
 
     def render_name_of(self) -> cst.BaseExpression:
@@ -161,16 +182,7 @@ class Upgrader(cst.CSTTransformer):
     # --- functions (placeholders) ------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._variables.append(set())
-        frame = placeholders.Frame(node)
-        if any(f.call_rule(p) is f.CALLS["Session"] for p in self._called_paths(node)):
-            frame.driver = True
-        self._frames.append(frame)
-
-    def _called_paths(self, fn: cst.FunctionDef) -> list[str]:
-        """TF paths of the calls in ``fn``'s body (to tell a session driver)."""
-        collector = _Calls(self)
-        fn.body.visit(collector)
-        return collector.paths
+        self._frames.append(placeholders.Frame(node))
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
@@ -178,12 +190,19 @@ class Upgrader(cst.CSTTransformer):
         frame = self._frames.pop()
         if not frame.moved:
             return updated
-        new = placeholders.add_params(updated, [n for n, _ in frame.moved])
-        line, col = self._pos(original.name)
-        self.report.changes.append(Change(
-            line, col, "placeholder -> argument",
-            f"def {original.name.value}({_EMPTY.code_for_node(original.params)}):",
-            f"def {original.name.value}({_EMPTY.code_for_node(new.params)}):"))
+        if frame.driver:  # it runs a Session, which feeds its placeholders: they stay
+            for moved in frame.moved:
+                self._dropped.update(moved.entries)
+                self._pending_placeholders[id(moved.call)] = moved.call
+            return updated.with_changes(body=placeholders.resolve_markers(
+                updated.body, frame, keep=True))
+        body = placeholders.resolve_markers(updated.body, frame, keep=False)
+        new = placeholders.add_params(updated.with_changes(body=body),
+                                      [m.name for m in frame.moved])
+        self.change(original.name,
+                    f"def {original.name.value}({_EMPTY.code_for_node(new.params)}):",
+                    "placeholder -> argument",
+                    before=f"def {original.name.value}({_EMPTY.code_for_node(original.params)}):")
         return new
 
     def _enter_block(self, node: cst.CSTNode) -> None:
@@ -231,10 +250,6 @@ class Upgrader(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock,
                             updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        if self._frames and self._frames[-1].markers:
-            markers = self._frames[-1].markers
-            if any(s is m for s in updated.body for m in markers):
-                updated = placeholders.drop_markers(updated, markers, self._comments)
         if not updated.body:
             updated = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return updated
@@ -249,20 +264,21 @@ class Upgrader(cst.CSTTransformer):
         if path is None or path[0] != "placeholder" or not self._frames:
             return None
         frame = self._frames[-1]
-        if frame.depth or frame.driver or name in placeholders.params_of(frame.node):
+        if frame.depth or name in placeholders.params_of(frame.node):
             return None
-        if name in (n for n, _ in frame.moved):
+        if name in (m.name for m in frame.moved):
             return None
         code = _EMPTY.code_for_node(call)
         fn = frame.node.name.value
-        frame.moved.append((name, code))
+        comment = placeholders.comment_text(name, fn, code)
         marker = updated.with_changes(body=[cst.Pass()])
-        frame.markers.append(marker)
-        self._comments[id(marker)] = placeholders.comment_text(name, fn, code)
         self._pending_placeholders.pop(id(call), None)
-        self.change(original, placeholders.comment_text(name, fn, code), "placeholder -> argument")
-        self.finding(original, f.PLACEHOLDER_MOVED, name=name, function=fn,
-                     call=" ".join(code.split()))
+        entries = {
+            id(self.change(original, comment, "placeholder -> argument")),
+            id(self.finding(original, f.PLACEHOLDER_MOVED, name=name, function=fn,
+                            call=" ".join(code.split()))),
+        }
+        frame.moved.append(placeholders.Moved(name, call, updated, marker, comment, entries))
         return marker
 
     # --- statements ----------------------------------------------------------------
@@ -365,6 +381,12 @@ class Upgrader(cst.CSTTransformer):
         if new is None or (entry is None and path.startswith("contrib")):
             self.unconverted(original, path, entry, None)
             return updated
+        if entry is not None and entry.args is not None and new != path and (
+                id(original) not in self._call_funcs):
+            # a rewrite that needs the call's arguments, on a name used without a call
+            self.not_converted(original, path, "used without a call (passed as a value): "
+                               "convert by hand")
+            return updated
         missing = self.ns.missing(new)
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
@@ -373,8 +395,7 @@ class Upgrader(cst.CSTTransformer):
         if _EMPTY.code_for_node(expr) != _EMPTY.code_for_node(original):
             rule = "tf.contrib" if path.startswith("contrib") else (
                 "renamed" if new != path else "import alias")
-            self.change(original, expr, rule)
-            self._chain_changes[id(original)] = self.report.changes[-1]
+            self._chain_changes[id(original)] = self.change(original, expr, rule)
             if self.aliases[root][1] is None:
                 self._uses[root] -= 1
                 self._converted[root] = self._converted.get(root, 0) + 1
@@ -384,6 +405,7 @@ class Upgrader(cst.CSTTransformer):
 
     # --- calls -----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        self._call_funcs.add(id(node.func))
         inner = shapes.consumes_shape(node)
         if inner is not None:
             self._bare_shapes.add(id(inner))
@@ -413,6 +435,8 @@ class Upgrader(cst.CSTTransformer):
             return updated
         path, root = found
         rule = f.call_rule(path) or f.call_rule(renames.renamed(path)[0] or path)
+        if rule is f.CALLS["Session"] and self._frames:
+            self._frames[-1].driver = True
         if rule is not None:
             if rule is f.CALLS["placeholder"]:
                 self._pending_placeholders[id(original)] = original
@@ -430,18 +454,23 @@ class Upgrader(cst.CSTTransformer):
             self.finding(original, f.NOT_CONVERTED, path=path, note=note or "")
             renamed = self._chain_changes.pop(id(original.func), None)
             if renamed is not None:
-                self.report.changes.remove(renamed)
+                self._dropped.add(id(renamed))
             return updated.with_changes(func=original.func)
         if note and note.startswith(renames.CHECK):
             self.finding(original, f.CHECK, path=path, note=note[len(renames.CHECK):])
             note = None
         if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
             self.change(original, result, "arguments" + (f": {note}" if note else ""))
+            renamed = self._chain_changes.pop(id(original.func), None)
+            if renamed is not None:  # the call's change says it all
+                self._dropped.add(id(renamed))
         elif note:
             self.change(original, result, f"renamed: {note}")
         return result
 
     def _method_findings(self, node: cst.Call) -> None:
+        if not self.imports_tensorflow:
+            return  # sess.run/minimize/feed_dict of a file not on TensorFlow: not TF's
         func = node.func
         if any(a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
             self.finding(node, f.FEED_DICT)
@@ -452,10 +481,15 @@ class Upgrader(cst.CSTTransformer):
             self.finding(node, rule)
         if func.attr.value == "run" and node.args and node.args[0].keyword is None:
             receiver = c.dotted(func.value) or ""
-            if "sess" in receiver.lower() or len(node.args) > 1 or any(
+            if "sess" in receiver.lower() or any(
                     a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
-                fetches = " ".join(_EMPTY.code_for_node(node.args[0].value).split())
-                self.finding(node, f.FETCH, fetches=fetches)
+                fetched = node.args[0].value
+                init = isinstance(fetched, cst.Call) and f.call_rule(
+                    renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or "") is (
+                    f.CALLS["global_variables_initializer"])
+                if not init:  # running an initializer is reported as such
+                    fetches = " ".join(_EMPTY.code_for_node(fetched).split())
+                    self.finding(node, f.FETCH, fetches=fetches)
 
     # --- module ----------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -471,23 +505,12 @@ class Upgrader(cst.CSTTransformer):
             node = self._alias_nodes.get(name)
             if node is not None:
                 self.change(node, "(removed: every use of it was converted)", "import")
+                # its "no equivalent" finding no longer applies
+                self._dropped.update(id(e) for n, e in self._pending
+                                     if n is node and isinstance(e, Finding))
         if unused:
             updated = updated.visit(_DropImports(unused))
         return updated
-
-
-class _Calls(cst.CSTVisitor):
-    """Collects the TF paths of the calls in a subtree."""
-
-    def __init__(self, up: Upgrader) -> None:
-        super().__init__()
-        self.up = up
-        self.paths: list[str] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        found = self.up.tf_path(node.func)
-        if found is not None:
-            self.paths.append(found[0])
 
 
 class _Hinted:

@@ -100,6 +100,7 @@ EXPRESSIONS = [
     lambda S, D: hash(D(3)) == hash(3),
     lambda S, D: hash(S([2, 3])) == hash(S([2, 3])),
 ]
+BROADCASTS = [([2, 1, 4], [3, 1]), ([5], [1]), ([2, 3], [4]), ([], [2, 2])]
 
 
 def _outcome(fn, S, D):
@@ -124,6 +125,25 @@ def test_tensor_shape_and_dimension_behave_as_tf1s(tf1):
     assert not mismatches, "\n".join(mismatches)
 
 
+def test_broadcast_static_shape(tf1):
+    tf1.disable_v2_tensorshape()
+    try:
+        for a, b in BROADCASTS:
+            want = _outcome(
+                lambda S, D, a=a, b=b: tf1.broadcast_static_shape(S(a), S(b)),
+                tf1.TensorShape,
+                tf1.Dimension,
+            )
+            got = _outcome(
+                lambda S, D, a=a, b=b: fst.broadcast_static_shape(S(a), S(b)),
+                fst.TensorShape,
+                fst.Dimension,
+            )
+            assert got == want, (a, b)
+    finally:
+        tf1.enable_v2_tensorshape()
+
+
 def test_dimension_helpers(tf1):
     tf1.disable_v2_tensorshape()
     try:
@@ -144,8 +164,10 @@ def test_the_guides_spellings_for_tensor_methods():
     x = jnp.zeros((2, 3, 4))
     # x.get_shape()                  -> tf.TensorShape(x.shape)
     shape = fst.TensorShape(x.shape)
-    # x.get_shape().as_list()        -> tf.TensorShape(x.shape).as_list()
-    assert shape.as_list() == [2, 3, 4]
+    # x.get_shape().as_list()        -> list(x.shape)
+    assert shape.as_list() == list(x.shape) == [2, 3, 4]
+    # len(x.get_shape())             -> len(x.shape)
+    assert len(shape) == len(x.shape) == 3
     # x.get_shape()[i].value / x.shape[i].value -> x.shape[i]
     assert shape[1].value == x.shape[1] == 3
     # x.get_shape().ndims            -> x.ndim
@@ -164,3 +186,21 @@ def test_the_guides_spellings_for_tensor_methods():
     assert fst.reshape(x, fst.TensorShape([6, 4])).shape == (6, 4)
     with pytest.raises(ValueError, match="not fully defined"):
         fst.zeros(fst.TensorShape([None, 4]))
+
+
+def test_tensor_and_newaxis():
+    x = fst.zeros([2, 3])
+    assert isinstance(x, fst.Tensor)  # tf.Tensor is jax.Array
+    assert x[:, fst.newaxis].shape == (2, 1, 3)
+
+
+def test_ops_take_dimensions_and_tensor_shapes_as_sizes():
+    x = jnp.zeros((2, 3))
+    shape = fst.TensorShape(x.shape)
+    assert fst.zeros([shape[0], shape[1] * 2]).shape == (2, 6)
+    assert fst.reshape(x, [shape[1], -1]).shape == (3, 2)
+    assert fst.tile(x, [shape[0], 1]).shape == (4, 3)
+    assert fst.ones(shape).shape == (2, 3)
+    assert fst.get_variable("w", [shape[1], 4]).shape == (3, 4)
+    with pytest.raises(ValueError, match="unknown Dimension"):
+        fst.zeros([fst.Dimension(None), 2])

@@ -10,9 +10,9 @@ that scope with ``reuse=True``. The batches and the LSTM state go in through ``f
 so the state of one batch starts the next.
 
 tests/test_ptb_word_lm.py builds this graph and the port's, side by side. The sections
-between the ``# --- name ---`` markers are compared with the port's: ``data`` and
-``configs`` are the same text, ``model`` the same code but for its math calls, and the
-scope lines of ``graph`` the same lines.
+between the ``# --- name ---`` markers are compared with the port's: ``data``, ``loss``,
+``model`` and ``configs`` are the same text, and the scope lines of ``graph`` the same
+lines.
 """
 
 import argparse

@@ -96,6 +96,33 @@ def test_axes_and_layout_grid(tf1):
         ("reverse_sequence legacy", lambda tf: tf.reverse_sequence(X234, [2, 1], seq_dim=1))
     )
     x = np.random.default_rng(1).standard_normal((1, 2, 3, 8)).astype(np.float32)
+    y = np.arange(2 * 4 * 6 * 3, dtype=np.float32).reshape(2, 4, 6, 3)
+    for block, pads in (([2, 3], [[0, 0], [0, 0]]), ([2, 2], [[1, 1], [0, 2]]), ([2], [[1, 1]])):
+        cases.append(
+            (
+                f"space_to_batch_nd {block} {pads}",
+                lambda tf, b=block, p=pads: tf.space_to_batch_nd(y, b, p),
+            )
+        )
+        cases.append(
+            (
+                f"batch_to_space_nd {block} {pads}",
+                lambda tf, b=block, p=pads: tf.batch_to_space_nd(
+                    tf.space_to_batch_nd(y, b, p), b, p
+                ),
+            )
+        )
+    cases.append(("space_to_batch", lambda tf: tf.space_to_batch(y, [[0, 0], [0, 2]], 2)))
+    cases.append(
+        (
+            "batch_to_space",
+            lambda tf: tf.batch_to_space(
+                tf.space_to_batch(y, [[0, 0], [0, 2]], 2), [[0, 1], [1, 0]], 2
+            ),
+        )
+    )
+    cases.append(("manip.roll", lambda tf: tf.manip.roll(y, [1, -2], [1, 2])))
+    cases.append(("manip.reshape", lambda tf: tf.manip.reshape(y, [4, -1])))
     cases.append(("depth_to_space", lambda tf: tf.depth_to_space(x, 2)))
     cases.append(("space_to_depth", lambda tf: tf.space_to_depth(X234.reshape(1, 2, 4, 3), 2)))
     assert _compare(tf1, cases) > 60

@@ -80,3 +80,33 @@ def test_inside_transform_with_variables_and_collections():
     assert list(variables["params"]) == ["w"]
     out = jax.jit(f.apply)(variables, X)
     np.testing.assert_allclose(out, (X @ np.ones((6, 3))).sum() + 18, rtol=1e-5)
+
+
+def test_traced_begin_and_indices():
+    @jax.jit
+    def window(x, start, idx):
+        return tf.slice(x, tf.stack([start, 0]), [2, 6]), tf.gather(x, idx), tf.one_hot(idx, 4)
+
+    w, g, h = window(X, 1, np.array([3, 0]))
+    np.testing.assert_array_equal(w, X[1:3])
+    np.testing.assert_array_equal(g, X[[3, 0]])
+    np.testing.assert_array_equal(h, np.eye(4, dtype=np.float32)[[3, 0]])
+
+
+def test_64_bit_types_follow_jax():
+    """TF's int64/float64 results are 64-bit where JAX's x64 is on, 32-bit otherwise."""
+    cases = [
+        lambda: tf.where([True, False, True]),  # TF: int64 coordinates
+        lambda: tf.shape(X, out_type=tf.int64),
+        lambda: tf.range(np.int64(3)),
+        lambda: tf.constant(np.float64(1.5)),
+        lambda: tf.zeros([2], tf.int64),
+        lambda: tf.unique(np.int64([3, 1, 3]), out_idx=tf.int64).idx,
+    ]
+    with jax.enable_x64(True):
+        wide = [np.asarray(f()).dtype for f in cases]
+    narrow = [np.asarray(f()).dtype for f in cases]
+    assert wide == ["int64", "int64", "int64", "float64", "int64", "int64"]
+    assert narrow == ["int32", "int32", "int32", "float32", "int32", "int32"]
+    with jax.enable_x64(True):
+        assert int(tf.constant(2**40)) == 2**40  # TF: an int64 constant

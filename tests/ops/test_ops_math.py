@@ -58,18 +58,58 @@ def _cases():
     cases = []  # (path, args, kwargs)
     add = cases.append
     unary_domains = {
-        "abs": f32, "negative": f32, "sign": f32, "reciprocal": pos, "square": f32,
-        "sqrt": pos, "rsqrt": pos, "exp": f32, "expm1": f32, "log": pos, "log1p": pos,
-        "sin": f32, "cos": f32, "tan": unit, "asin": unit, "acos": unit, "atan": f32,
-        "sinh": f32, "cosh": f32, "asinh": f32, "acosh": lambda *s: pos(*s) + 1,
-        "atanh": unit, "floor": f32, "ceil": f32, "round": lambda *s: f32(*s) * 3,
-        "rint": lambda *s: f32(*s) * 3, "erf": f32, "erfc": f32, "lgamma": pos,
-        "digamma": pos, "sigmoid": f32, "tanh": f32, "log_sigmoid": f32, "is_nan": f32,
-        "is_inf": f32, "is_finite": f32, "logical_not": b, "real": f32, "imag": f32,
-        "conj": f32, "angle": f32, "math.erfinv": unit, "math.ndtri": lambda *s: (unit(*s) + 1) / 2,  # noqa: E501
-        "math.softplus": f32, "math.softsign": f32, "math.bessel_i0e": f32,
-        "math.bessel_i1e": f32, "math.reciprocal_no_nan": lambda *s: f32(*s) * (b(*s)),
-        "math.cos": f32, "math.sigmoid": f32, "math.tanh": f32, "math.log": pos,
+        "abs": f32,
+        "negative": f32,
+        "sign": f32,
+        "reciprocal": pos,
+        "square": f32,
+        "sqrt": pos,
+        "rsqrt": pos,
+        "exp": f32,
+        "expm1": f32,
+        "log": pos,
+        "log1p": pos,
+        "sin": f32,
+        "cos": f32,
+        "tan": unit,
+        "asin": unit,
+        "acos": unit,
+        "atan": f32,
+        "sinh": f32,
+        "cosh": f32,
+        "asinh": f32,
+        "acosh": lambda *s: pos(*s) + 1,
+        "atanh": unit,
+        "floor": f32,
+        "ceil": f32,
+        "round": lambda *s: f32(*s) * 3,
+        "rint": lambda *s: f32(*s) * 3,
+        "erf": f32,
+        "erfc": f32,
+        "lgamma": pos,
+        "digamma": pos,
+        "sigmoid": f32,
+        "tanh": f32,
+        "log_sigmoid": f32,
+        "is_nan": f32,
+        "is_inf": f32,
+        "is_finite": f32,
+        "logical_not": b,
+        "real": f32,
+        "imag": f32,
+        "conj": f32,
+        "angle": f32,
+        "math.erfinv": unit,
+        "math.ndtri": lambda *s: (unit(*s) + 1) / 2,
+        "math.softplus": f32,
+        "math.softsign": f32,
+        "math.bessel_i0e": f32,
+        "math.bessel_i1e": f32,
+        "math.reciprocal_no_nan": lambda *s: f32(*s) * (b(*s)),
+        "math.cos": f32,
+        "math.sigmoid": f32,
+        "math.tanh": f32,
+        "math.log": pos,
     }
     for path, gen in unary_domains.items():
         for shape in [(), (3,), (2, 3)]:
@@ -80,8 +120,17 @@ def _cases():
     add(("bitwise.invert", (i32(4),), {}))
 
     shape_pairs = [((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2,)), ((4,), (4,)), ((3,), ())]
-    arith = ["add", "subtract", "multiply", "maximum", "minimum", "squared_difference",
-             "pow", "math.add", "math.multiply"]
+    arith = [
+        "add",
+        "subtract",
+        "multiply",
+        "maximum",
+        "minimum",
+        "squared_difference",
+        "pow",
+        "math.add",
+        "math.multiply",
+    ]
     for path, (sa, sb) in itertools.product(arith, shape_pairs):
         x = pos(*sa) if path == "pow" else f32(*sa)
         add((path, (x, f32(*sb)), {}))
@@ -92,9 +141,23 @@ def _cases():
         add((path, (f32(2, 3), 2.5), {}))
         add((path, (i32(2, 3), 3), {}))
         add((path, (f32(2, 3), np.float64(1.5)), {}))
-    divisions = ["div", "truediv", "divide", "realdiv", "floordiv", "floor_div", "floormod",
-                 "mod", "truncatediv", "truncatemod", "math.floordiv", "math.truediv",
-                 "math.divide", "div_no_nan", "math.divide_no_nan"]
+    divisions = [
+        "div",
+        "truediv",
+        "divide",
+        "realdiv",
+        "floordiv",
+        "floor_div",
+        "floormod",
+        "mod",
+        "truncatediv",
+        "truncatemod",
+        "math.floordiv",
+        "math.truediv",
+        "math.divide",
+        "div_no_nan",
+        "math.divide_no_nan",
+    ]
     for path, (sa, sb) in itertools.product(divisions, shape_pairs[:3]):
         add((path, (f32(*sa) * 4, pos(*sb) * np.where(b(*sb), 1, -1).astype(np.float32)), {}))
         if "no_nan" not in path and path != "realdiv":  # TF has no int RealDiv kernel
@@ -103,7 +166,13 @@ def _cases():
     add(("truediv", (np.array([1, 2], np.int16), np.array([3, 3], np.int16)), {}))
     add(("truediv", (np.array([1, 2], np.uint8), np.array([3, 3], np.uint8)), {}))
     add(("div_no_nan", (f32(4), np.array([0, 1, 0, 2], np.float32)), {}))
-    add(("math.multiply_no_nan", (np.array([np.inf, 1, 2], np.float32), np.array([0, 1, 2], np.float32)), {}))  # noqa: E501
+    add(
+        (
+            "math.multiply_no_nan",
+            (np.array([np.inf, 1, 2], np.float32), np.array([0, 1, 2], np.float32)),
+            {},
+        )
+    )
     for path in ["math.xlogy", "math.xdivy", "math.xlog1py"]:
         add((path, (np.array([0, 1, 2], np.float32), pos(3)), {}))
     add(("atan2", (f32(2, 3), f32(3)), {}))
@@ -120,8 +189,15 @@ def _cases():
     add(("bitwise.left_shift", (i32(4), np.array([0, 1, 2, 3], np.int32)), {}))
     add(("bitwise.right_shift", (i32(4), np.array([0, 1, 2, 3], np.int32)), {}))
 
-    comparisons = ["equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
-                   "math.equal"]
+    comparisons = [
+        "equal",
+        "not_equal",
+        "less",
+        "less_equal",
+        "greater",
+        "greater_equal",
+        "math.equal",
+    ]
     for path, (sa, sb) in itertools.product(comparisons, shape_pairs):
         add((path, (i32(*sa), i32(*sb)), {}))
         add((path, (f32(*sa), f32(*sb)), {}))
@@ -133,17 +209,33 @@ def _cases():
     ):
         add((path, (b(*sa), b(*sb)), {}))
 
-    reductions = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
-                  "reduce_logsumexp", "math.reduce_euclidean_norm", "math.reduce_std",
-                  "math.reduce_variance", "count_nonzero", "math.reduce_sum"]
+    reductions = [
+        "reduce_sum",
+        "reduce_mean",
+        "reduce_max",
+        "reduce_min",
+        "reduce_prod",
+        "reduce_logsumexp",
+        "math.reduce_euclidean_norm",
+        "math.reduce_std",
+        "math.reduce_variance",
+        "count_nonzero",
+        "math.reduce_sum",
+    ]
     axes = [None, 0, -1, 1, [0, 2], [-1, 0], [], (1,)]
     for path, axis, keep in itertools.product(reductions, axes, [False, True]):
         kw = {"axis": axis, "keepdims": keep}
         add((path, (f32(2, 3, 4),), kw))
-        if path in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
-                    "count_nonzero"):
+        if path in (
+            "reduce_sum",
+            "reduce_mean",
+            "reduce_max",
+            "reduce_min",
+            "reduce_prod",
+            "count_nonzero",
+        ):
             add((path, (i32(2, 3, 4),), kw))
-    for path, axis, keep in itertools.product(["reduce_all", "reduce_any"], axes, [False, True]):  # noqa: E501
+    for path, axis, keep in itertools.product(["reduce_all", "reduce_any"], axes, [False, True]):
         add((path, (b(2, 3, 4),), {"axis": axis, "keepdims": keep}))
     add(("reduce_mean", (np.array([-1, -2, 5, -7], np.int32),), {}))
     add(("reduce_sum", (f32(2, 3),), {"reduction_indices": [1], "keep_dims": True}))
@@ -165,7 +257,13 @@ def _cases():
         add((path, (f32(3, 4),), {"axis": axis, "exclusive": excl, "reverse": rev}))
     add(("cumsum", (i32(5),), {"exclusive": True}))
     for excl, rev in itertools.product([False, True], [False, True]):
-        add(("math.cumulative_logsumexp", (f32(3, 4),), {"axis": 1, "exclusive": excl, "reverse": rev}))  # noqa: E501
+        add(
+            (
+                "math.cumulative_logsumexp",
+                (f32(3, 4),),
+                {"axis": 1, "exclusive": excl, "reverse": rev},
+            )
+        )
     for path in ["add_n", "accumulate_n", "math.add_n"]:
         add((path, ([f32(2, 3), f32(2, 3), f32(2, 3)],), {}))
         add((path, ([i32(4)],), {}))
@@ -178,11 +276,71 @@ def _cases():
     for kind in ["sum", "mean", "max", "min", "prod", "sqrt_n"]:
         uids = np.array([2, 0, 2, -1, 4], np.int32)
         add((f"unsorted_segment_{kind}", (f32(5, 2), uids, 6), {}))
-        add((f"unsorted_segment_{kind}", (f32(2, 3), np.array([[0, 1, 1], [2, 0, 3]], np.int32), 4), {}))  # noqa: E501
+        add(
+            (
+                f"unsorted_segment_{kind}",
+                (f32(2, 3), np.array([[0, 1, 1], [2, 0, 3]], np.int32), 4),
+                {},
+            )
+        )
         if kind not in ("mean", "sqrt_n"):
             add((f"math.unsorted_segment_{kind}", (i32(5), uids, 5), {}))
     for kind in ["sum", "mean", "sqrt_n"]:
-        add((f"sparse_segment_{kind}", (f32(4, 2), np.array([0, 2, 3, 3]), np.array([0, 0, 1, 2], np.int32)), {}))  # noqa: E501
+        add(
+            (
+                f"sparse_segment_{kind}",
+                (f32(4, 2), np.array([0, 2, 3, 3]), np.array([0, 0, 1, 2], np.int32)),
+                {},
+            )
+        )
+
+    add(("bincount", (np.array([1, 1, 3, 0, 1], np.int32),), {}))
+    add(("math.bincount", (np.array([[1, 4], [3, 0]], np.int32),), {"minlength": 6}))
+    add(("bincount", (np.array([1, 1, 3, 5], np.int32),), {"maxlength": 3}))
+    add(
+        (
+            "bincount",
+            (np.array([1, 1, 3], np.int32),),
+            {"weights": np.array([0.5, 1, 2], np.float32)},
+        )
+    )
+    add(("bincount", (np.array([1, 2, 2], np.int32),), {"minlength": 4, "maxlength": 4}))
+    add(("confusion_matrix", (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])), {}))
+    add(
+        (
+            "math.confusion_matrix",
+            (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])),
+            {"num_classes": 4, "weights": np.array([1, 2, 3, 4])},
+        )
+    )
+    add(("math.polyval", ([np.float32(2), np.float32(-1), np.float32(3)], f32(3)), {}))
+    add(("math.polyval", ([f32(3), 1.0], f32(3)), {}))
+    add(("math.zero_fraction", (np.array([0, 1, 0, 2], np.float32),), {}))
+    for path in ["is_non_decreasing", "is_strictly_increasing", "math.is_non_decreasing"]:
+        for v in ([1, 2, 2, 3], [1, 2, 3], [3, 1], [5]):
+            add((path, (np.array(v, np.int32),), {}))
+    add(("is_strictly_increasing", (np.array([[1.0, 2.0], [3.0, 4.0]], np.float32),), {}))
+    add(("math.bessel_i0", (f32(4),), {}))
+    add(("math.bessel_i1", (f32(4),), {}))
+
+    # half precision: the same ops in float16 and bfloat16
+    for half in (np.float16, "bfloat16"):
+        dt = tf.dtypes.as_dtype(half).as_numpy_dtype
+
+        def h(*shape, dt=dt):
+            return f32(*shape).astype(dt)
+
+        for path in ["exp", "tanh", "sigmoid", "sqrt", "square", "abs", "floor"]:
+            x = h(2, 3)
+            add((path, (np.abs(x) if path == "sqrt" else x,), {}))
+        for path in ["add", "multiply", "subtract", "maximum", "truediv", "squared_difference"]:
+            add((path, (h(2, 3), h(3)), {}))
+        for path in ["reduce_sum", "reduce_mean", "reduce_max"]:
+            add((path, (h(3, 4),), {"axis": 1}))
+        add(("matmul", (h(2, 3), h(3, 4)), {}))
+        add(("argmax", (h(3, 4),), {"axis": 1}))
+        add(("cast", (h(2, 3),), {"dtype": t1.float32}))
+        add(("cast", (f32(2, 3),), {"dtype": tf.dtypes.as_dtype(half)}))
 
     # casts (family dtypes)
     for dtype in [t1.int32, t1.float32, t1.bool, t1.uint8, t1.float16, t1.int64]:
@@ -203,8 +361,12 @@ def _cases():
     add(("complex", (f32(3), f32(3)), {}))
 
     # matrices
-    mm_shapes = [((2, 3), (3, 4)), ((5, 2, 3), (5, 3, 4)), ((2, 1, 2, 3), (5, 3, 4)),
-                 ((5, 2, 3), (3, 4))]
+    mm_shapes = [
+        ((2, 3), (3, 4)),
+        ((5, 2, 3), (5, 3, 4)),
+        ((2, 1, 2, 3), (5, 3, 4)),
+        ((5, 2, 3), (3, 4)),
+    ]
     for (sa, sb), ta, tb in itertools.product(mm_shapes, [False, True], [False, True]):
         a = f32(*sa)
         bb = f32(*sb)
@@ -217,13 +379,24 @@ def _cases():
     add(("linalg.matmul", (i32(2, 3), i32(3, 2)), {}))
     add(("linalg.matvec", (f32(4, 2, 3), f32(4, 3)), {}))
     add(("linalg.matvec", (f32(3, 2), f32(3)), {"transpose_a": True}))
-    for axes_, sa, sb in [(1, (3, 4, 5), (5, 2)), (2, (3, 4, 5), (4, 5, 2)), (0, (3, 4), (2,)),
-                          ([[1], [0]], (3, 4, 5), (4, 2)), ([[0, 2], [1, 0]], (3, 4, 5), (5, 3, 2)),
-                          (([2], [1]), (3, 4, 5), (2, 5))]:
+    for axes_, sa, sb in [
+        (1, (3, 4, 5), (5, 2)),
+        (2, (3, 4, 5), (4, 5, 2)),
+        (0, (3, 4), (2,)),
+        ([[1], [0]], (3, 4, 5), (4, 2)),
+        ([[0, 2], [1, 0]], (3, 4, 5), (5, 3, 2)),
+        (([2], [1]), (3, 4, 5), (2, 5)),
+    ]:
         add(("tensordot", (f32(*sa), f32(*sb)), {"axes": axes_}))
-    for eq, shapes in [("ij,jk->ik", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
-                       ("ij->ji", [(2, 3)]), ("ii->", [(3, 3)]), ("i,j->ij", [(2,), (3,)]),
-                       ("...ij,...jk->...ik", [(5, 2, 3), (5, 3, 1)]), ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)])]:  # noqa: E501
+    for eq, shapes in [
+        ("ij,jk->ik", [(2, 3), (3, 4)]),
+        ("bij,bjk->bik", [(2, 2, 3), (2, 3, 4)]),
+        ("ij->ji", [(2, 3)]),
+        ("ii->", [(3, 3)]),
+        ("i,j->ij", [(2,), (3,)]),
+        ("...ij,...jk->...ik", [(5, 2, 3), (5, 3, 1)]),
+        ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
+    ]:
         add(("einsum", (eq, *[f32(*s) for s in shapes]), {}))
         add(("linalg.einsum", (eq, *[f32(*s) for s in shapes]), {}))
     for ordv, axis, keep in itertools.product(
@@ -253,7 +426,13 @@ def _cases():
     for k in [0, 1, -1, 2]:
         add(("linalg.diag", (f32(2, 3),), {"k": k}))
         add(("linalg.diag_part", (f32(2, 3, 4),), {"k": k}))
-        add(("linalg.set_diag", (f32(2, 3, 4), f32(2, 3 - max(0, k - 1) if k >= 0 else 2)), {"k": k}))  # noqa: E501
+        add(
+            (
+                "linalg.set_diag",
+                (f32(2, 3, 4), f32(2, 3 - max(0, k - 1) if k >= 0 else 2)),
+                {"k": k},
+            )
+        )
     add(("matrix_diag", (f32(4),), {}))
     add(("linalg.diag", (f32(3),), {"num_rows": 3, "num_cols": 5, "padding_value": 9}))
     add(("matrix_diag_part", (f32(3, 3),), {}))
@@ -291,6 +470,24 @@ def _cases():
     add(("svd", (f32(4, 3),), {"compute_uv": False}))
     add(("linalg.svd", (f32(2, 3, 5),), {"compute_uv": False}))
     add(("linalg.normalize", (f32(3, 4),), {"axis": 1}))
+    add(("linalg.pinv", (f32(4, 3),), {}))
+    add(("linalg.pinv", (f32(2, 3, 3),), {"rcond": 0.1}))
+    add(("linalg.matrix_rank", (np.array([[1, 2], [2, 4]], np.float32),), {}))
+    add(("linalg.matrix_rank", (f32(2, 3, 4),), {}))
+    add(("linalg.matrix_rank", (f32(3, 3),), {"tol": 0.5}))
+    add(("linalg.lu", (f32(2, 4, 4),), {}))
+    add(("math.erfcinv", ((unit(5) + 1),), {}))
+    diag3 = np.stack([f32(5), pos(5) + 4, f32(5)])
+    add(("linalg.tridiagonal_solve", (diag3, f32(5)), {}))
+    add(("linalg.tridiagonal_solve", (diag3, f32(5, 2)), {}))
+    add(
+        (
+            "linalg.tridiagonal_solve",
+            (np.diag(pos(4) + 4) + np.diag(f32(3), 1) + np.diag(f32(3), -1), f32(4, 2)),
+            {"diagonals_format": "matrix"},
+        )
+    )
+
     return cases
 
 
@@ -345,6 +542,8 @@ def oracle():
                         sess.run(out)
                     except tf.errors.OpError as e:
                         bad.append(f"{case[0]}: {e.message.splitlines()[0]}")
+                        if len(bad) == 5:
+                            break
                 raise AssertionError("TF cannot run these cases:\n" + "\n".join(bad)) from None
     return values, names
 
@@ -354,8 +553,11 @@ def _canonical(dtype):
 
 
 # Sorted segment ops size their output from the ids' values: eager only (documented).
-EAGER_ONLY = {f"{ns}segment_{k}" for ns in ("", "math.", "sparse_") for k in
-              ("sum", "mean", "max", "min", "prod", "sqrt_n")}
+EAGER_ONLY = {
+    f"{ns}segment_{k}"
+    for ns in ("", "math.", "sparse_")
+    for k in ("sum", "mean", "max", "min", "prod", "sqrt_n")
+} | {"bincount", "math.bincount", "confusion_matrix"}
 
 
 def _call(path, args, kwargs):
@@ -373,7 +575,7 @@ def ours():
         for i, case in enumerate(CASES):
             try:
                 outs.append(_call(*case))
-            except Exception as e:  # noqa: BLE001  (collected, reported by the test)
+            except Exception as e:
                 errors[i] = e
                 outs.append(None)
         return outs
@@ -389,8 +591,9 @@ def ours():
 def test_values_shapes_dtypes_against_tf1(oracle, ours):
     values, _ = oracle
     outs, errors = ours
-    failures = [f"tf.{CASES[i][0]} {CASES[i][2]}: raised {type(e).__name__}: {e}"
-                for i, e in errors.items()]
+    failures = [
+        f"tf.{CASES[i][0]} {CASES[i][2]}: raised {type(e).__name__}: {e}" for i, e in errors.items()
+    ]
     for i, ((path, args, kwargs), expected) in enumerate(zip(CASES, values, strict=True)):
         if i in errors:
             continue
@@ -398,17 +601,22 @@ def test_values_shapes_dtypes_against_tf1(oracle, ours):
         for e, g in zip(expected, got, strict=True):
             e = np.asarray(e)
             g_np = np.asarray(g)
-            where = f"tf.{path}{tuple(np.shape(a) for a in args)} {kwargs}"
+            where = f"tf.{path}{tuple(getattr(a, 'shape', a) for a in args)} {kwargs}"
             if g_np.shape != e.shape or g_np.dtype != _canonical(e.dtype):
                 failures.append(f"{where}: {g_np.shape} {g_np.dtype} vs TF {e.shape} {e.dtype}")
                 continue
-            if e.dtype.kind in "fc":
-                tol = 2e-3 if e.dtype == np.float16 or e.dtype.name == "bfloat16" else 2e-5
-                if not np.allclose(g_np.astype(e.dtype), e, rtol=tol, atol=tol, equal_nan=True):
+            if e.dtype.kind in "fc" or e.dtype.name == "bfloat16":
+                tol = {"float16": 2e-3, "bfloat16": 1e-2}.get(e.dtype.name, 2e-5)
+                wide = np.complex128 if e.dtype.kind == "c" else np.float64
+                if not np.allclose(
+                    g_np.astype(wide), e.astype(wide), rtol=tol, atol=tol, equal_nan=True
+                ):
                     failures.append(f"{where}: {g_np} vs TF {e}")
             elif not np.array_equal(g_np, e):
                 failures.append(f"{where}: {g_np} vs TF {e}")
-    assert not failures, f"{len(failures)} of {len(CASES)} cases differ:\n" + "\n".join(failures[:40])  # noqa: E501
+    assert not failures, f"{len(failures)} of {len(CASES)} cases differ:\n" + "\n".join(
+        failures[:40]
+    )
 
 
 def test_default_names_are_tf1s(oracle):
@@ -418,8 +626,12 @@ def test_default_names_are_tf1s(oracle):
     for (path, _args, _), tf_name in zip(CASES, names, strict=True):
         if tf_name.startswith("Const") and path not in ("eye",):
             continue  # TF returned its input (a cast to the same dtype): no op of its own
+        if tf_name.startswith(("Squeeze", "ExpandDims")):
+            continue  # TF reshaped a vector argument around the op, outside its name
         if reg[path].default_name is None:
             continue  # names itself (casts: only when the dtype changes); see behaviour tests
         if reg[path].default_name != tf_name:
             wrong[path] = (reg[path].default_name, tf_name)
-    assert not wrong, "\n".join(f"tf.{p}: {ours} vs TF {theirs}" for p, (ours, theirs) in wrong.items())
+    assert not wrong, "\n".join(
+        f"tf.{p}: {ours} vs TF {theirs}" for p, (ours, theirs) in wrong.items()
+    )

@@ -32,6 +32,7 @@ _NO_CONFIG = (
     "XLA_PYTHON_CLIENT_MEM_FRACTION / XLA_PYTHON_CLIENT_PREALLOCATE (docs/migration.md, "
     "section 5)"
 )
+_NO_SPARSE = "there are no sparse tensors: use dense arrays, or jax.experimental.sparse.BCOO"
 _INITIALIZER = "init does this: variables = fs.transform(fn).init(rng, ...)"
 _HOOKS = (
     "write the training loop in Python: a jitted step function, with saving "
@@ -160,7 +161,24 @@ HINTS: dict[str, str] = {
         "build the dense array directly: tf.scatter_nd(indices, values, shape), or "
         "jnp.zeros(shape).at[indices].set(values)"
     ),
-    "sparse_tensor_to_dense": "there are no sparse tensors: use dense arrays",
+    "sparse_tensor_to_dense": _NO_SPARSE,
+    "sparse_add": _NO_SPARSE,
+    "sparse_concat": _NO_SPARSE,
+    "sparse_reshape": _NO_SPARSE,
+    "sparse_retain": _NO_SPARSE,
+    "sparse_softmax": _NO_SPARSE,
+    "sparse_reduce_sum": _NO_SPARSE,
+    "sparse_reorder": _NO_SPARSE,
+    "sparse_slice": _NO_SPARSE,
+    "sparse_split": _NO_SPARSE,
+    "sparse_transpose": _NO_SPARSE,
+    "sparse_mask": _NO_SPARSE,
+    "sparse_fill_empty_rows": _NO_SPARSE,
+    "sparse_tensor_dense_matmul": _NO_SPARSE,
+    "sparse_matmul": _NO_SPARSE,
+    "sparse_segment_sum": _NO_SPARSE,
+    "sparse_segment_mean": _NO_SPARSE,
+    "sparse_segment_sqrt_n": _NO_SPARSE,
     "get_shape": (
         "x.get_shape() is a tensor method in TF1: write tf.TensorShape(x.shape) "
         "(docs/migration.md, 'Shapes: get_shape, as_list, set_shape')"

@@ -1,0 +1,175 @@
+"""tf.image ops against tf.compat.v1: TF1's resize kernels (not jax.image's) over a grid of
+methods, sizes, align_corners and half_pixel_centers; crops, pads, flips, dtype
+conversion, grayscale, standardization; names and errors."""
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import flaxscope as fs
+import flaxscope.compat.v1 as tf
+
+RNG = np.random.default_rng(1)
+IMG = RNG.uniform(0, 255, size=(2, 5, 7, 3)).astype(np.float32)
+U8 = RNG.integers(0, 256, size=(4, 6, 3)).astype(np.uint8)
+SIZES = ([3, 4], [5, 7], [10, 9], [1, 1], [8, 3], [13, 21])
+
+
+def _cases(t):
+    """(label, thunk) pairs, the same calls for TF1 and flaxscope."""
+    cases = []
+    ops = {
+        "bilinear": t.image.resize_bilinear,
+        "nearest": t.image.resize_nearest_neighbor,
+        "bicubic": t.image.resize_bicubic,
+        "area": t.image.resize_area,
+    }
+    for (kind, op), size, align, half in itertools.product(
+        ops.items(), SIZES, (False, True), (False, True)
+    ):
+        if align and half or (half and kind == "area"):
+            continue
+        cases.append(
+            (
+                f"{kind} {size} a={align} h={half}",
+                lambda op=op, s=size, a=align, h=half: op(
+                    IMG, s, align_corners=a, **({"half_pixel_centers": True} if h else {})
+                ),
+            )
+        )
+    for method, size, align in itertools.product(
+        range(4), ([3, 4], [9, 11], [5, 7]), (False, True)
+    ):
+        cases.append(
+            (
+                f"resize_images {method} {size} {align}",
+                lambda m=method, s=size, a=align: t.image.resize_images(
+                    IMG[0], s, method=m, align_corners=a
+                ),
+            )
+        )
+    cases += [
+        ("resize_images u8 nearest", lambda: t.image.resize_images(U8, [7, 5], method=1)),
+        ("resize_images u8 bilinear", lambda: t.image.resize_images(U8, [7, 5])),
+        ("resize_images same", lambda: t.image.resize_images(U8, [4, 6])),
+        ("resize aspect", lambda: t.image.resize_images(IMG, [10, 10], preserve_aspect_ratio=True)),
+        ("resize v2 string", lambda: t.image.resize(IMG, [4, 4], method="area")),
+        ("flip_lr", lambda: t.image.flip_left_right(IMG)),
+        ("flip_ud", lambda: t.image.flip_up_down(U8)),
+        ("std", lambda: t.image.per_image_standardization(IMG)),
+        ("std u8", lambda: t.image.per_image_standardization(U8)),
+        ("std const", lambda: t.image.per_image_standardization(np.ones((3, 3, 1), np.float32))),
+    ]
+    for fraction in (0.3, 0.5, 0.77, 1.0):
+        cases.append((f"central {fraction}", lambda f=fraction: t.image.central_crop(IMG, f)))
+    for box in ((0, 0, 5, 7), (1, 2, 3, 4), (4, 6, 1, 1)):
+        cases.append((f"crop {box}", lambda b=box: t.image.crop_to_bounding_box(IMG, *b)))
+    for box in ((0, 0, 5, 7), (1, 2, 8, 10), (3, 0, 9, 7)):
+        cases.append((f"pad {box}", lambda b=box: t.image.pad_to_bounding_box(U8, *b)))
+    for target in ((4, 6), (2, 3), (7, 9), (3, 10), (9, 1)):
+        cases.append(
+            (
+                f"crop_or_pad {target}",
+                lambda g=target: t.image.resize_image_with_crop_or_pad(IMG, *g),
+            )
+        )
+    floats = np.array([[[0.0, 0.25, 0.5], [0.999, 1.0, 1.3]]], np.float32)
+    for src, dst, sat in (
+        (U8, t.float32, False),
+        (U8, t.int32, False),
+        (U8, t.int16, False),
+        (np.array([[[1000, -3000, 32767]]], np.int16), t.uint8, False),
+        (np.array([[[1000, -3000, 32767]]], np.int16), t.int8, True),
+        (floats, t.uint8, False),
+        (floats, t.uint8, True),
+        (floats, t.int32, False),
+        (floats, t.float16, False),
+        (U8, t.uint8, False),
+    ):
+        cases.append(
+            (
+                f"convert {src.dtype}->{dst} {sat}",
+                lambda s=src, d=dst, a=sat: t.image.convert_image_dtype(s, d, saturate=a),
+            )
+        )
+    cases += [
+        ("gray f", lambda: t.image.rgb_to_grayscale(IMG)),
+        ("gray u8", lambda: t.image.rgb_to_grayscale(U8)),
+    ]
+    return cases
+
+
+def test_values_match_tf1(tf1):
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        theirs = _cases(tf1)
+        expected = sess.run([thunk() for _, thunk in theirs])
+    ours = _cases(tf)
+    got_eager = [thunk() for _, thunk in ours]
+    got_jit = jax.jit(lambda: [thunk() for _, thunk in ours])()
+    for (label, _), want, got, jitted in zip(ours, expected, got_eager, got_jit, strict=True):
+        for g in (got, jitted):
+            g = np.asarray(g)
+            assert g.shape == want.shape, label
+            assert g.dtype == want.dtype, label
+            if np.issubdtype(want.dtype, np.integer):
+                np.testing.assert_array_equal(g, want, err_msg=label)
+            else:
+                scale = max(1.0, float(np.abs(want).max()))
+                np.testing.assert_allclose(g, want, rtol=1e-5, atol=2e-6 * scale, err_msg=label)
+
+
+def test_differs_from_jax_image_where_tf1_does():
+    # TF1's legacy bilinear samples i * in / out; jax.image.resize uses half-pixel centers.
+    ours = tf.image.resize_bilinear(IMG, [10, 14])
+    theirs = jax.image.resize(IMG, (2, 10, 14, 3), "bilinear")
+    assert float(jnp.abs(ours - theirs).max()) > 1.0
+
+
+def test_random_flips_and_grad():
+    batch = jnp.asarray(IMG)
+    out = fs.transform(
+        lambda: [tf.image.random_flip_left_right(batch), tf.image.random_flip_up_down(batch[0])]
+    ).apply({"params": {}}, rng=jax.random.key(2))
+    for i in range(2):
+        assert np.array_equal(out[0][i], IMG[i]) or np.array_equal(out[0][i], IMG[i, :, ::-1])
+    assert np.array_equal(out[1], IMG[0]) or np.array_equal(out[1], IMG[0, ::-1])
+    flips = fs.transform(
+        lambda: [tf.image.random_flip_left_right(batch[0], seed=s) for s in range(40)]
+    ).apply({"params": {}}, rng=jax.random.key(0))
+    flipped = sum(not np.array_equal(f, IMG[0]) for f in flips)
+    assert 8 < flipped < 32
+    g = jax.grad(lambda x: tf.image.resize_bicubic(x, [9, 4]).sum())(batch)
+    assert g.shape == batch.shape and float(jnp.abs(g).sum()) > 0
+
+
+def test_errors_and_names_match_tf1(tf1):
+    calls = [
+        (lambda t: t.image.flip_left_right(np.zeros((3, 3), np.float32)), ValueError),
+        (lambda t: t.image.central_crop(IMG, 1.5), ValueError),
+        (lambda t: t.image.resize_images(IMG, [3, 4, 5]), ValueError),
+        (lambda t: t.image.resize_images(IMG[0, 0], [3, 4]), ValueError),
+        (lambda t: t.image.resize_images(IMG, [3, 4], method=7), ValueError),
+        (lambda t: t.image.crop_to_bounding_box(IMG, 3, 0, 4, 2), ValueError),
+        (lambda t: t.image.pad_to_bounding_box(IMG, 0, 2, 5, 8), ValueError),
+        (lambda t: t.image.convert_image_dtype(IMG, t.bool), AttributeError),
+    ]
+    with tf1.Graph().as_default():
+        for call, kind in calls:
+            with pytest.raises(kind) as theirs:
+                call(tf1)
+            with pytest.raises(kind) as ours:
+                call(tf)
+            assert str(ours.value) == str(theirs.value)
+
+    def names(t, name_of):
+        t.image.flip_left_right(IMG)
+        t.image.resize_bilinear(IMG, [2, 2])
+        return [name_of(t.Variable(1.0, name=n)) for n in ("flip_left_right", "ResizeBilinear")]
+
+    with tf1.Graph().as_default():
+        want = names(tf1, lambda v: v.name)
+    got = fs.transform(lambda: names(tf, fs.name_of)).init_with_output(jax.random.key(0))[0]
+    assert got == want
