@@ -62,10 +62,9 @@ class LSTMStateTuple(_LSTMStateTuple):
 
     @property
     def dtype(self) -> np.dtype:
-        (c, h) = self
-        if c.dtype != h.dtype:
-            raise TypeError(f"Inconsistent dtypes for internal state: {c.dtype} vs {h.dtype}")
-        return c.dtype
+        if self.c.dtype == self.h.dtype:
+            return self.c.dtype
+        raise TypeError(f"Inconsistent dtypes for internal state: {self.c.dtype} vs {self.h.dtype}")
 
 
 def _zero_state_arrays(state_size: Any, batch_size: int, dtype: Any) -> Any:
@@ -144,8 +143,7 @@ class RNNCell(Layer):
                     "dtype from input tensor is different from the input param. Input tensor "
                     f"dtype: {inputs.dtype}, dtype: {dtype}"
                 )
-            batch_size = inputs.shape[0]
-            dtype = inputs.dtype
+            batch_size, dtype = inputs.shape[0], inputs.dtype
         if batch_size is None or dtype is None:
             raise ValueError(
                 "batch_size and dtype cannot be None while constructing initial state: "
@@ -179,10 +177,14 @@ class RNNCell(Layer):
         return self.add_weight(name, shape, dtype=dtype, initializer=initializer)
 
     # --- the fused protocol used by dynamic_rnn ------------------------------------------------
-    def _supports_fusion(self) -> bool:
+    def fusion_supported(self) -> bool:
+        """Whether ``dynamic_rnn`` may run this cell through :meth:`fused_layers` (the
+        built-in cells, unless a subclass overrides ``call``); otherwise one step at a time."""
         return False
 
-    def _fused(self, input_depth: int, dtype: Any) -> Fused:
+    def fused_layers(self, input_depth: int, dtype: Any) -> Fused:
+        """The cell as a stack of :class:`FusedLayer` (creating its variables, in its
+        scope), for ``dynamic_rnn``'s loop with the input projection hoisted out."""
         raise NotImplementedError
 
 
@@ -257,7 +259,7 @@ class LayerRNNCell(RNNCell):
         )
         return self._step(rec_params, self._project(in_params, inputs), state)
 
-    def _supports_fusion(self) -> bool:
+    def fusion_supported(self) -> bool:
         # A subclass that overrides call() or __call__ keeps TF1's one-step path.
         cls = type(self)
         return (
@@ -266,7 +268,7 @@ class LayerRNNCell(RNNCell):
             and cls.build is RNNCell.build
         )
 
-    def _fused(self, input_depth: int, dtype: Any) -> Fused:
+    def fused_layers(self, input_depth: int, dtype: Any) -> Fused:
         gs = self._graph_state()
         if gs.dtype is None:
             gs.dtype = self._dtype or np.dtype(dtype)

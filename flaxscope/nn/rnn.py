@@ -193,7 +193,7 @@ def _dynamic_rnn_loop(
 
     fusable = (
         isinstance(cell, RNNCell)
-        and cell._supports_fusion()
+        and cell.fusion_supported()
         and isinstance(inputs, jax.Array)
         and time_steps > 0
     )
@@ -218,7 +218,7 @@ def _fused_loop(
     unroll: int | bool,
     hoist_weight_grads: bool,
 ) -> tuple[Array, State]:
-    fused = cell._fused(inputs.shape[-1], inputs.dtype)
+    fused = cell.fused_layers(inputs.shape[-1], inputs.dtype)
     layer_states = fused.split(state)
     x = inputs
     finals = []
