@@ -158,6 +158,7 @@ class Deferred:
 
 
 _FLOAT32 = np.dtype(np.float32)
+_MISSING = object()
 
 
 def dtype_of(value: Any) -> np.dtype:
@@ -333,12 +334,13 @@ class Frame:
         if replay is not None and op_name in replay:
             value = replay[op_name]
         elif self.mode == APPLY:
-            given = self.inputs[collection].get(op_name)
-            if make_value is not None and op_name not in self.inputs[collection]:
-                self._check_initializer(make_value)
-            if given is not None:
-                shape = tuple(np.shape(given)) if shape is None else shape
-                dtype = dtype_of(given) if dtype is None else dtype
+            if shape is None or dtype is None or make_value is not None:
+                given = self.inputs[collection].get(op_name, _MISSING)
+                if given is _MISSING and make_value is not None:
+                    self._check_initializer(make_value)
+                elif given is not _MISSING and given is not None:
+                    shape = tuple(np.shape(given)) if shape is None else shape
+                    dtype = dtype_of(given) if dtype is None else dtype
             value = self.lookup(op_name, collection, shape or (), dtype or _FLOAT32)
             if not hasattr(value, "shape"):
                 value = jax.numpy.asarray(value)  # a Python scalar in the given tree
