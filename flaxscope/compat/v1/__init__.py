@@ -66,6 +66,7 @@ from flaxscope.initializers import (
     zeros_initializer,
 )
 from flaxscope.ops.clip import IndexedSlices
+from flaxscope.ops.summary import Summary
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -150,6 +151,7 @@ __all__ = [
     "newaxis",
     "GraphKeys",
     "IndexedSlices",
+    "Summary",
     "Variable",
     "VariableScope",
     "add_to_collection",
