@@ -114,7 +114,7 @@ def _limits(dtype: Any) -> tuple[float, float]:
 
 
 @tf_op("bitcast", family="dtypes", default_name="Bitcast")
-def bitcast(input: Any, type: Any, name: str | None = None) -> Array:  # noqa: A002
+def bitcast(input: Any, type: Any, name: str | None = None) -> Array:
     """``tf.bitcast(input, type, name=None)``: reinterprets the bits of ``input`` as
     ``type``. A narrower type adds a last dimension (float32 to uint8: ``[..., 4]``), a
     wider one consumes it."""
@@ -122,7 +122,7 @@ def bitcast(input: Any, type: Any, name: str | None = None) -> Array:  # noqa: A
 
 
 @tf_op("complex", "dtypes.complex", family="dtypes", default_name="Complex")
-def complex(real: Any, imag: Any, name: str | None = None) -> Array:  # noqa: A001
+def complex(real: Any, imag: Any, name: str | None = None) -> Array:
     """``tf.complex(real, imag, name=None)``: ``real + 1j * imag`` (float32 inputs give
     complex64, float64 complex128)."""
     re, im = same_dtype("Complex", (("real", real), ("imag", imag)))

@@ -188,7 +188,7 @@ def test_gradients_match_tf_under_jit():
     mt = tf.constant(m)
     with tf.GradientTape() as tape:
         tape.watch(mt)
-        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))  # noqa: E501
+        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))
     np.testing.assert_allclose(
         jax.grad(inv_loss)(jnp.asarray(m)), tape.gradient(loss, mt).numpy(), rtol=1e-4, atol=1e-5
     )
@@ -362,7 +362,7 @@ def test_hlo_equals_the_jnp_version():
 def test_linear_operator_lower_triangular_matches_tf():
     tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(
         np.float32
-    )  # noqa: E501
+    )
     rhs = R.randn(2, 3, 2).astype(np.float32)
     ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
     theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
@@ -419,6 +419,51 @@ def test_approx_top_k_matches_tf():
         ours = _resolve(fst, path)(jnp.asarray(x), k)
         theirs = tf.function(lambda v, path=path, k=k: _resolve(t1, path)(v, k), jit_compile=True)(
             x
-        )  # noqa: E501
+        )
         for got, want in zip(ours, theirs, strict=True):
             np.testing.assert_allclose(got, want.numpy())
+
+
+def test_sparse_tensor_dense_matmul_matches_tf():
+    from jax.experimental import sparse as jsparse
+
+    indices = np.array([[0, 1], [2, 0], [2, 3], [1, 1]], np.int64)
+    values = R.randn(4).astype(np.float32)
+
+    class Sparse:  # TF's SparseTensor fields
+        def __init__(self, indices, values, dense_shape):
+            self.indices, self.values, self.dense_shape = indices, values, dense_shape
+
+    ours_sp = Sparse(jnp.asarray(indices, jnp.int32), jnp.asarray(values), [3, 4])
+    theirs_sp = tf.SparseTensor(indices, values, [3, 4])
+    dense = np.zeros((3, 4), np.float32)
+    dense[indices[:, 0], indices[:, 1]] = values
+    for b, kw in [
+        (R.randn(4, 2), {}),
+        (R.randn(3, 2), {"adjoint_a": True}),
+        (R.randn(2, 4), {"adjoint_b": True}),
+        (R.randn(2, 3), {"adjoint_a": True, "adjoint_b": True}),
+    ]:
+        b = b.astype(np.float32)
+        want = t1.sparse_tensor_dense_matmul(theirs_sp, b, **kw).numpy()
+        got = jax.jit(
+            lambda v, b=b, kw=kw: fst.sparse_tensor_dense_matmul(
+                Sparse(ours_sp.indices, v, [3, 4]), b, **kw
+            )
+        )(ours_sp.values)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        bcoo = jsparse.BCOO.fromdense(jnp.asarray(dense))
+        np.testing.assert_allclose(
+            fst.sparse_tensor_dense_matmul(bcoo, b, **kw), want, rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            fst.sparse_tensor_dense_matmul(jnp.asarray(dense), b, **kw),
+            want,
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    with tf.Graph().as_default(), pytest.raises(ValueError) as theirs:
+        t1.sparse_tensor_dense_matmul(tf.SparseTensor(indices, values, [3, 4]), tf.ones((3, 2)))
+    with pytest.raises(ValueError) as ours:
+        fst.sparse_tensor_dense_matmul(ours_sp, jnp.ones((3, 2)))
+    assert str(ours.value).startswith(str(theirs.value).split(" for '")[0])

@@ -24,7 +24,7 @@ from flaxscope.dtypes import (  # noqa: F401  (re-exported as tf.dtypes.*)
     uint32,
     uint64,
 )
-from flaxscope.dtypes import bool_ as bool  # noqa: A004,F401
+from flaxscope.dtypes import bool_ as bool  # noqa: F401
 
 # tf.string: numpy's str dtype, so TF1 code can name and compare it (``x.dtype ==
 # tf.string``); JAX arrays cannot hold strings, and casts or variables of it say so.
