@@ -327,14 +327,6 @@ def dummy_batch(config):
 
 
 # --- training ---
-def clip_by_global_norm(tree, clip_norm):
-    """``tf.clip_by_global_norm`` on a tree: every leaf times ``clip_norm / max(norm,
-    clip_norm)``, where ``norm`` is the norm of all leaves together; returns both."""
-    norm = optax.global_norm(tree)
-    scale = clip_norm / jnp.maximum(norm, clip_norm)
-    return jax.tree.map(lambda g: g * scale.astype(g.dtype), tree), norm
-
-
 def clipped_gradients(train_model, config, variables, batch, rng=None):
     """The gradients of Train's cost on ``batch`` (``(input_ids, targets, state)``) with
     respect to ``variables["params"]``, clipped to ``config.max_grad_norm``. Returns
@@ -345,8 +337,9 @@ def clipped_gradients(train_model, config, variables, batch, rng=None):
         return out["cost"], out
 
     gradients, out = jax.grad(cost, has_aux=True)(variables["params"])
-    gradients, norm = clip_by_global_norm(gradients, config.max_grad_norm)
-    return gradients, norm, out
+    names = list(gradients)
+    clipped, norm = tf.clip_by_global_norm([gradients[n] for n in names], config.max_grad_norm)
+    return dict(zip(names, clipped, strict=True)), norm, out
 
 
 class Session:

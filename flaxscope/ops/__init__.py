@@ -16,6 +16,7 @@ from flaxscope.ops import (
     losses,
     math,
     nn,
+    nn_sampled,
     random,
     summary,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "losses",
     "math",
     "nn",
+    "nn_sampled",
     "random",
     "registry",
     "summary",

@@ -305,7 +305,7 @@ def broadcast_static_shape(shape_x: Any, shape_y: Any) -> TensorShape:
 def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> np.ndarray:
     """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors (static here)."""
     a, b = _ints(shape_x, "shape_x"), _ints(shape_y, "shape_y")
-    dtype = np.asarray(shape_x).dtype if _is_static(shape_x) else np.int32
+    dtype = np.asarray(convert(shape_x)).dtype
     return np.asarray(np.broadcast_shapes(tuple(a), tuple(b)), dtype=dtype)
 
 

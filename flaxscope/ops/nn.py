@@ -1,5 +1,6 @@
 """TF1's ``tf.nn`` ops: activations, normalizations, cross-entropies, embedding lookup,
-``top_k``; the convolutions and poolings are in :mod:`flaxscope.ops.nn_conv`.
+``top_k``; the convolutions and poolings are in :mod:`flaxscope.ops.nn_conv`, candidate
+sampling and the sampled losses in :mod:`flaxscope.ops.nn_sampled`.
 
 Each op is the plain ``jax.nn``/``jnp``/``lax`` expression of TF's formula, so under
 ``jit`` it costs what the hand-written JAX costs. Legacy arguments (``dim`` for ``axis``,
@@ -662,12 +663,21 @@ def embedding_lookup(
     each looked-up row's L2 norm. Out-of-range ids are clamped (TF raises on CPU).
     """
     del name, validate_indices
+    ids = jnp.asarray(ids)
+    rows = _embedding_rows(params, ids, partition_strategy)
+    if max_norm is not None:
+        rows = _clip_rows(rows, ids.ndim, max_norm)
+    return rows
+
+
+def _embedding_rows(params: Any, ids: Array, partition_strategy: str) -> Array:
+    """The rows ``ids`` of ``params`` (one array, a partitioned variable or a list of
+    partitions laid out by ``partition_strategy``)."""
     if partition_strategy not in ("mod", "div"):
         raise ValueError(
             f"Unrecognized partition strategy: {partition_strategy}.Must be one of either "
             "`mod` or `div`."
         )
-    ids = jnp.asarray(ids)
     if isinstance(params, (list, tuple)):
         if not params:
             raise ValueError("Need at least one param")
@@ -688,8 +698,6 @@ def embedding_lookup(
             which = jnp.maximum(ids // (per + 1), (ids - extras) // per)
             local = jnp.where(which < extras, ids % (per + 1), (ids - extras) % per)
         rows = jnp.take(jnp.concatenate(parts, axis=0), offsets[which] + local, axis=0)
-    if max_norm is not None:
-        rows = _clip_rows(rows, ids.ndim, max_norm)
     return rows
 
 

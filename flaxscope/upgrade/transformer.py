@@ -32,6 +32,7 @@ class Upgrader(cst.CSTTransformer):
         self.root: str | None = None  # the local name of flaxscope.compat.v1
         self.need_root_import = False
         self._chains: set[int] = set()
+        self._call_funcs: set[int] = set()
         self._attr_names: set[int] = set()
         self._bare_shapes: set[int] = set()
         self._quiet: set[int] = set()
@@ -92,12 +93,16 @@ class Upgrader(cst.CSTTransformer):
             self.root = local
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
-                    reason: str | None) -> None:
-        if reason is not None:
-            self.finding(node, f.MISSING, message=reason)
-        else:
-            note = f": {entry.note}" if entry is not None and entry.note else ""
-            self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+                    reason: str | None) -> Finding:
+        if reason is not None and not path.startswith("contrib"):
+            return self.finding(node, f.MISSING, message=reason)
+        if reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
+            return self.finding(node, f.NO_EQUIVALENT, path=path, note=f" ({reason})")
+        note = f": {entry.note}" if entry is not None and entry.note else ""
+        return self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+
+    def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None:
+        self.finding(node, f.NOT_CONVERTED, path=path, note=note)
 
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
@@ -376,6 +381,12 @@ class Upgrader(cst.CSTTransformer):
         if new is None or (entry is None and path.startswith("contrib")):
             self.unconverted(original, path, entry, None)
             return updated
+        if entry is not None and entry.args is not None and new != path and (
+                id(original) not in self._call_funcs):
+            # a rewrite that needs the call's arguments, on a name used without a call
+            self.not_converted(original, path, "used without a call (passed as a value): "
+                               "convert by hand")
+            return updated
         missing = self.ns.missing(new)
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
@@ -394,6 +405,7 @@ class Upgrader(cst.CSTTransformer):
 
     # --- calls -----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        self._call_funcs.add(id(node.func))
         inner = shapes.consumes_shape(node)
         if inner is not None:
             self._bare_shapes.add(id(inner))
@@ -449,6 +461,9 @@ class Upgrader(cst.CSTTransformer):
             note = None
         if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
             self.change(original, result, "arguments" + (f": {note}" if note else ""))
+            renamed = self._chain_changes.pop(id(original.func), None)
+            if renamed is not None:  # the call's change says it all
+                self._dropped.add(id(renamed))
         elif note:
             self.change(original, result, f"renamed: {note}")
         return result
@@ -468,8 +483,13 @@ class Upgrader(cst.CSTTransformer):
             receiver = c.dotted(func.value) or ""
             if "sess" in receiver.lower() or any(
                     a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
-                fetches = " ".join(_EMPTY.code_for_node(node.args[0].value).split())
-                self.finding(node, f.FETCH, fetches=fetches)
+                fetched = node.args[0].value
+                init = isinstance(fetched, cst.Call) and f.call_rule(
+                    renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or "") is (
+                    f.CALLS["global_variables_initializer"])
+                if not init:  # running an initializer is reported as such
+                    fetches = " ".join(_EMPTY.code_for_node(fetched).split())
+                    self.finding(node, f.FETCH, fetches=fetches)
 
     # --- module ----------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -485,6 +505,9 @@ class Upgrader(cst.CSTTransformer):
             node = self._alias_nodes.get(name)
             if node is not None:
                 self.change(node, "(removed: every use of it was converted)", "import")
+                # its "no equivalent" finding no longer applies
+                self._dropped.update(id(e) for n, e in self._pending
+                                     if n is node and isinstance(e, Finding))
         if unused:
             updated = updated.visit(_DropImports(unused))
         return updated

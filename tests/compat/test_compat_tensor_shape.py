@@ -100,6 +100,7 @@ EXPRESSIONS = [
     lambda S, D: hash(D(3)) == hash(3),
     lambda S, D: hash(S([2, 3])) == hash(S([2, 3])),
 ]
+BROADCASTS = [([2, 1, 4], [3, 1]), ([5], [1]), ([2, 3], [4]), ([], [2, 2])]
 
 
 def _outcome(fn, S, D):
@@ -122,6 +123,25 @@ def test_tensor_shape_and_dimension_behave_as_tf1s(tf1):
         if got != want:
             mismatches.append(f"expression {number}: {got} != TF1 {want}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_broadcast_static_shape(tf1):
+    tf1.disable_v2_tensorshape()
+    try:
+        for a, b in BROADCASTS:
+            want = _outcome(
+                lambda S, D, a=a, b=b: tf1.broadcast_static_shape(S(a), S(b)),
+                tf1.TensorShape,
+                tf1.Dimension,
+            )
+            got = _outcome(
+                lambda S, D, a=a, b=b: fst.broadcast_static_shape(S(a), S(b)),
+                fst.TensorShape,
+                fst.Dimension,
+            )
+            assert got == want, (a, b)
+    finally:
+        tf1.enable_v2_tensorshape()
 
 
 def test_dimension_helpers(tf1):

@@ -108,6 +108,7 @@ from flaxscope.variables import (
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
+string = dtypes.string  # tf.string: numpy's str dtype (JAX arrays cannot hold strings)
 newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
 Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
@@ -160,6 +161,7 @@ __all__ = [
     "assign_sub",
     "bfloat16",
     "bool",
+    "string",
     "complex64",
     "complex128",
     "constant_initializer",
