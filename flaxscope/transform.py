@@ -152,8 +152,7 @@ def transform(
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
 
     def run_init(rng: jax.Array, args: tuple, kwargs: dict) -> tuple[Any, Variables, Any]:
-        frame = store.Frame(store.INIT, rng=rng)
-        frame.op_rng = jax.random.fold_in(rng, _OPS_STREAM)
+        frame = store.Frame(store.INIT, rng=rng, op_rng=jax.random.fold_in(rng, _OPS_STREAM))
         out = _run(frame, fn, args, kwargs)
         return out, _as_tree(frame.outputs), frame
 
@@ -205,10 +204,14 @@ def transform(
     ) -> Any:
         variables = _check_variables(variables)
         mutable_set = _mutable_set(mutable)
-        frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
-        frame.op_rng = rng
-        frame.variables_exist = variables_exist
-        frame.layout = active_layout(mesh, rules, model_axis)
+        frame = store.Frame(
+            store.APPLY,
+            variables=variables,
+            mutable=mutable_set,
+            op_rng=rng,
+            layout=active_layout(mesh, rules, model_axis),
+            variables_exist=variables_exist,
+        )
         out = _run(frame, fn, args, kwargs, adopt_given_variables if variables_exist else None)
         store.warn_unused(frame, on_unused)
         if not mutable_set:
