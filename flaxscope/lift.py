@@ -60,7 +60,7 @@ def scan(
         finally:
             frame.scan_depth -= 1
             frame.op_rng, frame.rng_counter = outer_rng
-        replay = {k: r._value for k, r in frame.records.items() if k not in before}
+        replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
 
     def body(carry: Any, x_and_key: Any) -> tuple[Any, Any]:
         x, key = x_and_key
@@ -126,7 +126,7 @@ class _Sequenced:
                 self.starts.append(_capture(frame, self.state))
         finally:
             frame.scan_depth -= 1
-        self.replay = {k: r._value for k, r in frame.records.items() if k not in before}
+        self.replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
         _put(frame, self.state, self.starts[0])
         return outs
 

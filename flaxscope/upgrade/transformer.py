@@ -32,6 +32,7 @@ class Upgrader(cst.CSTTransformer):
         self.root: str | None = None  # the local name of flaxscope.compat.v1
         self.need_root_import = False
         self._chains: set[int] = set()
+        self._call_funcs: set[int] = set()
         self._attr_names: set[int] = set()
         self._bare_shapes: set[int] = set()
         self._quiet: set[int] = set()
@@ -380,6 +381,12 @@ class Upgrader(cst.CSTTransformer):
         if new is None or (entry is None and path.startswith("contrib")):
             self.unconverted(original, path, entry, None)
             return updated
+        if entry is not None and entry.args is not None and new != path and (
+                id(original) not in self._call_funcs):
+            # a rewrite that needs the call's arguments, on a name used without a call
+            self.not_converted(original, path, "used without a call (passed as a value): "
+                               "convert by hand")
+            return updated
         missing = self.ns.missing(new)
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
@@ -398,6 +405,7 @@ class Upgrader(cst.CSTTransformer):
 
     # --- calls -----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        self._call_funcs.add(id(node.func))
         inner = shapes.consumes_shape(node)
         if inner is not None:
             self._bare_shapes.add(id(inner))
@@ -453,6 +461,9 @@ class Upgrader(cst.CSTTransformer):
             note = None
         if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
             self.change(original, result, "arguments" + (f": {note}" if note else ""))
+            renamed = self._chain_changes.pop(id(original.func), None)
+            if renamed is not None:  # the call's change says it all
+                self._dropped.add(id(renamed))
         elif note:
             self.change(original, result, f"renamed: {note}")
         return result
