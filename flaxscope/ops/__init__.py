@@ -18,6 +18,7 @@ from flaxscope.ops import (
     nn,
     nn_sampled,
     random,
+    sparse,
     summary,
 )
 from flaxscope.ops._registry import OpSpec, registry, tf_op
@@ -37,6 +38,7 @@ __all__ = [
     "nn_sampled",
     "random",
     "registry",
+    "sparse",
     "summary",
     "tf_op",
 ]
