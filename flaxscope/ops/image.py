@@ -495,3 +495,16 @@ def rgb_to_grayscale(images: Any) -> jax.Array:
     flt = _convert(images, np.dtype(np.float32), False)
     gray = jnp.tensordot(flt, jnp.asarray([0.2989, 0.5870, 0.1140], jnp.float32), axes=[[-1], [0]])
     return _convert(gray[..., None], original, False)
+
+
+@tf_op("image.grayscale_to_rgb", family="image", default_name="grayscale_to_rgb")
+def grayscale_to_rgb(images: Any) -> jax.Array:
+    """``tf.image.grayscale_to_rgb``: the single channel (last axis, size 1) repeated 3
+    times."""
+    images = jnp.asarray(images)
+    if images.ndim < 2 or images.shape[-1] != 1:
+        raise ValueError(
+            f"Shape {tuple(images.shape)} must have rank at least 2 and a last dimension of "
+            "size 1 (one gray channel)."
+        )
+    return jnp.repeat(images, 3, axis=-1)

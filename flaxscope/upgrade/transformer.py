@@ -43,6 +43,7 @@ class Upgrader(cst.CSTTransformer):
         self._alias_nodes: dict[str, cst.CSTNode] = {}
         self._chain_changes: dict[int, Change] = {}
         self._variables: list[set[str]] = [set()]  # names holding a variable, per function
+        self._tensors: list[dict[str, str]] = [{}]  # names holding an op's output -> op path
         self.fs_name: str | None = None  # the local name of `import flaxscope`
         self.need_fs_import = False
         self._var_functions: set[str] = set()
@@ -170,8 +171,15 @@ class Upgrader(cst.CSTTransformer):
         names, is_var = variables.bound_variable(node, self._creator)
         known = self._variables[-1]
         known.difference_update(names)
+        tensors = self._tensors[-1]
+        for name in names:
+            tensors.pop(name, None)
         if is_var:
             known.update(names)
+        elif len(names) == 1 and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+            found = self.tf_path(node.value.func)
+            if found is not None and self.ns.is_op(renames.renamed(found[0])[0] or ""):
+                tensors[names[0]] = renames.renamed(found[0])[0] or found[0]
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # module names are not uses
@@ -182,11 +190,13 @@ class Upgrader(cst.CSTTransformer):
     # --- functions (placeholders) ------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._variables.append(set())
+        self._tensors.append({})
         self._frames.append(placeholders.Frame(node))
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         self._variables.pop()
+        self._tensors.pop()
         frame = self._frames.pop()
         if not frame.moved:
             return updated
@@ -356,6 +366,11 @@ class Upgrader(cst.CSTTransformer):
                         updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self._chains:
             return self._chain(original, updated)
+        value = original.value
+        if (isinstance(value, cst.Name) and value.value in self._tensors[-1]
+                and original.attr.value in f.TENSOR_ONLY):
+            self.finding(original, f.TENSOR_ATTRIBUTE, expr=_EMPTY.code_for_node(original),
+                         path=self._tensors[-1][value.value], attr=original.attr.value)
         new = variables.name_attribute(updated, self._variables[-1], self.render_name_of)
         if new is not None:
             self.change(original, new, "variable value")

@@ -15,6 +15,7 @@ import flaxscope.compat.v1 as tf
 RNG = np.random.default_rng(1)
 IMG = RNG.uniform(0, 255, size=(2, 5, 7, 3)).astype(np.float32)
 U8 = RNG.integers(0, 256, size=(4, 6, 3)).astype(np.uint8)
+GRAY = RNG.integers(0, 256, size=(2, 3, 4, 1)).astype(np.uint8)
 SIZES = ([3, 4], [5, 7], [10, 9], [1, 1], [8, 3], [13, 21])
 
 
@@ -98,6 +99,7 @@ def _cases(t):
     cases += [
         ("gray f", lambda: t.image.rgb_to_grayscale(IMG)),
         ("gray u8", lambda: t.image.rgb_to_grayscale(U8)),
+        ("gray to rgb", lambda: t.image.grayscale_to_rgb(t.constant(GRAY))),
     ]
     return cases
 

@@ -68,6 +68,7 @@ from flaxscope.initializers import (
 )
 from flaxscope.ops.clip import IndexedSlices
 from flaxscope.ops.sparse import SparseTensor
+from flaxscope.ops.summary import Summary
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -154,6 +155,7 @@ __all__ = [
     "newaxis",
     "GraphKeys",
     "IndexedSlices",
+    "Summary",
     "Variable",
     "VariableScope",
     "add_to_collection",
