@@ -92,6 +92,7 @@ def two_processes(tmp_path_factory):
 def one_process(example, tmp_path_factory):
     out = tmp_path_factory.mktemp("oneprocess")
     result = example.main([*TINY, "--save", str(out / "model")])
+    assert result["reloaded_equal"]
     return result["sharded"], str(out / "model")
 
 
@@ -99,6 +100,7 @@ def test_two_processes_span_one_mesh_and_match_one_process(two_processes, one_pr
     runs, _ = two_processes
     assert [r["process"] for r in runs] == [0, 1]
     assert all(r["devices"] == 8 for r in runs)
+    assert all(r["reloaded_equal"] for r in runs)  # restore_sharded on 2 processes
     assert runs[0]["losses"] == runs[1]["losses"]  # one SPMD program, one loss
     np.testing.assert_allclose(runs[0]["losses"], one_process[0], rtol=2e-6)
 
