@@ -172,6 +172,7 @@ def train(args: argparse.Namespace, mesh: Mesh, data: CharData, vocab: int) -> l
 
 def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
     args = _parse(argv) if argv is not None else ARGS
+    fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
     if args.check and jax.process_count() > 1:
         raise SystemExit("--check trains on one device: run it with one process.")
     data = CharData(python_reference_text()[:200_000])

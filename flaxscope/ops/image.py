@@ -569,6 +569,7 @@ def crop_and_resize(
         return images[rows, ys, xs]  # [n, ch, cw, C]
 
     if method == "nearest":
+
         def round_half_up(v: jax.Array) -> jax.Array:  # C's roundf on the valid (>= 0) range
             low = jnp.floor(v)
             return jnp.where(v - low >= 0.5, low + 1, low).astype(jnp.int32)
