@@ -186,9 +186,25 @@ def transform(
             }
             for collection, leaves in tree_shapes.items()
         }
-        return jax.jit(
-            lambda rng: run_init(rng, args, kwargs)[:2], out_shardings=(None, tree_shardings)
-        )(rng)
+        # Arrays that span other processes' devices (multi-host) cannot be closed over:
+        # they go in as arguments; everything else stays as the user passed it.
+        leaves, treedef = jax.tree.flatten((args, kwargs))
+        remote = [
+            isinstance(x, jax.Array)
+            and not isinstance(x, jax.core.Tracer)
+            and not x.is_fully_addressable
+            for x in leaves
+        ]
+
+        def sharded_init(rng: jax.Array, given: list) -> tuple[Any, Variables]:
+            it = iter(given)
+            call_args, call_kwargs = treedef.unflatten(
+                [next(it) if r else x for x, r in zip(leaves, remote, strict=True)]
+            )
+            return run_init(rng, call_args, call_kwargs)[:2]
+
+        given = [x for x, r in zip(leaves, remote, strict=True) if r]
+        return jax.jit(sharded_init, out_shardings=(None, tree_shardings))(rng, given)
 
     @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:

@@ -16,8 +16,10 @@ from flaxscope.ops import (
     losses,
     math,
     nn,
+    nn_ctc,
     nn_sampled,
     random,
+    sparse,
     summary,
 )
 from flaxscope.ops._registry import OpSpec, registry, tf_op
@@ -34,9 +36,11 @@ __all__ = [
     "losses",
     "math",
     "nn",
+    "nn_ctc",
     "nn_sampled",
     "random",
     "registry",
+    "sparse",
     "summary",
     "tf_op",
 ]

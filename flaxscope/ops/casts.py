@@ -58,7 +58,9 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Array:
     """``tf.cast(x, dtype, name=None)``: ``x`` converted to ``dtype`` (a ``tf.*`` dtype,
     numpy dtype or name). Floats to integers truncate toward zero (``-1.7 -> -1``),
     numbers to bool are ``x != 0``, complex to real keeps the real part. An array already
-    of ``dtype`` is returned as it is (and, as in TF, takes no op name)."""
+    of ``dtype`` is returned as it is (and, as in TF, takes no op name). Floats out of an
+    integer type's range saturate and NaN becomes 0 (XLA's rule; C++ leaves it undefined,
+    TF on x86 gives the lowest integer)."""
     as_dtype(dtype)  # a clear error for names such as "string"
     return _cast_named(x, dtype, name or "Cast")
 

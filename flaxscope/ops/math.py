@@ -827,7 +827,8 @@ def argmax(
 ) -> Array:
     """``tf.argmax(input, axis=None, name=None, dimension=None, output_type=tf.int64)``:
     the index of the largest value along ``axis`` (0 when ``None``; the first one on ties).
-    int64 is int32 when JAX's x64 is off."""
+    int64 is int32 when JAX's x64 is off. A NaN counts as the largest value (numpy's and
+    JAX's rule; TF's CPU kernel skips NaNs)."""
     axis = renamed("axis", axis, "dimension", dimension)
     return _arg_reduce(jnp.argmax, input, axis, output_type, "ArgMax")
 

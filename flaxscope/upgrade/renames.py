@@ -338,6 +338,24 @@ def _legacy_sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None,
     return cst.parse_expression(expr), None  # type: ignore[return-value]
 
 
+def _regularizer(penalty: str) -> ArgRule:
+    """contrib's ``l1_regularizer(scale)``/``l2_regularizer(scale)`` with a literal
+    positive ``scale``: the function it returns, as a lambda on TF1 core ops."""
+
+    def rule(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
+        given = _arguments(call, ["scale", "scope"])
+        scale = None if given is None or "scale" not in given else c.number_literal(
+            given["scale"].value)
+        if scale is None or scale <= 0:
+            return None, "scale= is not a positive number literal: convert by hand"
+        tf = cst.Module([]).code_for_node(r.render(""))
+        body = penalty.format(tf=tf, w="_w")
+        code = cst.Module([]).code_for_node(given["scale"].value)
+        return cst.parse_expression(f"lambda _w: {code} * {body}"), None  # type: ignore[return-value]
+
+    return rule
+
+
 _RNN_CELLS = ["BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
               "LSTMStateTuple", "DropoutWrapper", "ResidualWrapper", "DeviceWrapper", "RNNCell"]
 
@@ -372,7 +390,9 @@ TABLE: dict[str, Rename] = {
         "dense/bias (contrib: fully_connected/weights and biases) and its activation is "
         "None (contrib: relu): convert by hand"),
     "contrib.layers.l2_regularizer": Rename(
-        None, "no l2_regularizer in TF1 core: lambda w: scale * tf.nn.l2_loss(w)"),
+        "nn.l2_loss", args=_regularizer("{tf}.nn.l2_loss({w})")),
+    "contrib.layers.l1_regularizer": Rename(
+        "reduce_sum", args=_regularizer("{tf}.reduce_sum({tf}.abs({w}))")),
     # tf.contrib.legacy_seq2seq / seq2seq: the losses, written with TF1 core ops
     "contrib.legacy_seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     "contrib.legacy_seq2seq.sequence_loss_by_example": Rename(

@@ -43,6 +43,7 @@ class Upgrader(cst.CSTTransformer):
         self._alias_nodes: dict[str, cst.CSTNode] = {}
         self._chain_changes: dict[int, Change] = {}
         self._variables: list[set[str]] = [set()]  # names holding a variable, per function
+        self._tensors: list[dict[str, str]] = [{}]  # names holding an op's output -> op path
         self.fs_name: str | None = None  # the local name of `import flaxscope`
         self.need_fs_import = False
         self._var_functions: set[str] = set()
@@ -107,17 +108,21 @@ class Upgrader(cst.CSTTransformer):
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
         ``path``, else through the file's ``flaxscope.compat.v1`` name."""
+        return c.chain(self.render_text(path, hint))
+
+    def render_text(self, path: str, hint: str | None = None) -> str:
+        """:meth:`render`'s expression as dotted text."""
         if hint is not None and hint in self.aliases:
             out = self.aliases[hint][1]
             if out is not None and (out == "" or path == out or path.startswith(out + ".")):
                 rest = path[len(out):].lstrip(".") if out else path
-                return c.chain(f"{hint}.{rest}" if rest else hint)
+                return f"{hint}.{rest}" if rest else hint
         if self.root is None:
             self.need_root_import = True
             root = "tf"
         else:
             root = self.root
-        return c.chain(f"{root}.{path}" if path else root)
+        return f"{root}.{path}" if path else root
 
     def tf_path(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """``(TF1 path, root name)`` of a name or attribute chain rooted at a TF alias."""
@@ -170,8 +175,15 @@ class Upgrader(cst.CSTTransformer):
         names, is_var = variables.bound_variable(node, self._creator)
         known = self._variables[-1]
         known.difference_update(names)
+        tensors = self._tensors[-1]
+        for name in names:
+            tensors.pop(name, None)
         if is_var:
             known.update(names)
+        elif len(names) == 1 and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+            found = self.tf_path(node.value.func)
+            if found is not None and self.ns.is_op(renames.renamed(found[0])[0] or ""):
+                tensors[names[0]] = renames.renamed(found[0])[0] or found[0]
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # module names are not uses
@@ -182,11 +194,13 @@ class Upgrader(cst.CSTTransformer):
     # --- functions (placeholders) ------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._variables.append(set())
+        self._tensors.append({})
         self._frames.append(placeholders.Frame(node))
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         self._variables.pop()
+        self._tensors.pop()
         frame = self._frames.pop()
         if not frame.moved:
             return updated
@@ -356,6 +370,11 @@ class Upgrader(cst.CSTTransformer):
                         updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self._chains:
             return self._chain(original, updated)
+        value = original.value
+        if (isinstance(value, cst.Name) and value.value in self._tensors[-1]
+                and original.attr.value in f.TENSOR_ONLY):
+            self.finding(original, f.TENSOR_ATTRIBUTE, expr=_EMPTY.code_for_node(original),
+                         path=self._tensors[-1][value.value], attr=original.attr.value)
         new = variables.name_attribute(updated, self._variables[-1], self.render_name_of)
         if new is not None:
             self.change(original, new, "variable value")
@@ -391,8 +410,10 @@ class Upgrader(cst.CSTTransformer):
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
             return updated
-        expr = self.render(new, hint=root).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        if _EMPTY.code_for_node(expr) != _EMPTY.code_for_node(original):
+        text = self.render_text(new, hint=root)
+        expr: cst.BaseExpression = updated
+        if text != c.dotted(original):  # (same text: the original, layout and all, stays)
+            expr = c.chain(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
             rule = "tf.contrib" if path.startswith("contrib") else (
                 "renamed" if new != path else "import alias")
             self._chain_changes[id(original)] = self.change(original, expr, rule)

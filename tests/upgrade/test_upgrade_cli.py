@@ -231,3 +231,13 @@ def test_contrib_module_import_dropped_with_its_finding_and_star_import_reported
                    "i = tf.glorot_uniform_initializer()\n")
     assert [(f.line, f.kind) for f in rep.findings] == [(3, "not-converted")]
     assert "import *" in rep.findings[0].message
+
+
+def test_tensor_only_attributes_of_op_outputs_are_reported():
+    src = ("import tensorflow as tf\n\n\ndef f(x):\n    h = tf.nn.relu(x)\n"
+           "    print(h.name, h.shape)\n    y = h.eval()\n    s = tf.get_variable_scope()\n"
+           "    return s.name, y\n")
+    out, rep = upgrade_source(src, "m.py")
+    assert [(f.line, f.kind) for f in rep.findings] == [
+        (6, "tensor-attribute"), (7, "tensor-attribute")]
+    assert "tf.nn.relu is a JAX array, which has no .name" in rep.findings[0].message

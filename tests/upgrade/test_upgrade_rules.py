@@ -205,8 +205,16 @@ CASES: list[tuple[str, str, str]] = [
      F + "y = tf.contrib.layers.layer_norm(x)\n"),
     ("contrib.layers.fully_connected stays", T + "y = tf.contrib.layers.fully_connected(x, 3)\n",
      F + "y = tf.contrib.layers.fully_connected(x, 3)\n"),
-    ("contrib.layers.l2_regularizer stays", T + "r = tf.contrib.layers.l2_regularizer(0.1)\n",
-     F + "r = tf.contrib.layers.l2_regularizer(0.1)\n"),
+    ("contrib.layers.l2_regularizer",
+     T + "with tf.variable_scope('s', regularizer=tf.contrib.layers.l2_regularizer(1e-4)):\n"
+     "    pass\n",
+     F + "with tf.variable_scope('s', regularizer=lambda _w: 1e-4 * tf.nn.l2_loss(_w)):\n"
+     "    pass\n"),
+    ("contrib.layers.l2_regularizer(scale=name) stays",
+     T + "r = tf.contrib.layers.l2_regularizer(scale=wd)\n",
+     F + "r = tf.contrib.layers.l2_regularizer(scale=wd)\n"),
+    ("contrib.layers.l1_regularizer", T + "r = tf.contrib.layers.l1_regularizer(scale=0.5)\n",
+     F + "r = lambda _w: 0.5 * tf.reduce_sum(tf.abs(_w))\n"),
     ("contrib.legacy_seq2seq.sequence_loss_by_example",
      T + "l = tf.contrib.legacy_seq2seq.sequence_loss_by_example([lg], [tg], [w])\n",
      F + "l = tf.add_n([tf.nn.sparse_softmax_cross_entropy_with_logits(labels=_target, "

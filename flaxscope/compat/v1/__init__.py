@@ -27,6 +27,7 @@ from flaxscope.compat.v1 import (
     math,
     nn,
     random,
+    sparse,
     summary,
     train,
 )
@@ -66,6 +67,8 @@ from flaxscope.initializers import (
     zeros_initializer,
 )
 from flaxscope.ops.clip import IndexedSlices
+from flaxscope.ops.sparse import SparseTensor
+from flaxscope.ops.summary import Summary
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -140,9 +143,11 @@ __all__ = [
     "logging",
     "math",
     "random",
+    "sparse",
     "summary",
     "AUTO_REUSE",
     "Dimension",
+    "SparseTensor",
     "Tensor",
     "TensorShape",
     "dimension_at_index",
@@ -150,6 +155,7 @@ __all__ = [
     "newaxis",
     "GraphKeys",
     "IndexedSlices",
+    "Summary",
     "Variable",
     "VariableScope",
     "add_to_collection",
