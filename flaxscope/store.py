@@ -184,6 +184,9 @@ class Frame:
         self.op_rng: jax.Array | None = None
         self.rng_counter = 0
         self.scan_depth = 0  # > 0 while a lifted scan's body runs
+        # In init, while flaxscope.scan traces its body once: new variables compute their
+        # initial values outside the trace (see variables._new_variable).
+        self.hoist_creation = False
         # transform(..., variables_exist=True): the given tree's variables count as created
         # before the call (by another model of the same TF1 graph), so reuse=True finds them.
         self.variables_exist = False

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
+import jax.extend.core as _jex_core
 import jax.numpy as jnp
 import numpy as np
 
@@ -284,7 +285,10 @@ def _new_variable(
             value = frame.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
     else:
         assert make_value is not None
-        value = make_value()
+        if frame.hoist_creation:
+            value = _hoisted_value(frame, op_name, make_value)
+        else:
+            value = make_value()
         if shape is not None and tuple(value.shape) != tuple(shape):
             raise ValueError(
                 f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
@@ -299,6 +303,33 @@ def _new_variable(
     if frame.mode != store.APPLY:
         frame.outputs[collection][op_name] = record._value
     return record
+
+
+class NotHoistable(Exception):
+    """A variable created in a scan body whose initial value depends on the loop's values."""
+
+
+def _hoisted_value(frame: store.Frame, op_name: str, make_value: Callable[[], jax.Array]):
+    """The initial value of a variable created while ``flaxscope.scan`` traces its body in
+    ``init``: computed outside that trace, so it is a real value (or a value of the trace
+    ``init`` itself runs under), as if the variable were made before the loop. TF1 also
+    builds a loop body once and makes its variables' initial values outside the loop."""
+    try:  # the trace init runs under: eager evaluation, or an outer jax.jit's trace
+        outer = frame.trace_state._trace_ref()
+    except AttributeError:  # the default graph, or JAX internals that changed
+        outer = None
+    context = (
+        jax.ensure_compile_time_eval() if outer is None else _jex_core.set_current_trace(outer)
+    )
+    try:
+        with context:
+            value = make_value()
+    except Exception as e:  # e.g. an initializer that reads the loop's values (a linen
+        # module's init on the step's input): the eager fallback runs it, or re-raises.
+        raise NotHoistable(op_name) from e
+    if isinstance(value, jax.core.Tracer) and not store._of_outer_trace(frame, value):
+        raise NotHoistable(op_name)  # lift.scan then runs the body eagerly first
+    return value
 
 
 def _check_initializer(frame: store.Frame, make_value: Callable[[], jax.Array]) -> None:
