@@ -327,14 +327,6 @@ def dummy_batch(config):
 
 
 # --- training ---
-def clip_by_global_norm(tree, clip_norm):
-    """``tf.clip_by_global_norm`` on a tree: every leaf times ``clip_norm / max(norm,
-    clip_norm)``, where ``norm`` is the norm of all leaves together; returns both."""
-    norm = optax.global_norm(tree)
-    scale = clip_norm / jnp.maximum(norm, clip_norm)
-    return jax.tree.map(lambda g: g * scale.astype(g.dtype), tree), norm
-
-
 def clipped_gradients(train_model, config, variables, batch, rng=None):
     """The gradients of Train's cost on ``batch`` (``(input_ids, targets, state)``) with
     respect to ``variables["params"]``, clipped to ``config.max_grad_norm``. Returns
@@ -345,8 +337,9 @@ def clipped_gradients(train_model, config, variables, batch, rng=None):
         return out["cost"], out
 
     gradients, out = jax.grad(cost, has_aux=True)(variables["params"])
-    gradients, norm = clip_by_global_norm(gradients, config.max_grad_norm)
-    return gradients, norm, out
+    names = list(gradients)
+    clipped, norm = tf.clip_by_global_norm([gradients[n] for n in names], config.max_grad_norm)
+    return dict(zip(names, clipped, strict=True)), norm, out
 
 
 class Session:
@@ -457,6 +450,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
     config = CONFIGS[args.model]
     if args.rnn_driver:
         config = dataclasses.replace(config, rnn_driver=args.rnn_driver)

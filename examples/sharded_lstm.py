@@ -17,11 +17,25 @@ loads into it as is. ``--check`` also trains on one device and compares the loss
 
 On a machine without an accelerator it simulates ``--cpu-devices`` CPU devices (default 8).
 Run: python examples/sharded_lstm.py [--steps 50 --check]
+
+Many hosts (JAX's own multi-process runtime, ``jax.distributed``): start one process per
+host with the same flags plus ``--coordinator host:port --num-processes N --process-id i``;
+the mesh spans every process's devices and the loss curve is the one process's. On one
+machine, two processes of 4 CPU devices each (gloo collectives)::
+
+    python examples/sharded_lstm.py --cpu-devices 4 --coordinator localhost:12355 \
+        --num-processes 2 --process-id 0 &
+    python examples/sharded_lstm.py --cpu-devices 4 --coordinator localhost:12355 \
+        --num-processes 2 --process-id 1
+
+``--save PREFIX`` then writes a TF1 checkpoint in which each process writes only the
+shards it holds (:func:`flaxscope.checkpoint.save_sharded`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -40,6 +54,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--cpu-devices", type=int, default=8, help="simulated devices when on CPU")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate")
     parser.add_argument("--check", action="store_true", help="compare with one device")
+    parser.add_argument("--coordinator", help="host:port of process 0 (jax.distributed)")
+    parser.add_argument("--num-processes", type=int, default=1, help="processes (hosts)")
+    parser.add_argument("--process-id", type=int, default=0, help="this process's index")
+    parser.add_argument("--save", metavar="PREFIX", help="save a TF1 checkpoint at the end")
+    parser.add_argument("--json", metavar="PATH", help="write the losses to this JSON file")
     return parser.parse_args(argv)
 
 
@@ -51,6 +70,18 @@ if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", "")
     )
 
 import jax  # noqa: E402
+
+if __name__ == "__main__" and ARGS.num_processes > 1:
+    # Before anything touches a backend: every process joins the coordinator, then
+    # jax.devices() lists all processes' devices. CPU collectives across processes use gloo.
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPU devices only
+    jax.distributed.initialize(
+        ARGS.coordinator or "localhost:12355",
+        num_processes=ARGS.num_processes,
+        process_id=ARGS.process_id,
+        initialization_timeout=60,
+    )
+
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
@@ -109,8 +140,13 @@ def train(args: argparse.Namespace, mesh: Mesh, data: CharData, vocab: int) -> l
 
     model = fs.transform(loss_fn, mesh=mesh)
     batch_sharding = NamedSharding(mesh, P("data"))
-    rng = np.random.default_rng(0)
-    first = jax.device_put(data.batch(rng, args.batch, args.seq_len), batch_sharding)
+
+    def global_batch(rng: np.random.Generator) -> jax.Array:
+        # Every process draws the same batch and keeps the rows its devices hold.
+        tokens = data.batch(rng, args.batch, args.seq_len)
+        return jax.make_array_from_callback(tokens.shape, batch_sharding, lambda i: tokens[i])
+
+    first = global_batch(np.random.default_rng(0))
     params = model.init(jax.random.key(0), first)["params"]
     optimizer = optax.adam(args.lr)
     opt_state = optimizer.init(params)
@@ -124,16 +160,21 @@ def train(args: argparse.Namespace, mesh: Mesh, data: CharData, vocab: int) -> l
     rng = np.random.default_rng(1)
     losses = []
     for _ in range(args.steps):
-        tokens = jax.device_put(data.batch(rng, args.batch, args.seq_len), batch_sharding)
-        params, opt_state, loss = step(params, opt_state, tokens)
+        params, opt_state, loss = step(params, opt_state, global_batch(rng))
         losses.append(float(loss))
     for name in ("embedding/embedding", "softmax/w"):
         print(f"  {name}: {params[name].shape} sharded as {params[name].sharding.spec}")
+    if args.save:
+        prefix = fs.checkpoint.save_sharded(args.save, {"params": params})
+        print(f"saved {prefix} (process {jax.process_index()} wrote its own shards)")
     return losses
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
     args = _parse(argv) if argv is not None else ARGS
+    fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
+    if args.check and jax.process_count() > 1:
+        raise SystemExit("--check trains on one device: run it with one process.")
     data = CharData(python_reference_text()[:200_000])
     # Pad the vocabulary so the model axis divides it (the extra ids never occur).
     vocab = -(-data.vocab_size // 8) * 8
@@ -142,6 +183,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, list[float]]:
     losses = train(args, mesh, data, vocab)
     print(f"loss: step 1 {losses[0]:.4f} -> step {len(losses)} {losses[-1]:.4f}")
     result = {"sharded": losses}
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {"losses": losses, "process": jax.process_index(), "devices": jax.device_count()},
+                f,
+            )
     if args.check:
         single = train(args, make_mesh(1, jax.devices()[:1]), data, vocab)
         diff = np.max(np.abs(np.array(losses) - np.array(single)) / np.abs(single))

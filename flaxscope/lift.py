@@ -14,7 +14,6 @@ import jax
 
 from flaxscope import scopes, store
 from flaxscope.transform import next_rng_key
-from flaxscope.variables import NotHoistable
 
 
 def scan(
@@ -76,12 +75,12 @@ def scan(
     if n == 0:
         raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
     # TF1 builds a loop body once, so the body is traced once here too: its new variables
-    # take their initial values from outside the trace (variables._hoisted_value).
+    # take their initial values from outside the trace (store.Frame._hoisted).
     nested = frame.hoist_creation
     frame.hoist_creation = True
     try:
         return traced({})
-    except NotHoistable:
+    except store.NotHoistable:
         if nested:
             raise  # the outermost hoisting scan falls back
         frame.restore(snapshot)
@@ -103,7 +102,7 @@ def scan(
     finally:
         frame.scan_depth -= 1
         frame.op_rng, frame.rng_counter = outer_rng
-    replay = {k: r._value for k, r in frame.records.items() if k not in before}
+    replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
     return traced(replay)
 
 
@@ -151,7 +150,7 @@ class _Sequenced:
                 self.starts.append(_capture(frame, self.state))
         finally:
             frame.scan_depth -= 1
-        self.replay = {k: r._value for k, r in frame.records.items() if k not in before}
+        self.replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
         _put(frame, self.state, self.starts[0])
         return outs
 

@@ -23,7 +23,7 @@ import contextvars
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jax
@@ -314,15 +314,6 @@ class Layout:
         if isinstance(value, jax.core.Tracer):
             return jax.lax.with_sharding_constraint(value, sharding)
         return jax.device_put(value, sharding)
-
-    def tree(self, records: Mapping[str, Any]) -> dict[str, dict[str, NamedSharding]]:
-        """The shardings of a call's variables, as a variables tree."""
-        out: dict[str, dict[str, NamedSharding]] = {}
-        for record in records.values():
-            out.setdefault(record.collection, {})[record.op_name] = self.sharding(
-                record.op_name, record.shape, record.dtype, record.partitioner
-            )
-        return out
 
 
 def active_layout(mesh: Mesh | None, rules: ShardingRules | None, model_axis: str) -> Layout | None:

@@ -70,6 +70,10 @@ class GraphKeys:
     WHILE_CONTEXT = "while_context"
 
 
+class NotHoistable(Exception):
+    """A variable created in a scan body whose initial value depends on the loop's values."""
+
+
 class LeakedValueError(ValueError):
     """A value of one ``init``/``apply`` call was used after that call ended."""
 
@@ -129,6 +133,19 @@ class VariableRecord:
             )
         return value
 
+    @property
+    def raw_value(self) -> Any:
+        """The current value, without the leaked-tracer check (the store's own reads)."""
+        return self._value
+
+    @property
+    def frame(self) -> Frame:
+        """The frame (call) the variable belongs to."""
+        return self._frame
+
+    def set_value(self, value: Any) -> None:
+        self._value = value
+
     def get_shape(self) -> tuple[int, ...]:
         return self.shape
 
@@ -142,6 +159,15 @@ class Deferred:
 
     def evaluate(self) -> Any:
         raise NotImplementedError
+
+
+_FLOAT32 = np.dtype(np.float32)
+
+
+def dtype_of(value: Any) -> np.dtype:
+    """The dtype of an array, a tracer (no conversion: it has no value) or a Python value."""
+    dtype = getattr(value, "dtype", None)
+    return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype
 
 
 def _materialize(item: Any) -> Any:
@@ -158,7 +184,25 @@ class Frame:
         variables: Mapping[str, Mapping[str, Any]] | None = None,
         mutable: frozenset[str] = frozenset(),
         default: bool = False,
+        op_rng: jax.Array | None = None,
+        layout: Any = None,
+        variables_exist: bool = False,
     ) -> None:
+        """One call's store.
+
+        Args:
+          mode: ``INIT`` (creation computes initial values) or ``APPLY`` (creation looks
+            the value up in ``variables``).
+          rng: the key variables' initializers draw from (``init``).
+          variables: the tree given to ``apply``.
+          mutable: the collections ``assign`` may change in ``apply``.
+          default: the process-wide default graph (eager, outside ``transform``).
+          op_rng: the key random ops draw from (``next_rng_key``).
+          layout: the ``sharding.Layout`` when the call runs on a mesh.
+          variables_exist: ``transform(..., variables_exist=True)``: the given tree's
+            variables count as created before the call (by another model of the same TF1
+            graph), so ``reuse=True`` finds them.
+        """
         self.mode = mode
         self.rng = rng
         self.default = default
@@ -179,26 +223,25 @@ class Frame:
         self.used: set[tuple[str, str]] = set()
         self.replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
         self.per_object: dict[int, Any] = {}  # per-call state of templates and cells
-        self.layout: Any = None  # sharding.Layout when the call runs on a mesh
+        self.layout = layout
         # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
-        self.op_rng: jax.Array | None = None
+        self.op_rng = op_rng
         self.rng_counter = 0
         self.scan_depth = 0  # > 0 while a lifted scan's body runs
         # In init, while flaxscope.scan traces its body once: new variables compute their
-        # initial values outside the trace (see variables._new_variable).
+        # initial values outside the trace (Frame._hoisted).
         self.hoist_creation = False
-        # transform(..., variables_exist=True): the given tree's variables count as created
-        # before the call (by another model of the same TF1 graph), so reuse=True finds them.
-        self.variables_exist = False
+        self.variables_exist = variables_exist
         self.x64 = bool(jax.config.jax_enable_x64)
-        self._lock = threading.RLock()
+        # Threads sharing the default store take it for each lookup-or-create.
+        self.lock = threading.RLock()
         # The JAX trace the call runs under, for guard_trace (the default graph has none).
         self.trace_state = None if default else _jex_core.get_opaque_trace_state()
 
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
-        with self._lock:  # threads sharing the default store each get their own name
+        with self.lock:  # threads sharing the default store each get their own name
             return self._unique_name(name, mark_as_used)
 
     def _unique_name(self, name: str, mark_as_used: bool) -> str:
@@ -224,13 +267,14 @@ class Frame:
     def register(self, record: VariableRecord, collections: Iterator[str]) -> None:
         """Adds a new variable to the frame's tables, its collections and the output tree."""
         self.records[record.op_name] = record
-        value = record._value
+        value = record.raw_value
         if id(value) in self.by_id:
             # One array object for two variables (tf.Variable(w), one constant used twice, a
             # leaf given twice to apply): name_of and assign tell variables apart by
             # identity, so this variable gets its own reference.
             copy = value.view() if isinstance(value, np.ndarray) else jax.numpy.array(value)
-            value = record._value = copy
+            record.set_value(copy)
+            value = copy
         self.by_id[id(value)] = record
         self.keep_alive.append(value)
         for key in collections:
@@ -271,6 +315,111 @@ class Frame:
             # The object is kept in the entry so that its id cannot be reused in the call.
             entry = self.per_object[id(obj)] = (obj, factory())
         return entry[1]
+
+    # --- creation and assignment: the only writes of a variable --------------------------
+    def create_or_lookup(
+        self,
+        op_name: str,
+        make_value: Callable[[], jax.Array] | None,
+        shape: tuple[int, ...] | None,
+        dtype: np.dtype | None,
+        trainable: bool,
+        collections: list[str],
+        constraint: Callable | None,
+        partitioner: Callable | None = None,
+    ) -> VariableRecord:
+        """A new variable ``op_name``: its value computed by ``make_value`` (``init``, the
+        default graph) or read from the given tree (``apply``), registered in this frame's
+        tables and ``collections``, and written to the output tree in ``init``."""
+        if op_name in self.records:
+            # Only reachable through absolute names ("w/" after "w"), which TF does not
+            # uniquify either; TF's graph then refuses the second op of that name.
+            raise ValueError(f"Duplicate node name in graph: '{op_name}'")
+        collection = PARAMS if trainable else STATE
+        replay = self.replay
+        if replay is not None and op_name in replay:
+            value = replay[op_name]
+        elif self.mode == APPLY:
+            given = self.inputs[collection].get(op_name)
+            if make_value is not None and op_name not in self.inputs[collection]:
+                self._check_initializer(make_value)
+            if given is not None:
+                shape = tuple(np.shape(given)) if shape is None else shape
+                dtype = dtype_of(given) if dtype is None else dtype
+            value = self.lookup(op_name, collection, shape or (), dtype or _FLOAT32)
+            if not hasattr(value, "shape"):
+                value = jax.numpy.asarray(value)  # a Python scalar in the given tree
+            if self.layout is not None:
+                value = self.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
+        else:
+            assert make_value is not None
+            value = self._hoisted(op_name, make_value) if self.hoist_creation else make_value()
+            if shape is not None and tuple(value.shape) != tuple(shape):
+                raise ValueError(
+                    f"The initializer of variable {op_name} returned shape "
+                    f"{tuple(value.shape)}, but the variable's shape is {tuple(shape)}. Fix the "
+                    "initializer or the shape."
+                )
+            if isinstance(value, jax.core.Tracer):
+                guard_trace(self, op_name, value)
+        record = VariableRecord(
+            op_name,
+            value,
+            tuple(value.shape),
+            np.dtype(value.dtype) if dtype is None else dtype,
+            trainable,
+            self,
+            constraint,
+            partitioner,
+        )
+        self.register(record, collections)
+        if self.mode != APPLY:
+            self.outputs[collection][op_name] = record.raw_value
+        return record
+
+    def _hoisted(self, op_name: str, make_value: Callable[[], jax.Array]) -> jax.Array:
+        """The initial value of a variable created while ``flaxscope.scan`` traces its body
+        in ``init``: computed outside that trace, in the trace ``init`` runs under (eager,
+        or an outer ``jax.jit``'s), as if the variable were made before the loop. TF1, too,
+        builds a loop body once and gives its variables initial values from outside it."""
+        try:
+            outer = self.trace_state._trace_ref()
+        except AttributeError:  # the default graph, or JAX internals that changed
+            outer = None
+        context = (
+            jax.ensure_compile_time_eval() if outer is None else _jex_core.set_current_trace(outer)
+        )
+        try:
+            with context:
+                value = make_value()
+        except Exception as e:  # e.g. an initializer that reads the loop's values (a linen
+            # module's init on the step's input): the eager fallback runs it, or re-raises.
+            raise NotHoistable(op_name) from e
+        if isinstance(value, jax.core.Tracer) and not _of_outer_trace(self, value):
+            raise NotHoistable(op_name)  # lift.scan then runs the body eagerly first
+        return value
+
+    def _check_initializer(self, make_value: Callable[[], jax.Array]) -> None:
+        """In apply, for a variable missing from the tree: the errors its initializer raises.
+
+        TF runs the initializer while it creates the variable, so a creation whose
+        initializer fails (say ``constant_initializer(3)`` for a bool variable) raises the
+        initializer's error, in ``init`` and ``apply`` alike. ``apply`` never computes
+        initial values, so the initializer is only traced abstractly, and the frame's key
+        is left as it was.
+        """
+        rng = self.rng
+        try:
+            jax.eval_shape(make_value)
+        finally:
+            self.rng = rng
+
+    def assign(self, record: VariableRecord, new: jax.Array) -> None:
+        """Gives ``record`` the value ``new`` for the rest of the call (``tf.assign``)."""
+        record.set_value(new)
+        self.track(record, new)
+        if self.mode == APPLY:
+            self.outputs[record.collection][record.op_name] = new
 
     # --- values ----------------------------------------------------------------------
     def lookup(self, op_name: str, collection: str, shape: tuple[int, ...], dtype: np.dtype):

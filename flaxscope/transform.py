@@ -152,8 +152,7 @@ def transform(
         raise ValueError(f"on_unused must be 'warn', 'error' or 'ignore', got {on_unused!r}")
 
     def run_init(rng: jax.Array, args: tuple, kwargs: dict) -> tuple[Any, Variables, Any]:
-        frame = store.Frame(store.INIT, rng=rng)
-        frame.op_rng = jax.random.fold_in(rng, _OPS_STREAM)
+        frame = store.Frame(store.INIT, rng=rng, op_rng=jax.random.fold_in(rng, _OPS_STREAM))
         out = _run(frame, fn, args, kwargs)
         return out, _as_tree(frame.outputs), frame
 
@@ -187,9 +186,25 @@ def transform(
             }
             for collection, leaves in tree_shapes.items()
         }
-        return jax.jit(
-            lambda rng: run_init(rng, args, kwargs)[:2], out_shardings=(None, tree_shardings)
-        )(rng)
+        # Arrays that span other processes' devices (multi-host) cannot be closed over:
+        # they go in as arguments; everything else stays as the user passed it.
+        leaves, treedef = jax.tree.flatten((args, kwargs))
+        remote = [
+            isinstance(x, jax.Array)
+            and not isinstance(x, jax.core.Tracer)
+            and not x.is_fully_addressable
+            for x in leaves
+        ]
+
+        def sharded_init(rng: jax.Array, given: list) -> tuple[Any, Variables]:
+            it = iter(given)
+            call_args, call_kwargs = treedef.unflatten(
+                [next(it) if r else x for x, r in zip(leaves, remote, strict=True)]
+            )
+            return run_init(rng, call_args, call_kwargs)[:2]
+
+        given = [x for x, r in zip(leaves, remote, strict=True) if r]
+        return jax.jit(sharded_init, out_shardings=(None, tree_shardings))(rng, given)
 
     @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
@@ -205,10 +220,14 @@ def transform(
     ) -> Any:
         variables = _check_variables(variables)
         mutable_set = _mutable_set(mutable)
-        frame = store.Frame(store.APPLY, variables=variables, mutable=mutable_set)
-        frame.op_rng = rng
-        frame.variables_exist = variables_exist
-        frame.layout = active_layout(mesh, rules, model_axis)
+        frame = store.Frame(
+            store.APPLY,
+            variables=variables,
+            mutable=mutable_set,
+            op_rng=rng,
+            layout=active_layout(mesh, rules, model_axis),
+            variables_exist=variables_exist,
+        )
         out = _run(frame, fn, args, kwargs, adopt_given_variables if variables_exist else None)
         store.warn_unused(frame, on_unused)
         if not mutable_set:

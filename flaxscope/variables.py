@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import jax
-import jax.extend.core as _jex_core
 import jax.numpy as jnp
 import numpy as np
 
@@ -250,103 +249,6 @@ def _variable_collections(collections: Any, trainable: bool) -> Sequence[str]:
     return list(dict.fromkeys(collections))
 
 
-def _new_variable(
-    frame: store.Frame,
-    op_name: str,
-    make_value: Callable[[], jax.Array] | None,
-    shape: tuple[int, ...] | None,
-    dtype: np.dtype | None,
-    trainable: bool,
-    collections: list[str],
-    constraint: Callable | None,
-    partitioner: Callable | None = None,
-) -> VariableRecord:
-    """Writes a new leaf (init) or reads it from the given tree (apply)."""
-    if op_name in frame.records:
-        # Only reachable through absolute names ("w/" after "w"), which TF does not
-        # uniquify either; TF's graph then refuses the second op of that name.
-        raise ValueError(f"Duplicate node name in graph: '{op_name}'")
-    collection = store.PARAMS if trainable else store.STATE
-    replay = frame.replay
-    if replay is not None and op_name in replay:
-        value = replay[op_name]
-    elif frame.mode == store.APPLY:
-        if make_value is not None and op_name not in frame.inputs[collection]:
-            _check_initializer(frame, make_value)
-        if shape is None or dtype is None:
-            given = frame.inputs[collection].get(op_name)
-            if given is not None:
-                shape = tuple(np.shape(given)) if shape is None else shape
-                dtype = _dtype_of(given) if dtype is None else dtype
-        value = frame.lookup(op_name, collection, shape or (), dtype or float32)
-        if not hasattr(value, "shape"):
-            value = jnp.asarray(value)  # a Python scalar in the given tree
-        if frame.layout is not None:
-            value = frame.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
-    else:
-        assert make_value is not None
-        if frame.hoist_creation:
-            value = _hoisted_value(frame, op_name, make_value)
-        else:
-            value = make_value()
-        if shape is not None and tuple(value.shape) != tuple(shape):
-            raise ValueError(
-                f"The initializer of variable {op_name} returned shape {tuple(value.shape)}, "
-                f"but the variable's shape is {tuple(shape)}. Fix the initializer or the shape."
-            )
-        if isinstance(value, jax.core.Tracer):
-            store.guard_trace(frame, op_name, value)
-    shape = tuple(value.shape)
-    dtype = np.dtype(value.dtype) if dtype is None else dtype
-    record = VariableRecord(op_name, value, shape, dtype, trainable, frame, constraint, partitioner)
-    frame.register(record, collections)
-    if frame.mode != store.APPLY:
-        frame.outputs[collection][op_name] = record._value
-    return record
-
-
-class NotHoistable(Exception):
-    """A variable created in a scan body whose initial value depends on the loop's values."""
-
-
-def _hoisted_value(frame: store.Frame, op_name: str, make_value: Callable[[], jax.Array]):
-    """The initial value of a variable created while ``flaxscope.scan`` traces its body in
-    ``init``: computed outside that trace, so it is a real value (or a value of the trace
-    ``init`` itself runs under), as if the variable were made before the loop. TF1 also
-    builds a loop body once and makes its variables' initial values outside the loop."""
-    try:  # the trace init runs under: eager evaluation, or an outer jax.jit's trace
-        outer = frame.trace_state._trace_ref()
-    except AttributeError:  # the default graph, or JAX internals that changed
-        outer = None
-    context = (
-        jax.ensure_compile_time_eval() if outer is None else _jex_core.set_current_trace(outer)
-    )
-    try:
-        with context:
-            value = make_value()
-    except Exception as e:  # e.g. an initializer that reads the loop's values (a linen
-        # module's init on the step's input): the eager fallback runs it, or re-raises.
-        raise NotHoistable(op_name) from e
-    if isinstance(value, jax.core.Tracer) and not store._of_outer_trace(frame, value):
-        raise NotHoistable(op_name)  # lift.scan then runs the body eagerly first
-    return value
-
-
-def _check_initializer(frame: store.Frame, make_value: Callable[[], jax.Array]) -> None:
-    """In apply, for a variable missing from the tree: the errors its initializer raises.
-
-    TF runs the initializer while it creates the variable, so a creation whose initializer
-    fails (say ``constant_initializer(3)`` for a bool variable) raises the initializer's
-    error, in ``init`` and ``apply`` alike. ``apply`` never computes initial values, so the
-    initializer is only traced abstractly here, and the frame's key is left as it was.
-    """
-    rng = frame.rng
-    try:
-        jax.eval_shape(make_value)
-    finally:
-        frame.rng = rng
-
-
 class _RegularizationLoss(store.Deferred):
     """TF's lazily evaluated regularization loss of one variable."""
 
@@ -368,7 +270,7 @@ def _true_getter(name: str, *args: Any, **kwargs: Any) -> jax.Array:
     The lookup and the creation are one step, so threads sharing the default store (TF1's
     default graph) that ``AUTO_REUSE`` one name make one variable (TF1 can make several).
     """
-    with store.current_frame()._lock:
+    with store.current_frame().lock:
         return _get_single_variable(name, *args, **kwargs)
 
 
@@ -489,8 +391,7 @@ def _get_single_variable(
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
     op_name = _variable_op_name(name, state)
-    record = _new_variable(
-        frame,
+    record = frame.create_or_lookup(
         op_name,
         make_value,
         declared_shape,
@@ -563,17 +464,11 @@ def _adopt_all(frame: store.Frame) -> None:
                 not trainable
                 and parts[-1] == GraphKeys.GLOBAL_STEP
                 and np.ndim(value) == 0
-                and np.issubdtype(_dtype_of(value), np.integer)
+                and np.issubdtype(store.dtype_of(value), np.integer)
             ):
                 collections.append(GraphKeys.GLOBAL_STEP)
-            record = _new_variable(frame, name, None, None, None, trainable, collections, None)
+            record = frame.create_or_lookup(name, None, None, None, trainable, collections, None)
             frame.vars[name] = record
-
-
-def _dtype_of(value: Any) -> np.dtype:
-    """The dtype of an array, a tracer (no conversion: it has no value) or a Python value."""
-    dtype = getattr(value, "dtype", None)
-    return np.dtype(dtype) if dtype is not None else np.asarray(value).dtype
 
 
 _EXIST_HINT = (
@@ -646,54 +541,53 @@ def _scope_get_variable(
     if dtype is None:
         dtype = scope.dtype
 
+    getter: Callable[..., jax.Array]
     if custom_getter is None:
-        # The hot path (every variable of every call): no kwargs dict, no custom getter.
-        state = current()
-        old_stack, state.name_stack = state.name_stack, ""
-        try:
-            return _true_getter(
-                full_name,
-                shape,
-                dtype,
-                initializer,
-                regularizer,
-                reuse,
-                trainable,
-                collections,
-                caching_device,
-                partitioner,
-                validate_shape,
-                use_resource,
-                constraint,
-            )
-        finally:
-            state.name_stack = old_stack
-    if not callable(custom_getter):
-        raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
-    kwargs = dict(
-        shape=shape,
-        dtype=dtype,
-        initializer=initializer,
-        regularizer=regularizer,
-        reuse=reuse,
-        trainable=trainable,
-        collections=collections,
-        caching_device=caching_device,
-        partitioner=partitioner,
-        validate_shape=validate_shape,
-        use_resource=use_resource,
-        synchronization=synchronization,
-        aggregation=aggregation,
-    )
+        # The hot path (every variable of every call): positional arguments, no dict.
+        getter, kwargs = _true_getter, {}
+        args: tuple = (
+            full_name,
+            shape,
+            dtype,
+            initializer,
+            regularizer,
+            reuse,
+            trainable,
+            collections,
+            caching_device,
+            partitioner,
+            validate_shape,
+            use_resource,
+            constraint,
+        )
+    else:
+        if not callable(custom_getter):
+            raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
+        getter, args = custom_getter, ()
+        kwargs = dict(
+            getter=_true_getter,
+            name=full_name,
+            shape=shape,
+            dtype=dtype,
+            initializer=initializer,
+            regularizer=regularizer,
+            reuse=reuse,
+            trainable=trainable,
+            collections=collections,
+            caching_device=caching_device,
+            partitioner=partitioner,
+            validate_shape=validate_shape,
+            use_resource=use_resource,
+            synchronization=synchronization,
+            aggregation=aggregation,
+        )
+        if _takes_constraint(custom_getter):
+            kwargs["constraint"] = constraint
     # Variable names depend on the variable scope only: TF resets the name scope here.
     state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
-        if custom_getter is None:
-            return _true_getter(full_name, constraint=constraint, **kwargs)
-        if _takes_constraint(custom_getter):
-            kwargs["constraint"] = constraint
-        return custom_getter(getter=_true_getter, name=full_name, **kwargs)
+        return getter(*args, **kwargs)
     finally:
         state.name_stack = old_stack
 
@@ -811,8 +705,7 @@ def Variable(  # noqa: N802  (TF1's name)
         declared_shape = _as_shape(shape)
     if not validate_shape:
         declared_shape = None
-    record = _new_variable(
-        frame,
+    record = frame.create_or_lookup(
         op_name,
         make_value,
         declared_shape,
@@ -946,7 +839,7 @@ def get_regularization_loss(
 def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape: bool):
     record = _record_of(ref)
     frame = store.current_frame()
-    if record._frame is not frame:
+    if record.frame is not frame:
         raise ValueError(f"Variable {record.name} belongs to another init/apply call.")
     if frame.scan_depth:
         raise ValueError(
@@ -961,7 +854,7 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
             f"Variable {record.name} is in variables['{record.collection}'], which this apply "
             f"call may not change. Call apply(..., {how}) to get the updated values back."
         )
-    new = jnp.asarray(compute(record.value), dtype=record._value.dtype)
+    new = jnp.asarray(compute(record.value), dtype=record.raw_value.dtype)
     if validate_shape and tuple(new.shape) != record.shape:
         raise ValueError(
             f"Cannot assign a value of shape {tuple(new.shape)} to variable {record.name} of "
@@ -969,10 +862,7 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
         )
     if isinstance(new, jax.core.Tracer):
         store.guard_trace(frame, record.name, new, assigned=True)
-    record._value = new
-    frame.track(record, new)
-    if frame.mode == store.APPLY:
-        frame.outputs[record.collection][record.op_name] = new
+    frame.assign(record, new)
     return new
 
 

@@ -31,3 +31,34 @@ def tf1():
         reason="oracle tensorflow-cpu is not installed (pip install -e '.[oracle]')",
     )
     return tf.compat.v1
+
+
+class _HideTensorFlow:
+    """A meta-path finder that makes ``import tensorflow`` (and tf_keras) fail."""
+
+    HIDDEN = ("tensorflow", "tf_keras")
+
+    def find_spec(self, name, path=None, target=None):  # noqa: ARG002
+        if name.split(".")[0] in self.HIDDEN:
+            raise ModuleNotFoundError(
+                f"{name} is hidden by --hide-tf (FLAXSCOPE_HIDE_TF=1)", name=name
+            )
+        return None
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--hide-tf",
+        action="store_true",
+        help="run as if TensorFlow were not installed: the oracle tests skip and the "
+        "differential programs compare with their golden files only",
+    )
+
+
+def pytest_configure(config):
+    if config.getoption("--hide-tf") or os.environ.get("FLAXSCOPE_HIDE_TF") == "1":
+        import sys
+
+        if any(m.split(".")[0] in _HideTensorFlow.HIDDEN for m in sys.modules):
+            raise pytest.UsageError("--hide-tf: TensorFlow was imported before the tests ran.")
+        sys.meta_path.insert(0, _HideTensorFlow())

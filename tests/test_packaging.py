@@ -109,7 +109,7 @@ def test_sdist_and_wheel_carry_the_package_its_types_and_one_version(dist):
     assert "flaxscope/py.typed" in names and "flaxscope/compat/v1/__init__.py" in names
     assert not [n for n in names if n.startswith(("tests/", "examples/", "benchmarks/"))]
     assert f"Version: {version}" in metadata and "License-Expression: Apache-2.0" in metadata
-    for extra in ("oracle", "examples", "orbax", "bench", "test", "upgrade"):
+    for extra in ("oracle", "examples", "orbax", "bench", "test", "upgrade", "summary"):
         assert f"Provides-Extra: {extra}" in metadata
     with tarfile.open(sdist) as t:
         members = {m.name.split("/", 1)[1] for m in t.getmembers() if "/" in m.name}

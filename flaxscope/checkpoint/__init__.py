@@ -28,6 +28,11 @@ flaxscope variables are numeric; ``_CHECKPOINTABLE_OBJECT_GRAPH`` (TF2's object 
 skipped silently. Partitioned variables (TF1 ``partitioner=``, saved as slices) are read
 back whole.
 
+On a mesh (and across the processes of a ``jax.distributed`` job), :func:`save_sharded`
+writes each shard from the process that holds it, as TF1's sharded Saver wrote
+partitioned variables (slices), and :func:`restore_sharded` reads onto any mesh only the
+regions each device holds.
+
 64-bit values and JAX: JAX without ``jax_enable_x64`` holds 64-bit variables in 32 bits,
 e.g. TF1's ``global_step`` (int64) is int32 in flaxscope. :func:`restore` and
 :func:`init_from_checkpoint` narrow a checkpoint's int64/uint64/float64/complex128 value to
@@ -46,6 +51,7 @@ from flaxscope.checkpoint.reader import (
     restore,
 )
 from flaxscope.checkpoint.saver import Saver
+from flaxscope.checkpoint.sharded import restore_sharded, save_sharded
 from flaxscope.checkpoint.state import (
     checkpoint_exists,
     get_checkpoint_state,
@@ -69,5 +75,7 @@ __all__ = [
     "load_variables",
     "remove_checkpoint",
     "restore",
+    "restore_sharded",
     "save",
+    "save_sharded",
 ]

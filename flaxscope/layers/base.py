@@ -1,5 +1,5 @@
 """The legacy ``Layer`` base (``tf.compat.v1.layers.Layer``) that every layer and the RNN
-cells share, with Keras' argument checks (``conv_utils``) and activations.
+cells share, with Keras' argument checks (``conv_utils``).
 
 A legacy layer opens its variable scope on its first call, ``variable_scope(name,
 default_name=<snake_case class>)`` (so ``dense``, ``dense_1``, ... when unnamed), creates its
@@ -103,43 +103,6 @@ def _normalize_data_format(value: str | None) -> str:
         'The `data_format` argument must be one of "channels_first", "channels_last". '
         f"Received: {value}"
     )
-
-
-def _hard_sigmoid(x: Array) -> Array:
-    return jnp.clip(0.2 * x + 0.5, 0.0, 1.0)
-
-
-_ACTIVATIONS: dict[str, Callable[[Array], Array] | None] = {
-    "linear": None,
-    "relu": jax.nn.relu,
-    "sigmoid": jax.nn.sigmoid,
-    "tanh": jnp.tanh,
-    "softmax": jax.nn.softmax,
-    "elu": jax.nn.elu,
-    "selu": jax.nn.selu,
-    "softplus": jax.nn.softplus,
-    "softsign": jax.nn.soft_sign,
-    "swish": jax.nn.silu,
-    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-    "exponential": jnp.exp,
-    "hard_sigmoid": _hard_sigmoid,
-    "mish": jax.nn.mish,
-}
-
-
-def _get_activation(identifier: Any) -> Callable[[Array], Array] | None:
-    """Keras' ``activations.get`` as TF1's layers call it: a callable, ``None``, or a name
-    (``"relu"``, ``"tanh"``, ...)."""
-    if identifier is None or callable(identifier):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier not in _ACTIVATIONS:
-            raise ValueError(
-                f"Unknown activation function '{identifier}' cannot be deserialized. "
-                f"Known names: {', '.join(sorted(_ACTIVATIONS))}; or pass a function."
-            )
-        return _ACTIVATIONS[identifier]
-    raise TypeError(f"Could not interpret activation function identifier: {identifier}")
 
 
 def _incompatible_rank(layer: Layer, expected: str, shape: tuple[int, ...]) -> ValueError:

@@ -8,12 +8,12 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from flaxscope import activations
 from flaxscope import initializers as _initializers
 from flaxscope.layers.base import (
     _ZEROS,
     Layer,
     _BiasActivation,
-    _get_activation,
     _incompatible_rank,
     _normalize_data_format,
     _normalize_padding,
@@ -72,7 +72,7 @@ class _ConvBase(_BiasActivation, Layer):
         self.padding = _normalize_padding(padding)
         self.data_format = _normalize_data_format(data_format)
         self.dilation_rate = _normalize_tuple(dilation_rate, rank, "dilation_rate")
-        self.activation = _get_activation(activation)
+        self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = _initializers.get(kernel_initializer)
         self.bias_initializer = _initializers.get(bias_initializer)

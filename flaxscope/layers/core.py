@@ -10,12 +10,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope import activations
 from flaxscope import initializers as _initializers
 from flaxscope.layers.base import (
     _ZEROS,
     Layer,
     _BiasActivation,
-    _get_activation,
     _normalize_data_format,
 )
 from flaxscope.nn.ops import dropout as _nn_dropout
@@ -45,7 +45,7 @@ class Dense(_BiasActivation, Layer):
     ) -> None:
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.units = int(units)
-        self.activation = _get_activation(activation)
+        self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = _initializers.get(kernel_initializer)
         self.bias_initializer = _initializers.get(bias_initializer)

@@ -37,7 +37,6 @@ __all__ = [
     "static_rnn",
     "bidirectional_dynamic_rnn",
     "DEFAULT_UNROLL",
-    "DEFAULT_HOIST_WEIGHT_GRADS",
 ]
 
 # lax.scan's unroll factor for dynamic_rnn when none is given, per backend. Unrolling a few
@@ -47,26 +46,8 @@ __all__ = [
 DEFAULT_UNROLL: dict[str, int] = {"cpu": 1, "gpu": 8, "cuda": 8, "rocm": 8, "tpu": 8}
 
 
-# Whether dynamic_rnn's backward pass computes the recurrent kernel's gradient after the
-# loop, as one matmul over all steps (as cuDNN does), instead of adding one small outer
-# product per step into a kernel-sized accumulator inside the loop. Faster on CPU
-# (benchmarks/lstm.py); on GPU it removes a read and a write of the whole kernel gradient
-# per step (see benchmarks/RESULTS.md for the GPU measurements).
-DEFAULT_HOIST_WEIGHT_GRADS: dict[str, bool] = {
-    "cpu": True,
-    "gpu": True,
-    "cuda": True,
-    "rocm": True,
-    "tpu": True,
-}
-
-
 def _default_unroll() -> int:
     return DEFAULT_UNROLL.get(jax.default_backend(), 1)
-
-
-def _default_hoist_weight_grads() -> bool:
-    return DEFAULT_HOIST_WEIGHT_GRADS.get(jax.default_backend(), False)
 
 
 def _transpose_batch_time(x: Array) -> Array:
@@ -149,8 +130,9 @@ def dynamic_rnn(
         :data:`DEFAULT_UNROLL`).
       hoist_weight_grads: flaxscope only, built-in cells only: in the backward pass, compute
         the gradient of ``kernel[input_depth:]`` after the loop in one matmul over all
-        steps instead of accumulating it inside the loop (default per backend, see
-        :data:`DEFAULT_HOIST_WEIGHT_GRADS`). The values are the same to float rounding.
+        steps instead of accumulating it inside the loop, as cuDNN does (default ``True``:
+        faster on CPU and GPU, see ``benchmarks/RESULTS.md``). The values are the same to
+        float rounding.
 
     Returns:
       ``(outputs, final_state)``: outputs ``[batch, time, cell.output_size]`` (or time
@@ -186,7 +168,7 @@ def dynamic_rnn(
         if unroll is None:
             unroll = _default_unroll()
         if hoist_weight_grads is None:
-            hoist_weight_grads = _default_hoist_weight_grads()
+            hoist_weight_grads = True
         outputs, final_state = _dynamic_rnn_loop(
             cell, inputs_tm, state, lengths, unroll, hoist_weight_grads
         )
@@ -356,7 +338,7 @@ def _recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 
 
-def _reverse_sequence(x: Array, lengths: Array | None, time_axis: int, batch_axis: int) -> Array:
+def _reverse_sequence(x: Array, lengths: Array | None, time_axis: int) -> Array:
     """``tf.reverse_sequence``: reverses each row's first ``lengths[b]`` steps."""
     if lengths is None:
         return jnp.flip(x, axis=time_axis)
@@ -396,7 +378,7 @@ def bidirectional_dynamic_rnn(
     """
     assert_like_rnncell("cell_fw", cell_fw)
     assert_like_rnncell("cell_bw", cell_bw)
-    time_axis, batch_axis = (0, 1) if time_major else (1, 0)
+    time_axis = 0 if time_major else 1
     lengths = None if sequence_length is None else jnp.asarray(sequence_length).astype(jnp.int32)
     with _variable_scope(scope or "bidirectional_rnn"):
         with _variable_scope("fw") as fw_scope:
@@ -414,7 +396,7 @@ def bidirectional_dynamic_rnn(
             )
         with _variable_scope("bw") as bw_scope:
             inputs_reverse = jax.tree.map(
-                lambda x: _reverse_sequence(jnp.asarray(x), lengths, time_axis, batch_axis),
+                lambda x: _reverse_sequence(jnp.asarray(x), lengths, time_axis),
                 inputs,
             )
             tmp, output_state_bw = dynamic_rnn(
@@ -429,7 +411,7 @@ def bidirectional_dynamic_rnn(
                 scope=bw_scope,
                 unroll=unroll,
             )
-    output_bw = jax.tree.map(lambda x: _reverse_sequence(x, lengths, time_axis, batch_axis), tmp)
+    output_bw = jax.tree.map(lambda x: _reverse_sequence(x, lengths, time_axis), tmp)
     return (output_fw, output_bw), (output_state_fw, output_state_bw)
 
 

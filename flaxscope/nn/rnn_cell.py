@@ -31,6 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope import activations as _activations
 from flaxscope import initializers as _initializers
 from flaxscope.nn.cell_base import (
     Fused,
@@ -64,35 +65,9 @@ _BIAS_VARIABLE_NAME = "bias"
 _WEIGHTS_VARIABLE_NAME = "kernel"
 
 
-_ACTIVATIONS: dict[str, Callable[[Array], Array]] = {
-    "tanh": jnp.tanh,
-    "sigmoid": jax.nn.sigmoid,
-    "relu": jax.nn.relu,
-    "relu6": jax.nn.relu6,
-    "elu": jax.nn.elu,
-    "selu": jax.nn.selu,
-    "softplus": jax.nn.softplus,
-    "softsign": jax.nn.soft_sign,
-    "swish": jax.nn.silu,
-    "silu": jax.nn.silu,
-    "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-    "hard_sigmoid": lambda x: jnp.clip(0.2 * x + 0.5, 0.0, 1.0),
-    "linear": lambda x: x,
-}
-
-
 def _get_activation(activation: str | Callable[[Array], Array] | None) -> Callable:
-    if not activation:
-        return jnp.tanh
-    if callable(activation):
-        return activation
-    try:
-        return _ACTIVATIONS[activation]
-    except KeyError:
-        raise ValueError(
-            f"Unknown activation function: '{activation}'. Pass a callable (e.g. jnp.tanh) "
-            f"or one of {sorted(_ACTIVATIONS)}."
-        ) from None
+    """TF1's cells: ``activation or tanh``, a name looked up as the layers look it up."""
+    return _activations.get(activation) if activation else jnp.tanh
 
 
 def _zeros_init(value: float = 0.0) -> Any:

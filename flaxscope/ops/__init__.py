@@ -16,7 +16,9 @@ from flaxscope.ops import (
     losses,
     math,
     nn,
+    nn_sampled,
     random,
+    sparse,
     summary,
 )
 from flaxscope.ops._registry import OpSpec, registry, tf_op
@@ -33,8 +35,10 @@ __all__ = [
     "losses",
     "math",
     "nn",
+    "nn_sampled",
     "random",
     "registry",
+    "sparse",
     "summary",
     "tf_op",
 ]

@@ -41,7 +41,13 @@ ANY = NUMBER + _BOOL
 
 def canonical(dtype: Any) -> np.dtype:
     """The dtype JAX will actually use for ``dtype`` (int64 -> int32 when x64 is off)."""
-    return np.dtype(jax.dtypes.canonicalize_dtype(as_dtype(dtype)))
+    dt = as_dtype(dtype)
+    if dt.kind in "USO":
+        raise TypeError(
+            f"{dt} (tf.string) is not an array dtype here: JAX arrays hold numbers and bools. "
+            "Keep strings in Python (e.g. map them to ids) before calling the model."
+        )
+    return np.dtype(jax.dtypes.canonicalize_dtype(dt))
 
 
 def is_tensor(value: Any) -> bool:

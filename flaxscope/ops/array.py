@@ -28,7 +28,7 @@ import numpy as np
 
 from flaxscope import dtypes
 from flaxscope.ops._registry import reserve_op_name, tf_op
-from flaxscope.tensor_shape import TensorShape
+from flaxscope.tensor_shape import Dimension, TensorShape
 
 # --------------------------------------------------------------------------- helpers
 
@@ -130,6 +130,12 @@ def _ints(value: Any, what: str) -> list[int]:
         if any(d is None for d in dims):
             raise ValueError(f"{what} {value} is not fully defined; JAX needs every size.")
         return dims  # type: ignore[return-value]
+    if isinstance(value, Dimension):
+        if value.value is None:
+            raise ValueError(f"{what} has an unknown Dimension; JAX needs every size.")
+        return [value.value]
+    if isinstance(value, (list, tuple)):  # items may be Dimensions, NumPy or JAX scalars
+        return [i for item in value for i in _ints(item, what)]
     try:
         array = np.asarray(value)
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
@@ -299,7 +305,7 @@ def broadcast_static_shape(shape_x: Any, shape_y: Any) -> TensorShape:
 def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> np.ndarray:
     """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors (static here)."""
     a, b = _ints(shape_x, "shape_x"), _ints(shape_y, "shape_y")
-    dtype = np.asarray(shape_x).dtype if _is_static(shape_x) else np.int32
+    dtype = np.asarray(convert(shape_x)).dtype
     return np.asarray(np.broadcast_shapes(tuple(a), tuple(b)), dtype=dtype)
 
 

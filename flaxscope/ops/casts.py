@@ -58,7 +58,9 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Array:
     """``tf.cast(x, dtype, name=None)``: ``x`` converted to ``dtype`` (a ``tf.*`` dtype,
     numpy dtype or name). Floats to integers truncate toward zero (``-1.7 -> -1``),
     numbers to bool are ``x != 0``, complex to real keeps the real part. An array already
-    of ``dtype`` is returned as it is (and, as in TF, takes no op name)."""
+    of ``dtype`` is returned as it is (and, as in TF, takes no op name). Floats out of an
+    integer type's range saturate and NaN becomes 0 (XLA's rule; C++ leaves it undefined,
+    TF on x86 gives the lowest integer)."""
     as_dtype(dtype)  # a clear error for names such as "string"
     return _cast_named(x, dtype, name or "Cast")
 
@@ -114,7 +116,7 @@ def _limits(dtype: Any) -> tuple[float, float]:
 
 
 @tf_op("bitcast", family="dtypes", default_name="Bitcast")
-def bitcast(input: Any, type: Any, name: str | None = None) -> Array:  # noqa: A002
+def bitcast(input: Any, type: Any, name: str | None = None) -> Array:
     """``tf.bitcast(input, type, name=None)``: reinterprets the bits of ``input`` as
     ``type``. A narrower type adds a last dimension (float32 to uint8: ``[..., 4]``), a
     wider one consumes it."""
@@ -122,7 +124,7 @@ def bitcast(input: Any, type: Any, name: str | None = None) -> Array:  # noqa: A
 
 
 @tf_op("complex", "dtypes.complex", family="dtypes", default_name="Complex")
-def complex(real: Any, imag: Any, name: str | None = None) -> Array:  # noqa: A001
+def complex(real: Any, imag: Any, name: str | None = None) -> Array:
     """``tf.complex(real, imag, name=None)``: ``real + 1j * imag`` (float32 inputs give
     complex64, float64 complex128)."""
     re, im = same_dtype("Complex", (("real", real), ("imag", imag)))

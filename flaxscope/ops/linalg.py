@@ -239,7 +239,7 @@ def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> A
 @tf_op("norm", "linalg.norm", family="math", default_name="norm")
 def norm(
     tensor: Any,
-    ord: Any = "euclidean",  # noqa: A002
+    ord: Any = "euclidean",
     axis: Any = None,
     keepdims: bool | None = None,
     name: str | None = None,
@@ -260,7 +260,7 @@ def normalize(
     tensor: Any,
     ord: Any = "euclidean",
     axis: Any = None,
-    name: str | None = None,  # noqa: A002
+    name: str | None = None,
 ) -> tuple[Array, Array]:
     """``tf.linalg.normalize(tensor, ord='euclidean', axis=None)``: ``(tensor / norm,
     norm)``, the norm kept with its reduced dimensions."""
@@ -307,7 +307,7 @@ def diag(diagonal: Any, name: str | None = None) -> Array:
 
 
 @tf_op("diag_part", "linalg.tensor_diag_part", family="math", default_name="DiagPart")
-def diag_part(input: Any, name: str | None = None) -> Array:  # noqa: A002
+def diag_part(input: Any, name: str | None = None) -> Array:
     """``tf.diag_part(input, name=None)``: the inverse of :func:`diag`, for a tensor of
     shape ``d + d``: ``out[i, j] = input[i, j, i, j]``."""
     x = to_tensor(input)
@@ -373,7 +373,7 @@ def matrix_diag(
 
 @tf_op("matrix_diag_part", "linalg.diag_part", family="math", default_name="diag_part")
 def matrix_diag_part(
-    input: Any,  # noqa: A002
+    input: Any,
     name: str = "diag_part",
     k: Any = 0,
     padding_value: Any = 0,
@@ -388,7 +388,7 @@ def matrix_diag_part(
 
 @tf_op("matrix_set_diag", "linalg.set_diag", family="math", default_name="set_diag")
 def matrix_set_diag(
-    input: Any,  # noqa: A002
+    input: Any,
     diagonal: Any,
     name: str = "set_diag",
     k: Any = 0,
@@ -406,7 +406,7 @@ def matrix_set_diag(
 
 
 @tf_op("matrix_band_part", "linalg.band_part", family="math", default_name="MatrixBandPart")
-def matrix_band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = None) -> Array:  # noqa: A002,E501
+def matrix_band_part(input: Any, num_lower: Any, num_upper: Any, name: str | None = None) -> Array:
     """``tf.matrix_band_part(input, num_lower, num_upper, name=None)``: keeps
     ``num_lower`` subdiagonals and ``num_upper`` superdiagonals of the last two dimensions
     (a negative count keeps the whole triangle) and zeros the rest; ``(-1, 0)`` is the
@@ -434,7 +434,7 @@ def trace(x: Any, name: str | None = None) -> Array:
     "linalg.transpose",
     family="math",
     default_name="matrix_transpose",
-)  # noqa: E501
+)
 def matrix_transpose(a: Any, name: str = "matrix_transpose", conjugate: bool = False) -> Array:
     """``tf.matrix_transpose(a, conjugate=False)``: swaps the last two dimensions."""
     x = to_tensor(a)
@@ -470,26 +470,26 @@ def _square(x: Any, op_type: str) -> Array:
 
 
 @tf_op("cholesky", "linalg.cholesky", family="math", default_name="Cholesky")
-def cholesky(input: Any, name: str | None = None) -> Array:  # noqa: A002
+def cholesky(input: Any, name: str | None = None) -> Array:
     """``tf.cholesky(input)``: the lower-triangular ``L`` with ``L @ L^H = input``."""
     return jnp.linalg.cholesky(_square(input, "Cholesky"))
 
 
 @tf_op("matrix_inverse", "linalg.inv", family="math", default_name="MatrixInverse")
-def matrix_inverse(input: Any, adjoint: bool = False, name: str | None = None) -> Array:  # noqa: A002,E501
+def matrix_inverse(input: Any, adjoint: bool = False, name: str | None = None) -> Array:
     """``tf.matrix_inverse(input, adjoint=False)``: the inverse (of the adjoint)."""
     x = _square(input, "MatrixInverse")
     return jnp.linalg.inv(_swap(x, True) if adjoint else x)
 
 
 @tf_op("matrix_determinant", "linalg.det", family="math", default_name="MatrixDeterminant")
-def matrix_determinant(input: Any, name: str | None = None) -> Array:  # noqa: A002
+def matrix_determinant(input: Any, name: str | None = None) -> Array:
     """``tf.matrix_determinant(input)``: determinants of the last two dimensions."""
     return jnp.linalg.det(_square(input, "MatrixDeterminant"))
 
 
 @tf_op("linalg.slogdet", family="math", default_name="LogMatrixDeterminant")
-def slogdet(input: Any, name: str | None = None) -> tuple[Array, Array]:  # noqa: A002
+def slogdet(input: Any, name: str | None = None) -> tuple[Array, Array]:
     """``tf.linalg.slogdet(input)``: ``(sign, log_abs_determinant)``."""
     sign, logabs = jnp.linalg.slogdet(_square(input, "LogMatrixDeterminant"))
     return sign, logabs
@@ -505,7 +505,7 @@ def logdet(matrix: Any, name: str | None = None) -> Array:
 
 
 @tf_op("qr", "linalg.qr", family="math", default_name="Qr")
-def qr(input: Any, full_matrices: bool = False, name: str | None = None) -> tuple[Array, Array]:  # noqa: A002,E501
+def qr(input: Any, full_matrices: bool = False, name: str | None = None) -> tuple[Array, Array]:
     """``tf.qr(input, full_matrices=False)``: ``(q, r)`` with ``q`` orthonormal columns and
     ``r`` upper triangular (column signs may differ from TF's; ``q @ r`` agrees)."""
     x = to_tensor(input)
@@ -530,7 +530,7 @@ def svd(
 
 
 @tf_op("matrix_solve", "linalg.solve", family="math", default_name="MatrixSolve")
-def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:  # noqa: E501
+def matrix_solve(matrix: Any, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:
     """``tf.matrix_solve(matrix, rhs, adjoint=False)``: ``X`` with ``matrix @ X = rhs``
     (``adjoint(matrix) @ X = rhs`` when ``adjoint``)."""
     m, r = same_dtype("MatrixSolve", (("matrix", matrix), ("rhs", rhs)))
@@ -626,7 +626,7 @@ def matrix_solve_ls(
 
 
 @tf_op("linalg.expm", family="math", default_name="matrix_exponential")
-def expm(input: Any, name: str | None = None) -> Array:  # noqa: A002
+def expm(input: Any, name: str | None = None) -> Array:
     """``tf.linalg.expm(input)``: the matrix exponential of the last two dimensions."""
     x = _square(input, "MatrixExponential")
     return jnp.vectorize(jsl.expm, signature="(n,n)->(n,n)")(x)
@@ -707,3 +707,196 @@ class LinearOperatorLowerTriangular:
 
     def solvevec(self, rhs: Any, adjoint: bool = False, name: str | None = None) -> Array:
         return self.solve(to_tensor(rhs)[..., None], adjoint=adjoint)[..., 0]
+
+
+@tf_op("linalg.pinv", family="math", default_name="pinv")
+def pinv(a: Any, rcond: Any = None, validate_args: bool = False, name: str | None = None) -> Array:
+    """``tf.linalg.pinv(a, rcond=None)``: the Moore-Penrose pseudo-inverse; singular
+    values below ``rcond * max(s)`` count as 0 (TF's default ``rcond`` is
+    ``10 * max(m, n) * eps``)."""
+    x = to_tensor(a)
+    check_dtype(x, FLOATING, "a")
+    _at_least_matrix(x, "pinv", [x.shape])
+    if rcond is None:
+        rcond = 10.0 * max(x.shape[-2:]) * float(jnp.finfo(x.dtype).eps)
+    return jnp.linalg.pinv(x, rtol=rcond)
+
+
+@tf_op("linalg.matrix_rank", family="math", default_name="matrix_rank")
+def matrix_rank(
+    a: Any, tol: Any = None, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.matrix_rank(a, tol=None)``: how many singular values exceed ``tol``
+    (default ``max(s) * max(m, n) * eps``), as int32."""
+    x = to_tensor(a)
+    check_dtype(x, FLOATING, "a")
+    _at_least_matrix(x, "matrix_rank", [x.shape])
+    s = jnp.linalg.svd(x, compute_uv=False)
+    if tol is None:
+        eps = float(jnp.finfo(x.dtype).eps)
+        tol = jnp.max(s, axis=-1, keepdims=True) * max(x.shape[-2:]) * eps
+    return jnp.sum(s > tol, axis=-1, dtype=jnp.int32)
+
+
+@tf_op("linalg.lu", family="math", default_name="Lu")
+def lu(
+    input: Any,
+    output_idx_type: Any = np.int32,
+    name: str | None = None,
+) -> tuple[Array, Array]:
+    """``tf.linalg.lu(input, output_idx_type=tf.int32)``: ``(lu, p)``, the unit-lower ``L``
+    and upper ``U`` packed in one matrix and the row permutation with
+    ``input[..., p, :] = L @ U``."""
+    x = _square(input, "Lu")
+    packed, _, perm = lax.linalg.lu(x)
+    return packed, perm.astype(canonical(output_idx_type))
+
+
+def _permute_rows(x: Array, perm: Array) -> Array:
+    return jnp.take_along_axis(
+        x, jnp.broadcast_to(perm[..., None], perm.shape + x.shape[-1:]), axis=-2
+    )
+
+
+def _unpack_lu(lower_upper: Array) -> tuple[Array, Array]:
+    n = lower_upper.shape[-1]
+    lower = jnp.tril(lower_upper, -1) + jnp.eye(n, dtype=lower_upper.dtype)
+    return lower, jnp.triu(lower_upper)
+
+
+@tf_op("linalg.lu_reconstruct", family="math", default_name="lu_reconstruct")
+def lu_reconstruct(
+    lower_upper: Any, perm: Any, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.lu_reconstruct(lower_upper, perm)``: the matrix that
+    :func:`lu` factored."""
+    packed = to_tensor(lower_upper)
+    lower, upper = _unpack_lu(packed)
+    product = lower @ upper
+    return _permute_rows(product, jnp.argsort(to_tensor(perm), axis=-1))
+
+
+@tf_op("linalg.lu_solve", family="math", default_name="lu_solve")
+def lu_solve(
+    lower_upper: Any,
+    perm: Any,
+    rhs: Any,
+    validate_args: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.linalg.lu_solve(lower_upper, perm, rhs)``: ``X`` with ``A @ X = rhs`` from
+    :func:`lu`'s factors of ``A``."""
+    packed, b = same_dtype("lu_solve", (("lower_upper", lower_upper), ("rhs", rhs)))
+    batch = jnp.broadcast_shapes(packed.shape[:-2], b.shape[:-2])
+    packed = jnp.broadcast_to(packed, batch + packed.shape[-2:])
+    b = jnp.broadcast_to(b, batch + b.shape[-2:])
+    p = jnp.broadcast_to(to_tensor(perm), batch + packed.shape[-1:])
+    y = lax.linalg.triangular_solve(
+        packed, _permute_rows(b, p), left_side=True, lower=True, unit_diagonal=True
+    )
+    return lax.linalg.triangular_solve(packed, y, left_side=True, lower=False)
+
+
+@tf_op("linalg.lu_matrix_inverse", family="math", default_name="lu_matrix_inverse")
+def lu_matrix_inverse(
+    lower_upper: Any, perm: Any, validate_args: bool = False, name: str | None = None
+) -> Array:
+    """``tf.linalg.lu_matrix_inverse(lower_upper, perm)``: the inverse of the matrix that
+    :func:`lu` factored."""
+    packed = to_tensor(lower_upper)
+    eye_ = jnp.broadcast_to(jnp.eye(packed.shape[-1], dtype=packed.dtype), packed.shape)
+    return lu_solve.__wrapped__(packed, perm, eye_)
+
+
+@tf_op("linalg.tridiagonal_solve", family="math", default_name="TridiagonalSolve")
+def tridiagonal_solve(
+    diagonals: Any,
+    rhs: Any,
+    diagonals_format: str = "compact",
+    transpose_rhs: bool = False,
+    conjugate_rhs: bool = False,
+    name: str | None = None,
+    partial_pivoting: bool = True,
+    perturb_singular: bool = False,
+) -> Array:
+    """``tf.linalg.tridiagonal_solve(diagonals, rhs, diagonals_format='compact')``: solves
+    a tridiagonal system. ``diagonals`` is ``[..., 3, M]`` (superdiagonal, diagonal,
+    subdiagonal; "compact"), a ``(super, main, sub)`` sequence ("sequence") or the full
+    ``[..., M, M]`` matrix ("matrix"). XLA's solver does not pivot (TF's default does):
+    use it for diagonally dominant systems."""
+    if diagonals_format == "sequence":
+        sup, main, sub = (to_tensor(d) for d in diagonals)
+    else:
+        d = to_tensor(diagonals)
+        if diagonals_format == "matrix":
+            main = jnp.diagonal(d, axis1=-2, axis2=-1)
+            sup = jnp.pad(
+                jnp.diagonal(d, 1, axis1=-2, axis2=-1), [(0, 0)] * (d.ndim - 2) + [(0, 1)]
+            )
+            sub = jnp.pad(
+                jnp.diagonal(d, -1, axis1=-2, axis2=-1), [(0, 0)] * (d.ndim - 2) + [(1, 0)]
+            )
+        elif diagonals_format == "compact":
+            sup, main, sub = d[..., 0, :], d[..., 1, :], d[..., 2, :]
+        else:
+            raise ValueError(f"Unrecognized diagonals_format: {diagonals_format}")
+    b = to_tensor(rhs, main.dtype)
+    if transpose_rhs:
+        b = jnp.swapaxes(b, -1, -2)
+    if conjugate_rhs:
+        b = jnp.conj(b)
+    vector = b.ndim == main.ndim
+    if vector:
+        b = b[..., None]
+    # lax wants the sub-diagonal's first and the super-diagonal's last entries to be 0.
+    sub = sub.at[..., 0].set(0)
+    sup = sup.at[..., -1].set(0)
+    x = lax.linalg.tridiagonal_solve(sub, main, sup, b)
+    x = x[..., 0] if vector else x
+    return jnp.swapaxes(x, -1, -2) if transpose_rhs and not vector else x
+
+
+@tf_op("sparse_tensor_dense_matmul", family="math", default_name="SparseTensorDenseMatMul")
+def sparse_tensor_dense_matmul(
+    sp_a: Any,
+    b: Any,
+    adjoint_a: bool = False,
+    adjoint_b: bool = False,
+    name: str | None = None,
+) -> Array:
+    """``tf.sparse_tensor_dense_matmul(sp_a, b, adjoint_a=False, adjoint_b=False)``: a
+    sparse matrix times a dense one. ``sp_a`` is anything with TF's ``SparseTensor``
+    fields (``indices`` ``[N, 2]``, ``values`` ``[N]``, ``dense_shape``), a
+    ``jax.experimental.sparse.BCOO`` matrix, or a dense matrix. The product is a
+    segment sum over the nonzeros, so its cost follows ``N``; ``dense_shape`` must be
+    static (Python ints or a concrete array)."""
+    dense = to_tensor(b)
+    if hasattr(sp_a, "dense_shape") and hasattr(sp_a, "values"):
+        indices, values = to_tensor(sp_a.indices), to_tensor(sp_a.values, dense.dtype)
+        shape = static_ints(sp_a.dense_shape, "sp_a.dense_shape")
+    elif hasattr(sp_a, "indices") and hasattr(sp_a, "data"):  # a BCOO matrix
+        indices, values = sp_a.indices, to_tensor(sp_a.data, dense.dtype)
+        shape = list(sp_a.shape)
+    else:
+        return matmul.__wrapped__(sp_a, dense, adjoint_a=adjoint_a, adjoint_b=adjoint_b)
+    if len(shape) != 2 or indices.ndim != 2 or indices.shape[-1] != 2:
+        raise ValueError(
+            "Tensor 'a.indices' must be a matrix of [nnz, 2] for a rank-2 sp_a, got indices "
+            f"{shape_text(indices.shape)} and dense_shape {shape}."
+        )
+    rows, cols = indices[:, 0], indices[:, 1]
+    if adjoint_a:
+        rows, cols = cols, rows
+        values = jnp.conj(values)
+        shape = shape[::-1]
+    if adjoint_b:
+        dense = _swap(dense, True)
+    if shape[1] != dense.shape[0]:
+        raise ValueError(
+            f"Dimensions must be equal, but are {shape[1]} and {dense.shape[0]} for "
+            "'SparseTensorDenseMatMul' (op: 'SparseTensorDenseMatMul') with input shapes: "
+            f"{shape_text(indices.shape)}, {shape_text(values.shape)}, [2], "
+            f"{shape_text(dense.shape)}."
+        )
+    contributions = values[:, None] * jnp.take(dense, cols, axis=0)
+    return jax.ops.segment_sum(contributions, rows, num_segments=shape[0])

@@ -14,6 +14,10 @@ import logging as _logging
 import sys
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+import numpy as np
+
 from flaxscope.ops._registry import tf_op
 
 DEBUG = _logging.DEBUG
@@ -136,3 +140,38 @@ def flush() -> None:
 def TaskLevelStatusMessage(msg: Any) -> None:  # noqa: N802  (TF1's name)
     """``tf.logging.TaskLevelStatusMessage``: logs ``msg`` at ``ERROR``, as TF1."""
     get_logger().error(msg)
+
+
+def _format(value: Any, summarize: int) -> str:
+    flat = np.asarray(value).ravel()
+    n = flat.size if summarize < 0 else summarize
+    return " ".join(str(v) for v in flat[:n]) + ("..." if flat.size > n else "")
+
+
+@tf_op("Print", family="logging", default_name="Print")
+def Print(  # noqa: N802  (TF1's name)
+    input_: Any,
+    data: Any,
+    message: str | None = None,
+    first_n: int | None = None,
+    summarize: int | None = None,
+    name: str | None = None,
+) -> Any:
+    """``tf.Print``: returns ``input_``, and prints ``message`` followed by ``[values]`` of
+    each of ``data`` (their first ``summarize`` entries, 3 by default) to stderr each time
+    the computation runs (``jax.debug.callback``: it prints under ``jax.jit`` too), the
+    first ``first_n`` times when given."""
+    del name
+    summarize = 3 if summarize is None else int(summarize)
+    arrays = [jnp.asarray(d) for d in (data if isinstance(data, (list, tuple)) else [data])]
+    count = [0]
+
+    def show(*values: Any) -> None:
+        count[0] += 1
+        if first_n is not None and 0 <= first_n < count[0]:
+            return
+        line = (message or "") + "".join(f"[{_format(v, summarize)}]" for v in values)
+        print(line, file=sys.stderr)
+
+    jax.debug.callback(show, *arrays)
+    return input_

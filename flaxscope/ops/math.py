@@ -115,7 +115,7 @@ abs = _unary(
     jnp.abs,
     SIGNED_NUMBER,
     "absolute value (the magnitude of a complex value, as a real).",
-)  # noqa: A001,E501
+)
 negative = _unary(("negative", "math.negative"), "Neg", jnp.negative, SIGNED_NUMBER, "``-x``.")
 sign = _unary(
     ("sign", "math.sign"),
@@ -123,28 +123,28 @@ sign = _unary(
     _sign,
     SIGNED_NUMBER,
     "-1, 0 or 1 (``x / |x|`` for complex values, 0 at 0).",
-)  # noqa: E501
+)
 reciprocal = _unary(
     ("reciprocal", "math.reciprocal"), "Reciprocal", jnp.reciprocal, FLOATING, "``1 / x``."
-)  # noqa: E501
+)
 reciprocal_no_nan = _unary(
     ("math.reciprocal_no_nan",),
     "reciprocal_no_nan",
     _reciprocal_no_nan,
     FLOATING,
     "``1 / x``, and 0 where ``x`` is 0.",
-)  # noqa: E501
+)
 square = _unary(("square", "math.square"), "Square", jnp.square, NUMBER, "``x * x``.")
 sqrt = _unary(("sqrt", "math.sqrt"), "Sqrt", jnp.sqrt, FLOATING, "square root.")
 rsqrt = _unary(("rsqrt", "math.rsqrt"), "Rsqrt", lax.rsqrt, FLOATING, "``1 / sqrt(x)``.")
 exp = _unary(("exp", "math.exp"), "Exp", jnp.exp, FLOATING, "``e ** x``.")
 expm1 = _unary(
     ("expm1", "math.expm1"), "Expm1", jnp.expm1, FLOATING, "``exp(x) - 1``, accurate near 0."
-)  # noqa: E501
+)
 log = _unary(("log", "math.log"), "Log", jnp.log, FLOATING, "natural logarithm.")
 log1p = _unary(
     ("log1p", "math.log1p"), "Log1p", jnp.log1p, FLOATING, "``log(1 + x)``, accurate near 0."
-)  # noqa: E501
+)
 sin = _unary(("sin", "math.sin"), "Sin", jnp.sin, FLOATING, "sine.")
 cos = _unary(("cos", "math.cos"), "Cos", jnp.cos, FLOATING, "cosine.")
 tan = _unary(("tan", "math.tan"), "Tan", jnp.tan, FLOATING, "tangent.")
@@ -153,130 +153,137 @@ acos = _unary(("acos", "math.acos"), "Acos", jnp.arccos, FLOATING, "inverse cosi
 atan = _unary(("atan", "math.atan"), "Atan", jnp.arctan, FLOATING, "inverse tangent.")
 sinh = _unary(("sinh", "math.sinh"), "Sinh", jnp.sinh, FLOATING, "hyperbolic sine.")
 cosh = _unary(("cosh", "math.cosh"), "Cosh", jnp.cosh, FLOATING, "hyperbolic cosine.")
-asinh = _unary(("asinh", "math.asinh"), "Asinh", jnp.arcsinh, FLOATING, "inverse hyperbolic sine.")  # noqa: E501
+asinh = _unary(("asinh", "math.asinh"), "Asinh", jnp.arcsinh, FLOATING, "inverse hyperbolic sine.")
 acosh = _unary(
     ("acosh", "math.acosh"), "Acosh", jnp.arccosh, FLOATING, "inverse hyperbolic cosine."
-)  # noqa: E501
+)
 atanh = _unary(
     ("atanh", "math.atanh"), "Atanh", jnp.arctanh, FLOATING, "inverse hyperbolic tangent."
-)  # noqa: E501
+)
 floor = _unary(
     ("floor", "math.floor"), "Floor", jnp.floor, REAL_FLOATING, "largest integer not above ``x``."
-)  # noqa: E501
+)
 ceil = _unary(
     ("ceil", "math.ceil"), "Ceil", jnp.ceil, REAL_FLOATING, "smallest integer not below ``x``."
-)  # noqa: E501
+)
 round = _unary(
     ("round", "math.round"),
     "Round",
     _round_half_even,
     REAL_NUMBER,
     "rounds half to even (banker's rounding: 0.5 -> 0, 1.5 -> 2); integers are returned as they are.",
-)  # noqa: A001,E501
+)
 rint = _unary(
     ("rint", "math.rint"), "Rint", jnp.rint, REAL_FLOATING, "nearest integer, half to even."
-)  # noqa: E501
+)
 erf = _unary(("erf", "math.erf"), "Erf", jsp.erf, REAL_FLOATING, "the error function.")
 erfc = _unary(("erfc", "math.erfc"), "Erfc", jsp.erfc, REAL_FLOATING, "``1 - erf(x)``.")
 erfinv = _unary(("math.erfinv",), "erfinv", jsp.erfinv, REAL_FLOATING, "inverse of ``erf``.")
 ndtri = _unary(
     ("math.ndtri",), "ndtri", jsp.ndtri, REAL_FLOATING, "inverse of the standard normal CDF."
-)  # noqa: E501
+)
+erfcinv = _unary(
+    ("math.erfcinv",),
+    "erfcinv",
+    lambda x: -jsp.ndtri(x * 0.5) * jnp.asarray(np.sqrt(0.5), x.dtype),
+    REAL_FLOATING,
+    "inverse of ``erfc``.",
+)
 lgamma = _unary(
     ("lgamma", "math.lgamma"), "Lgamma", jsp.gammaln, REAL_FLOATING, "``log(|Gamma(x)|)``."
-)  # noqa: E501
+)
 digamma = _unary(
     ("digamma", "math.digamma"), "Digamma", jsp.digamma, REAL_FLOATING, "derivative of ``lgamma``."
-)  # noqa: E501
+)
 bessel_i0e = _unary(
     ("math.bessel_i0e",),
     "bessel_i0e",
     jsp.i0e,
     REAL_FLOATING,
     "exponentially scaled modified Bessel function of order 0.",
-)  # noqa: E501
+)
 bessel_i1e = _unary(
     ("math.bessel_i1e",),
     "bessel_i1e",
     jsp.i1e,
     REAL_FLOATING,
     "exponentially scaled modified Bessel function of order 1.",
-)  # noqa: E501
+)
 bessel_i0 = _unary(
     ("math.bessel_i0",), "bessel_i0", jsp.i0, REAL_FLOATING, "modified Bessel function of order 0."
-)  # noqa: E501
+)
 bessel_i1 = _unary(
     ("math.bessel_i1",), "bessel_i1", jsp.i1, REAL_FLOATING, "modified Bessel function of order 1."
-)  # noqa: E501
+)
 sigmoid = _unary(
     ("sigmoid", "math.sigmoid"),
     "Sigmoid",
     jax.nn.sigmoid,
     FLOATING,
     "``1 / (1 + exp(-x))`` (``tf.nn.sigmoid`` is the same function).",
-)  # noqa: E501
+)
 tanh = _unary(
     ("tanh", "math.tanh"),
     "Tanh",
     jnp.tanh,
     FLOATING,
     "hyperbolic tangent (``tf.nn.tanh`` is the same function).",
-)  # noqa: E501
+)
 log_sigmoid = _unary(
     ("log_sigmoid", "math.log_sigmoid"),
     "LogSigmoid",
     jax.nn.log_sigmoid,
     REAL_FLOATING,
     "``log(sigmoid(x))``, computed as ``-softplus(-x)``.",
-)  # noqa: E501
+)
 softplus = _unary(
     ("math.softplus",),
     "Softplus",
     jax.nn.softplus,
     REAL_FLOATING,
     "``log(exp(x) + 1)`` (``tf.nn.softplus``).",
-)  # noqa: E501
+)
 softsign = _unary(
     ("math.softsign",),
     "Softsign",
     _softsign,
     REAL_FLOATING,
     "``x / (|x| + 1)`` (``tf.nn.softsign``).",
-)  # noqa: E501
+)
 is_nan = _unary(
     ("is_nan", "math.is_nan"), "IsNan", jnp.isnan, REAL_FLOATING, "whether ``x`` is NaN (bool)."
-)  # noqa: E501
+)
 is_inf = _unary(
     ("is_inf", "math.is_inf"), "IsInf", jnp.isinf, REAL_FLOATING, "whether ``x`` is +-inf (bool)."
-)  # noqa: E501
+)
 is_finite = _unary(
     ("is_finite", "math.is_finite"),
     "IsFinite",
     jnp.isfinite,
     REAL_FLOATING,
     "whether ``x`` is neither NaN nor infinite (bool).",
-)  # noqa: E501
+)
 logical_not = _unary(
     ("logical_not", "math.logical_not"), "LogicalNot", jnp.logical_not, BOOL, "boolean NOT."
-)  # noqa: E501
+)
 real = _unary(
     ("real", "math.real"), "Real", jnp.real, ANY, "real part (a real input is returned as it is)."
-)  # noqa: E501
-imag = _unary(("imag", "math.imag"), "Imag", _imag, ANY, "imaginary part (zeros for a real input).")  # noqa: E501
+)
+imag = _unary(("imag", "math.imag"), "Imag", _imag, ANY, "imaginary part (zeros for a real input).")
 conj = _unary(
     ("conj", "math.conj"),
     "Conj",
     jnp.conj,
     ANY,
     "complex conjugate (a real input is returned as it is).",
-)  # noqa: E501
+)
 angle = _unary(
     ("angle", "math.angle"),
     "Angle",
     _angle,
     ANY,
     "argument of a complex value (for a real one: pi where negative, else 0).",
-)  # noqa: E501
+)
 invert = _unary(("bitwise.invert",), "Invert", jnp.invert, INTEGER, "bitwise NOT.")
 
 
@@ -381,27 +388,27 @@ def _xdivy(x: Array, y: Array) -> Array:
     return jnp.where(x == 0, jnp.zeros_like(x), x / y)
 
 
-add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")  # noqa: E501
+add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")
 subtract = _binary(
     ("subtract", "math.subtract"), "Sub", jnp.subtract, NUMBER, "``x - y`` with broadcasting."
-)  # noqa: E501
+)
 multiply = _binary(
     ("multiply", "math.multiply"), "Mul", jnp.multiply, NUMBER, "``x * y`` with broadcasting."
-)  # noqa: E501
+)
 div = _binary(
     ("div",),
     "div",
     _div_python2,
     NUMBER,
     "Python 2 division: integers are floor-divided (``-7 / 2 = -4``), floats divided.",
-)  # noqa: E501
+)
 realdiv = _binary(
     ("realdiv",),
     "RealDiv",
     _realdiv,
     NUMBER,
     "``x / y`` in ``x``'s dtype (integers truncate toward zero).",
-)  # noqa: E501
+)
 floor_div = _binary(("floor_div",), "FloorDiv", _floordiv, REAL_NUMBER, "``floor(x / y)``.")
 floordiv = _binary(
     ("floordiv", "math.floordiv"),
@@ -410,42 +417,42 @@ floordiv = _binary(
     REAL_NUMBER,
     "``floor(x / y)`` (Python's ``//``).",
     "floordiv",
-)  # noqa: E501
+)
 floormod = _binary(
     ("floormod", "mod", "math.floormod", "math.mod"),
     "FloorMod",
     jnp.remainder,
     REAL_NUMBER,
     "remainder of floor division: the result has the sign of ``y`` (Python's ``%``).",
-)  # noqa: E501
+)
 truncatediv = _binary(
     ("truncatediv",), "TruncateDiv", _truncatediv, REAL_NUMBER, "``x / y`` rounded toward zero."
-)  # noqa: E501
+)
 truncatemod = _binary(
     ("truncatemod",),
     "TruncateMod",
     _c_rem,
     REAL_NUMBER,
     "remainder of truncated division: the result has the sign of ``x`` (C's ``%``).",
-)  # noqa: E501
-pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")  # noqa: A001
+)
+pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")
 maximum = _binary(
     ("maximum", "math.maximum"), "Maximum", _maximum, REAL_NUMBER, "elementwise ``max(x, y)``."
-)  # noqa: E501
+)
 minimum = _binary(
     ("minimum", "math.minimum"), "Minimum", _minimum, REAL_NUMBER, "elementwise ``min(x, y)``."
-)  # noqa: E501
+)
 squared_difference = _binary(
     ("squared_difference", "math.squared_difference"),
     "SquaredDifference",
     _squared_difference,
     NUMBER,
     "``(x - y) * conj(x - y)``.",
-)  # noqa: E501
+)
 equal = _binary(("equal", "math.equal"), "Equal", jnp.equal, ANY, "``x == y`` (bool).")
 not_equal = _binary(
     ("not_equal", "math.not_equal"), "NotEqual", jnp.not_equal, ANY, "``x != y`` (bool)."
-)  # noqa: E501
+)
 less = _binary(("less", "math.less"), "Less", jnp.less, REAL_NUMBER, "``x < y`` (bool).")
 less_equal = _binary(
     ("less_equal", "math.less_equal"),
@@ -453,33 +460,33 @@ less_equal = _binary(
     jnp.less_equal,
     REAL_NUMBER,
     "``x <= y`` (bool).",
-)  # noqa: E501
+)
 greater = _binary(
     ("greater", "math.greater"), "Greater", jnp.greater, REAL_NUMBER, "``x > y`` (bool)."
-)  # noqa: E501
+)
 greater_equal = _binary(
     ("greater_equal", "math.greater_equal"),
     "GreaterEqual",
     jnp.greater_equal,
     REAL_NUMBER,
     "``x >= y`` (bool).",
-)  # noqa: E501
+)
 logical_and = _binary(
     ("logical_and", "math.logical_and"), "LogicalAnd", jnp.logical_and, BOOL, "boolean AND."
-)  # noqa: E501
+)
 logical_or = _binary(
     ("logical_or", "math.logical_or"), "LogicalOr", jnp.logical_or, BOOL, "boolean OR."
-)  # noqa: E501
+)
 logical_xor = _binary(
     ("logical_xor", "math.logical_xor"), "LogicalXor", jnp.logical_xor, BOOL, "boolean XOR."
-)  # noqa: E501
+)
 div_no_nan = _binary(
     ("div_no_nan", "math.divide_no_nan"),
     "div_no_nan",
     _div_no_nan,
     FLOATING,
     "``x / y``, and 0 where ``y`` is 0.",
-)  # noqa: E501
+)
 multiply_no_nan = _binary(
     ("math.multiply_no_nan",),
     "MulNoNan",
@@ -487,10 +494,10 @@ multiply_no_nan = _binary(
     FLOATING,
     "``x * y``, and 0 where ``y`` is 0 (even if ``x`` is NaN or infinite).",
     "multiply_no_nan",
-)  # noqa: E501
+)
 xlogy = _binary(
     ("math.xlogy",), "Xlogy", jsp.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0."
-)  # noqa: E501
+)
 xlog1py = _binary(
     ("math.xlog1py",),
     "Xlog1py",
@@ -498,32 +505,32 @@ xlog1py = _binary(
     FLOATING,
     "``x * log1p(y)``, 0 where ``x`` is 0.",
     "xlog1py",
-)  # noqa: E501
+)
 xdivy = _binary(
     ("math.xdivy",), "Xdivy", _xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy"
-)  # noqa: E501
+)
 nextafter = _binary(
     ("math.nextafter",),
     "NextAfter",
     jnp.nextafter,
     REAL_FLOATING,
     "the next representable value after ``x`` toward ``y``.",
-)  # noqa: E501
+)
 bitwise_and = _binary(
     ("bitwise.bitwise_and",), "BitwiseAnd", jnp.bitwise_and, INTEGER, "bitwise AND."
-)  # noqa: E501
-bitwise_or = _binary(("bitwise.bitwise_or",), "BitwiseOr", jnp.bitwise_or, INTEGER, "bitwise OR.")  # noqa: E501
+)
+bitwise_or = _binary(("bitwise.bitwise_or",), "BitwiseOr", jnp.bitwise_or, INTEGER, "bitwise OR.")
 bitwise_xor = _binary(
     ("bitwise.bitwise_xor",), "BitwiseXor", jnp.bitwise_xor, INTEGER, "bitwise XOR."
-)  # noqa: E501
-left_shift = _binary(("bitwise.left_shift",), "LeftShift", jnp.left_shift, INTEGER, "``x << y``.")  # noqa: E501
+)
+left_shift = _binary(("bitwise.left_shift",), "LeftShift", jnp.left_shift, INTEGER, "``x << y``.")
 right_shift = _binary(
     ("bitwise.right_shift",),
     "RightShift",
     jnp.right_shift,
     INTEGER,
     "``x >> y`` (arithmetic for signed types).",
-)  # noqa: E501
+)
 
 
 def _truediv_dtype(dtype: np.dtype) -> np.dtype:
@@ -683,7 +690,7 @@ def _variance(x: Array, axes: Any, keepdims: bool) -> Array:
     dev = x - mean
     sq = (
         jnp.real(dev * jnp.conj(dev)) if jnp.issubdtype(x.dtype, jnp.complexfloating) else dev * dev
-    )  # noqa: E501
+    )
     return jnp.mean(sq, axis=axes, keepdims=keepdims)
 
 
@@ -697,73 +704,73 @@ reduce_sum = _reduction(
     lambda x, a, k: jnp.sum(x, axis=a, keepdims=k),
     NUMBER,
     "the sum",
-)  # noqa: E501
+)
 reduce_mean = _reduction(
     ("reduce_mean", "math.reduce_mean"),
     "Mean",
     _mean,
     NUMBER,
     "the mean (integer means truncate toward zero)",
-)  # noqa: E501
+)
 reduce_max = _reduction(
     ("reduce_max", "math.reduce_max"),
     "Max",
     lambda x, a, k: jnp.max(x, axis=a, keepdims=k),
     REAL_NUMBER,
     "the maximum",
-)  # noqa: E501
+)
 reduce_min = _reduction(
     ("reduce_min", "math.reduce_min"),
     "Min",
     lambda x, a, k: jnp.min(x, axis=a, keepdims=k),
     REAL_NUMBER,
     "the minimum",
-)  # noqa: E501
+)
 reduce_prod = _reduction(
     ("reduce_prod", "math.reduce_prod"),
     "Prod",
     lambda x, a, k: jnp.prod(x, axis=a, keepdims=k),
     NUMBER,
     "the product",
-)  # noqa: E501
+)
 reduce_all = _reduction(
     ("reduce_all", "math.reduce_all"),
     "All",
     lambda x, a, k: jnp.all(x, axis=a, keepdims=k),
     BOOL,
     "boolean AND",
-)  # noqa: E501
+)
 reduce_any = _reduction(
     ("reduce_any", "math.reduce_any"),
     "Any",
     lambda x, a, k: jnp.any(x, axis=a, keepdims=k),
     BOOL,
     "boolean OR",
-)  # noqa: E501
+)
 reduce_logsumexp = _reduction(
     ("reduce_logsumexp", "math.reduce_logsumexp"),
     "ReduceLogSumExp",
     _logsumexp,
     FLOATING,
     "``log(sum(exp(x)))``, computed stably",
-)  # noqa: E501
+)
 reduce_euclidean_norm = _reduction(
     ("math.reduce_euclidean_norm",),
     "EuclideanNorm",
     _euclidean_norm,
     NUMBER,
     "``sqrt(sum(x * conj(x)))``",
-)  # noqa: E501
+)
 reduce_variance = _reduction(
     ("math.reduce_variance",), "reduce_variance", _variance, FLOATING, "the (biased) variance"
-)  # noqa: E501
+)
 reduce_std = _reduction(
     ("math.reduce_std",),
     "reduce_std",
     lambda x, a, k: jnp.sqrt(_variance(x, a, k)),
     FLOATING,
     "the (biased) standard deviation",
-)  # noqa: E501
+)
 
 
 @tf_op("count_nonzero", "math.count_nonzero", family="math", default_name="count_nonzero")
@@ -775,7 +782,7 @@ def count_nonzero(
     name: str | None = None,
     reduction_indices: Any = None,
     keep_dims: bool | None = None,
-    input: Any = None,  # noqa: A002
+    input: Any = None,
 ) -> Array:
     """``tf.count_nonzero(input_tensor, axis=None, keepdims=None, dtype=tf.int64, ...)``:
     how many elements are not zero (not ``False``) over ``axis``. ``dtype`` int64 is
@@ -786,7 +793,7 @@ def count_nonzero(
     nonzero = x != jnp.zeros((), x.dtype)
     return jnp.sum(
         nonzero, axis=axes, keepdims=_keepdims(keepdims, keep_dims), dtype=canonical(dtype)
-    )  # noqa: E501
+    )
 
 
 def _arg_reduce(
@@ -812,7 +819,7 @@ def _arg_reduce(
 
 @tf_op("argmax", "math.argmax", family="math", default_name="ArgMax")
 def argmax(
-    input: Any,  # noqa: A002
+    input: Any,
     axis: Any = None,
     name: str | None = None,
     dimension: Any = None,
@@ -820,14 +827,15 @@ def argmax(
 ) -> Array:
     """``tf.argmax(input, axis=None, name=None, dimension=None, output_type=tf.int64)``:
     the index of the largest value along ``axis`` (0 when ``None``; the first one on ties).
-    int64 is int32 when JAX's x64 is off."""
+    int64 is int32 when JAX's x64 is off. A NaN counts as the largest value (numpy's and
+    JAX's rule; TF's CPU kernel skips NaNs)."""
     axis = renamed("axis", axis, "dimension", dimension)
     return _arg_reduce(jnp.argmax, input, axis, output_type, "ArgMax")
 
 
 @tf_op("argmin", "math.argmin", family="math", default_name="ArgMin")
 def argmin(
-    input: Any,  # noqa: A002
+    input: Any,
     axis: Any = None,
     name: str | None = None,
     dimension: Any = None,
@@ -841,7 +849,7 @@ def argmin(
 
 @tf_op("arg_max", family="math", default_name="ArgMax")
 def arg_max(
-    input: Any,  # noqa: A002
+    input: Any,
     dimension: Any,
     output_type: Any = np.int64,
     name: str | None = None,
@@ -853,7 +861,7 @@ def arg_max(
 
 @tf_op("arg_min", family="math", default_name="ArgMin")
 def arg_min(
-    input: Any,  # noqa: A002
+    input: Any,
     dimension: Any,
     output_type: Any = np.int64,
     name: str | None = None,
@@ -1075,7 +1083,7 @@ def _segment_reduce(
             jnp.finfo(data.dtype)
             if jnp.issubdtype(data.dtype, jnp.inexact)
             else jnp.iinfo(data.dtype)
-        )  # noqa: E501
+        )
         fill = jnp.asarray(info.min if kind == "max" else info.max, data.dtype)
     return jnp.where(counts > 0, out, fill)
 
@@ -1218,7 +1226,7 @@ def bincount(
             jnp.broadcast_to(w, values.shape)
             if w.size
             else jnp.ones(values.shape, canonical(dtype))
-        )  # noqa: E501
+        )
     flat = values.reshape(-1)
     return jax.ops.segment_sum(w.reshape(-1), flat, num_segments=length)
 
@@ -1316,3 +1324,40 @@ def is_strictly_increasing(x: Any, name: str | None = None) -> Array:
     """``tf.is_strictly_increasing(x)``: whether each element (in row-major order) is >
     the one before it; True for fewer than two elements."""
     return _monotone(x, strict=True)
+
+
+def _approx_k(is_max: bool):
+    def op(
+        operand: Any,
+        k: int,
+        reduction_dimension: int = -1,
+        recall_target: float = 0.95,
+        reduction_input_size_override: int = -1,
+        aggregate_to_topk: bool = True,
+        name: str | None = None,
+    ) -> tuple[Array, Array]:
+        x = to_tensor(operand)
+        check_dtype(x, REAL_FLOATING, "operand")
+        fn = lax.approx_max_k if is_max else lax.approx_min_k
+        return fn(
+            x,
+            int(k),
+            reduction_dimension=reduction_dimension,
+            recall_target=recall_target,
+            reduction_input_size_override=reduction_input_size_override,
+            aggregate_to_topk=aggregate_to_topk,
+        )
+
+    kind = "max" if is_max else "min"
+    op.__name__ = op.__qualname__ = f"approx_{kind}_k"
+    op.__doc__ = (
+        f"``tf.math.approx_{kind}_k(operand, k, reduction_dimension=-1, "
+        "recall_target=0.95, ...)``: ``(values, indices)`` of the ``k`` "
+        f"{'largest' if is_max else 'smallest'} entries along ``reduction_dimension`` "
+        "(XLA's approximate top-k on TPU, exact elsewhere)."
+    )
+    return tf_op(f"math.approx_{kind}_k", family="math", default_name=f"Approx{kind.title()}K")(op)
+
+
+approx_max_k = _approx_k(True)
+approx_min_k = _approx_k(False)

@@ -1,5 +1,6 @@
 """TF1's ``tf.nn`` ops: activations, normalizations, cross-entropies, embedding lookup,
-``top_k``; the convolutions and poolings are in :mod:`flaxscope.ops.nn_conv`.
+``top_k``; the convolutions and poolings are in :mod:`flaxscope.ops.nn_conv`, candidate
+sampling and the sampled losses in :mod:`flaxscope.ops.nn_sampled`.
 
 Each op is the plain ``jax.nn``/``jnp``/``lax`` expression of TF's formula, so under
 ``jit`` it costs what the hand-written JAX costs. Legacy arguments (``dim`` for ``axis``,
@@ -17,6 +18,7 @@ import numpy as np
 from jax import lax
 
 from flaxscope import store
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops import math as _math  # noqa: F401 (its tf.math names register first)
 from flaxscope.ops import nn_conv as _nn_conv  # noqa: F401 (registers the conv/pool ops)
 from flaxscope.ops._registry import registry, tf_op
@@ -149,7 +151,7 @@ def _softmax_axis(axis: int | None, dim: int | None) -> int:
 
 def _check_axis(x: Array, axis: int, what: str = "dim") -> None:
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"`{what}` must be in the range [{-x.ndim}, {x.ndim}) where {x.ndim} is the "
             f"number of dimensions in the input. Received: {what}={axis}"
         )
@@ -662,15 +664,24 @@ def embedding_lookup(
     each looked-up row's L2 norm. Out-of-range ids are clamped (TF raises on CPU).
     """
     del name, validate_indices
+    ids = jnp.asarray(ids)
+    rows = _embedding_rows(params, ids, partition_strategy)
+    if max_norm is not None:
+        rows = _clip_rows(rows, ids.ndim, max_norm)
+    return rows
+
+
+def _embedding_rows(params: Any, ids: Array, partition_strategy: str) -> Array:
+    """The rows ``ids`` of ``params`` (one array, a partitioned variable or a list of
+    partitions laid out by ``partition_strategy``)."""
     if partition_strategy not in ("mod", "div"):
         raise ValueError(
             f"Unrecognized partition strategy: {partition_strategy}.Must be one of either "
             "`mod` or `div`."
         )
-    ids = jnp.asarray(ids)
     if isinstance(params, (list, tuple)):
         if not params:
-            raise ValueError("Need at least one param")
+            raise ValueError("Length of params is currently 0. Need at least one param.")
         parts = [jnp.asarray(p) for p in params]
     else:
         parts = _partitions_of(params) or [jnp.asarray(params)]
@@ -688,8 +699,6 @@ def embedding_lookup(
             which = jnp.maximum(ids // (per + 1), (ids - extras) // per)
             local = jnp.where(which < extras, ids % (per + 1), (ids - extras) % per)
         rows = jnp.take(jnp.concatenate(parts, axis=0), offsets[which] + local, axis=0)
-    if max_norm is not None:
-        rows = _clip_rows(rows, ids.ndim, max_norm)
     return rows
 
 
@@ -708,14 +717,17 @@ def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) 
     del sorted, name
     x = _float(input)
     k = int(k)
+    if k < 0:
+        raise ValueError(
+            f"Dimension size, given by scalar input 1, must be non-negative but is {k} for "
+            f"'TopKV2' with input shapes: {_shape_list(x.shape)}, []."
+        )
     if x.ndim < 1 or x.shape[-1] < k:
         raise ValueError(
             f"input must have last dimension >= k = {k} but is "
             f"{x.shape[-1] if x.ndim else 0} for 'TopKV2' with input shapes: "
             f"{_shape_list(x.shape)}, []."
         )
-    if k < 0:
-        raise ValueError(f"Need k >= 0, got {k}")
     if not jnp.issubdtype(x.dtype, jnp.floating):
         values, indices = lax.top_k(x, k)
         return TopKV2(values, indices.astype(jnp.int32))

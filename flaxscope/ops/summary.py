@@ -393,6 +393,26 @@ def to_proto(summary: Any) -> Any:
     return summary_pb2.Summary(value=[v for s in _flatten(items) for v in _as_values(s)])
 
 
+class _ProtoNamespace(type):
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(_protos()[0].Summary, name)
+
+
+class Summary(metaclass=_ProtoNamespace):
+    """``tf.Summary``: TensorBoard's ``Summary`` protocol buffer (tensorboardX's copy), so
+    TF1 code that builds one by hand works: ``tf.Summary(value=[tf.Summary.Value(tag="acc",
+    simple_value=0.9)])``, then ``writer.add_summary(summary, step)``."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return _protos()[0].Summary(*args, **kwargs)
+
+
+@tf_op("Summary", "summary.Summary", family="summary", default_name=None, reads_variables=False)
+def summary_proto(*args: Any, **kwargs: Any) -> Any:
+    """``tf.Summary(...)``: see :class:`Summary`."""
+    return Summary(*args, **kwargs)
+
+
 class FileWriter:
     """``tf.summary.FileWriter``: writes summaries to a TensorBoard event file in ``logdir``.
 

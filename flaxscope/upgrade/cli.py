@@ -43,7 +43,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--reportfile", default="report.txt",
                    help="where the report is written (default report.txt)")
     p.add_argument("--print_all", action="store_true",
-                   help="list every file in the report, also those with nothing to change")
+                   help="print the whole report to stdout too (not only the summary and "
+                        "errors), and list every file in it, also those with nothing to "
+                        "change")
     return p
 
 
@@ -78,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     text = format_report(reports, print_all=args.print_all)
     with open(args.reportfile, "w", encoding="utf-8") as out:
         out.write(text)
+    if args.print_all:
+        print(text, end="")
     n_files = sum(not r.copied for r in reports)
     n_changes = sum(len(r.changes) for r in reports)
     n_findings = sum(len(r.findings) for r in reports)

@@ -155,6 +155,15 @@ NO_EQUIVALENT = Rule(
 )
 NOT_CONVERTED = Rule("not-converted", "tf.{path}: {note}", r.LEFT_TO_YOU)
 CHECK = Rule("check", "tf.{path} converted; check: {note}", r.LEFT_TO_YOU)
+TENSOR_ATTRIBUTE = Rule(
+    "tensor-attribute",
+    "`{expr}`: the value of tf.{path} is a JAX array, which has no .{attr} (no graph, no "
+    "op, no session to evaluate it in): use the value itself, or fs.name_of for a "
+    "variable's name",
+    r.SESSIONS,
+)
+# attributes of a TF1 tensor (an op's output) that a JAX array lacks
+TENSOR_ONLY = frozenset({"name", "op", "graph", "eval", "consumers", "device", "value_index"})
 SET_SHAPE = Rule(
     "set_shape",
     "set_shape on an expression that cannot be assigned: JAX arrays have static shapes; "

@@ -26,7 +26,9 @@ class Binder(Protocol):
              node: cst.CSTNode | None = None) -> None: ...
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
-                    reason: str | None) -> None: ...
+                    reason: str | None) -> object: ...
+
+    def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None: ...
 
 
 def strip_compat(path: str) -> str:
@@ -144,8 +146,8 @@ def _convert_from(node: cst.ImportFrom, b: Binder) -> list[cst.BaseSmallStatemen
         return None
     base, own = found
     if isinstance(node.names, cst.ImportStar):
-        b.unconverted(node, base or "*", None, "`import *` from TensorFlow: import the names "
-                      "you use from flaxscope.compat.v1")
+        b.not_converted(node, base or "*", "`import *` from TensorFlow: import the names you "
+                        "use from flaxscope.compat.v1")
         return None
     out: list[cst.BaseSmallStatement] = []
     kept: list[cst.ImportAlias] = []

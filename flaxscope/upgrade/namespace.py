@@ -42,6 +42,7 @@ class Namespace:
 
     def __init__(self) -> None:
         self._cache: dict[str, str | None] = {}
+        self._ops: frozenset[str] | None = None
 
     def missing(self, path: str) -> str | None:
         """``None`` if ``tf.<path>`` exists, else the reason (flaxscope's own message)."""
@@ -52,6 +53,13 @@ class Namespace:
             reason = None
         self._cache[path] = reason
         return reason
+
+    def is_op(self, path: str) -> bool:
+        """Whether ``tf.<path>`` is one of flaxscope's registered ops (returns arrays)."""
+        if self._ops is None:
+            ops = importlib.import_module("flaxscope.ops")
+            self._ops = frozenset(ops.registry())
+        return path in self._ops
 
     def module_name(self, path: str) -> str | None:
         """The importable module behind ``tf.<path>`` (``"nn.rnn_cell"`` ->

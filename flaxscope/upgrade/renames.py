@@ -240,6 +240,122 @@ def _batch_norm(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | Non
     return out, note  # type: ignore[return-value]
 
 
+def _arguments(call: cst.Call, names: list[str]) -> dict[str, cst.Arg] | None:
+    """The call's arguments by parameter name (``names`` is the positional order)."""
+    if c.has_star(call) or len(c.positional(call)) > len(names):
+        return None
+    given = {names[n]: a for n, a in enumerate(c.positional(call))}
+    given.update({a.keyword.value: a for a in call.args if a.keyword is not None})
+    return given
+
+
+def _code(arg: cst.Arg) -> str:
+    """An argument's code, parenthesized unless it is atomic."""
+    code = cst.Module([]).code_for_node(arg.value)
+    atomic = isinstance(arg.value, cst.Name | cst.Attribute | cst.Call | cst.Subscript |
+                        cst.List | cst.Tuple | cst.Integer | cst.Float | cst.SimpleString)
+    return code if atomic else f"({code})"
+
+
+def _flags_ok(given: dict[str, cst.Arg], defaults: dict[str, bool]) -> str | None:
+    """``None`` when every flag given is its default written as a literal, else why not."""
+    for flag, default in defaults.items():
+        if flag in given and c.bool_literal(given[flag].value) is not default:
+            return f"{flag}= other than {default}: convert by hand"
+    return None
+
+
+def _sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
+    """contrib's ``seq2seq.sequence_loss(logits, targets, weights)`` with its default
+    averaging: the weighted mean of the cross entropy over every position, written with
+    TF1 core ops."""
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "average_across_batch", "sum_over_timesteps", "sum_over_batch",
+             "softmax_loss_function", "name"]
+    given = _arguments(call, names)
+    if given is None or not {"logits", "targets", "weights"} <= set(given):
+        return None, "arguments not all given by name or position: convert by hand"
+    why = _flags_ok(given, {"average_across_timesteps": True, "average_across_batch": True,
+                            "sum_over_timesteps": False, "sum_over_batch": False})
+    if why or "softmax_loss_function" in given:
+        return None, why or "softmax_loss_function=: convert by hand"
+    tf = cst.Module([]).code_for_node(r.render(""))
+    logits, targets, weights = (_code(given[k]) for k in ("logits", "targets", "weights"))
+    expr = (f"{tf}.reduce_sum({tf}.nn.sparse_softmax_cross_entropy_with_logits("
+            f"labels={targets}, logits={logits}) * {weights}) / ({tf}.reduce_sum({weights}) "
+            "+ 1e-12)")
+    return cst.parse_expression(expr), None  # type: ignore[return-value]
+
+
+def _by_example(given: dict[str, cst.Arg], tf: str) -> str:
+    logits, targets, weights = (_code(given[k]) for k in ("logits", "targets", "weights"))
+    summed = (f"{tf}.add_n([{tf}.nn.sparse_softmax_cross_entropy_with_logits(labels=_target, "
+              f"logits=_logit) * _weight for _logit, _target, _weight in zip({logits}, "
+              f"{targets}, {weights})])")
+    average = "average_across_timesteps" not in given or c.bool_literal(
+        given["average_across_timesteps"].value) is True
+    return f"{summed} / ({tf}.add_n({weights}) + 1e-12)" if average else summed
+
+
+def _legacy_loss_by_example(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
+    """``legacy_seq2seq.sequence_loss_by_example(logits, targets, weights)``: lists of
+    per-step tensors; the weighted cross entropy summed over steps (averaged by the
+    weights unless ``average_across_timesteps=False``), per example."""
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "softmax_loss_function", "name"]
+    given = _arguments(call, names)
+    if given is None or not {"logits", "targets", "weights"} <= set(given):
+        return None, "arguments not all given by name or position: convert by hand"
+    flag = given.get("average_across_timesteps")
+    if flag is not None and c.bool_literal(flag.value) is None:
+        return None, "average_across_timesteps= is not a literal: convert by hand"
+    if "softmax_loss_function" in given:
+        return None, "softmax_loss_function=: convert by hand"
+    tf = cst.Module([]).code_for_node(r.render(""))
+    return cst.parse_expression(_by_example(given, tf)), None  # type: ignore[return-value]
+
+
+def _legacy_sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
+    """``legacy_seq2seq.sequence_loss(logits, targets, weights)``: the per-example losses
+    summed, divided by the batch size unless ``average_across_batch=False``."""
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "average_across_batch", "softmax_loss_function", "name"]
+    given = _arguments(call, names)
+    if given is None or not {"logits", "targets", "weights"} <= set(given):
+        return None, "arguments not all given by name or position: convert by hand"
+    for flag in ("average_across_timesteps", "average_across_batch"):
+        if flag in given and c.bool_literal(given[flag].value) is None:
+            return None, f"{flag}= is not a literal: convert by hand"
+    if "softmax_loss_function" in given:
+        return None, "softmax_loss_function=: convert by hand"
+    tf = cst.Module([]).code_for_node(r.render(""))
+    cost = f"{tf}.reduce_sum({_by_example(given, tf)})"
+    if "average_across_batch" in given and c.bool_literal(
+            given["average_across_batch"].value) is False:
+        return cst.parse_expression(cost), None  # type: ignore[return-value]
+    logits, targets = _code(given["logits"]), _code(given["targets"])
+    expr = f"{cost} / {tf}.cast({tf}.shape({targets}[0])[0], {logits}[0].dtype)"
+    return cst.parse_expression(expr), None  # type: ignore[return-value]
+
+
+def _regularizer(penalty: str) -> ArgRule:
+    """contrib's ``l1_regularizer(scale)``/``l2_regularizer(scale)`` with a literal
+    positive ``scale``: the function it returns, as a lambda on TF1 core ops."""
+
+    def rule(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
+        given = _arguments(call, ["scale", "scope"])
+        scale = None if given is None or "scale" not in given else c.number_literal(
+            given["scale"].value)
+        if scale is None or scale <= 0:
+            return None, "scale= is not a positive number literal: convert by hand"
+        tf = cst.Module([]).code_for_node(r.render(""))
+        body = penalty.format(tf=tf, w="_w")
+        code = cst.Module([]).code_for_node(given["scale"].value)
+        return cst.parse_expression(f"lambda _w: {code} * {body}"), None  # type: ignore[return-value]
+
+    return rule
+
+
 _RNN_CELLS = ["BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
               "LSTMStateTuple", "DropoutWrapper", "ResidualWrapper", "DeviceWrapper", "RNNCell"]
 
@@ -274,14 +390,17 @@ TABLE: dict[str, Rename] = {
         "dense/bias (contrib: fully_connected/weights and biases) and its activation is "
         "None (contrib: relu): convert by hand"),
     "contrib.layers.l2_regularizer": Rename(
-        None, "no l2_regularizer in TF1 core: lambda w: scale * tf.nn.l2_loss(w)"),
-    # tf.contrib.legacy_seq2seq / seq2seq
+        "nn.l2_loss", args=_regularizer("{tf}.nn.l2_loss({w})")),
+    "contrib.layers.l1_regularizer": Rename(
+        "reduce_sum", args=_regularizer("{tf}.reduce_sum({tf}.abs({w}))")),
+    # tf.contrib.legacy_seq2seq / seq2seq: the losses, written with TF1 core ops
     "contrib.legacy_seq2seq": Rename(None, _SEQ2SEQ_NOTE),
+    "contrib.legacy_seq2seq.sequence_loss_by_example": Rename(
+        "add_n", args=_legacy_loss_by_example),
+    "contrib.legacy_seq2seq.sequence_loss": Rename("add_n", args=_legacy_sequence_loss),
     "contrib.seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     "contrib.seq2seq.sequence_loss": Rename(
-        None, "no sequence_loss in TF1 core: tf.reduce_sum(weights * "
-        "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets, logits=logits)) / "
-        "tf.reduce_sum(weights) is contrib's default (average_across_timesteps and batch)"),
+        "nn.sparse_softmax_cross_entropy_with_logits", args=_sequence_loss),
     "nn.seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     # tf.contrib.framework
     "contrib.framework": Rename(None, "tf.contrib.framework is converted function by function"),

@@ -78,8 +78,15 @@ def format_report(reports: list[FileReport], print_all: bool = False) -> str:
         f"Processed {n_python} Python file(s): {n_changes} change(s), "
         f"{n_findings} line(s) for a person to look at, {n_errors} file(s) not parsed.",
         f"Sections cited are those of {GUIDE}.",
-        "",
     ]
+    kinds: dict[str, int] = {}
+    for r in reports:
+        for f in r.findings:
+            kinds[f.kind] = kinds.get(f.kind, 0) + 1
+    if kinds:
+        lines.append("Lines for a person, by kind: " + ", ".join(
+            f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
+    lines.append("")
     for r in reports:
         if r.copied or not (print_all or r.changes or r.findings or r.error):
             continue

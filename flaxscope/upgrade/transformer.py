@@ -32,6 +32,7 @@ class Upgrader(cst.CSTTransformer):
         self.root: str | None = None  # the local name of flaxscope.compat.v1
         self.need_root_import = False
         self._chains: set[int] = set()
+        self._call_funcs: set[int] = set()
         self._attr_names: set[int] = set()
         self._bare_shapes: set[int] = set()
         self._quiet: set[int] = set()
@@ -42,6 +43,7 @@ class Upgrader(cst.CSTTransformer):
         self._alias_nodes: dict[str, cst.CSTNode] = {}
         self._chain_changes: dict[int, Change] = {}
         self._variables: list[set[str]] = [set()]  # names holding a variable, per function
+        self._tensors: list[dict[str, str]] = [{}]  # names holding an op's output -> op path
         self.fs_name: str | None = None  # the local name of `import flaxscope`
         self.need_fs_import = False
         self._var_functions: set[str] = set()
@@ -92,27 +94,35 @@ class Upgrader(cst.CSTTransformer):
             self.root = local
 
     def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
-                    reason: str | None) -> None:
-        if reason is not None:
-            self.finding(node, f.MISSING, message=reason)
-        else:
-            note = f": {entry.note}" if entry is not None and entry.note else ""
-            self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+                    reason: str | None) -> Finding:
+        if reason is not None and not path.startswith("contrib"):
+            return self.finding(node, f.MISSING, message=reason)
+        if reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
+            return self.finding(node, f.NO_EQUIVALENT, path=path, note=f" ({reason})")
+        note = f": {entry.note}" if entry is not None and entry.note else ""
+        return self.finding(node, f.NO_EQUIVALENT, path=path, note=note)
+
+    def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None:
+        self.finding(node, f.NOT_CONVERTED, path=path, note=note)
 
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
         ``path``, else through the file's ``flaxscope.compat.v1`` name."""
+        return c.chain(self.render_text(path, hint))
+
+    def render_text(self, path: str, hint: str | None = None) -> str:
+        """:meth:`render`'s expression as dotted text."""
         if hint is not None and hint in self.aliases:
             out = self.aliases[hint][1]
             if out is not None and (out == "" or path == out or path.startswith(out + ".")):
                 rest = path[len(out):].lstrip(".") if out else path
-                return c.chain(f"{hint}.{rest}" if rest else hint)
+                return f"{hint}.{rest}" if rest else hint
         if self.root is None:
             self.need_root_import = True
             root = "tf"
         else:
             root = self.root
-        return c.chain(f"{root}.{path}" if path else root)
+        return f"{root}.{path}" if path else root
 
     def tf_path(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """``(TF1 path, root name)`` of a name or attribute chain rooted at a TF alias."""
@@ -165,8 +175,15 @@ class Upgrader(cst.CSTTransformer):
         names, is_var = variables.bound_variable(node, self._creator)
         known = self._variables[-1]
         known.difference_update(names)
+        tensors = self._tensors[-1]
+        for name in names:
+            tensors.pop(name, None)
         if is_var:
             known.update(names)
+        elif len(names) == 1 and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+            found = self.tf_path(node.value.func)
+            if found is not None and self.ns.is_op(renames.renamed(found[0])[0] or ""):
+                tensors[names[0]] = renames.renamed(found[0])[0] or found[0]
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # module names are not uses
@@ -177,11 +194,13 @@ class Upgrader(cst.CSTTransformer):
     # --- functions (placeholders) ------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._variables.append(set())
+        self._tensors.append({})
         self._frames.append(placeholders.Frame(node))
 
     def leave_FunctionDef(self, original: cst.FunctionDef,
                           updated: cst.FunctionDef) -> cst.FunctionDef:
         self._variables.pop()
+        self._tensors.pop()
         frame = self._frames.pop()
         if not frame.moved:
             return updated
@@ -351,6 +370,11 @@ class Upgrader(cst.CSTTransformer):
                         updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self._chains:
             return self._chain(original, updated)
+        value = original.value
+        if (isinstance(value, cst.Name) and value.value in self._tensors[-1]
+                and original.attr.value in f.TENSOR_ONLY):
+            self.finding(original, f.TENSOR_ATTRIBUTE, expr=_EMPTY.code_for_node(original),
+                         path=self._tensors[-1][value.value], attr=original.attr.value)
         new = variables.name_attribute(updated, self._variables[-1], self.render_name_of)
         if new is not None:
             self.change(original, new, "variable value")
@@ -376,12 +400,20 @@ class Upgrader(cst.CSTTransformer):
         if new is None or (entry is None and path.startswith("contrib")):
             self.unconverted(original, path, entry, None)
             return updated
+        if entry is not None and entry.args is not None and new != path and (
+                id(original) not in self._call_funcs):
+            # a rewrite that needs the call's arguments, on a name used without a call
+            self.not_converted(original, path, "used without a call (passed as a value): "
+                               "convert by hand")
+            return updated
         missing = self.ns.missing(new)
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
             return updated
-        expr = self.render(new, hint=root).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        if _EMPTY.code_for_node(expr) != _EMPTY.code_for_node(original):
+        text = self.render_text(new, hint=root)
+        expr: cst.BaseExpression = updated
+        if text != c.dotted(original):  # (same text: the original, layout and all, stays)
+            expr = c.chain(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
             rule = "tf.contrib" if path.startswith("contrib") else (
                 "renamed" if new != path else "import alias")
             self._chain_changes[id(original)] = self.change(original, expr, rule)
@@ -394,6 +426,7 @@ class Upgrader(cst.CSTTransformer):
 
     # --- calls -----------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        self._call_funcs.add(id(node.func))
         inner = shapes.consumes_shape(node)
         if inner is not None:
             self._bare_shapes.add(id(inner))
@@ -449,6 +482,9 @@ class Upgrader(cst.CSTTransformer):
             note = None
         if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
             self.change(original, result, "arguments" + (f": {note}" if note else ""))
+            renamed = self._chain_changes.pop(id(original.func), None)
+            if renamed is not None:  # the call's change says it all
+                self._dropped.add(id(renamed))
         elif note:
             self.change(original, result, f"renamed: {note}")
         return result
@@ -468,8 +504,13 @@ class Upgrader(cst.CSTTransformer):
             receiver = c.dotted(func.value) or ""
             if "sess" in receiver.lower() or any(
                     a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
-                fetches = " ".join(_EMPTY.code_for_node(node.args[0].value).split())
-                self.finding(node, f.FETCH, fetches=fetches)
+                fetched = node.args[0].value
+                init = isinstance(fetched, cst.Call) and f.call_rule(
+                    renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or "") is (
+                    f.CALLS["global_variables_initializer"])
+                if not init:  # running an initializer is reported as such
+                    fetches = " ".join(_EMPTY.code_for_node(fetched).split())
+                    self.finding(node, f.FETCH, fetches=fetches)
 
     # --- module ----------------------------------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -485,6 +526,9 @@ class Upgrader(cst.CSTTransformer):
             node = self._alias_nodes.get(name)
             if node is not None:
                 self.change(node, "(removed: every use of it was converted)", "import")
+                # its "no equivalent" finding no longer applies
+                self._dropped.update(id(e) for n, e in self._pending
+                                     if n is node and isinstance(e, Finding))
         if unused:
             updated = updated.visit(_DropImports(unused))
         return updated

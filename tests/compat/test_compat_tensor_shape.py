@@ -100,6 +100,7 @@ EXPRESSIONS = [
     lambda S, D: hash(D(3)) == hash(3),
     lambda S, D: hash(S([2, 3])) == hash(S([2, 3])),
 ]
+BROADCASTS = [([2, 1, 4], [3, 1]), ([5], [1]), ([2, 3], [4]), ([], [2, 2])]
 
 
 def _outcome(fn, S, D):
@@ -122,6 +123,25 @@ def test_tensor_shape_and_dimension_behave_as_tf1s(tf1):
         if got != want:
             mismatches.append(f"expression {number}: {got} != TF1 {want}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_broadcast_static_shape(tf1):
+    tf1.disable_v2_tensorshape()
+    try:
+        for a, b in BROADCASTS:
+            want = _outcome(
+                lambda S, D, a=a, b=b: tf1.broadcast_static_shape(S(a), S(b)),
+                tf1.TensorShape,
+                tf1.Dimension,
+            )
+            got = _outcome(
+                lambda S, D, a=a, b=b: fst.broadcast_static_shape(S(a), S(b)),
+                fst.TensorShape,
+                fst.Dimension,
+            )
+            assert got == want, (a, b)
+    finally:
+        tf1.enable_v2_tensorshape()
 
 
 def test_dimension_helpers(tf1):
@@ -172,3 +192,15 @@ def test_tensor_and_newaxis():
     x = fst.zeros([2, 3])
     assert isinstance(x, fst.Tensor)  # tf.Tensor is jax.Array
     assert x[:, fst.newaxis].shape == (2, 1, 3)
+
+
+def test_ops_take_dimensions_and_tensor_shapes_as_sizes():
+    x = jnp.zeros((2, 3))
+    shape = fst.TensorShape(x.shape)
+    assert fst.zeros([shape[0], shape[1] * 2]).shape == (2, 6)
+    assert fst.reshape(x, [shape[1], -1]).shape == (3, 2)
+    assert fst.tile(x, [shape[0], 1]).shape == (4, 3)
+    assert fst.ones(shape).shape == (2, 3)
+    assert fst.get_variable("w", [shape[1], 4]).shape == (3, 4)
+    with pytest.raises(ValueError, match="unknown Dimension"):
+        fst.zeros([fst.Dimension(None), 2])

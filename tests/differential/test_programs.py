@@ -1,15 +1,33 @@
-"""The hand-written differential programs: flaxscope must match ``tf.compat.v1`` exactly."""
+"""The hand-written differential programs: flaxscope must match ``tf.compat.v1`` exactly.
+
+TF's answers come from the golden files (``golden/<topic>.json``), so these run without
+TensorFlow; ``test_diff_golden.py`` checks the files against TF where it is installed.
+"""
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
-pytest.importorskip(
-    "tensorflow", reason="oracle tensorflow-cpu not installed; pip install -e .[oracle]"
-)
+from tests.differential import golden, harness
+from tests.differential.programs import PROGRAMS, X64_PROGRAMS, Case
 
-from tests.differential import harness  # noqa: E402
-from tests.differential.programs import PROGRAMS, X64_PROGRAMS  # noqa: E402
+
+@functools.cache
+def _records(topic: str) -> dict[str, harness.TFResult]:
+    return golden.load(topic)
+
+
+def _tf_answer(case: Case) -> harness.TFResult:
+    recorded = _records(case.topic).get(case.name)
+    if recorded is None:
+        pytest.fail(
+            f"{case.id} has no record in {golden.path(case.topic)}: run "
+            "FLAXSCOPE_REFRESH_GOLDEN=1 python -m pytest tests/differential/test_diff_golden.py "
+            "with TensorFlow installed."
+        )
+    return recorded
 
 
 def test_enough_programs() -> None:
@@ -18,16 +36,16 @@ def test_enough_programs() -> None:
 
 
 @pytest.mark.parametrize("case", PROGRAMS, ids=[case.id for case in PROGRAMS])
-def test_program(case) -> None:
-    problem = harness.check_program(case.fn, strict_values=True)
+def test_program(case: Case) -> None:
+    problem = harness.check_program(case.fn, strict_values=True, tf_result=_tf_answer(case))
     assert problem is None, f"{case.id}: {case.fn.__doc__}\n{problem}"
 
 
 @pytest.mark.parametrize("case", X64_PROGRAMS, ids=[case.id for case in X64_PROGRAMS])
-def test_x64_program(case) -> None:
+def test_x64_program(case: Case) -> None:
     import jax
 
     if not jax.config.jax_enable_x64:
         pytest.skip("64-bit dtypes need JAX_ENABLE_X64=1 (JAX truncates them to 32 bits)")
-    problem = harness.check_program(case.fn, strict_values=True)
+    problem = harness.check_program(case.fn, strict_values=True, tf_result=_tf_answer(case))
     assert problem is None, f"{case.id}: {case.fn.__doc__}\n{problem}"

@@ -8,6 +8,24 @@ import numpy as np
 from _array_oracle import ARRAYS, B23, I23, X5, X234
 from _array_oracle import compare as _compare
 
+SCATTERS = (
+    "tensor_scatter_nd_update",
+    "tensor_scatter_update",
+    "tensor_scatter_nd_add",
+    "tensor_scatter_add",
+    "tensor_scatter_nd_sub",
+    "tensor_scatter_sub",
+)
+MANIP = {  # tf.manip.X is tf.X
+    "manip.tile": lambda tf: tf.manip.tile(X234, [1, 2, 1]),
+    "manip.reverse": lambda tf: tf.manip.reverse(X234, [-1]),
+    "manip.gather_nd": lambda tf: tf.manip.gather_nd(X234, [[1, 2]]),
+    "manip.scatter_nd": lambda tf: tf.manip.scatter_nd([[1]], np.float32([2]), [3]),
+    "manip.space_to_batch_nd": lambda tf: tf.manip.space_to_batch_nd(X234, [3], [[0, 0]]),
+    "manip.batch_to_space_nd": lambda tf: tf.manip.batch_to_space_nd(X234, [2], [[0, 1]]),
+    "broadcast_dynamic_shape": lambda tf: tf.broadcast_dynamic_shape([2, 1, 4], [3, 1]),
+}
+
 
 def test_indexing_grid(tf1):
     cases = []
@@ -44,7 +62,7 @@ def test_indexing_grid(tf1):
             lambda tf: tf.scatter_nd([[1], [3]], np.ones((2, 3), np.float32), [5, 3]),
         )
     )
-    for op in ("tensor_scatter_nd_update", "tensor_scatter_nd_add", "tensor_scatter_nd_sub"):
+    for op in SCATTERS:
         cases.append(
             (
                 op,
@@ -155,4 +173,5 @@ def test_selection_sorting_shapes_grid(tf1):
     cases.append(("setdiff1d", lambda tf: tf.setdiff1d(values, [1, 7])))
     cases.append(("dynamic_partition", lambda tf: tf.dynamic_partition(X234, I23 % 3, 3)))
     cases.append(("dynamic_partition 1d", lambda tf: tf.dynamic_partition(X5, [1, 0, 1, 1, 0], 2)))
+    cases += list(MANIP.items())
     assert _compare(tf1, cases) > 40

@@ -48,6 +48,7 @@ NAMED = {
     "named twice": lambda tf, x, i, b: [tf.concat([x, x], 0, name="c"), tf.identity(x, name="c")],
     "in a scope": lambda tf, x, i, b: _in_scope(tf, lambda: [tf.transpose(x), tf.zeros([1])]),
     "where 1-arg": lambda tf, x, i, b: tf.where([True, False]),
+    "no_op": lambda tf, x, i, b: tf.no_op(),
 }
 
 
@@ -143,3 +144,25 @@ def test_bad_calls_raise_tf1s_error(tf1, label):
     if label == "convert dtype":  # TF prints its own tensor after the colon
         want = want.split(":")[0]
     assert want in str(got.value)
+
+
+def test_every_registered_array_op_is_compared_with_tf1():
+    """Each tf path of the array family is called somewhere in the differential tests."""
+    from pathlib import Path
+
+    from flaxscope.ops import registry
+
+    here = Path(__file__).parent
+    sources = "".join(
+        p.read_text(encoding="utf-8")
+        for p in [
+            *here.glob("test_ops_array*.py"),
+            here.parent / "compat" / "test_compat_tensor_shape.py",
+        ]
+    )
+    untested = [
+        path
+        for path, spec in registry().items()
+        if spec.family == "array" and f".{path}(" not in sources and f'"{path}"' not in sources
+    ]
+    assert not untested, f"array ops without a TF1 comparison: {untested}"

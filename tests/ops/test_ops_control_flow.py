@@ -323,3 +323,47 @@ def test_raw_assign_under_lax_cond_is_refused_and_transforms_that_keep_values_pa
         jax.random.split(jax.random.key(0), 2), jnp.ones((2, 3))
     )
     assert out["params"]["w"].shape == (2, 3)
+
+
+def test_asserts_static_and_under_jit(tf1):
+    from flaxscope.errors import InvalidArgumentError
+
+    ok = jnp.asarray([1.0, 2.0])
+    tf.assert_equal(ok, ok)
+    tf.assert_less(ok, 3.0)
+    tf.assert_positive(ok)
+    tf.assert_rank(ok, 1)
+    tf.Assert(True, ["fine"])
+    failing = [
+        lambda: tf.assert_equal(ok, 1.0),
+        lambda: tf.assert_greater_equal(ok, 2.0, message="too small"),
+        lambda: tf.assert_non_positive(ok),
+        lambda: tf.Assert(ok[0] > 5, ["x must exceed 5", ok]),
+    ]
+    for call in failing:
+        with pytest.raises(InvalidArgumentError):
+            call()
+    with pytest.raises(
+        InvalidArgumentError, match=r"assertion failed: \[x must exceed 5\] \[1.0 2.0\]"
+    ):
+        failing[-1]()
+    # TF1 raises ValueError for a static rank mismatch, as here.
+    with tf1.Graph().as_default(), pytest.raises(ValueError):
+        tf1.assert_rank(tf1.constant([1.0]), 2)
+    with pytest.raises(ValueError, match="must have rank 2"):
+        tf.assert_rank(ok, 2)
+    checked = jax.jit(lambda x: (tf.Assert(x > 0, ["x must be positive", x]), x * 2)[1])
+    assert float(checked(1.0)) == 2.0
+    with pytest.raises(Exception, match=r"assertion failed: \[x must be positive\] \[-1.0\]"):
+        checked(-1.0)
+        jax.effects_barrier()
+
+
+def test_print_returns_input_and_prints_when_run(capfd):
+    x = jnp.arange(5.0)
+    y = tf.Print(x, [x, jnp.asarray(7)], message="values: ", summarize=2)
+    np.testing.assert_array_equal(y, x)
+    jax.jit(lambda v: tf.Print(v, [v], "jit: ", first_n=1))(x)
+    jax.effects_barrier()
+    err = capfd.readouterr().err
+    assert "values: [0.0 1.0...][7]" in err and "jit: [0.0 1.0 2.0...]" in err

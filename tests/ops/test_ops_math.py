@@ -100,7 +100,7 @@ def _cases():
         "conj": f32,
         "angle": f32,
         "math.erfinv": unit,
-        "math.ndtri": lambda *s: (unit(*s) + 1) / 2,  # noqa: E501
+        "math.ndtri": lambda *s: (unit(*s) + 1) / 2,
         "math.softplus": f32,
         "math.softsign": f32,
         "math.bessel_i0e": f32,
@@ -172,7 +172,7 @@ def _cases():
             (np.array([np.inf, 1, 2], np.float32), np.array([0, 1, 2], np.float32)),
             {},
         )
-    )  # noqa: E501
+    )
     for path in ["math.xlogy", "math.xdivy", "math.xlog1py"]:
         add((path, (np.array([0, 1, 2], np.float32), pos(3)), {}))
     add(("atan2", (f32(2, 3), f32(3)), {}))
@@ -235,7 +235,7 @@ def _cases():
             "count_nonzero",
         ):
             add((path, (i32(2, 3, 4),), kw))
-    for path, axis, keep in itertools.product(["reduce_all", "reduce_any"], axes, [False, True]):  # noqa: E501
+    for path, axis, keep in itertools.product(["reduce_all", "reduce_any"], axes, [False, True]):
         add((path, (b(2, 3, 4),), {"axis": axis, "keepdims": keep}))
     add(("reduce_mean", (np.array([-1, -2, 5, -7], np.int32),), {}))
     add(("reduce_sum", (f32(2, 3),), {"reduction_indices": [1], "keep_dims": True}))
@@ -263,7 +263,7 @@ def _cases():
                 (f32(3, 4),),
                 {"axis": 1, "exclusive": excl, "reverse": rev},
             )
-        )  # noqa: E501
+        )
     for path in ["add_n", "accumulate_n", "math.add_n"]:
         add((path, ([f32(2, 3), f32(2, 3), f32(2, 3)],), {}))
         add((path, ([i32(4)],), {}))
@@ -282,7 +282,7 @@ def _cases():
                 (f32(2, 3), np.array([[0, 1, 1], [2, 0, 3]], np.int32), 4),
                 {},
             )
-        )  # noqa: E501
+        )
         if kind not in ("mean", "sqrt_n"):
             add((f"math.unsorted_segment_{kind}", (i32(5), uids, 5), {}))
     for kind in ["sum", "mean", "sqrt_n"]:
@@ -292,7 +292,7 @@ def _cases():
                 (f32(4, 2), np.array([0, 2, 3, 3]), np.array([0, 0, 1, 2], np.int32)),
                 {},
             )
-        )  # noqa: E501
+        )
 
     add(("bincount", (np.array([1, 1, 3, 0, 1], np.int32),), {}))
     add(("math.bincount", (np.array([[1, 4], [3, 0]], np.int32),), {"minlength": 6}))
@@ -303,7 +303,7 @@ def _cases():
             (np.array([1, 1, 3], np.int32),),
             {"weights": np.array([0.5, 1, 2], np.float32)},
         )
-    )  # noqa: E501
+    )
     add(("bincount", (np.array([1, 2, 2], np.int32),), {"minlength": 4, "maxlength": 4}))
     add(("confusion_matrix", (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])), {}))
     add(
@@ -312,7 +312,7 @@ def _cases():
             (np.array([0, 1, 2, 1]), np.array([0, 2, 2, 1])),
             {"num_classes": 4, "weights": np.array([1, 2, 3, 4])},
         )
-    )  # noqa: E501
+    )
     add(("math.polyval", ([np.float32(2), np.float32(-1), np.float32(3)], f32(3)), {}))
     add(("math.polyval", ([f32(3), 1.0], f32(3)), {}))
     add(("math.zero_fraction", (np.array([0, 1, 0, 2], np.float32),), {}))
@@ -322,6 +322,25 @@ def _cases():
     add(("is_strictly_increasing", (np.array([[1.0, 2.0], [3.0, 4.0]], np.float32),), {}))
     add(("math.bessel_i0", (f32(4),), {}))
     add(("math.bessel_i1", (f32(4),), {}))
+
+    # half precision: the same ops in float16 and bfloat16
+    for half in (np.float16, "bfloat16"):
+        dt = tf.dtypes.as_dtype(half).as_numpy_dtype
+
+        def h(*shape, dt=dt):
+            return f32(*shape).astype(dt)
+
+        for path in ["exp", "tanh", "sigmoid", "sqrt", "square", "abs", "floor"]:
+            x = h(2, 3)
+            add((path, (np.abs(x) if path == "sqrt" else x,), {}))
+        for path in ["add", "multiply", "subtract", "maximum", "truediv", "squared_difference"]:
+            add((path, (h(2, 3), h(3)), {}))
+        for path in ["reduce_sum", "reduce_mean", "reduce_max"]:
+            add((path, (h(3, 4),), {"axis": 1}))
+        add(("matmul", (h(2, 3), h(3, 4)), {}))
+        add(("argmax", (h(3, 4),), {"axis": 1}))
+        add(("cast", (h(2, 3),), {"dtype": t1.float32}))
+        add(("cast", (f32(2, 3),), {"dtype": tf.dtypes.as_dtype(half)}))
 
     # casts (family dtypes)
     for dtype in [t1.int32, t1.float32, t1.bool, t1.uint8, t1.float16, t1.int64]:
@@ -377,7 +396,7 @@ def _cases():
         ("i,j->ij", [(2,), (3,)]),
         ("...ij,...jk->...ik", [(5, 2, 3), (5, 3, 1)]),
         ("bhqd,bhkd->bhqk", [(1, 2, 3, 4), (1, 2, 5, 4)]),
-    ]:  # noqa: E501
+    ]:
         add(("einsum", (eq, *[f32(*s) for s in shapes]), {}))
         add(("linalg.einsum", (eq, *[f32(*s) for s in shapes]), {}))
     for ordv, axis, keep in itertools.product(
@@ -413,7 +432,7 @@ def _cases():
                 (f32(2, 3, 4), f32(2, 3 - max(0, k - 1) if k >= 0 else 2)),
                 {"k": k},
             )
-        )  # noqa: E501
+        )
     add(("matrix_diag", (f32(4),), {}))
     add(("linalg.diag", (f32(3),), {"num_rows": 3, "num_cols": 5, "padding_value": 9}))
     add(("matrix_diag_part", (f32(3, 3),), {}))
@@ -451,6 +470,24 @@ def _cases():
     add(("svd", (f32(4, 3),), {"compute_uv": False}))
     add(("linalg.svd", (f32(2, 3, 5),), {"compute_uv": False}))
     add(("linalg.normalize", (f32(3, 4),), {"axis": 1}))
+    add(("linalg.pinv", (f32(4, 3),), {}))
+    add(("linalg.pinv", (f32(2, 3, 3),), {"rcond": 0.1}))
+    add(("linalg.matrix_rank", (np.array([[1, 2], [2, 4]], np.float32),), {}))
+    add(("linalg.matrix_rank", (f32(2, 3, 4),), {}))
+    add(("linalg.matrix_rank", (f32(3, 3),), {"tol": 0.5}))
+    add(("linalg.lu", (f32(2, 4, 4),), {}))
+    add(("math.erfcinv", ((unit(5) + 1),), {}))
+    diag3 = np.stack([f32(5), pos(5) + 4, f32(5)])
+    add(("linalg.tridiagonal_solve", (diag3, f32(5)), {}))
+    add(("linalg.tridiagonal_solve", (diag3, f32(5, 2)), {}))
+    add(
+        (
+            "linalg.tridiagonal_solve",
+            (np.diag(pos(4) + 4) + np.diag(f32(3), 1) + np.diag(f32(3), -1), f32(4, 2)),
+            {"diagonals_format": "matrix"},
+        )
+    )
+
     return cases
 
 
@@ -505,6 +542,8 @@ def oracle():
                         sess.run(out)
                     except tf.errors.OpError as e:
                         bad.append(f"{case[0]}: {e.message.splitlines()[0]}")
+                        if len(bad) == 5:
+                            break
                 raise AssertionError("TF cannot run these cases:\n" + "\n".join(bad)) from None
     return values, names
 
@@ -536,7 +575,7 @@ def ours():
         for i, case in enumerate(CASES):
             try:
                 outs.append(_call(*case))
-            except Exception as e:  # noqa: BLE001  (collected, reported by the test)
+            except Exception as e:
                 errors[i] = e
                 outs.append(None)
         return outs
@@ -566,15 +605,18 @@ def test_values_shapes_dtypes_against_tf1(oracle, ours):
             if g_np.shape != e.shape or g_np.dtype != _canonical(e.dtype):
                 failures.append(f"{where}: {g_np.shape} {g_np.dtype} vs TF {e.shape} {e.dtype}")
                 continue
-            if e.dtype.kind in "fc":
-                tol = 2e-3 if e.dtype == np.float16 or e.dtype.name == "bfloat16" else 2e-5
-                if not np.allclose(g_np.astype(e.dtype), e, rtol=tol, atol=tol, equal_nan=True):
+            if e.dtype.kind in "fc" or e.dtype.name == "bfloat16":
+                tol = {"float16": 2e-3, "bfloat16": 1e-2}.get(e.dtype.name, 2e-5)
+                wide = np.complex128 if e.dtype.kind == "c" else np.float64
+                if not np.allclose(
+                    g_np.astype(wide), e.astype(wide), rtol=tol, atol=tol, equal_nan=True
+                ):
                     failures.append(f"{where}: {g_np} vs TF {e}")
             elif not np.array_equal(g_np, e):
                 failures.append(f"{where}: {g_np} vs TF {e}")
     assert not failures, f"{len(failures)} of {len(CASES)} cases differ:\n" + "\n".join(
         failures[:40]
-    )  # noqa: E501
+    )
 
 
 def test_default_names_are_tf1s(oracle):
@@ -584,6 +626,8 @@ def test_default_names_are_tf1s(oracle):
     for (path, _args, _), tf_name in zip(CASES, names, strict=True):
         if tf_name.startswith("Const") and path not in ("eye",):
             continue  # TF returned its input (a cast to the same dtype): no op of its own
+        if tf_name.startswith(("Squeeze", "ExpandDims")):
+            continue  # TF reshaped a vector argument around the op, outside its name
         if reg[path].default_name is None:
             continue  # names itself (casts: only when the dtype changes); see behaviour tests
         if reg[path].default_name != tf_name:

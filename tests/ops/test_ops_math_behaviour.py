@@ -188,7 +188,7 @@ def test_gradients_match_tf_under_jit():
     mt = tf.constant(m)
     with tf.GradientTape() as tape:
         tape.watch(mt)
-        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))  # noqa: E501
+        loss = tf.reduce_sum(t1.matrix_inverse(mt) * np.arange(9.0, dtype=np.float32).reshape(3, 3))
     np.testing.assert_allclose(
         jax.grad(inv_loss)(jnp.asarray(m)), tape.gradient(loss, mt).numpy(), rtol=1e-4, atol=1e-5
     )
@@ -362,7 +362,7 @@ def test_hlo_equals_the_jnp_version():
 def test_linear_operator_lower_triangular_matches_tf():
     tril = (np.tril(R.randn(2, 3, 3)) + 3 * np.eye(3) + np.triu(R.randn(3, 3), 1)).astype(
         np.float32
-    )  # noqa: E501
+    )
     rhs = R.randn(2, 3, 2).astype(np.float32)
     ours = fst.linalg.LinearOperatorLowerTriangular(jnp.asarray(tril))
     theirs = tf.linalg.LinearOperatorLowerTriangular(tf.constant(tril))
@@ -382,3 +382,88 @@ def test_linear_operator_lower_triangular_matches_tf():
     for got, want in pairs:
         np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-5)
     assert ours.shape == tuple(theirs.shape)
+
+
+def test_tf_string_names_a_dtype_arrays_cannot_have():
+    x = jnp.ones((2,))
+    assert fst.string == fst.dtypes.string and x.dtype != fst.string
+    with pytest.raises(TypeError, match="JAX arrays hold numbers"):
+        fst.cast(x, fst.string)
+    with pytest.raises(TypeError, match="tf.string"):
+        fst.get_variable("s", [2], dtype=fst.string)
+
+
+def test_lu_factors_round_trip_as_tfs():
+    a = R.randn(2, 4, 4).astype(np.float32) + 4 * np.eye(4, dtype=np.float32)
+    rhs = R.randn(2, 4, 3).astype(np.float32)
+    packed, perm = fst.linalg.lu(jnp.asarray(a))
+    tf_packed, tf_perm = t1.linalg.lu(tf.constant(a))
+    np.testing.assert_array_equal(perm, tf_perm.numpy())
+    np.testing.assert_allclose(packed, tf_packed.numpy(), rtol=1e-5, atol=1e-5)
+    checks = [
+        (fst.linalg.lu_reconstruct(packed, perm), t1.linalg.lu_reconstruct(tf_packed, tf_perm)),
+        (fst.linalg.lu_solve(packed, perm, rhs), t1.linalg.lu_solve(tf_packed, tf_perm, rhs)),
+        (
+            fst.linalg.lu_matrix_inverse(packed, perm),
+            t1.linalg.lu_matrix_inverse(tf_packed, tf_perm),
+        ),
+    ]
+    for got, want in checks:
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_approx_top_k_matches_tf():
+    """TF runs ApproxTopK through XLA (its plain CPU kernel has max_k only)."""
+    x = R.randn(3, 8).astype(np.float32)
+    for path, k in [("math.approx_max_k", 3), ("math.approx_min_k", 2)]:
+        ours = _resolve(fst, path)(jnp.asarray(x), k)
+        theirs = tf.function(lambda v, path=path, k=k: _resolve(t1, path)(v, k), jit_compile=True)(
+            x
+        )
+        for got, want in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(got, want.numpy())
+
+
+def test_sparse_tensor_dense_matmul_matches_tf():
+    from jax.experimental import sparse as jsparse
+
+    indices = np.array([[0, 1], [2, 0], [2, 3], [1, 1]], np.int64)
+    values = R.randn(4).astype(np.float32)
+
+    class Sparse:  # TF's SparseTensor fields
+        def __init__(self, indices, values, dense_shape):
+            self.indices, self.values, self.dense_shape = indices, values, dense_shape
+
+    ours_sp = Sparse(jnp.asarray(indices, jnp.int32), jnp.asarray(values), [3, 4])
+    theirs_sp = tf.SparseTensor(indices, values, [3, 4])
+    dense = np.zeros((3, 4), np.float32)
+    dense[indices[:, 0], indices[:, 1]] = values
+    for b, kw in [
+        (R.randn(4, 2), {}),
+        (R.randn(3, 2), {"adjoint_a": True}),
+        (R.randn(2, 4), {"adjoint_b": True}),
+        (R.randn(2, 3), {"adjoint_a": True, "adjoint_b": True}),
+    ]:
+        b = b.astype(np.float32)
+        want = t1.sparse_tensor_dense_matmul(theirs_sp, b, **kw).numpy()
+        got = jax.jit(
+            lambda v, b=b, kw=kw: fst.sparse_tensor_dense_matmul(
+                Sparse(ours_sp.indices, v, [3, 4]), b, **kw
+            )
+        )(ours_sp.values)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+        bcoo = jsparse.BCOO.fromdense(jnp.asarray(dense))
+        np.testing.assert_allclose(
+            fst.sparse_tensor_dense_matmul(bcoo, b, **kw), want, rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            fst.sparse_tensor_dense_matmul(jnp.asarray(dense), b, **kw),
+            want,
+            rtol=1e-5,
+            atol=1e-6,
+        )
+    with tf.Graph().as_default(), pytest.raises(ValueError) as theirs:
+        t1.sparse_tensor_dense_matmul(tf.SparseTensor(indices, values, [3, 4]), tf.ones((3, 2)))
+    with pytest.raises(ValueError) as ours:
+        fst.sparse_tensor_dense_matmul(ours_sp, jnp.ones((3, 2)))
+    assert str(ours.value).startswith(str(theirs.value).split(" for '")[0])

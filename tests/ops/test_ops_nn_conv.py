@@ -292,6 +292,11 @@ def test_errors_are_tfs(tf1):
             None,
         ),
         (lambda t: t.nn.atrous_conv2d(x, w, 0, "SAME"), None),
+        (lambda t: t.nn.conv2d(x, w, 1, "SAME", data_format="NWHC"), None),
+        (lambda t: t.nn.conv2d(x, w, 1, "EXPLICIT"), None),
+        (lambda t: t.nn.conv2d(x, w, 0, "SAME"), "for '"),
+        (lambda t: t.nn.conv2d(x, w, 1, [[1, 0], [1, 1], [1, 1], [0, 0]]), "for '"),
+        (lambda t: t.nn.max_pool(x, 0, 1, "SAME"), None),
         (
             lambda t: t.nn.conv2d_transpose(x, _rand((3, 3, 5, 4)), [2, 16, 16, 5], [1, 2, 2, 1]),
             "for '",
@@ -401,3 +406,23 @@ def test_cnn_written_with_tf_nn_has_the_hlo_of_lax():
     assert _hlo_ops(with_tf, params, x) == _hlo_ops(with_lax, params, x)
     grad_tf = _hlo_ops(jax.grad(with_tf), params, x)
     assert grad_tf == _hlo_ops(jax.grad(with_lax), params, x)
+
+
+def test_legacy_argument_names_and_batch_dims(tf1):
+    x, w, wt = _rand((2, 6, 6, 3)), _rand((3, 3, 3, 4)), _rand((3, 3, 5, 3))
+    calls = [
+        lambda t: t.nn.conv2d(x, filters=w, strides=1, padding="SAME"),
+        lambda t: t.nn.conv1d(value=x[:, 0], filters=w[0], stride=1, padding="VALID"),
+        lambda t: t.nn.conv1d(input=x[:, 0], filters=w[0], stride=[1], padding="SAME"),
+        lambda t: t.nn.max_pool(None, 2, 2, "SAME", input=x),
+        lambda t: t.nn.avg_pool(None, [2, 2], [1, 1], "VALID", input=x),
+        lambda t: t.nn.conv2d_transpose(
+            input=x, filters=wt, output_shape=[2, 12, 12, 5], strides=2
+        ),
+        lambda t: t.nn.depthwise_conv2d(x, w[..., :2], [1, 1, 1, 1], "SAME", dilations=[2, 2]),
+        lambda t: t.nn.convolution(x, w, "VALID", dilations=[1, 2]),
+        # leading batch dimensions beyond N, as TF's conv2d accepts them
+        lambda t: t.nn.conv2d(np.stack([x, 2 * x]), w, [1, 2, 2, 1], "SAME"),
+    ]
+    for i, call in enumerate(calls):
+        _close(call(tf), call(tf1), ("legacy", i))

@@ -207,3 +207,17 @@ def test_logging(tf1, caplog):
         assert [m for m in messages if m.startswith("first")] == ["first 0", "first 1"]
     finally:
         tf.logging.set_verbosity(old)
+
+
+def test_hand_built_summary_proto(tf1, tmp_path):
+    proto = tf.Summary(value=[tf.Summary.Value(tag="accuracy", simple_value=0.75)])
+    with tf.summary.FileWriter(str(tmp_path)) as writer:
+        writer.add_summary(proto, 5)
+        writer.add_summary(proto.SerializeToString(), 6)
+    (path,) = tmp_path.iterdir()
+    got = [
+        (e.step, v.tag, v.simple_value)
+        for e in tf1.train.summary_iterator(str(path))
+        for v in e.summary.value
+    ]
+    assert got == [(5, "accuracy", 0.75), (6, "accuracy", 0.75)]

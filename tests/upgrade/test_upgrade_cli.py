@@ -52,7 +52,7 @@ def test_findings_name_every_line_a_person_must_port():
     assert "placeholder-argument" in k[5]
     assert "gradients" in k[11] and "gradients" in k[12]
     assert "session" in k[13]
-    assert "initializer" in k[14] and "fetch" in k[14]
+    assert "initializer" in k[14] and "fetch" not in k[14]  # reported once, as what it is
     assert {"feed_dict", "fetch"} <= k[15]
     assert "input-pipeline" in k[16] and "input-pipeline" in k[17]
     assert "py_func" in k[18]
@@ -77,6 +77,7 @@ def test_report_text_lists_changes_and_findings(tmp_path):
     rep = upgrade_file(tmp_path / "m.py", tmp_path / "out.py")
     text = report.format_report([rep])
     assert "m.py:1:0: CHANGED (import)" in text
+    assert re.search(r"Lines for a person, by kind: .*session 1", text)
     assert "    before: import tensorflow as tf" in text
     assert "    after:  import flaxscope.compat.v1 as tf" in text
     assert re.search(r"m\.py:13:5: NEEDS A PERSON \(session\): .* \[see \"2\. Sessions", text)
@@ -143,6 +144,7 @@ def test_cli_file_tree_inplace_and_report(tmp_path, capsys):
     assert (tree / "a.py").read_text() == "import flaxscope.compat.v1 as tf\n"
     text = (tmp_path / "r2.txt").read_text()
     assert "b.py: nothing to change" in text  # --print_all lists untouched files too
+    assert text in capsys.readouterr().out  # ... and prints the report
     (tree / "c.py").write_text("def (\n")
     assert main(["--intree", str(tree), "--inplace", "--reportfile",
                  str(tmp_path / "r3.txt")]) == 1
@@ -210,3 +212,32 @@ def test_missing_libcst_is_a_clear_error(tmp_path, monkeypatch, capsys):
         main(["--infile", "a.py", "--outfile", "b.py"])
     assert e.value.code == 2
     assert "pip install 'flaxscope[upgrade]'" in capsys.readouterr().err
+
+
+def test_encoding_and_line_endings_kept(tmp_path):
+    src = b'# -*- coding: latin-1 -*-\r\nimport tensorflow as tf\r\ns = "caf\xe9"\r\ny = tf.mul(x, 2)\r\n'
+    (tmp_path / "m.py").write_bytes(src)
+    upgrade_file(tmp_path / "m.py", tmp_path / "o.py")
+    assert (tmp_path / "o.py").read_bytes() == (
+        b'# -*- coding: latin-1 -*-\r\nimport flaxscope.compat.v1 as tf\r\ns = "caf\xe9"\r\n'
+        b"y = tf.multiply(x, 2)\r\n")
+
+
+def test_contrib_module_import_dropped_with_its_finding_and_star_import_reported():
+    src = ("import tensorflow as tf\nfrom tensorflow.contrib import layers as L\n"
+           "from tensorflow.contrib.rnn import *\ni = L.xavier_initializer()\n")
+    out, rep = upgrade_source(src, "m.py")
+    assert out == ("import flaxscope.compat.v1 as tf\nfrom tensorflow.contrib.rnn import *\n"
+                   "i = tf.glorot_uniform_initializer()\n")
+    assert [(f.line, f.kind) for f in rep.findings] == [(3, "not-converted")]
+    assert "import *" in rep.findings[0].message
+
+
+def test_tensor_only_attributes_of_op_outputs_are_reported():
+    src = ("import tensorflow as tf\n\n\ndef f(x):\n    h = tf.nn.relu(x)\n"
+           "    print(h.name, h.shape)\n    y = h.eval()\n    s = tf.get_variable_scope()\n"
+           "    return s.name, y\n")
+    out, rep = upgrade_source(src, "m.py")
+    assert [(f.line, f.kind) for f in rep.findings] == [
+        (6, "tensor-attribute"), (7, "tensor-attribute")]
+    assert "tf.nn.relu is a JAX array, which has no .name" in rep.findings[0].message

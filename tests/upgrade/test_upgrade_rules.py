@@ -205,13 +205,39 @@ CASES: list[tuple[str, str, str]] = [
      F + "y = tf.contrib.layers.layer_norm(x)\n"),
     ("contrib.layers.fully_connected stays", T + "y = tf.contrib.layers.fully_connected(x, 3)\n",
      F + "y = tf.contrib.layers.fully_connected(x, 3)\n"),
-    ("contrib.layers.l2_regularizer stays", T + "r = tf.contrib.layers.l2_regularizer(0.1)\n",
-     F + "r = tf.contrib.layers.l2_regularizer(0.1)\n"),
-    ("contrib.legacy_seq2seq stays",
-     T + "l = tf.contrib.legacy_seq2seq.sequence_loss_by_example(a, b, c)\n",
-     F + "l = tf.contrib.legacy_seq2seq.sequence_loss_by_example(a, b, c)\n"),
-    ("contrib.seq2seq.sequence_loss stays", T + "l = tf.contrib.seq2seq.sequence_loss(a, b, w)\n",
-     F + "l = tf.contrib.seq2seq.sequence_loss(a, b, w)\n"),
+    ("contrib.layers.l2_regularizer",
+     T + "with tf.variable_scope('s', regularizer=tf.contrib.layers.l2_regularizer(1e-4)):\n"
+     "    pass\n",
+     F + "with tf.variable_scope('s', regularizer=lambda _w: 1e-4 * tf.nn.l2_loss(_w)):\n"
+     "    pass\n"),
+    ("contrib.layers.l2_regularizer(scale=name) stays",
+     T + "r = tf.contrib.layers.l2_regularizer(scale=wd)\n",
+     F + "r = tf.contrib.layers.l2_regularizer(scale=wd)\n"),
+    ("contrib.layers.l1_regularizer", T + "r = tf.contrib.layers.l1_regularizer(scale=0.5)\n",
+     F + "r = lambda _w: 0.5 * tf.reduce_sum(tf.abs(_w))\n"),
+    ("contrib.legacy_seq2seq.sequence_loss_by_example",
+     T + "l = tf.contrib.legacy_seq2seq.sequence_loss_by_example([lg], [tg], [w])\n",
+     F + "l = tf.add_n([tf.nn.sparse_softmax_cross_entropy_with_logits(labels=_target, "
+     "logits=_logit) * _weight for _logit, _target, _weight in zip([lg], [tg], [w])]) / "
+     "(tf.add_n([w]) + 1e-12)\n"),
+    ("contrib.legacy_seq2seq.sequence_loss",
+     T + "l = tf.contrib.legacy_seq2seq.sequence_loss(lgs, tgs, ws, average_across_timesteps=False)\n",
+     F + "l = tf.reduce_sum(tf.add_n([tf.nn.sparse_softmax_cross_entropy_with_logits("
+     "labels=_target, logits=_logit) * _weight for _logit, _target, _weight in zip(lgs, tgs, "
+     "ws)])) / tf.cast(tf.shape(tgs[0])[0], lgs[0].dtype)\n"),
+    ("contrib.legacy_seq2seq.rnn_decoder stays",
+     T + "o, s = tf.contrib.legacy_seq2seq.rnn_decoder(xs, s0, cell)\n",
+     F + "o, s = tf.contrib.legacy_seq2seq.rnn_decoder(xs, s0, cell)\n"),
+    ("contrib.seq2seq.sequence_loss",
+     T + "l = tf.contrib.seq2seq.sequence_loss(logits, y, tf.ones_like(y, tf.float32))\n",
+     F + "l = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, "
+     "logits=logits) * tf.ones_like(y, tf.float32)) / (tf.reduce_sum(tf.ones_like(y, "
+     "tf.float32)) + 1e-12)\n"),
+    ("contrib.seq2seq.sequence_loss (sum) stays",
+     T + "l = tf.contrib.seq2seq.sequence_loss(a, b, w, sum_over_batch=True)\n",
+     F + "l = tf.contrib.seq2seq.sequence_loss(a, b, w, sum_over_batch=True)\n"),
+    ("contrib.layers.batch_norm passed as a value stays",
+     T + "norm = tf.contrib.layers.batch_norm\n", F + "norm = tf.contrib.layers.batch_norm\n"),
     ("nn.seq2seq stays", T + "o = tf.nn.seq2seq.rnn_decoder(a, b, c)\n",
      F + "o = tf.nn.seq2seq.rnn_decoder(a, b, c)\n"),
     ("contrib.framework.arg_scope stays", T + "s = tf.contrib.framework.arg_scope([f])\n",

@@ -209,3 +209,37 @@ def test_user_script_build_graph_fails_only_where_reported(tmp_path, monkeypatch
     except Exception as e:  # noqa: BLE001 - judged below
         line = original_line(script.read_text(), converted, failing_line(e, str(tmp_path / "script.py")))
         assert line in flagged, f"build_graph fails on line {line} ({e!r}), not in {sorted(flagged)}"
+
+
+def test_converted_sequence_losses_compute_contribs_formulas():
+    """contrib's losses, converted to TF1 core ops, run on flaxscope: the weighted mean of
+    the per-position cross entropy (seq2seq.sequence_loss), and per example, summed over
+    the steps and averaged by the weights (legacy_seq2seq.sequence_loss_by_example)."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(4, 6, 5)).astype(np.float32)
+    targets = rng.integers(0, 5, size=(4, 6)).astype(np.int32)
+    weights = rng.uniform(0.1, 1.0, size=(4, 6)).astype(np.float32)
+    z = logits - logits.max(-1, keepdims=True)
+    xent = -(z - np.log(np.exp(z).sum(-1, keepdims=True)))[
+        np.arange(4)[:, None], np.arange(6)[None, :], targets]
+    src = (
+        "import tensorflow as tf\n"
+        "mean = tf.contrib.seq2seq.sequence_loss(logits, targets, weights)\n"
+        "steps = [logits[:, i] for i in range(6)], [targets[:, i] for i in range(6)], "
+        "[weights[:, i] for i in range(6)]\n"
+        "per_example = tf.contrib.legacy_seq2seq.sequence_loss_by_example(*steps)\n"
+    )
+    converted, report = upgrade_source(src, "losses.py")
+    assert "contrib" not in converted.split("steps")[0]  # sequence_loss converted
+    # *steps: the arguments are not visible, so the call stays and is reported
+    assert "tf.contrib.legacy_seq2seq.sequence_loss_by_example(*steps)" in converted
+    assert [f.kind for f in report.findings] == ["not-converted"]
+    src2 = src.replace("(*steps)", "(steps[0], steps[1], steps[2])")
+    converted, report = upgrade_source(src2, "losses.py")
+    assert "contrib" not in converted and not report.findings, report.findings
+    namespace = {"logits": logits, "targets": targets, "weights": weights}
+    exec(compile(converted, "losses.py", "exec"), namespace)  # noqa: S102
+    np.testing.assert_allclose(namespace["mean"], (xent * weights).sum() / weights.sum(),
+                               rtol=2e-6)
+    np.testing.assert_allclose(namespace["per_example"],
+                               (xent * weights).sum(1) / weights.sum(1), rtol=2e-6)

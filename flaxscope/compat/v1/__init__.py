@@ -27,6 +27,7 @@ from flaxscope.compat.v1 import (
     math,
     nn,
     random,
+    sparse,
     summary,
     train,
 )
@@ -66,6 +67,8 @@ from flaxscope.initializers import (
     zeros_initializer,
 )
 from flaxscope.ops.clip import IndexedSlices
+from flaxscope.ops.sparse import SparseTensor
+from flaxscope.ops.summary import Summary
 from flaxscope.scopes import (
     AUTO_REUSE,
     VariableScope,
@@ -108,6 +111,7 @@ from flaxscope.variables import (
 )
 
 bool = bool_  # noqa: A001  (tf.bool)
+string = dtypes.string  # tf.string: numpy's str dtype (JAX arrays cannot hold strings)
 newaxis = None  # tf.newaxis: x[:, tf.newaxis] as in NumPy
 Tensor = jax.Array  # isinstance(x, tf.Tensor) holds for the arrays flaxscope's ops return
 
@@ -139,9 +143,11 @@ __all__ = [
     "logging",
     "math",
     "random",
+    "sparse",
     "summary",
     "AUTO_REUSE",
     "Dimension",
+    "SparseTensor",
     "Tensor",
     "TensorShape",
     "dimension_at_index",
@@ -149,6 +155,7 @@ __all__ = [
     "newaxis",
     "GraphKeys",
     "IndexedSlices",
+    "Summary",
     "Variable",
     "VariableScope",
     "add_to_collection",
@@ -160,6 +167,7 @@ __all__ = [
     "assign_sub",
     "bfloat16",
     "bool",
+    "string",
     "complex64",
     "complex128",
     "constant_initializer",

@@ -32,7 +32,11 @@ _NO_CONFIG = (
     "XLA_PYTHON_CLIENT_MEM_FRACTION / XLA_PYTHON_CLIENT_PREALLOCATE (docs/migration.md, "
     "section 5)"
 )
-_NO_SPARSE = "there are no sparse tensors: use dense arrays, or jax.experimental.sparse.BCOO"
+_NO_SPARSE = (
+    "of the sparse ops only tf.SparseTensor, tf.sparse.to_dense (tf.sparse_tensor_to_dense), "
+    "tf.sparse_to_dense and tf.sparse.from_dense exist: densify, and use the dense ops "
+    "(or jax.experimental.sparse.BCOO)"
+)
 _INITIALIZER = "init does this: variables = fs.transform(fn).init(rng, ...)"
 _HOOKS = (
     "write the training loop in Python: a jitted step function, with saving "
@@ -152,16 +156,8 @@ HINTS: dict[str, str] = {
     "train.FloatList": _INPUT_PIPELINE,
     "train.BytesList": _INPUT_PIPELINE,
     # tensor types and shape spellings
-    "SparseTensor": (
-        "there are no sparse tensors: use dense arrays, or jax.experimental.sparse.BCOO"
-    ),
-    "SparseTensorValue": "there are no sparse tensors: use dense arrays",
+    "SparseTensorValue": "write tf.SparseTensor(indices, values, dense_shape)",
     "IndexedSlices": "there are no IndexedSlices: gradients of gathers are dense arrays in JAX",
-    "sparse_to_dense": (
-        "build the dense array directly: tf.scatter_nd(indices, values, shape), or "
-        "jnp.zeros(shape).at[indices].set(values)"
-    ),
-    "sparse_tensor_to_dense": _NO_SPARSE,
     "sparse_add": _NO_SPARSE,
     "sparse_concat": _NO_SPARSE,
     "sparse_reshape": _NO_SPARSE,
@@ -210,7 +206,7 @@ NAMESPACE_HINTS: dict[str, str] = {
     "saved_model": "export with jax.export or save the variables with fs.train.Saver",
     "keras": "use flaxscope.layers (tf.layers) or Flax",
     "feature_column": _INPUT_PIPELINE,
-    "sparse": "there are no sparse tensors: use dense arrays, or jax.experimental.sparse",
+    "sparse": _NO_SPARSE,
     "strings": "strings are not JAX values: process them in Python before apply",
     "test": "use pytest and numpy.testing; jax.devices() tells which devices exist",
     "tpu": "JAX runs on TPUs directly: jax.jit with shardings (flaxscope.sharding)",

@@ -1,0 +1,161 @@
+"""The variable store alone: a Frame without scopes, variables or transform on top."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from flaxscope import store
+
+
+def _make(value):
+    return lambda: jnp.asarray(value)
+
+
+def test_unique_name_follows_tf_graph_rules() -> None:
+    frame = store.Frame(store.INIT, rng=jax.random.key(0))
+    assert [frame.unique_name("a") for _ in range(3)] == ["a", "a_1", "a_2"]
+    # Names are case-insensitive keys, and a taken "a_1" is skipped.
+    assert frame.unique_name("A") == "A_3"
+    frame.unique_name("b_1")
+    frame.unique_name("b")
+    assert frame.unique_name("b") == "b_2"
+    assert frame.unique_name("c", mark_as_used=False) == "c"
+    assert frame.unique_name("c") == "c"
+
+
+def test_create_in_init_writes_the_output_tree_and_collections() -> None:
+    frame = store.Frame(store.INIT, rng=jax.random.key(0))
+    w = frame.create_or_lookup(
+        "s/w",
+        _make(np.ones((2, 3), np.float32)),
+        (2, 3),
+        np.dtype("float32"),
+        True,
+        [store.GraphKeys.GLOBAL_VARIABLES, store.GraphKeys.TRAINABLE_VARIABLES],
+        None,
+    )
+    step = frame.create_or_lookup(
+        "global_step",
+        _make(np.int32(0)),
+        (),
+        np.dtype("int32"),
+        False,
+        [store.GraphKeys.GLOBAL_VARIABLES],
+        None,
+    )
+    assert w.name == "s/w:0" and w.collection == store.PARAMS and step.collection == store.STATE
+    assert list(frame.outputs[store.PARAMS]) == ["s/w"]
+    assert list(frame.outputs[store.STATE]) == ["global_step"]
+    assert frame.collection(store.GraphKeys.GLOBAL_VARIABLES) == [w, step]
+    assert frame.collection(store.GraphKeys.GLOBAL_VARIABLES, "s/") == [w]
+    assert frame.collection(store.GraphKeys.TRAINABLE_VARIABLES) == [w]
+    assert frame.variables() == {
+        store.PARAMS: {"s/w": w.value},
+        store.STATE: {"global_step": step.value},
+    }
+    with pytest.raises(ValueError, match="Duplicate node name in graph: 's/w'"):
+        frame.create_or_lookup("s/w", _make(1.0), (), np.dtype("float32"), True, [], None)
+
+
+def test_create_checks_the_initializers_shape() -> None:
+    frame = store.Frame(store.INIT, rng=jax.random.key(0))
+    with pytest.raises(ValueError, match=r"returned shape \(3,\), but the variable's shape is"):
+        frame.create_or_lookup("w", _make(np.zeros(3)), (2,), np.dtype("float32"), True, [], None)
+
+
+def test_apply_reads_the_given_tree_and_checks_it() -> None:
+    given = {store.PARAMS: {"w": jnp.ones((2,))}, store.STATE: {"n": jnp.zeros(())}}
+    frame = store.Frame(store.APPLY, variables=given)
+
+    w = frame.create_or_lookup("w", None, (2,), np.dtype("float32"), True, [], None)
+    assert w.value is given[store.PARAMS]["w"]
+    assert frame.outputs == {store.PARAMS: {}, store.STATE: {}}
+    assert frame.unused_inputs() == ["state/n"]
+    with pytest.raises(ValueError, match="has shape \\(\\) in the variables given to apply"):
+        frame.create_or_lookup("n", None, (3,), np.dtype("float32"), False, [], None)
+    with pytest.raises(ValueError, match="is missing from variables\\['params'\\]"):
+        frame.create_or_lookup("x", None, (2,), np.dtype("float32"), True, [], None)
+    with pytest.raises(ValueError, match="apply looks for it in variables\\['params'\\]"):
+        frame.create_or_lookup("n", None, (), np.dtype("float32"), True, [], None)
+
+
+def test_apply_traces_a_missing_variables_initializer_for_its_errors() -> None:
+    frame = store.Frame(store.APPLY, variables={store.PARAMS: {}})
+
+    def failing() -> jax.Array:
+        raise TypeError("the initializer's own error")
+
+    with pytest.raises(TypeError, match="the initializer's own error"):
+        frame.create_or_lookup("w", failing, (), np.dtype("float32"), True, [], None)
+
+
+def test_assign_updates_the_record_and_the_output_in_apply() -> None:
+    given = {store.PARAMS: {}, store.STATE: {"n": jnp.zeros(())}}
+    frame = store.Frame(store.APPLY, variables=given, mutable=frozenset({store.STATE}))
+    n = frame.create_or_lookup("n", None, (), np.dtype("float32"), False, [], None)
+    new = jnp.ones(())
+    frame.assign(n, new)
+    assert n.value is new and n.frame is frame
+    assert frame.outputs[store.STATE] == {"n": new}
+    assert frame.by_id[id(new)] is n
+
+
+def test_one_array_for_two_variables_gets_two_identities() -> None:
+    frame = store.Frame(store.INIT, rng=jax.random.key(0))
+    shared = jnp.zeros((2,))
+    a = frame.create_or_lookup("a", lambda: shared, None, None, True, [], None)
+    b = frame.create_or_lookup("b", lambda: shared, None, None, True, [], None)
+    assert a.value is not b.value
+    assert frame.by_id[id(a.value)] is a and frame.by_id[id(b.value)] is b
+
+
+def test_per_object_state_is_per_frame_and_per_object() -> None:
+    first, second = store.Frame(store.INIT), store.Frame(store.INIT)
+    owner = object()
+    made = first.object_state(owner, dict)
+    assert first.object_state(owner, dict) is made
+    assert second.object_state(owner, dict) is not made
+    assert first.object_state(object(), list) == []
+
+
+def test_deferred_items_are_evaluated_when_read() -> None:
+    class Loss(store.Deferred):
+        name = "loss"
+
+        def evaluate(self) -> float:
+            return 2.5
+
+    frame = store.Frame(store.INIT)
+    frame.add_to_collection("losses", Loss())
+    frame.add_to_collection("losses", 1.0)
+    assert frame.collection("losses") == [2.5, 1.0]
+    assert frame.collection("losses", "lo") == [2.5]
+
+
+def test_snapshot_and_restore_the_tables() -> None:
+    frame = store.Frame(store.INIT, rng=jax.random.key(0))
+    frame.unique_name("a")
+    snap = frame.snapshot()
+    frame.create_or_lookup("w", _make(1.0), (), np.dtype("float32"), True, ["c"], None)
+    frame.unique_name("a")
+    frame.restore(snap)
+    assert frame.records == {} and frame.collections == {}
+    assert frame.unique_name("a") == "a_1"
+    frame.restore(snap)  # the snapshot stays usable
+    assert frame.unique_name("a") == "a_1"
+
+
+def test_the_frame_is_complete_when_constructed() -> None:
+    key = jax.random.key(1)
+    frame = store.Frame(store.APPLY, op_rng=key, layout=None, variables_exist=True)
+    assert frame.op_rng is key and frame.variables_exist and frame.layout is None
+    assert store.current_frame() is store.default_frame()
+    token = store.enter_frame(frame)
+    try:
+        assert store.current_frame() is frame
+    finally:
+        store.leave_frame(token)
+    assert store.current_frame() is store.default_frame()
