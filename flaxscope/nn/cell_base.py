@@ -103,13 +103,11 @@ class RNNCell(Layer):
 
     How often the cell's Python code runs: TF1 builds ``dynamic_rnn``'s loop body once, so
     ``__call__`` (and every custom getter of the variables it creates) runs once per
-    graph. flaxscope's ``apply`` (jitted or not) does the same, once per trace. ``init``
-    under ``dynamic_rnn`` (any :func:`flaxscope.scan`) runs it twice: once outside the
-    loop, to create the variables with real values, then once inside the traced loop,
-    where every ``get_variable`` is a lookup (a custom getter sees both calls; the second
-    returns the same variables). ``static_rnn`` calls the cell once per time step in both,
-    as TF1 does. Side effects that must happen once (counters, logging) belong outside
-    the cell, or should be idempotent.
+    graph; flaxscope traces the loop body once in ``init`` and ``apply`` alike (``init``
+    computes each new variable's initial value outside the trace). ``static_rnn`` calls
+    the cell once per time step, as TF1 does. One exception: a variable whose initial
+    value is computed from the loop's own values (TF1 refuses those inside a loop) makes
+    ``init`` run the body eagerly on the first element first, so its code runs twice more.
     """
 
     # --- TF1's properties -----------------------------------------------------------------
