@@ -467,7 +467,7 @@ def _reverse_seq(inputs: Sequence[Any], lengths: Array | None) -> list[Any]:
     reversed_leaves = []
     for i in range(len(flat[0])):
         stacked = jnp.stack([step[i] for step in flat])  # [time, batch, ...]
-        reversed_leaves.append(_reverse_sequence(stacked, lengths, 0, 1))
+        reversed_leaves.append(_reverse_sequence(stacked, lengths, 0))
     return [
         jax.tree.unflatten(treedef, [leaves[t] for leaves in reversed_leaves])
         for t in range(len(inputs))
