@@ -13,6 +13,10 @@ Two models, each written twice on the same variables (``tf.get_variable`` under
   ``tf.reduce_mean``; against ``jnp.take``, ``jnp.matmul`` and optax's integer-label
   cross-entropy. The cell and the RNN driver are flaxscope's in both: they are layers,
   not ops (benchmarks/lstm.py compares them with a hand-written ``lax.scan``).
+- ``cnn-avgpool`` and ``lstm-cell-ops``: the same kinds of model on a plain params dict
+  (no variables), covering ``tf.nn.avg_pool``, ``tf.nn.xw_plus_b`` and an LSTM cell's math
+  written out over 10 unrolled steps (``tf.concat``, ``tf.split``, ``tf.sigmoid``,
+  ``tf.tanh``, ``tf.stack``).
 
 For each, one SGD training step (``jax.value_and_grad`` + update) under ``jax.jit``: the
 compiled HLO's instructions counted by opcode (``jit(f).lower(...).compile().as_text()``),
@@ -130,6 +134,89 @@ def lstm_inputs(batch: int, steps: int, vocab: int, seed: int = 0) -> tuple[np.n
     return (rng.integers(0, vocab, (batch, steps + 1)).astype(np.int32),)
 
 
+# --- the same two models on a plain params dict, the LSTM cell's math written out ---------
+# (no transform, no variables: only ops; avg_pool, xw_plus_b, tf.split/sigmoid/tanh/concat)
+BATCH, VOCAB, HIDDEN, STEPS = 8, 50, 32, 10
+
+
+def _rand(shape, seed):
+    return jnp.asarray(np.random.default_rng(seed).normal(size=shape).astype(np.float32) * 0.1)
+
+
+def cnn2_tf(p, x, labels):
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, p["k1"], [1, 1, 1, 1], "SAME"), p["b1"]))
+    h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, p["k2"], [1, 1, 1, 1], "SAME"), p["b2"]))
+    h = tf.nn.avg_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "VALID")
+    logits = tf.nn.xw_plus_b(tf.reshape(h, [BATCH, -1]), p["w"], p["b"])
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
+
+
+def cnn2_jnp(p, x, labels):
+    dn = ("NHWC", "HWIO", "NHWC")
+    h = jax.lax.conv_general_dilated(x, p["k1"], (1, 1), "SAME", dimension_numbers=dn)
+    h = jax.nn.relu(h + p["b1"])
+    h = jax.lax.reduce_window(h, -jnp.inf, jax.lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "SAME")
+    h = jax.lax.conv_general_dilated(h, p["k2"], (1, 1), "SAME", dimension_numbers=dn)
+    h = jax.nn.relu(h + p["b2"])
+    h = jax.lax.reduce_window(h, 0.0, jax.lax.add, (1, 2, 2, 1), (1, 2, 2, 1), "VALID") / 4.0
+    logits = h.reshape(BATCH, -1) @ p["w"] + p["b"]
+    picked = jnp.take_along_axis(logits, labels[:, None], axis=-1)[:, 0]
+    return jnp.mean(jax.nn.logsumexp(logits, axis=-1) - picked)
+
+
+def cnn2_inputs():
+    params = {
+        "k1": _rand((3, 3, 3, 16), 0), "b1": _rand((16,), 1), "k2": _rand((3, 3, 16, 16), 2),
+        "b2": _rand((16,), 3), "w": _rand((4 * 4 * 16, 10), 4), "b": _rand((10,), 5),
+    }  # fmt: skip
+    return params, _rand((BATCH, 16, 16, 3), 6), jnp.arange(BATCH) % 10
+
+
+def lstm_cell_tf(p, tokens, targets):
+    inputs = tf.nn.embedding_lookup(p["embedding"], tokens)
+    h = c = tf.zeros([BATCH, HIDDEN])
+    losses = []
+    for t in range(STEPS):
+        gates = tf.matmul(tf.concat([inputs[:, t], h], 1), p["kernel"]) + p["bias"]
+        i, j, f, o = tf.split(gates, 4, axis=1)
+        c = c * tf.sigmoid(f + 1.0) + tf.sigmoid(i) * tf.tanh(j)
+        h = tf.tanh(c) * tf.sigmoid(o)
+        logits = tf.nn.xw_plus_b(h, p["softmax_w"], p["softmax_b"])
+        losses.append(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=targets[:, t], logits=logits)
+        )
+    return tf.reduce_mean(tf.stack(losses))
+
+
+def lstm_cell_jnp(p, tokens, targets):
+    inputs = jnp.take(p["embedding"], tokens, axis=0)
+    h = c = jnp.zeros([BATCH, HIDDEN])
+    losses = []
+    for t in range(STEPS):
+        gates = jnp.concatenate([inputs[:, t], h], 1) @ p["kernel"] + p["bias"]
+        i, j, f, o = jnp.split(gates, 4, axis=1)
+        c = c * jax.nn.sigmoid(f + 1.0) + jax.nn.sigmoid(i) * jnp.tanh(j)
+        h = jnp.tanh(c) * jax.nn.sigmoid(o)
+        logits = h @ p["softmax_w"] + p["softmax_b"]
+        picked = jnp.take_along_axis(logits, targets[:, t, None], axis=-1)[:, 0]
+        losses.append(jax.nn.logsumexp(logits, axis=-1) - picked)
+    return jnp.mean(jnp.stack(losses))
+
+
+def lstm_cell_inputs():
+    params = {
+        "embedding": _rand((VOCAB, HIDDEN), 0), "kernel": _rand((2 * HIDDEN, 4 * HIDDEN), 1),
+        "bias": _rand((4 * HIDDEN,), 2), "softmax_w": _rand((HIDDEN, VOCAB), 3),
+        "softmax_b": _rand((VOCAB,), 4),
+    }  # fmt: skip
+    rng = np.random.default_rng(5)
+    tokens = jnp.asarray(rng.integers(0, VOCAB, (BATCH, STEPS)))
+    return params, tokens, jnp.asarray(rng.integers(0, VOCAB, (BATCH, STEPS)))
+
+
 # --- measuring ---------------------------------------------------------------------------
 def train_step(model: Callable[..., jax.Array], lr: float = 0.1) -> tuple[Any, Callable]:
     """``(transformed, step)``: one SGD step ``(params, *inputs) -> (params, loss)``."""
@@ -155,34 +242,56 @@ def hlo_op_counts(hlo_text: str) -> collections.Counter[str]:
     return counts
 
 
-def compiled(model: Callable[..., jax.Array], inputs: Sequence[Any], seed: int = 0):
-    """``(params, jitted step, op counts of its compiled HLO)`` for ``model``."""
-    f, step = train_step(model)
-    params = f.init(jax.random.key(seed), *inputs)["params"]
+def plain_step(loss: Callable[..., jax.Array], lr: float = 0.1) -> Callable:
+    """One SGD step of ``loss(params, *inputs)`` on a plain params dict."""
+
+    def step(params, *inputs):
+        value, grads = jax.value_and_grad(loss)(params, *inputs)
+        return jax.tree.map(lambda p, g: p - lr * g, params, grads), value
+
+    return step
+
+
+def compiled(model: Callable[..., jax.Array], inputs: Sequence[Any], params: Any = None):
+    """``(params, jitted step, op counts of its compiled HLO)`` for ``model``.
+
+    Without ``params``, ``model`` is TF1 code run by ``flaxscope.transform``; with them, a
+    plain loss ``model(params, *inputs)``.
+    """
+    if params is None:
+        f, step = train_step(model)
+        params = f.init(jax.random.key(0), *inputs)["params"]
+    else:
+        step = plain_step(model)
     jitted = jax.jit(step)
     text = jitted.lower(params, *inputs).compile().as_text()
     return params, jitted, hlo_op_counts(text)
 
 
-def models(args: argparse.Namespace) -> dict[str, tuple[Callable, Callable, tuple]]:
-    """name -> (tf version, jnp version, inputs)."""
+def models(args: argparse.Namespace) -> dict[str, tuple[Callable, Callable, tuple, Any]]:
+    """name -> (tf version, jnp version, inputs, params: None under ``transform``)."""
 
     def lstm(fn):
         return lambda tokens: fn(tokens, vocab=args.vocab, hidden=args.hidden)
 
+    cnn2_params, *cnn2_in = cnn2_inputs()
+    cell_params, *cell_in = lstm_cell_inputs()
     return {
-        "cnn": (cnn_tf, cnn_jnp, cnn_inputs(args.cnn_batch)),
+        "cnn": (cnn_tf, cnn_jnp, cnn_inputs(args.cnn_batch), None),
         "lstm": (
             lstm(lstm_tf),
             lstm(lstm_jnp),
             lstm_inputs(args.lstm_batch, args.steps, args.vocab),
+            None,
         ),
+        "cnn-avgpool": (cnn2_tf, cnn2_jnp, tuple(cnn2_in), cnn2_params),
+        "lstm-cell-ops": (lstm_cell_tf, lstm_cell_jnp, tuple(cell_in), cell_params),
     }
 
 
-def compare(name: str, tf_fn, jnp_fn, inputs, iters: int, warmup: int) -> dict[str, Any]:
-    params, tf_step, tf_counts = compiled(tf_fn, inputs)
-    params_j, jnp_step, jnp_counts = compiled(jnp_fn, inputs)
+def compare(name: str, tf_fn, jnp_fn, inputs, params, iters: int, warmup: int) -> dict[str, Any]:
+    params, tf_step, tf_counts = compiled(tf_fn, inputs, params)
+    params_j, jnp_step, jnp_counts = compiled(jnp_fn, inputs, params)
     assert params.keys() == params_j.keys()
     _, loss_tf = tf_step(params, *inputs)
     _, loss_jnp = jnp_step(params, *inputs)
@@ -237,14 +346,16 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--steps", type=int, default=20, help="LSTM time steps")
     parser.add_argument("--hidden", type=int, default=200, help="LSTM units")
     parser.add_argument("--vocab", type=int, default=10000, help="LSTM vocabulary size")
-    parser.add_argument("--only", choices=["cnn", "lstm"], default=None, help="one model only")
+    parser.add_argument(
+        "--only", choices=["cnn", "lstm", "cnn-avgpool", "lstm-cell-ops"], help="one model only"
+    )
     args = parser.parse_args(argv)
     print(f"jax {jax.__version__}, backend {jax.default_backend()}, {jax.devices()[0]}")
     results = []
-    for name, (tf_fn, jnp_fn, inputs) in models(args).items():
+    for name, (tf_fn, jnp_fn, inputs, params) in models(args).items():
         if args.only and name != args.only:
             continue
-        results.append(compare(name, tf_fn, jnp_fn, inputs, args.iters, args.warmup))
+        results.append(compare(name, tf_fn, jnp_fn, inputs, params, args.iters, args.warmup))
         print(report(results[-1]), flush=True)
     return results
 

@@ -18,6 +18,7 @@ from flaxscope import (
     sharding,
     train,
 )
+from flaxscope.compilation_cache import enable_compilation_cache
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -86,6 +87,7 @@ __version__ = "0.1.0"
 
 
 __all__ = [
+    "enable_compilation_cache",
     "train",
     "orbax_io",
     "nn",

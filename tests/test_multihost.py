@@ -92,6 +92,7 @@ def two_processes(tmp_path_factory):
 def one_process(example, tmp_path_factory):
     out = tmp_path_factory.mktemp("oneprocess")
     result = example.main([*TINY, "--save", str(out / "model")])
+    assert result["reloaded_equal"]
     return result["sharded"], str(out / "model")
 
 
@@ -99,6 +100,7 @@ def test_two_processes_span_one_mesh_and_match_one_process(two_processes, one_pr
     runs, _ = two_processes
     assert [r["process"] for r in runs] == [0, 1]
     assert all(r["devices"] == 8 for r in runs)
+    assert all(r["reloaded_equal"] for r in runs)  # restore_sharded on 2 processes
     assert runs[0]["losses"] == runs[1]["losses"]  # one SPMD program, one loss
     np.testing.assert_allclose(runs[0]["losses"], one_process[0], rtol=2e-6)
 
@@ -170,24 +172,39 @@ def test_tf1_saver_restores_it_whole_and_partitioned(tf1_restored, two_processes
             np.testing.assert_array_equal(values[name], ours[name], err_msg=f"{label}: {name}")
 
 
-def test_slice_keys_are_tf1s(tf1, tmp_path):
+def test_slice_keys_are_tf1s_and_uneven_slices_restore_onto_a_mesh(tf1, tmp_path):
     import tensorflow as tf
 
     graph = tf.Graph()
     with graph.as_default():
         with tf1.variable_scope("emb", partitioner=tf1.fixed_size_partitioner(3)):
-            tf1.get_variable("e", [70000, 2])
+            e = tf1.get_variable("e", [70000, 2])  # parts of 23334, 23333, 23333 rows
         with tf1.variable_scope("sm", partitioner=tf1.fixed_size_partitioner(2, axis=1)):
-            tf1.get_variable("w", [3, 200])
+            w = tf1.get_variable("w", [3, 200])
         saver = tf1.train.Saver()
         with tf1.Session(graph=graph) as sess:
             sess.run(tf1.global_variables_initializer())
             prefix = saver.save(sess, str(tmp_path / "m"))
+            values = sess.run({"emb/e": e.as_tensor(), "sm/w": w.as_tensor()})
     with open(prefix + ".index", "rb") as f:
         _, entries, slice_entries = tb.parse_index(f.read(), "index")
     ours = {slice_key(e.name, s) for e in entries for s in e.slices}
     assert ours == {e.key for e in slice_entries}
     assert len(ours) == 5
+    # Onto 8 devices: every device's region straddles TF1's part boundaries differently.
+    mesh = jax.make_mesh((8,), ("model",), axis_types=(AxisType.Auto,))
+    template = {
+        "emb/e": jax.ShapeDtypeStruct(
+            (70000, 2), np.float32, sharding=NamedSharding(mesh, P("model"))
+        ),
+        "sm/w": jax.ShapeDtypeStruct(
+            (3, 200), np.float32, sharding=NamedSharding(mesh, P(None, "model"))
+        ),
+    }
+    restored = fs.checkpoint.restore_sharded(prefix, template)
+    for name, value in restored.items():
+        assert value.sharding == template[name].sharding
+        np.testing.assert_array_equal(np.asarray(value), values[name], err_msg=name)
 
 
 def _model_template(example, mesh):

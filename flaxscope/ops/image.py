@@ -508,3 +508,80 @@ def grayscale_to_rgb(images: Any) -> jax.Array:
             "size 1 (one gray channel)."
         )
     return jnp.repeat(images, 3, axis=-1)
+
+
+@tf_op("image.crop_and_resize", family="image", default_name="CropAndResize")
+def crop_and_resize(
+    image: Any,
+    boxes: Any,
+    box_ind: Any = None,
+    crop_size: Any = None,
+    method: str = "bilinear",
+    extrapolation_value: float = 0.0,
+    name: str | None = None,
+    box_indices: Any = None,
+) -> jax.Array:
+    """``tf.image.crop_and_resize``: for each box ``[y1, x1, y2, x2]`` (normalized
+    coordinates; flipped and out-of-image boxes allowed) of image ``box_ind[i]`` of the
+    batch, the crop sampled on a ``crop_size`` grid, bilinear or nearest, with
+    ``extrapolation_value`` outside the image; float32 ``[boxes, h, w, depth]``. As TF's
+    kernel: sample ``j`` of a box lies at ``y1 * (H - 1) + j * (y2 - y1) * (H - 1) /
+    (h - 1)`` (the box's center when ``h == 1``). Nearest rounds halves up as TF does; a
+    sample that lands within float rounding of a half may round the other way (XLA may
+    fuse the coordinate's multiply-add)."""
+    del name
+    if box_ind is None:
+        box_ind = box_indices
+    if box_ind is None or crop_size is None:
+        raise TypeError("crop_and_resize needs box_ind (box_indices) and crop_size.")
+    if method not in ("bilinear", "nearest"):
+        raise ValueError(f"method must be 'bilinear' or 'nearest', got {method!r}")
+    image = jnp.asarray(image)
+    if image.ndim != 4:
+        raise ValueError(f"input image must be 4-D, got shape {list(image.shape)}")
+    boxes = jnp.asarray(boxes, jnp.float32)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"boxes must be 2-D [num_boxes, 4], got shape {list(boxes.shape)}")
+    box_ind = jnp.asarray(box_ind, jnp.int32)
+    ch, cw = _size(crop_size)
+    _, height, width, _ = image.shape
+    images = image.astype(jnp.float32)[box_ind]  # [n, H, W, C]
+
+    def coords(start: jax.Array, end: jax.Array, size: int, out: int) -> jax.Array:
+        start, end = start[:, None], end[:, None]
+        if out > 1:
+            step = (end - start) * np.float32(size - 1) / np.float32(out - 1)
+            return start * np.float32(size - 1) + jnp.arange(out, dtype=jnp.float32) * step
+        return jnp.broadcast_to(
+            np.float32(0.5) * (start + end) * np.float32(size - 1), (start.shape[0], 1)
+        )
+
+    in_y = coords(boxes[:, 0], boxes[:, 2], height, ch)  # [n, ch]
+    in_x = coords(boxes[:, 1], boxes[:, 3], width, cw)  # [n, cw]
+    valid = ((in_y >= 0) & (in_y <= height - 1))[:, :, None] & ((in_x >= 0) & (in_x <= width - 1))[
+        :, None, :
+    ]
+    rows = jnp.arange(images.shape[0])[:, None, None]
+
+    def pick(ys: jax.Array, xs: jax.Array) -> jax.Array:
+        ys = jnp.clip(ys, 0, height - 1)[:, :, None]
+        xs = jnp.clip(xs, 0, width - 1)[:, None, :]
+        return images[rows, ys, xs]  # [n, ch, cw, C]
+
+    if method == "nearest":
+
+        def round_half_up(v: jax.Array) -> jax.Array:  # C's roundf on the valid (>= 0) range
+            low = jnp.floor(v)
+            return jnp.where(v - low >= 0.5, low + 1, low).astype(jnp.int32)
+
+        out = pick(round_half_up(in_y), round_half_up(in_x))
+    else:
+        top, left = jnp.floor(in_y), jnp.floor(in_x)
+        y_lerp = (in_y - top)[:, :, None, None]
+        x_lerp = (in_x - left)[:, None, :, None]
+        t, b = top.astype(jnp.int32), jnp.ceil(in_y).astype(jnp.int32)
+        lft, r = left.astype(jnp.int32), jnp.ceil(in_x).astype(jnp.int32)
+        upper = pick(t, lft) + (pick(t, r) - pick(t, lft)) * x_lerp
+        lower = pick(b, lft) + (pick(b, r) - pick(b, lft)) * x_lerp
+        out = upper + (lower - upper) * y_lerp
+    return jnp.where(valid[..., None], out, jnp.float32(extrapolation_value))

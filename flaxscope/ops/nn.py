@@ -18,6 +18,7 @@ import numpy as np
 from jax import lax
 
 from flaxscope import store
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops import math as _math  # noqa: F401 (its tf.math names register first)
 from flaxscope.ops import nn_conv as _nn_conv  # noqa: F401 (registers the conv/pool ops)
 from flaxscope.ops._registry import registry, tf_op
@@ -150,7 +151,7 @@ def _softmax_axis(axis: int | None, dim: int | None) -> int:
 
 def _check_axis(x: Array, axis: int, what: str = "dim") -> None:
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"`{what}` must be in the range [{-x.ndim}, {x.ndim}) where {x.ndim} is the "
             f"number of dimensions in the input. Received: {what}={axis}"
         )
@@ -680,7 +681,7 @@ def _embedding_rows(params: Any, ids: Array, partition_strategy: str) -> Array:
         )
     if isinstance(params, (list, tuple)):
         if not params:
-            raise ValueError("Need at least one param")
+            raise ValueError("Length of params is currently 0. Need at least one param.")
         parts = [jnp.asarray(p) for p in params]
     else:
         parts = _partitions_of(params) or [jnp.asarray(params)]
@@ -716,14 +717,17 @@ def top_k(input: Any, k: int = 1, sorted: bool = True, name: str | None = None) 
     del sorted, name
     x = _float(input)
     k = int(k)
+    if k < 0:
+        raise ValueError(
+            f"Dimension size, given by scalar input 1, must be non-negative but is {k} for "
+            f"'TopKV2' with input shapes: {_shape_list(x.shape)}, []."
+        )
     if x.ndim < 1 or x.shape[-1] < k:
         raise ValueError(
             f"input must have last dimension >= k = {k} but is "
             f"{x.shape[-1] if x.ndim else 0} for 'TopKV2' with input shapes: "
             f"{_shape_list(x.shape)}, []."
         )
-    if k < 0:
-        raise ValueError(f"Need k >= 0, got {k}")
     if not jnp.issubdtype(x.dtype, jnp.floating):
         values, indices = lax.top_k(x, k)
         return TopKV2(values, indices.astype(jnp.int32))

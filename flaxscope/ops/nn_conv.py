@@ -19,6 +19,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops._registry import reserve_op_name, tf_op
 
 Array = jax.Array
@@ -31,9 +32,9 @@ def _channels_first(data_format: str | None, op: str, allowed: Sequence[str]) ->
     if data_format is None:
         return False
     if data_format not in allowed:
+        listed = ", ".join(f'"{f}"' for f in allowed)
         raise ValueError(
-            f"{op}: data_format must be one of {list(allowed)}. Received: "
-            f"data_format={data_format!r}"
+            f"Attr 'data_format' of '{op}' Op passed string '{data_format}' not in: {listed}."
         )
     return data_format.startswith("NC")
 
@@ -97,8 +98,8 @@ def _padding(
         outer = (pairs[0], pairs[1]) if channels_first else (pairs[0], pairs[-1])
         if outer != ((0, 0), (0, 0)):
             raise ValueError(
-                "Nonzero explicit padding in the batch or depth dimensions is not supported. "
-                f"Received: padding={list(padding)}"
+                "Nonzero explicit padding in the batch or depth dimensions is not supported "
+                f"for '{op}' with padding={list(padding)}"
             )
         return list(_spatial(pairs, channels_first))
     if padding == "EXPLICIT":
@@ -141,6 +142,11 @@ def conv_nd(
     multiple of ``in``. Leading dimensions beyond ``N`` are batch dimensions too."""
     n = w.ndim - 2
     _same_dtype(x, w, op)
+    if min(strides, default=1) <= 0:
+        raise ValueError(
+            f"Stride must be > 0, but got {min(strides)} for '{op}' with input shapes: "
+            f"{_shape_list(x.shape)}, {_shape_list(w.shape)}."
+        )
     if x.ndim < n + 2:
         raise ValueError(
             f"Shape must be rank {n + 2} but is rank {x.ndim} for '{op}' with input shapes: "
@@ -472,8 +478,8 @@ def conv_transpose(
             before, after = padding[i]
             total = before + after
             forward = (out + total - k_eff) // s + 1
-        if forward != size:
-            raise ValueError(
+        if forward != size:  # TF raises this when the op runs
+            raise InvalidArgumentError(
                 f"{op}: Size of out_backprop doesn't match computed: actual = {size}, "
                 f"computed = {forward} spatial_dim: {axis} input: {out} filter: {k_eff} "
                 f"output: {size} stride: {s} dilation: {d}"

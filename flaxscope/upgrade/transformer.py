@@ -108,17 +108,21 @@ class Upgrader(cst.CSTTransformer):
     def render(self, path: str, hint: str | None = None) -> cst.BaseExpression:
         """The expression for ``tf.<path>``: through ``hint``'s alias when it covers
         ``path``, else through the file's ``flaxscope.compat.v1`` name."""
+        return c.chain(self.render_text(path, hint))
+
+    def render_text(self, path: str, hint: str | None = None) -> str:
+        """:meth:`render`'s expression as dotted text."""
         if hint is not None and hint in self.aliases:
             out = self.aliases[hint][1]
             if out is not None and (out == "" or path == out or path.startswith(out + ".")):
                 rest = path[len(out):].lstrip(".") if out else path
-                return c.chain(f"{hint}.{rest}" if rest else hint)
+                return f"{hint}.{rest}" if rest else hint
         if self.root is None:
             self.need_root_import = True
             root = "tf"
         else:
             root = self.root
-        return c.chain(f"{root}.{path}" if path else root)
+        return f"{root}.{path}" if path else root
 
     def tf_path(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """``(TF1 path, root name)`` of a name or attribute chain rooted at a TF alias."""
@@ -406,8 +410,10 @@ class Upgrader(cst.CSTTransformer):
         if missing is not None and path.startswith("contrib"):
             self.unconverted(original, path, entry, missing)
             return updated
-        expr = self.render(new, hint=root).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-        if _EMPTY.code_for_node(expr) != _EMPTY.code_for_node(original):
+        text = self.render_text(new, hint=root)
+        expr: cst.BaseExpression = updated
+        if text != c.dotted(original):  # (same text: the original, layout and all, stays)
+            expr = c.chain(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
             rule = "tf.contrib" if path.startswith("contrib") else (
                 "renamed" if new != path else "import alias")
             self._chain_changes[id(original)] = self.change(original, expr, rule)

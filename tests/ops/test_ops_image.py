@@ -16,6 +16,16 @@ RNG = np.random.default_rng(1)
 IMG = RNG.uniform(0, 255, size=(2, 5, 7, 3)).astype(np.float32)
 U8 = RNG.integers(0, 256, size=(4, 6, 3)).astype(np.uint8)
 GRAY = RNG.integers(0, 256, size=(2, 3, 4, 1)).astype(np.uint8)
+BOXES = np.array(
+    [
+        [0.1, 0.2, 0.8, 0.9],
+        [0.0, 0.0, 1.0, 1.0],
+        [0.9, 0.73, 0.2, 0.1],
+        [-0.3, 0.5, 0.6, 1.4],
+        [0.5, 0.5, 0.5, 0.5],
+    ],
+    np.float32,
+)
 SIZES = ([3, 4], [5, 7], [10, 9], [1, 1], [8, 3], [13, 21])
 
 
@@ -99,6 +109,16 @@ def _cases(t):
     cases += [
         ("gray f", lambda: t.image.rgb_to_grayscale(IMG)),
         ("gray u8", lambda: t.image.rgb_to_grayscale(U8)),
+        *[
+            (
+                f"crop_and_resize {method} {size}",
+                lambda m=method, s=size: t.image.crop_and_resize(
+                    IMG, BOXES, [0, 1, 1, 0, 1], s, method=m, extrapolation_value=-7.0
+                ),
+            )
+            for method in ("bilinear", "nearest")
+            for size in ([3, 4], [1, 1], [1, 5], [6, 2])
+        ],
         ("gray to rgb", lambda: t.image.grayscale_to_rgb(t.constant(GRAY))),
     ]
     return cases

@@ -281,6 +281,9 @@ def test_errors_are_tfs(tf1):
         (lambda t: t.nn.l2_normalize(x2, axis=0, dim=0), None),
         (lambda t: t.nn.embedding_lookup([x2, x2], np.array([0, 1]), partition_strategy="foo"), None),
         (lambda t: t.nn.top_k(x2, 7), "for '"),
+        (lambda t: t.nn.top_k(x2, -1), "for '"),
+        (lambda t: t.nn.embedding_lookup([], np.array([0])), None),
+        (lambda t: t.nn.sparse_softmax_cross_entropy_with_logits(labels=np.ones([4], np.float32), logits=x2), None),
         (lambda t: t.nn.fused_batch_norm(x2, np.ones([5], np.float32), np.ones([5], np.float32)), "for '"),
         (lambda t: t.nn.fused_batch_norm(x4, np.ones([3], np.float32), np.ones([3], np.float32), is_training=False), None),
         (lambda t: t.nn.lrn(x2), "for '"),
@@ -294,6 +297,13 @@ def test_errors_are_tfs(tf1):
         if cut is not None:  # TF's message goes on with its graph node's name
             theirs = theirs.split(cut)[0]
         assert ours.startswith(theirs), (ours, theirs)
+    # a bad softmax axis: TF's InvalidArgumentError (a ValueError in flaxscope too)
+    for op in ("softmax", "log_softmax"):
+        with pytest.raises(tf1.errors.InvalidArgumentError) as theirs:
+            getattr(tf1.nn, op)(x2, axis=5)
+        with pytest.raises(tf.errors.InvalidArgumentError) as ours:
+            getattr(tf.nn, op)(x2, axis=5)
+        assert str(ours.value) == theirs.value.message
 
 
 def test_default_names_take_their_place_in_the_scope(tf1):

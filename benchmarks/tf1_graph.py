@@ -1,0 +1,321 @@
+"""flaxscope against TensorFlow 1 graph mode (``sess.run``) on the same TF1 programs.
+
+The programs below are written once, against a ``tf`` module argument: the benchmark runs
+them with ``tensorflow.compat.v1`` (graph mode, ``tf.train.*Optimizer.minimize`` and
+``sess.run``) and with ``flaxscope.compat.v1`` (``transform`` + ``jax.jit`` + flaxscope's
+TF1 optimizers). Only the training drivers differ.
+
+* ``lstm``: the word LSTM language model (embedding, ``BasicLSTMCell``, ``dynamic_rnn``,
+  softmax, Adam), at the three sizes of issue 15 (batch x steps x hidden, vocabulary);
+* ``cnn``: a small image classifier (``tf.layers.conv2d``, batch norm in training mode with
+  its moving averages, ``tf.nn.conv2d``, pooling, dense; momentum);
+* ``gan``: one GAN step (generator and discriminator under ``variable_scope`` reuse, two
+  Adam optimizers on their own variables).
+
+Each side runs in its own subprocess (TF1 twice: ``TF_ENABLE_ONEDNN_OPTS=1`` and ``=0``),
+round robin over ``--rounds`` rounds, and reports per program the median step time and the
+time to first step (building the graph or transform, initialising, compiling, first
+step; imports excluded). Ratios are flaxscope / TF1.
+
+Run: python benchmarks/tf1_graph.py [--quick] [--rounds 3 --steps 30]
+     [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+LSTM_CONFIGS = [(16, 50, 128, 64), (32, 64, 128, 103), (64, 100, 256, 128)]
+QUICK_LSTM_CONFIGS = [(16, 20, 64, 64)]
+CNN_BATCH, QUICK_CNN_BATCH = 64, 16
+GAN_BATCH, Z_DIM, X_DIM = 64, 32, 64
+
+
+# --- the TF1 programs (one text, two tf modules) -----------------------------------------
+def lstm_lm(tf: Any, tokens: Any, targets: Any, vocab: int, hidden: int) -> Any:
+    embedding = tf.get_variable("embedding", [vocab, hidden])
+    inputs = tf.nn.embedding_lookup(embedding, tokens)
+    cell = tf.nn.rnn_cell.BasicLSTMCell(hidden)
+    outputs, _ = tf.nn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+    w = tf.get_variable("softmax_w", [hidden, vocab])
+    b = tf.get_variable("softmax_b", [vocab], initializer=tf.zeros_initializer())
+    logits = tf.matmul(tf.reshape(outputs, [-1, hidden]), w) + b
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.reshape(targets, [-1]), logits=logits
+        )
+    )
+
+
+def cnn(tf: Any, images: Any, labels: Any) -> Any:
+    x = tf.layers.conv2d(images, 32, 3, padding="same", activation=tf.nn.relu, name="conv1")
+    x = tf.layers.batch_normalization(x, training=True, name="bn1")
+    x = tf.layers.max_pooling2d(x, 2, 2)
+    with tf.variable_scope("conv2"):
+        kernel = tf.get_variable("kernel", [3, 3, 32, 64])
+    x = tf.nn.relu(tf.nn.conv2d(x, kernel, strides=[1, 1, 1, 1], padding="SAME"))
+    x = tf.layers.max_pooling2d(x, 2, 2)
+    logits = tf.layers.dense(tf.layers.flatten(x), 10, name="logits")
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
+
+
+def gan(tf: Any, z: Any, real: Any) -> tuple[Any, Any]:
+    def discriminator(x):
+        h = tf.layers.dense(x, 128, activation=tf.nn.leaky_relu, name="hidden")
+        return tf.layers.dense(h, 1, name="logit")
+
+    with tf.variable_scope("generator"):
+        h = tf.layers.dense(z, 128, activation=tf.nn.relu, name="hidden")
+        fake = tf.layers.dense(h, X_DIM, activation=tf.nn.tanh, name="out")
+    with tf.variable_scope("discriminator"):
+        d_real = discriminator(real)
+    with tf.variable_scope("discriminator", reuse=True):
+        d_fake = discriminator(fake)
+    xent = tf.nn.sigmoid_cross_entropy_with_logits
+    d_loss = tf.reduce_mean(xent(labels=tf.ones_like(d_real), logits=d_real)) + tf.reduce_mean(
+        xent(labels=tf.zeros_like(d_fake), logits=d_fake)
+    )
+    g_loss = tf.reduce_mean(xent(labels=tf.ones_like(d_fake), logits=d_fake))
+    return d_loss, g_loss
+
+
+# --- data -----------------------------------------------------------------------------------
+def batches(program: str, config: tuple, count: int = 4) -> list[tuple[np.ndarray, ...]]:
+    rng = np.random.default_rng(0)
+    out = []
+    for _ in range(count):
+        if program == "lstm":
+            batch, steps, _, vocab = config
+            ids = rng.integers(0, vocab, (batch, steps + 1)).astype(np.int32)
+            out.append((ids[:, :-1], ids[:, 1:]))
+        elif program == "cnn":
+            (batch,) = config
+            images = rng.standard_normal((batch, 28, 28, 1)).astype(np.float32)
+            out.append((images, rng.integers(0, 10, batch).astype(np.int32)))
+        else:
+            (batch,) = config
+            z = rng.standard_normal((batch, Z_DIM)).astype(np.float32)
+            out.append((z, np.tanh(rng.standard_normal((batch, X_DIM))).astype(np.float32)))
+    return out
+
+
+def programs(quick: bool) -> list[tuple[str, tuple]]:
+    lstm = QUICK_LSTM_CONFIGS if quick else LSTM_CONFIGS
+    return [
+        *(("lstm", c) for c in lstm),
+        ("cnn", (QUICK_CNN_BATCH if quick else CNN_BATCH,)),
+        ("gan", (GAN_BATCH,)),
+    ]
+
+
+# --- workers: one framework, every program; prints JSON ----------------------------------
+def run_tf1(program: str, config: tuple, steps: int) -> dict[str, Any]:
+    import tensorflow as tf_
+
+    tf = tf_.compat.v1
+    data = batches(program, config)
+    start = time.perf_counter()
+    graph = tf_.Graph()
+    with graph.as_default():
+        tf.set_random_seed(0)
+        if program == "lstm":
+            batch, length, hidden, vocab = config
+            a = tf.placeholder(tf.int32, [batch, length])
+            b = tf.placeholder(tf.int32, [batch, length])
+            loss = lstm_lm(tf, a, b, vocab, hidden)
+            train = tf.train.AdamOptimizer(1e-3).minimize(loss)
+        elif program == "cnn":
+            a = tf.placeholder(tf.float32, [config[0], 28, 28, 1])
+            b = tf.placeholder(tf.int32, [config[0]])
+            loss = cnn(tf, a, b)
+            with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+                train = tf.train.MomentumOptimizer(0.01, 0.9).minimize(loss)
+        else:
+            a = tf.placeholder(tf.float32, [config[0], Z_DIM])
+            b = tf.placeholder(tf.float32, [config[0], X_DIM])
+            d_loss, g_loss = gan(tf, a, b)
+            d_vars = tf.trainable_variables("discriminator")
+            g_vars = tf.trainable_variables("generator")
+            train = tf.group(
+                tf.train.AdamOptimizer(2e-4, 0.5, name="d_adam").minimize(d_loss, var_list=d_vars),
+                tf.train.AdamOptimizer(2e-4, 0.5, name="g_adam").minimize(g_loss, var_list=g_vars),
+            )
+            loss = d_loss
+        sess = tf.Session(graph=graph)
+        sess.run(tf.global_variables_initializer())
+        times = []
+        for i in range(steps + 1):
+            t = time.perf_counter()
+            x, y = data[i % len(data)]
+            sess.run([train, loss], {a: x, b: y})
+            if i == 0:
+                first = time.perf_counter() - start
+            else:
+                times.append(time.perf_counter() - t)
+        sess.close()
+    return {"first": first, "step": statistics.median(times)}
+
+
+def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
+    import jax
+    import optax
+
+    import flaxscope as fs
+    import flaxscope.compat.v1 as tf
+
+    fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
+    data = batches(program, config)
+    start = time.perf_counter()
+    if program == "lstm":
+        _, _, hidden, vocab = config
+        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden))
+        opts = {"all": tf.train.AdamOptimizer(1e-3)}
+    elif program == "cnn":
+        model = fs.transform(lambda a, b: cnn(tf, a, b))
+        opts = {"all": tf.train.MomentumOptimizer(0.01, 0.9)}
+    else:
+        model = fs.transform(lambda a, b: gan(tf, a, b))
+        opts = {
+            "discriminator": tf.train.AdamOptimizer(2e-4, 0.5, name="d_adam"),
+            "generator": tf.train.AdamOptimizer(2e-4, 0.5, name="g_adam"),
+        }
+    variables = model.init(jax.random.key(0), *data[0])
+    params = variables["params"]
+    state = variables.get("state", {})
+
+    def part(tree: dict, which: str) -> dict:
+        return tree if which == "all" else {n: v for n, v in tree.items() if n.startswith(which)}
+
+    opt_states = {k: o.init(part(params, k)) for k, o in opts.items()}
+
+    @jax.jit
+    def step(params, state, opt_states, a, b):
+        def losses(p):
+            out, new_state = model.apply({"params": p, "state": state}, a, b, mutable=True)
+            return out, new_state
+
+        out, new_state = losses(params)
+        new_params = dict(params)
+        new_opt = {}
+        for i, (key, opt) in enumerate(opts.items()):
+
+            def one(p, key=key, i=i):
+                loss = losses({**params, **p})[0]
+                return loss[i] if isinstance(loss, tuple) else loss
+
+            grads = jax.grad(one)(part(params, key))
+            updates, new_opt[key] = opt.update(grads, opt_states[key], part(params, key))
+            new_params.update(optax.apply_updates(part(params, key), updates))
+        loss = out[0] if isinstance(out, tuple) else out
+        return new_params, new_state.get("state", state), new_opt, loss
+
+    times = []
+    for i in range(steps + 1):
+        t = time.perf_counter()
+        x, y = data[i % len(data)]
+        params, state, opt_states, loss = step(params, state, opt_states, x, y)
+        loss.block_until_ready()
+        if i == 0:
+            first = time.perf_counter() - start
+        else:
+            times.append(time.perf_counter() - t)
+    return {"first": first, "step": statistics.median(times)}
+
+
+def worker(side: str, quick: bool, steps: int) -> None:
+    run = run_flaxscope if side == "flaxscope" else run_tf1
+    out = {}
+    for program, config in programs(quick):
+        out[f"{program} {'x'.join(map(str, config))}"] = run(program, config, steps)
+    print("RESULT " + json.dumps(out), flush=True)
+
+
+# --- the driver -----------------------------------------------------------------------------
+SIDES = {
+    "flaxscope": {},
+    "tf1 oneDNN on": {"TF_ENABLE_ONEDNN_OPTS": "1"},
+    "tf1 oneDNN off": {"TF_ENABLE_ONEDNN_OPTS": "0"},
+}
+
+
+def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL="3", JAX_PLATFORMS="cpu")
+    env.update(SIDES[side])
+    env["PYTHONPATH"] = os.pathsep.join(
+        [os.path.dirname(os.path.dirname(os.path.abspath(__file__))), env.get("PYTHONPATH", "")]
+    )
+    if args.compilation_cache and side == "flaxscope":
+        env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
+    cmd += ["--steps", str(args.steps)] + (["--quick"] if args.quick else [])
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT ") :])
+    raise RuntimeError(f"{side} worker failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small configs, 1 round, 5 steps")
+    parser.add_argument("--rounds", type=int, default=3, help="round-robin rounds")
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per program")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker")
+    parser.add_argument("--compilation-cache", metavar="DIR", help="flaxscope's XLA cache")
+    parser.add_argument("--worker", choices=["flaxscope", "tf1"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.steps = 1, 5
+    if args.worker:
+        worker(args.worker, args.quick, args.steps)
+        return {}
+    runs: dict[str, list[dict]] = {side: [] for side in SIDES}
+    for r in range(args.rounds):
+        for side in SIDES:
+            runs[side].append(_spawn(side, args))
+            print(f"round {r + 1}/{args.rounds}: {side} done", file=sys.stderr, flush=True)
+    keys = list(runs["flaxscope"][0])
+    med: dict[str, dict[str, dict[str, float]]] = {
+        side: {
+            k: {m: statistics.median(run[k][m] for run in runs[side]) for m in ("first", "step")}
+            for k in keys
+        }
+        for side in SIDES
+    }
+    report(med, args)
+    return med
+
+
+def report(med: dict, args: argparse.Namespace) -> None:
+    import platform
+
+    print(f"python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()}")
+    print(f"rounds {args.rounds}, {args.steps} timed steps per program, medians")
+    head = "program (config)          fs ms  tf1on ms tf1off ms  fs/on fs/off"
+    head += "   first: fs s  on s  off s"
+    print(head)
+    fs_, on, off = (med[s] for s in SIDES)
+    for k in fs_:
+        row = (
+            f"{k:<24}{fs_[k]['step'] * 1e3:7.2f}{on[k]['step'] * 1e3:10.2f}"
+            f"{off[k]['step'] * 1e3:10.2f}{fs_[k]['step'] / on[k]['step']:7.2f}"
+            f"{fs_[k]['step'] / off[k]['step']:7.2f}"
+            f"{fs_[k]['first']:13.2f}{on[k]['first']:6.2f}{off[k]['first']:7.2f}"
+        )
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
