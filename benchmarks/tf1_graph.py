@@ -204,23 +204,20 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
 
     @jax.jit
     def step(params, state, opt_states, a, b):
-        def losses(p):
-            out, new_state = model.apply({"params": p, "state": state}, a, b, mutable=True)
-            return out, new_state
-
-        out, new_state = losses(params)
-        new_params = dict(params)
-        new_opt = {}
+        new_params, new_opt, outs = dict(params), {}, []
         for i, (key, opt) in enumerate(opts.items()):
 
-            def one(p, key=key, i=i):
-                loss = losses({**params, **p})[0]
-                return loss[i] if isinstance(loss, tuple) else loss
+            def loss_i(p, key=key, i=i):
+                out, new_state = model.apply(
+                    {"params": {**params, **p}, "state": state}, a, b, mutable=True
+                )
+                return (out[i] if isinstance(out, tuple) else out), new_state
 
-            grads = jax.grad(one)(part(params, key))
+            (loss, new_state), grads = jax.value_and_grad(loss_i, has_aux=True)(part(params, key))
             updates, new_opt[key] = opt.update(grads, opt_states[key], part(params, key))
             new_params.update(optax.apply_updates(part(params, key), updates))
-        loss = out[0] if isinstance(out, tuple) else out
+            outs.append((loss, new_state))
+        loss, new_state = outs[0]
         return new_params, new_state.get("state", state), new_opt, loss
 
     times = []
