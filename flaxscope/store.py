@@ -162,7 +162,6 @@ class Deferred:
 
 
 _FLOAT32 = np.dtype(np.float32)
-_MISSING = object()
 
 
 def dtype_of(value: Any) -> np.dtype:
@@ -242,8 +241,10 @@ class Frame:
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
-        with self.lock:  # threads sharing the default store each get their own name
-            return self._unique_name(name, mark_as_used)
+        if self.default:  # threads sharing the default store each get their own name
+            with self.lock:
+                return self._unique_name(name, mark_as_used)
+        return self._unique_name(name, mark_as_used)
 
     def _unique_name(self, name: str, mark_as_used: bool) -> str:
         names_in_use = self.names_in_use
@@ -341,15 +342,16 @@ class Frame:
         if replay is not None and op_name in replay:
             value = replay[op_name]
         elif self.mode == APPLY:
-            if shape is None or dtype is None or make_value is not None:
-                given = self.inputs[collection].get(op_name, _MISSING)
-                if given is _MISSING and make_value is not None:
-                    self._check_initializer(make_value)
-                elif given is not _MISSING and given is not None:
+            given_tree = self.inputs[collection]
+            if make_value is not None and op_name not in given_tree:
+                self._check_initializer(make_value)
+            if shape is None or dtype is None:
+                given = given_tree.get(op_name)
+                if given is not None:
                     shape = tuple(np.shape(given)) if shape is None else shape
                     dtype = dtype_of(given) if dtype is None else dtype
             value = self.lookup(op_name, collection, shape or (), dtype or _FLOAT32)
-            if not hasattr(value, "shape"):
+            if type(value) in (int, float, bool, complex):
                 value = jax.numpy.asarray(value)  # a Python scalar in the given tree
             if self.layout is not None:
                 value = self.layout.constrain(op_name, value, dtype or value.dtype, partitioner)

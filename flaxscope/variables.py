@@ -571,22 +571,25 @@ def _scope_get_variable(
         if custom_getter is not None:
             return custom_getter(**kwargs)
         # The hot path (every variable of every call): positional arguments, no wrapper.
-        with state.frame.lock:
-            return _get_single_variable(
-                full_name,
-                shape,
-                dtype,
-                initializer,
-                regularizer,
-                reuse,
-                trainable,
-                collections,
-                caching_device,
-                partitioner,
-                validate_shape,
-                use_resource,
-                constraint,
-            )
+        args = (
+            full_name,
+            shape,
+            dtype,
+            initializer,
+            regularizer,
+            reuse,
+            trainable,
+            collections,
+            caching_device,
+            partitioner,
+            validate_shape,
+            use_resource,
+            constraint,
+        )
+        if state.frame.default:  # only the default graph is shared between threads
+            with state.frame.lock:
+                return _get_single_variable(*args)
+        return _get_single_variable(*args)
     finally:
         state.name_stack = old_stack
 
