@@ -1,17 +1,28 @@
-"""TF1's ops cost nothing under jit: a model written with ``tf.*`` ops vs the same model
-written with ``jax.numpy``/``lax``.
+"""TF1's ops cost nothing under jit: the same models written with ``tf.*`` and with ``jnp``.
 
-Two models, each as a jitted loss-and-gradient step:
-  cnn   conv2d + bias_add + relu + max_pool, twice, avg_pool, xw_plus_b, sparse softmax
-        cross-entropy (``tf.nn``), against ``lax.conv_general_dilated``/``reduce_window``
-  lstm  an LSTM language model unrolled over time (``tf.nn.embedding_lookup``,
-        ``tf.matmul``, ``tf.split``, ``tf.sigmoid``/``tf.tanh``, ``tf.concat``, the sparse
-        cross-entropy), against the same written with ``jnp``
-It prints, per model, the optimized HLO's instruction count of each version and their
-ratio (1.00: the same program), whether the counts per opcode are identical, and the
-median step time of each (``--reps`` runs after a warm-up).
+Two models, each written twice on the same variables (``tf.get_variable`` under
+``flaxscope.transform``, so both versions read the same params tree):
 
-Usage: python benchmarks/ops_hlo.py [--reps 50]
+- ``cnn``: a small convolutional classifier, ``tf.nn.conv2d`` + ``tf.nn.bias_add`` +
+  ``tf.nn.relu`` + ``tf.nn.max_pool`` twice, a dense layer through ``tf.matmul``, and
+  ``tf.nn.softmax_cross_entropy_with_logits_v2`` averaged by ``tf.reduce_mean``; against
+  ``lax.conv_general_dilated``, ``lax.reduce_window``, ``jnp.matmul``,
+  ``jax.nn.log_softmax``...
+- ``lstm``: the LSTM language model step, ``tf.nn.embedding_lookup``, ``BasicLSTMCell`` +
+  ``dynamic_rnn``, ``tf.matmul``, ``tf.nn.sparse_softmax_cross_entropy_with_logits``,
+  ``tf.reduce_mean``; against ``jnp.take``, ``jnp.matmul`` and optax's integer-label
+  cross-entropy. The cell and the RNN driver are flaxscope's in both: they are layers,
+  not ops (benchmarks/lstm.py compares them with a hand-written ``lax.scan``).
+- ``cnn-avgpool`` and ``lstm-cell-ops``: the same kinds of model on a plain params dict
+  (no variables), covering ``tf.nn.avg_pool``, ``tf.nn.xw_plus_b`` and an LSTM cell's math
+  written out over 10 unrolled steps (``tf.concat``, ``tf.split``, ``tf.sigmoid``,
+  ``tf.tanh``, ``tf.stack``).
+
+For each, one SGD training step (``jax.value_and_grad`` + update) under ``jax.jit``: the
+compiled HLO's instructions counted by opcode (``jit(f).lower(...).compile().as_text()``),
+and the step time, median over round-robin runs, as the ratio tf / jnp.
+
+Run: python benchmarks/ops_hlo.py [--iters 200] [--cnn-batch 64] [--lstm-batch 32]
 """
 
 from __future__ import annotations
@@ -21,13 +32,110 @@ import collections
 import re
 import statistics
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
+from jax import lax
 
+import flaxscope as fs
 import flaxscope.compat.v1 as tf
 
+IMAGE, CLASSES = 28, 10
+
+
+# --- the CNN --------------------------------------------------------------------------
+def cnn_variables(channels: list[int], dense_in: int) -> dict[str, jax.Array]:
+    """The CNN's variables, TF1 style; both versions call this."""
+    out = {}
+    for i, (cin, cout) in enumerate(zip(channels[:-1], channels[1:], strict=True)):
+        with tf.variable_scope(f"conv{i + 1}"):
+            out[f"w{i}"] = tf.get_variable("weights", [5, 5, cin, cout])
+            out[f"b{i}"] = tf.get_variable("biases", [cout], initializer=tf.zeros_initializer())
+    with tf.variable_scope("logits"):
+        out["wd"] = tf.get_variable("weights", [dense_in, CLASSES])
+        out["bd"] = tf.get_variable("biases", [CLASSES], initializer=tf.zeros_initializer())
+    return out
+
+
+def cnn_tf(images: jax.Array, labels: jax.Array) -> jax.Array:
+    """The TF1 model code: ``tf.*`` ops only."""
+    channels = [1, 16, 32]
+    v = cnn_variables(channels, (IMAGE // 4) ** 2 * channels[-1])
+    x = images
+    for i in range(len(channels) - 1):
+        x = tf.nn.conv2d(x, v[f"w{i}"], strides=[1, 1, 1, 1], padding="SAME")
+        x = tf.nn.relu(tf.nn.bias_add(x, v[f"b{i}"]))
+        x = tf.nn.max_pool(x, ksize=[1, 2, 2, 1], strides=[1, 2, 2, 1], padding="SAME")
+    x = tf.reshape(x, [-1, (IMAGE // 4) ** 2 * channels[-1]])
+    logits = tf.matmul(x, v["wd"]) + v["bd"]
+    return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=labels, logits=logits))
+
+
+def cnn_jnp(images: jax.Array, labels: jax.Array) -> jax.Array:
+    """The same model in ``jnp``/``lax``, as a JAX user writes it."""
+    channels = [1, 16, 32]
+    v = cnn_variables(channels, (IMAGE // 4) ** 2 * channels[-1])
+    x = images
+    for i in range(len(channels) - 1):
+        x = lax.conv_general_dilated(
+            x, v[f"w{i}"], (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        )
+        x = jax.nn.relu(x + v[f"b{i}"])
+        x = lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "SAME")
+    x = jnp.reshape(x, (-1, (IMAGE // 4) ** 2 * channels[-1]))
+    logits = jnp.matmul(x, v["wd"]) + v["bd"]
+    return jnp.mean(-jnp.sum(labels * jax.nn.log_softmax(logits), axis=-1))
+
+
+def cnn_inputs(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    images = rng.normal(size=(batch, IMAGE, IMAGE, 1)).astype(np.float32)
+    labels = np.eye(CLASSES, dtype=np.float32)[rng.integers(0, CLASSES, batch)]
+    return images, labels
+
+
+# --- the LSTM language model -------------------------------------------------------------
+def lstm_tf(tokens: jax.Array, *, vocab: int, hidden: int) -> jax.Array:
+    """The TF1 model code (PTB-style LM step): ``tf.*`` ops only."""
+    embedding = tf.get_variable("embedding", [vocab, hidden])
+    inputs = tf.nn.embedding_lookup(embedding, tokens[:, :-1])
+    cell = tf.nn.rnn_cell.BasicLSTMCell(hidden)
+    outputs, _ = tf.nn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+    with tf.variable_scope("softmax"):
+        w = tf.get_variable("w", [hidden, vocab])
+        b = tf.get_variable("b", [vocab], initializer=tf.zeros_initializer())
+    logits = tf.matmul(tf.reshape(outputs, [-1, hidden]), w) + b
+    labels = tf.reshape(tokens[:, 1:], [-1])
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
+
+
+def lstm_jnp(tokens: jax.Array, *, vocab: int, hidden: int) -> jax.Array:
+    """The same step with ``jnp`` ops (flaxscope's cell and RNN driver, as in tf's)."""
+    embedding = tf.get_variable("embedding", [vocab, hidden])
+    inputs = jnp.take(embedding, tokens[:, :-1], axis=0)
+    cell = fs.nn.rnn_cell.BasicLSTMCell(hidden)
+    outputs, _ = fs.nn.dynamic_rnn(cell, inputs, dtype=jnp.float32)
+    with tf.variable_scope("softmax"):
+        w = tf.get_variable("w", [hidden, vocab])
+        b = tf.get_variable("b", [vocab], initializer=tf.zeros_initializer())
+    logits = jnp.matmul(jnp.reshape(outputs, (-1, hidden)), w) + b
+    labels = jnp.reshape(tokens[:, 1:], (-1,))
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
+
+
+def lstm_inputs(batch: int, steps: int, vocab: int, seed: int = 0) -> tuple[np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return (rng.integers(0, vocab, (batch, steps + 1)).astype(np.int32),)
+
+
+# --- the same two models on a plain params dict, the LSTM cell's math written out ---------
+# (no transform, no variables: only ops; avg_pool, xw_plus_b, tf.split/sigmoid/tanh/concat)
 BATCH, VOCAB, HIDDEN, STEPS = 8, 50, 32, 10
 
 
@@ -35,8 +143,7 @@ def _rand(shape, seed):
     return jnp.asarray(np.random.default_rng(seed).normal(size=shape).astype(np.float32) * 0.1)
 
 
-# --- the CNN --------------------------------------------------------------------------------
-def cnn_tf(p, x, labels):
+def cnn2_tf(p, x, labels):
     h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, p["k1"], [1, 1, 1, 1], "SAME"), p["b1"]))
     h = tf.nn.max_pool(h, [1, 2, 2, 1], [1, 2, 2, 1], "SAME")
     h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, p["k2"], [1, 1, 1, 1], "SAME"), p["b2"]))
@@ -47,7 +154,7 @@ def cnn_tf(p, x, labels):
     )
 
 
-def cnn_jnp(p, x, labels):
+def cnn2_jnp(p, x, labels):
     dn = ("NHWC", "HWIO", "NHWC")
     h = jax.lax.conv_general_dilated(x, p["k1"], (1, 1), "SAME", dimension_numbers=dn)
     h = jax.nn.relu(h + p["b1"])
@@ -60,7 +167,7 @@ def cnn_jnp(p, x, labels):
     return jnp.mean(jax.nn.logsumexp(logits, axis=-1) - picked)
 
 
-def cnn_inputs():
+def cnn2_inputs():
     params = {
         "k1": _rand((3, 3, 3, 16), 0), "b1": _rand((16,), 1), "k2": _rand((3, 3, 16, 16), 2),
         "b2": _rand((16,), 3), "w": _rand((4 * 4 * 16, 10), 4), "b": _rand((10,), 5),
@@ -68,8 +175,7 @@ def cnn_inputs():
     return params, _rand((BATCH, 16, 16, 3), 6), jnp.arange(BATCH) % 10
 
 
-# --- the LSTM language model ----------------------------------------------------------------
-def lstm_tf(p, tokens, targets):
+def lstm_cell_tf(p, tokens, targets):
     inputs = tf.nn.embedding_lookup(p["embedding"], tokens)
     h = c = tf.zeros([BATCH, HIDDEN])
     losses = []
@@ -85,7 +191,7 @@ def lstm_tf(p, tokens, targets):
     return tf.reduce_mean(tf.stack(losses))
 
 
-def lstm_jnp(p, tokens, targets):
+def lstm_cell_jnp(p, tokens, targets):
     inputs = jnp.take(p["embedding"], tokens, axis=0)
     h = c = jnp.zeros([BATCH, HIDDEN])
     losses = []
@@ -100,7 +206,7 @@ def lstm_jnp(p, tokens, targets):
     return jnp.mean(jnp.stack(losses))
 
 
-def lstm_inputs():
+def lstm_cell_inputs():
     params = {
         "embedding": _rand((VOCAB, HIDDEN), 0), "kernel": _rand((2 * HIDDEN, 4 * HIDDEN), 1),
         "bias": _rand((4 * HIDDEN,), 2), "softmax_w": _rand((HIDDEN, VOCAB), 3),
@@ -111,59 +217,147 @@ def lstm_inputs():
     return params, tokens, jnp.asarray(rng.integers(0, VOCAB, (BATCH, STEPS)))
 
 
-# --- measuring ------------------------------------------------------------------------------
-_OPCODE = re.compile(r"=\s*\S+\s+([a-z][\w-]*)\(")
+# --- measuring ---------------------------------------------------------------------------
+def train_step(model: Callable[..., jax.Array], lr: float = 0.1) -> tuple[Any, Callable]:
+    """``(transformed, step)``: one SGD step ``(params, *inputs) -> (params, loss)``."""
+    f = fs.transform(model)
+
+    def step(params, *inputs):
+        loss, grads = jax.value_and_grad(lambda p: f.apply({"params": p}, *inputs))(params)
+        return jax.tree.map(lambda p, g: p - lr * g, params, grads), loss
+
+    return f, step
 
 
-def hlo_opcodes(step, *args) -> collections.Counter:
-    """Instruction counts per opcode of the optimized HLO of ``jit(step)``."""
-    return collections.Counter(_OPCODE.findall(jax.jit(step).lower(*args).compile().as_text()))
+_INSTRUCTION = re.compile(r"^\s*(?:ROOT\s+)?%?[\w.\-]+\s*=\s*(?:\([^=]*?\)|\S+)\s+([a-z][\w\-]*)\(")
 
 
-def median_time(step, args, reps: int) -> float:
+def hlo_op_counts(hlo_text: str) -> collections.Counter[str]:
+    """Instructions of a compiled HLO module by opcode (``parameter``/``constant`` too)."""
+    counts: collections.Counter[str] = collections.Counter()
+    for line in hlo_text.splitlines():
+        m = _INSTRUCTION.match(line)
+        if m:
+            counts[m.group(1)] += 1
+    return counts
+
+
+def plain_step(loss: Callable[..., jax.Array], lr: float = 0.1) -> Callable:
+    """One SGD step of ``loss(params, *inputs)`` on a plain params dict."""
+
+    def step(params, *inputs):
+        value, grads = jax.value_and_grad(loss)(params, *inputs)
+        return jax.tree.map(lambda p, g: p - lr * g, params, grads), value
+
+    return step
+
+
+def compiled(model: Callable[..., jax.Array], inputs: Sequence[Any], params: Any = None):
+    """``(params, jitted step, op counts of its compiled HLO)`` for ``model``.
+
+    Without ``params``, ``model`` is TF1 code run by ``flaxscope.transform``; with them, a
+    plain loss ``model(params, *inputs)``.
+    """
+    if params is None:
+        f, step = train_step(model)
+        params = f.init(jax.random.key(0), *inputs)["params"]
+    else:
+        step = plain_step(model)
     jitted = jax.jit(step)
-    jax.block_until_ready(jitted(*args))
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        jax.block_until_ready(jitted(*args))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    text = jitted.lower(params, *inputs).compile().as_text()
+    return params, jitted, hlo_op_counts(text)
 
 
-def compare(name: str, with_tf, with_jnp, args, reps: int) -> dict:
-    np.testing.assert_allclose(with_tf(*args), with_jnp(*args), rtol=1e-5)
-    step_tf = jax.value_and_grad(with_tf)
-    step_jnp = jax.value_and_grad(with_jnp)
-    ops_tf, ops_jnp = hlo_opcodes(step_tf, *args), hlo_opcodes(step_jnp, *args)
-    t_tf, t_jnp = median_time(step_tf, args, reps), median_time(step_jnp, args, reps)
+def models(args: argparse.Namespace) -> dict[str, tuple[Callable, Callable, tuple, Any]]:
+    """name -> (tf version, jnp version, inputs, params: None under ``transform``)."""
+
+    def lstm(fn):
+        return lambda tokens: fn(tokens, vocab=args.vocab, hidden=args.hidden)
+
+    cnn2_params, *cnn2_in = cnn2_inputs()
+    cell_params, *cell_in = lstm_cell_inputs()
     return {
-        "model": name,
-        "hlo_tf": sum(ops_tf.values()),
-        "hlo_jnp": sum(ops_jnp.values()),
-        "same_opcodes": ops_tf == ops_jnp,
-        "ms_tf": t_tf * 1e3,
-        "ms_jnp": t_jnp * 1e3,
+        "cnn": (cnn_tf, cnn_jnp, cnn_inputs(args.cnn_batch), None),
+        "lstm": (
+            lstm(lstm_tf),
+            lstm(lstm_jnp),
+            lstm_inputs(args.lstm_batch, args.steps, args.vocab),
+            None,
+        ),
+        "cnn-avgpool": (cnn2_tf, cnn2_jnp, tuple(cnn2_in), cnn2_params),
+        "lstm-cell-ops": (lstm_cell_tf, lstm_cell_jnp, tuple(cell_in), cell_params),
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reps", type=int, default=50, help="timed runs per step (default 50)")
-    args = parser.parse_args()
-    print(f"backend: {jax.default_backend()}")
-    print(f"{'model':6} {'HLO tf.*':>9} {'HLO jnp':>8} {'ratio':>6} {'same ops':>9} "
-          f"{'ms tf.*':>8} {'ms jnp':>7} {'time ratio':>10}")  # fmt: skip
-    for name, with_tf, with_jnp, inputs in (
-        ("cnn", cnn_tf, cnn_jnp, cnn_inputs()),
-        ("lstm", lstm_tf, lstm_jnp, lstm_inputs()),
-    ):
-        r = compare(name, with_tf, with_jnp, inputs, args.reps)
-        print(
-            f"{r['model']:6} {r['hlo_tf']:9d} {r['hlo_jnp']:8d} {r['hlo_tf'] / r['hlo_jnp']:6.2f} "
-            f"{str(r['same_opcodes']):>9} {r['ms_tf']:8.3f} {r['ms_jnp']:7.3f} "
-            f"{r['ms_tf'] / r['ms_jnp']:10.2f}"
-        )
+def compare(name: str, tf_fn, jnp_fn, inputs, given, iters: int, warmup: int) -> dict[str, Any]:
+    params, tf_step, tf_counts = compiled(tf_fn, inputs, given)
+    params_j, jnp_step, jnp_counts = compiled(jnp_fn, inputs, given)
+    assert params.keys() == params_j.keys()
+    _, loss_tf = tf_step(params, *inputs)
+    _, loss_jnp = jnp_step(params, *inputs)
+    runners = {"tf": (tf_step, params), "jnp": (jnp_step, params)}
+    for run, p in runners.values():
+        for _ in range(warmup):
+            jax.block_until_ready(run(p, *inputs))
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    for _ in range(iters):  # round robin: load from other processes hits both alike
+        for k, (run, p) in runners.items():
+            t0 = time.perf_counter()
+            jax.block_until_ready(run(p, *inputs))
+            times[k].append(time.perf_counter() - t0)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {
+        "name": name,
+        "tf_counts": tf_counts,
+        "jnp_counts": jnp_counts,
+        "loss_rel_err": float(abs(loss_tf - loss_jnp) / abs(loss_jnp)),
+        "median_ms": {k: v * 1e3 for k, v in med.items()},
+        "ratio": med["tf"] / med["jnp"],
+    }
+
+
+def report(r: dict[str, Any]) -> str:
+    tf_c, jnp_c = r["tf_counts"], r["jnp_counts"]
+    kinds = sorted(set(tf_c) | set(jnp_c), key=lambda k: (-max(tf_c[k], jnp_c[k]), k))
+    lines = [f"{r['name']}: compiled HLO instructions by opcode (train step)"]
+    lines.append(f"  {'opcode':<22}{'tf.*':>8}{'jnp':>8}")
+    for k in kinds:
+        mark = "" if tf_c[k] == jnp_c[k] else "  <- differs"
+        lines.append(f"  {k:<22}{tf_c[k]:>8}{jnp_c[k]:>8}{mark}")
+    total_tf, total_jnp = sum(tf_c.values()), sum(jnp_c.values())
+    lines.append(f"  {'total':<22}{total_tf:>8}{total_jnp:>8}")
+    lines.append(f"  same op counts: {tf_c == jnp_c}; loss rel. difference {r['loss_rel_err']:.1e}")
+    ms = r["median_ms"]
+    lines.append(
+        f"  step time (median): tf.* {ms['tf']:.3f} ms, jnp {ms['jnp']:.3f} ms, "
+        f"ratio tf/jnp {r['ratio']:.2f}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--iters", type=int, default=200, help="timed steps per version")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps per version")
+    parser.add_argument("--cnn-batch", type=int, default=64, help="CNN images per batch")
+    parser.add_argument("--lstm-batch", type=int, default=32, help="LSTM sequences per batch")
+    parser.add_argument("--steps", type=int, default=20, help="LSTM time steps")
+    parser.add_argument("--hidden", type=int, default=200, help="LSTM units")
+    parser.add_argument("--vocab", type=int, default=10000, help="LSTM vocabulary size")
+    parser.add_argument(
+        "--only", choices=["cnn", "lstm", "cnn-avgpool", "lstm-cell-ops"], help="one model only"
+    )
+    args = parser.parse_args(argv)
+    print(f"jax {jax.__version__}, backend {jax.default_backend()}, {jax.devices()[0]}")
+    results = []
+    for name, (tf_fn, jnp_fn, inputs, params) in models(args).items():
+        if args.only and name != args.only:
+            continue
+        results.append(compare(name, tf_fn, jnp_fn, inputs, params, args.iters, args.warmup))
+        print(report(results[-1]), flush=True)
+    return results
 
 
 if __name__ == "__main__":

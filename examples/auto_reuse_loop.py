@@ -12,12 +12,13 @@ regularizer=...)``: TF1 adds a regularization loss when a variable is *created*,
 Training uses ``tf.train.GradientDescentOptimizer`` with
 ``tf.train.exponential_decay(..., staircase=True)``.
 
-What changed in the port: the imports; math calls (``tf.split`` -> ``jnp.split``,
-``tf.nn.sparse_softmax_cross_entropy_with_logits`` -> optax, ``tf.nn.l2_loss(w)`` ->
-``jnp.sum(w ** 2) / 2``); placeholders became arguments; ``sess.run`` became ``jax.jit``;
-the per-tower ``compute_gradients`` and their average became one ``jax.grad`` of the mean
-tower loss (the same numbers). ``tf.device`` has no counterpart: one ``jax.jit`` runs the
-whole step, and to spread a batch over several devices you shard it (docs/migration.md).
+What changed in the port: the imports (the math is TF1's: ``tf.split``,
+``tf.nn.sparse_softmax_cross_entropy_with_logits``, ``tf.nn.l2_loss``, ...);
+``images.get_shape()`` became ``images.shape``; placeholders became arguments;
+``sess.run`` became ``jax.jit``; the per-tower ``compute_gradients`` and their average
+became one ``jax.grad`` of the mean tower loss (the same numbers). ``tf.device`` stays and
+does nothing: one ``jax.jit`` runs the whole step, and to spread a batch over several
+devices you shard it (docs/migration.md).
 
 Run: python examples/auto_reuse_loop.py [--towers 4 --steps 600]
 """
@@ -29,7 +30,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -42,7 +42,7 @@ def inference(
     images: jax.Array, hidden_units: int, num_classes: int, weight_decay: float
 ) -> jax.Array:
     def l2(w: jax.Array) -> jax.Array:
-        return weight_decay * (jnp.sum(w**2) / 2)  # weight_decay * tf.nn.l2_loss(w)
+        return weight_decay * tf.nn.l2_loss(w)
 
     with tf.variable_scope("model", reuse=tf.AUTO_REUSE):
         with tf.variable_scope("hidden"):
@@ -55,7 +55,7 @@ def inference(
             biases = tf.get_variable(
                 "biases", [hidden_units], initializer=tf.constant_initializer(0.1)
             )
-            hidden = jax.nn.relu(jnp.matmul(images, weights) + biases)
+            hidden = tf.nn.relu(tf.matmul(images, weights) + biases)
         with tf.variable_scope("softmax_linear"):
             weights = tf.get_variable(
                 "weights",
@@ -66,13 +66,15 @@ def inference(
             biases = tf.get_variable(
                 "biases", [num_classes], initializer=tf.constant_initializer(0.0)
             )
-            logits = jnp.matmul(hidden, weights) + biases
+            logits = tf.matmul(hidden, weights) + biases
     return logits
 
 
 def tower_loss(images: jax.Array, labels: jax.Array, **config: Any) -> jax.Array:
     logits = inference(images, **config)
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
+    return tf.reduce_mean(
+        tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    )
 
 
 def towers(
@@ -85,16 +87,16 @@ def towers(
 ) -> tuple[jax.Array, list[jax.Array]]:
     """The total loss (mean tower loss plus weight decay) and each tower's loss."""
     config = {"hidden_units": hidden_units, "num_classes": num_classes}
-    images_split = jnp.split(images, num_towers)
-    labels_split = jnp.split(labels, num_towers)
+    images_split = tf.split(images, num_towers)
+    labels_split = tf.split(labels, num_towers)
     tower_losses = []
     for i in range(num_towers):
-        with tf.name_scope(f"tower_{i}"):  # TF1: also tf.device(f"/gpu:{i}")
+        with tf.device("/cpu:0"), tf.name_scope(f"tower_{i}"):  # cifar10: f"/gpu:{i}"
             tower_losses.append(
                 tower_loss(images_split[i], labels_split[i], weight_decay=weight_decay, **config)
             )
     # Each weight's regularization loss was added once, when the first tower created it.
-    total_loss = sum(tower_losses) / num_towers + tf.losses.get_regularization_loss()
+    total_loss = tf.add_n(tower_losses) / num_towers + tf.losses.get_regularization_loss()
     return total_loss, tower_losses
 
 

@@ -37,6 +37,7 @@ import numpy as np
 import optax
 
 import flaxscope as fs
+import flaxscope.compat.v1 as tf
 
 PRIME = "The "
 
@@ -85,27 +86,30 @@ class CharData:
 def char_rnn(tokens, initial_state=None, *, vocab_size: int, hidden: int, layers: int):
     """Logits for the next character at every position, and the final LSTM state.
 
-    TF1 original: ``tf.get_variable("embedding", ...)``, ``tf.nn.embedding_lookup``,
-    ``tf.nn.rnn_cell.MultiRNNCell([tf.nn.rnn_cell.BasicLSTMCell(hidden) ...])``,
-    ``tf.nn.dynamic_rnn`` and a softmax layer in its own ``variable_scope``.
+    The TF1 lines as a TF1 char-RNN writes them (``tf.nn.embedding_lookup``,
+    ``MultiRNNCell`` of ``BasicLSTMCell`` s, ``tf.nn.dynamic_rnn``, a softmax layer in its
+    own ``variable_scope``): only the import differs.
     """
-    embedding = fs.get_variable("embedding", [vocab_size, hidden])
-    inputs = jnp.take(embedding, tokens, axis=0)  # tf.nn.embedding_lookup
-    cell = fs.nn.rnn_cell.MultiRNNCell(
-        [fs.nn.rnn_cell.BasicLSTMCell(hidden) for _ in range(layers)]
+    embedding = tf.get_variable("embedding", [vocab_size, hidden])
+    inputs = tf.nn.embedding_lookup(embedding, tokens)
+    cell = tf.nn.rnn_cell.MultiRNNCell(
+        [tf.nn.rnn_cell.BasicLSTMCell(hidden) for _ in range(layers)]
     )
-    outputs, state = fs.nn.dynamic_rnn(cell, inputs, initial_state=initial_state, dtype=jnp.float32)
-    with fs.variable_scope("softmax"):
-        w = fs.get_variable("w", [hidden, vocab_size])
-        b = fs.get_variable("b", [vocab_size], initializer=fs.zeros_initializer())
-    logits = jnp.matmul(outputs, w) + b
+    outputs, state = tf.nn.dynamic_rnn(cell, inputs, initial_state=initial_state, dtype=tf.float32)
+    with tf.variable_scope("softmax"):
+        w = tf.get_variable("w", [hidden, vocab_size])
+        b = tf.get_variable("b", [vocab_size], initializer=tf.zeros_initializer())
+    logits = tf.tensordot(outputs, w, 1) + b
     return logits, state
 
 
+# --- training and sampling: the session driver, on jax.jit ---------------------------------
 def make_functions(model: fs.Transformed, optimizer: optax.GradientTransformation):
     def loss_fn(params, batch):
         logits, _ = model.apply({"params": params}, batch[:, :-1])
-        return optax.softmax_cross_entropy_with_integer_labels(logits, batch[:, 1:]).mean()
+        return tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=batch[:, 1:], logits=logits)
+        )
 
     @jax.jit
     def train_step(params, opt_state, batch):

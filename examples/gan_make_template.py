@@ -11,8 +11,9 @@ however often it is called. Each player trains its own variables with
 ``tf.train.AdamOptimizer(lr, beta1=0.5).minimize(loss, var_list=template.trainable_variables)``.
 The generator learns to turn uniform noise into samples of N(4, 0.5).
 
-What changed in the port: the imports; math calls (``tf.nn.softplus`` -> ``jax.nn.softplus``,
-``tf.nn.sigmoid_cross_entropy_with_logits`` -> ``optax.sigmoid_binary_cross_entropy``);
+What changed in the port: the imports (the math is TF1's: ``tf.nn.softplus``,
+``tf.nn.sigmoid_cross_entropy_with_logits``, ...); ``input_.get_shape()`` became
+``input_.shape``; the graph became a class whose call takes the placeholders as arguments;
 placeholders became arguments; ``var_list=`` became a split of the params dict by scope;
 ``sess.run`` became ``jax.jit``. The templates are made once, outside ``flaxscope.transform``,
 as TF1 made them at graph construction: a template works in every ``init``/``apply`` call.
@@ -27,7 +28,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -46,19 +46,19 @@ def linear(input_: jax.Array, output_dim: int, scope: str, stddev: float = 1.0) 
             initializer=tf.random_normal_initializer(stddev=stddev),
         )
         b = tf.get_variable("b", [output_dim], initializer=tf.constant_initializer(0.0))
-    return jnp.matmul(input_, w) + b
+    return tf.matmul(input_, w) + b
 
 
 def generator_fn(z: jax.Array, h_dim: int) -> jax.Array:
-    h0 = jax.nn.softplus(linear(z, h_dim, "g0"))
+    h0 = tf.nn.softplus(linear(z, h_dim, "g0"))
     return linear(h0, 1, "g1")
 
 
 def discriminator_fn(x: jax.Array, h_dim: int) -> jax.Array:
     """The discriminator's logit that ``x`` is real."""
-    h0 = jnp.tanh(linear(x, h_dim * 2, "d0"))
-    h1 = jnp.tanh(linear(h0, h_dim * 2, "d1"))
-    h2 = jnp.tanh(linear(h1, h_dim * 2, "d2"))
+    h0 = tf.tanh(linear(x, h_dim * 2, "d0"))
+    h1 = tf.tanh(linear(h0, h_dim * 2, "d1"))
+    h2 = tf.tanh(linear(h1, h_dim * 2, "d2"))
     return linear(h2, 1, "d3")
 
 
@@ -74,11 +74,12 @@ class GAN:
         D_real = self.discriminator(x)  # noqa: N806
         D_fake = self.discriminator(G)  # noqa: N806  (same weights as D_real)
         samples = self.generator(z_sample)  # same weights as G
-        loss_d = jnp.mean(
-            optax.sigmoid_binary_cross_entropy(D_real, jnp.ones_like(D_real))
-            + optax.sigmoid_binary_cross_entropy(D_fake, jnp.zeros_like(D_fake))
+        sce = tf.nn.sigmoid_cross_entropy_with_logits
+        loss_d = tf.reduce_mean(
+            sce(logits=D_real, labels=tf.ones_like(D_real))
+            + sce(logits=D_fake, labels=tf.zeros_like(D_fake))
         )
-        loss_g = jnp.mean(optax.sigmoid_binary_cross_entropy(D_fake, jnp.ones_like(D_fake)))
+        loss_g = tf.reduce_mean(sce(logits=D_fake, labels=tf.ones_like(D_fake)))
         return {"loss_d": loss_d, "loss_g": loss_g, "samples": samples}
 
 
@@ -94,7 +95,7 @@ def noise_batch(rng: np.random.Generator, batch: int) -> np.ndarray:
 
 
 def split(params: dict[str, jax.Array], scope: str) -> tuple[dict, dict]:
-    """TF1's ``var_list=template.trainable_variables``: the params under ``scope/``, and the rest."""
+    """TF1's ``var_list=template.trainable_variables``: the params under ``scope/``; the rest."""
     mine = {k: v for k, v in params.items() if k.startswith(scope + "/")}
     return mine, {k: v for k, v in params.items() if k not in mine}
 

@@ -10,9 +10,10 @@ least ``margin`` apart. The TF1 program trained on MNIST with
 prototypes), so nothing is downloaded.
 
 What changed in the port: ``import tensorflow as tf`` became ``import flaxscope.compat.v1
-as tf``; math calls became ``jnp`` calls; placeholders became the model function's
-arguments; ``sess.run`` became ``jax.jit`` over ``apply`` and a TF1-exact optimizer from
-``flaxscope.train``.
+as tf``; the TF1 class became functions and placeholders became their arguments (the math
+is TF1's, line for line; ``bottom.get_shape()`` is ``bottom.shape``, a JAX array
+having no ``get_shape`` method: docs/migration.md section 10c); ``sess.run`` became
+``jax.jit`` over ``apply`` and a TF1-exact optimizer from ``flaxscope.train``.
 
 Run: python examples/siamese.py [--steps 2000 --input-dim 784 --hidden 1024]
 """
@@ -24,19 +25,16 @@ from collections.abc import Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
 import flaxscope as fs
 import flaxscope.compat.v1 as tf
 
-MARGIN = 5.0
-
 
 # --- the TF1 model, ported --------------------------------------------------------------
-def fc_layer(bottom: jax.Array, n_weight: int, name: str) -> jax.Array:
-    assert len(bottom.shape) == 2  # TF1: bottom.get_shape()
+def fc_layer(bottom, n_weight, name):
+    assert len(bottom.shape) == 2
     n_prev_weight = bottom.shape[1]
     initer = tf.truncated_normal_initializer(stddev=0.01)
     W = tf.get_variable(  # noqa: N806  (the tutorial's names)
@@ -45,35 +43,34 @@ def fc_layer(bottom: jax.Array, n_weight: int, name: str) -> jax.Array:
     b = tf.get_variable(
         name + "b",
         dtype=tf.float32,
-        initializer=jnp.full([n_weight], 0.01, jnp.float32),  # tf.constant(0.01, shape=...)
+        initializer=tf.constant(0.01, shape=[n_weight], dtype=tf.float32),
     )
-    return jnp.matmul(bottom, W) + b  # tf.nn.bias_add(tf.matmul(bottom, W), b)
+    return tf.nn.bias_add(tf.matmul(bottom, W), b)
 
 
-def network(x: jax.Array, hidden: int) -> jax.Array:
+def network(x, hidden):
     fc1 = fc_layer(x, hidden, "fc1")
-    ac1 = jax.nn.relu(fc1)
+    ac1 = tf.nn.relu(fc1)
     fc2 = fc_layer(ac1, hidden, "fc2")
-    ac2 = jax.nn.relu(fc2)
+    ac2 = tf.nn.relu(fc2)
     fc3 = fc_layer(ac2, 2, "fc3")
     return fc3
 
 
-def loss_with_spring(o1: jax.Array, o2: jax.Array, y_: jax.Array) -> jax.Array:
-    """Contrastive loss: ``y * d^2 + (1 - y) * max(margin - d, 0)^2``."""
+def loss_with_spring(o1, o2, y_):
+    margin = 5.0
     labels_t = y_
-    labels_f = 1.0 - y_
-    eucd2 = jnp.sum(jnp.power(o1 - o2, 2), 1)
-    eucd = jnp.sqrt(eucd2 + 1e-6)
-    pos = labels_t * eucd2
-    neg = labels_f * jnp.power(jnp.maximum(MARGIN - eucd, 0.0), 2)
-    return jnp.mean(pos + neg)
+    labels_f = tf.subtract(1.0, y_, name="1-yi")
+    eucd2 = tf.reduce_sum(tf.pow(tf.subtract(o1, o2), 2), 1)
+    eucd = tf.sqrt(eucd2 + 1e-6, name="eucd")
+    C = tf.constant(margin, name="C")  # noqa: N806
+    pos = tf.multiply(labels_t, eucd2, name="yi_x_eucd2")
+    neg = tf.multiply(labels_f, tf.pow(tf.maximum(tf.subtract(C, eucd), 0), 2))
+    loss = tf.reduce_mean(tf.add(pos, neg), name="loss")
+    return loss
 
 
-def siamese(
-    x1: jax.Array, x2: jax.Array, y_: jax.Array, hidden: int = 1024
-) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """The TF1 class's constructor: both towers in ``siamese/``, and the loss."""
+def siamese(x1, x2, y_, hidden=1024):
     with tf.variable_scope("siamese") as scope:
         o1 = network(x1, hidden)
         scope.reuse_variables()

@@ -202,19 +202,14 @@ def _compute_fans(shape: Sequence[int]) -> tuple[int, int]:
     is the product of the leading dimensions.
     """
     shape = _as_shape(shape)
-    if len(shape) < 1:
-        fan_in = fan_out = 1
-    elif len(shape) == 1:
-        fan_in = fan_out = shape[0]
-    elif len(shape) == 2:
-        fan_in, fan_out = shape
-    else:
-        receptive_field_size = 1
-        for dim in shape[:-2]:
-            receptive_field_size *= dim
-        fan_in = shape[-2] * receptive_field_size
-        fan_out = shape[-1] * receptive_field_size
-    return int(fan_in), int(fan_out)
+    rank = len(shape)
+    if rank <= 1:
+        # A scalar counts as one unit in and out; a vector as its length both ways.
+        size = shape[0] if rank else 1
+        return int(size), int(size)
+    # Convolution kernels: every spatial position is one more fan-in/fan-out connection.
+    spatial = math.prod(shape[:-2]) if rank > 2 else 1
+    return int(shape[-2] * spatial), int(shape[-1] * spatial)
 
 
 # TF's tensor_util._AssertCompatible: which Python values a dtype accepts in tf.constant.
@@ -672,13 +667,8 @@ class VarianceScaling(_Typed):
         dtype = _call_dtype(dtype, self.dtype)
         shape = _as_shape(shape)
         fan_in, fan_out = _compute_fans(_scale_shape(shape, partition_info))
-        scale = self.scale
-        if self.mode == "fan_in":
-            scale /= max(1.0, fan_in)
-        elif self.mode == "fan_out":
-            scale /= max(1.0, fan_out)
-        else:
-            scale /= max(1.0, (fan_in + fan_out) / 2.0)
+        fan = {"fan_in": fan_in, "fan_out": fan_out}.get(self.mode, (fan_in + fan_out) / 2.0)
+        scale = self.scale / max(1.0, fan)
         limit = math.sqrt(3.0 * scale)
         uniform = self.distribution not in ("normal", "truncated_normal", "untruncated_normal")
         _check_random_float_dtype(dtype, -limit if uniform else 0.0)

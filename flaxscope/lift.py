@@ -28,9 +28,11 @@ def scan(
 
     The body's variables are created once and every step uses that one set, like the body
     of TF1's ``while_loop`` (``dynamic_rnn``) or ``reuse=True``. Names are those of one
-    trace of the body. Creating variables needs their values outside the loop, so in
-    ``init`` the body runs once on the first element before the loop is traced (that run's
-    outputs are dropped); in ``apply`` the body is traced once, looking variables up.
+    trace of the body. The body is traced once in ``init`` and ``apply`` alike, as TF1
+    builds it once (a cell's ``__call__`` and custom getters run once): in ``init`` each
+    new variable's initial value is computed outside the trace. Only an initial value
+    computed from the loop's own values cannot be; then ``init`` first runs the body once
+    on the first element to create the variables (that run's outputs are dropped).
     Assigning variables inside the body is not supported: carry the value instead.
     """
     frame = store.current_frame()
@@ -45,41 +47,63 @@ def scan(
     counts = dict(state.scope_counts)
     creating = frame.mode == store.INIT
 
-    replay: dict[str, jax.Array] = {}
-    if creating:
-        n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
-        if n == 0:
-            raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
-        first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
-        before = set(frame.records)
-        if step_keys is not None:
-            frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
-        frame.scan_depth += 1
-        try:
-            f(init, first)
-        finally:
-            frame.scan_depth -= 1
-            frame.op_rng, frame.rng_counter = outer_rng
-        replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
+    def traced(replay: dict[str, jax.Array]) -> tuple[Any, Any]:
+        def body(carry: Any, x_and_key: Any) -> tuple[Any, Any]:
+            x, key = x_and_key
+            frame.restore(snapshot)
+            state.scope_counts = dict(counts)
+            outer_replay = frame.replay
+            frame.replay = {**(outer_replay or {}), **replay}
+            if key is not None:
+                frame.op_rng, frame.rng_counter = key, 0
+            frame.scan_depth += 1
+            try:
+                return f(carry, x)
+            finally:
+                frame.scan_depth -= 1
+                frame.replay = outer_replay
+                frame.op_rng, frame.rng_counter = outer_rng
 
-    def body(carry: Any, x_and_key: Any) -> tuple[Any, Any]:
-        x, key = x_and_key
+        frame.restore(snapshot)
+        return jax.lax.scan(
+            body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll
+        )
+
+    if not creating:
+        return traced({})
+    n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
+    if n == 0:
+        raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
+    # TF1 builds a loop body once, so the body is traced once here too: its new variables
+    # take their initial values from outside the trace (store.Frame._hoisted).
+    nested = frame.hoist_creation
+    frame.hoist_creation = True
+    try:
+        return traced({})
+    except store.NotHoistable:
+        if nested:
+            raise  # the outermost hoisting scan falls back
         frame.restore(snapshot)
         state.scope_counts = dict(counts)
-        outer_replay = frame.replay
-        frame.replay = {**(outer_replay or {}), **replay}
-        if key is not None:
-            frame.op_rng, frame.rng_counter = key, 0
-        frame.scan_depth += 1
-        try:
-            return f(carry, x)
-        finally:
-            frame.scan_depth -= 1
-            frame.replay = outer_replay
-            frame.op_rng, frame.rng_counter = outer_rng
+        frame.op_rng, frame.rng_counter = outer_rng
+    finally:
+        frame.hoist_creation = nested
 
-    frame.restore(snapshot)
-    return jax.lax.scan(body, init, (xs, step_keys), length=length, reverse=reverse, unroll=unroll)
+    # An initial value computed from the loop's values: the body runs once eagerly on the
+    # first element to create the variables (its outputs dropped), then is traced with
+    # every variable answered from those values.
+    first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
+    before = set(frame.records)
+    if step_keys is not None:
+        frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
+    frame.scan_depth += 1
+    try:
+        f(init, first)
+    finally:
+        frame.scan_depth -= 1
+        frame.op_rng, frame.rng_counter = outer_rng
+    replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
+    return traced(replay)
 
 
 # --- lifted branches and loops ----------------------------------------------------------

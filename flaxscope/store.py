@@ -70,6 +70,10 @@ class GraphKeys:
     WHILE_CONTEXT = "while_context"
 
 
+class NotHoistable(Exception):
+    """A variable created in a scan body whose initial value depends on the loop's values."""
+
+
 class LeakedValueError(ValueError):
     """A value of one ``init``/``apply`` call was used after that call ended."""
 
@@ -224,6 +228,9 @@ class Frame:
         self.op_rng = op_rng
         self.rng_counter = 0
         self.scan_depth = 0  # > 0 while a lifted scan's body runs
+        # In init, while flaxscope.scan traces its body once: new variables compute their
+        # initial values outside the trace (Frame._hoisted).
+        self.hoist_creation = False
         self.variables_exist = variables_exist
         self.x64 = bool(jax.config.jax_enable_x64)
         # Threads sharing the default store take it for each lookup-or-create.
@@ -234,8 +241,10 @@ class Frame:
     # --- TF's Graph.unique_name -------------------------------------------------------
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
-        with self.lock:  # threads sharing the default store each get their own name
-            return self._unique_name(name, mark_as_used)
+        if self.default:  # threads sharing the default store each get their own name
+            with self.lock:
+                return self._unique_name(name, mark_as_used)
+        return self._unique_name(name, mark_as_used)
 
     def _unique_name(self, name: str, mark_as_used: bool) -> str:
         names_in_use = self.names_in_use
@@ -333,20 +342,22 @@ class Frame:
         if replay is not None and op_name in replay:
             value = replay[op_name]
         elif self.mode == APPLY:
-            given = self.inputs[collection].get(op_name)
-            if make_value is not None and op_name not in self.inputs[collection]:
+            given_tree = self.inputs[collection]
+            if make_value is not None and op_name not in given_tree:
                 self._check_initializer(make_value)
-            if given is not None:
-                shape = tuple(np.shape(given)) if shape is None else shape
-                dtype = dtype_of(given) if dtype is None else dtype
+            if shape is None or dtype is None:
+                given = given_tree.get(op_name)
+                if given is not None:
+                    shape = tuple(np.shape(given)) if shape is None else shape
+                    dtype = dtype_of(given) if dtype is None else dtype
             value = self.lookup(op_name, collection, shape or (), dtype or _FLOAT32)
-            if not hasattr(value, "shape"):
+            if type(value) in (int, float, bool, complex):
                 value = jax.numpy.asarray(value)  # a Python scalar in the given tree
             if self.layout is not None:
                 value = self.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
         else:
             assert make_value is not None
-            value = make_value()
+            value = self._hoisted(op_name, make_value) if self.hoist_creation else make_value()
             if shape is not None and tuple(value.shape) != tuple(shape):
                 raise ValueError(
                     f"The initializer of variable {op_name} returned shape "
@@ -369,6 +380,28 @@ class Frame:
         if self.mode != APPLY:
             self.outputs[collection][op_name] = record.raw_value
         return record
+
+    def _hoisted(self, op_name: str, make_value: Callable[[], jax.Array]) -> jax.Array:
+        """The initial value of a variable created while ``flaxscope.scan`` traces its body
+        in ``init``: computed outside that trace, in the trace ``init`` runs under (eager,
+        or an outer ``jax.jit``'s), as if the variable were made before the loop. TF1, too,
+        builds a loop body once and gives its variables initial values from outside it."""
+        try:
+            outer = self.trace_state._trace_ref()
+        except AttributeError:  # the default graph, or JAX internals that changed
+            outer = None
+        context = (
+            jax.ensure_compile_time_eval() if outer is None else _jex_core.set_current_trace(outer)
+        )
+        try:
+            with context:
+                value = make_value()
+        except Exception as e:  # e.g. an initializer that reads the loop's values (a linen
+            # module's init on the step's input): the eager fallback runs it, or re-raises.
+            raise NotHoistable(op_name) from e
+        if isinstance(value, jax.core.Tracer) and not _of_outer_trace(self, value):
+            raise NotHoistable(op_name)  # lift.scan then runs the body eagerly first
+        return value
 
     def _check_initializer(self, make_value: Callable[[], jax.Array]) -> None:
         """In apply, for a variable missing from the tree: the errors its initializer raises.

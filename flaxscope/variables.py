@@ -541,29 +541,10 @@ def _scope_get_variable(
     if dtype is None:
         dtype = scope.dtype
 
-    getter: Callable[..., jax.Array]
-    if custom_getter is None:
-        # The hot path (every variable of every call): positional arguments, no dict.
-        getter, kwargs = _true_getter, {}
-        args: tuple = (
-            full_name,
-            shape,
-            dtype,
-            initializer,
-            regularizer,
-            reuse,
-            trainable,
-            collections,
-            caching_device,
-            partitioner,
-            validate_shape,
-            use_resource,
-            constraint,
-        )
-    else:
+    kwargs: dict[str, Any] = {}
+    if custom_getter is not None:
         if not callable(custom_getter):
             raise ValueError(f"Passed a custom_getter which is not callable: {custom_getter}")
-        getter, args = custom_getter, ()
         kwargs = dict(
             getter=_true_getter,
             name=full_name,
@@ -587,7 +568,28 @@ def _scope_get_variable(
     state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
-        return getter(*args, **kwargs)
+        if custom_getter is not None:
+            return custom_getter(**kwargs)
+        # The hot path (every variable of every call): positional arguments, no wrapper.
+        args = (
+            full_name,
+            shape,
+            dtype,
+            initializer,
+            regularizer,
+            reuse,
+            trainable,
+            collections,
+            caching_device,
+            partitioner,
+            validate_shape,
+            use_resource,
+            constraint,
+        )
+        if state.frame.default:  # only the default graph is shared between threads
+            with state.frame.lock:
+                return _get_single_variable(*args)
+        return _get_single_variable(*args)
     finally:
         state.name_stack = old_stack
 

@@ -8,7 +8,6 @@ their own test files.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import re
 import sys
@@ -165,13 +164,8 @@ def test_load_tf1_checkpoint_without_tensorflow(tmp_path, capsys):
 
 
 # --- the user script's port: the diff ---------------------------------------------------
-# TF1 math calls and what the port calls instead; a changed line of the data or model
-# section must become its counterpart by these replacements alone.
-MATH_CALLS = {
-    "tf.nn.relu(": "jax.nn.relu(",
-    "tf.tensordot(": "jnp.tensordot(",
-    "tf.matmul(": "jnp.matmul(",
-}
+# The data and model sections are TF1's lines, the math included (flaxscope has TF1's ops);
+# only the imports and the driver (placeholders, Session, minimize, Saver) differ.
 
 
 def sections(path: Path) -> dict[str, list[str]]:
@@ -189,28 +183,12 @@ def sections(path: Path) -> dict[str, list[str]]:
     return out
 
 
-def test_port_changes_only_imports_and_math_calls_in_the_model():
+def test_port_changes_only_imports_and_driver():
     tf1, port = sections(TF1_SCRIPT), sections(EXAMPLES / "ported_user_script.py")
     assert list(tf1) == list(port) == ["imports", "data", "model", "training"]
     assert "import tensorflow.compat.v1 as tf" in tf1["imports"]
     assert "import flaxscope.compat.v1 as tf" in port["imports"]
     assert port["data"] == tf1["data"]
-    changed = 0
-    matcher = difflib.SequenceMatcher(a=tf1["model"], b=port["model"], autojunk=False)
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        assert op == "replace" and a1 - a0 == b1 - b0, (
-            op,
-            tf1["model"][a0:a1],
-            port["model"][b0:b1],
-        )
-        for before, after in zip(tf1["model"][a0:a1], port["model"][b0:b1], strict=True):
-            translated = before
-            for call, replacement in MATH_CALLS.items():
-                translated = translated.replace(call, replacement)
-            assert translated == after, f"not a math-call change:\n  {before}\n  {after}"
-            changed += 1
-    assert changed == 2  # tf.nn.relu(tf.tensordot(...)), tf.matmul(...)
+    assert port["model"] == tf1["model"]
     # The driver (placeholders, Session, minimize, Saver) is rewritten, as the guide shows.
     assert "tf.Session" not in "\n".join(port["training"])

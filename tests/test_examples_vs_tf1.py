@@ -90,7 +90,7 @@ def fs_names(model: fs.Transformed, *args: Any, **kwargs: Any) -> list[tuple[str
 
 # --- siamese ----------------------------------------------------------------------------
 def tf1_siamese(x1, x2, y_, hidden):
-    """siamese_tf_mnist's ``inference.py``, as TF1 graph code."""
+    """siamese_tf_mnist's ``inference.py``, as TF1 graph code (its class as functions)."""
 
     def fc_layer(bottom, n_weight, name):
         assert len(bottom.get_shape()) == 2
@@ -106,28 +106,34 @@ def tf1_siamese(x1, x2, y_, hidden):
         )
         return tf.nn.bias_add(tf.matmul(bottom, W), b)
 
-    def network(x):
+    def network(x, hidden):
         fc1 = fc_layer(x, hidden, "fc1")
         ac1 = tf.nn.relu(fc1)
         fc2 = fc_layer(ac1, hidden, "fc2")
         ac2 = tf.nn.relu(fc2)
-        return fc_layer(ac2, 2, "fc3")
+        fc3 = fc_layer(ac2, 2, "fc3")
+        return fc3
 
-    with tf.variable_scope("siamese") as scope:
-        o1 = network(x1)
-        scope.reuse_variables()
-        o2 = network(x2)
+    def loss_with_spring(o1, o2, y_):
+        margin = 5.0
+        labels_t = y_
+        labels_f = tf.subtract(1.0, y_, name="1-yi")
+        eucd2 = tf.reduce_sum(tf.pow(tf.subtract(o1, o2), 2), 1)
+        eucd = tf.sqrt(eucd2 + 1e-6, name="eucd")
+        C = tf.constant(margin, name="C")  # noqa: N806
+        pos = tf.multiply(labels_t, eucd2, name="yi_x_eucd2")
+        neg = tf.multiply(labels_f, tf.pow(tf.maximum(tf.subtract(C, eucd), 0), 2))
+        loss = tf.reduce_mean(tf.add(pos, neg), name="loss")
+        return loss
 
-    margin = 5.0
-    labels_t = y_
-    labels_f = tf.subtract(1.0, y_, name="1-yi")
-    eucd2 = tf.reduce_sum(tf.pow(tf.subtract(o1, o2), 2), 1)
-    eucd = tf.sqrt(eucd2 + 1e-6, name="eucd")
-    C = tf.constant(margin, name="C")  # noqa: N806
-    pos = tf.multiply(labels_t, eucd2, name="yi_x_eucd2")
-    neg = tf.multiply(labels_f, tf.pow(tf.maximum(tf.subtract(C, eucd), 0), 2))
-    loss = tf.reduce_mean(tf.add(pos, neg), name="loss")
-    return o1, o2, loss
+    def siamese(x1, x2, y_, hidden=1024):
+        with tf.variable_scope("siamese") as scope:
+            o1 = network(x1, hidden)
+            scope.reuse_variables()
+            o2 = network(x2, hidden)
+        return o1, o2, loss_with_spring(o1, o2, y_)
+
+    return siamese(x1, x2, y_, hidden)
 
 
 def test_siamese_matches_tf1():
@@ -146,7 +152,7 @@ def test_siamese_matches_tf1():
 def tf1_seq2seq(encoder_inputs, decoder_inputs, vocab_size, embedding_size, hidden, steps):
     EOS = 1  # noqa: N806
 
-    def embed(ids, reuse=None):
+    def embed(ids, vocab_size, embedding_size, reuse=None):
         with tf.variable_scope("embedding", reuse=reuse):
             embeddings = tf.get_variable(
                 "embedding_share",
@@ -155,35 +161,60 @@ def tf1_seq2seq(encoder_inputs, decoder_inputs, vocab_size, embedding_size, hidd
             )
         return tf.nn.embedding_lookup(embeddings, ids)
 
-    def output_projection(outputs, reuse=None):
+    def output_projection(outputs, vocab_size, reuse=None):
         with tf.variable_scope("output_projection", reuse=reuse):
             w = tf.get_variable("w", [outputs.shape[-1], vocab_size])
             b = tf.get_variable("b", [vocab_size], initializer=tf.zeros_initializer())
         return tf.tensordot(outputs, w, 1) + b
 
-    with tf.variable_scope("seq2seq"):
-        encoder_cell = tf.nn.rnn_cell.BasicLSTMCell(hidden)
-        _, encoder_final_state = tf.nn.dynamic_rnn(
-            encoder_cell, embed(encoder_inputs), dtype=tf.float32, scope="encoder"
-        )
-        decoder_cell = tf.nn.rnn_cell.BasicLSTMCell(hidden)
-        decoder_outputs, _ = tf.nn.dynamic_rnn(
-            decoder_cell,
-            embed(decoder_inputs, reuse=True),
-            initial_state=encoder_final_state,
-            dtype=tf.float32,
-            scope="decoder",
-        )
-        decoder_logits = output_projection(decoder_outputs)
-        state = encoder_final_state
-        token = tf.fill([tf.shape(encoder_inputs)[0]], EOS)
-        predictions = []
-        for _ in range(steps):
-            output, state = decoder_cell(embed(token, reuse=True), state)
-            logits = output_projection(output, reuse=True)
-            token = tf.argmax(logits, axis=-1, output_type=tf.int32)
-            predictions.append(token)
-        return decoder_logits, tf.stack(predictions, axis=1)
+    def seq2seq(
+        encoder_inputs,
+        decoder_inputs,
+        *,
+        vocab_size,
+        embedding_size,
+        hidden_units,
+        decode_steps=0,
+    ):
+        with tf.variable_scope("seq2seq"):
+            encoder_cell = tf.nn.rnn_cell.BasicLSTMCell(hidden_units)
+            encoder_inputs_embedded = embed(encoder_inputs, vocab_size, embedding_size)
+            _, encoder_final_state = tf.nn.dynamic_rnn(
+                encoder_cell, encoder_inputs_embedded, dtype=tf.float32, scope="encoder"
+            )
+
+            decoder_cell = tf.nn.rnn_cell.BasicLSTMCell(hidden_units)
+            decoder_inputs_embedded = embed(decoder_inputs, vocab_size, embedding_size, reuse=True)
+            decoder_outputs, _ = tf.nn.dynamic_rnn(
+                decoder_cell,
+                decoder_inputs_embedded,
+                initial_state=encoder_final_state,
+                dtype=tf.float32,
+                scope="decoder",
+            )
+            decoder_logits = output_projection(decoder_outputs, vocab_size)
+
+            if not decode_steps:
+                return decoder_logits, None
+            state = encoder_final_state
+            token = tf.fill([tf.shape(encoder_inputs)[0]], EOS)
+            predictions = []
+            for _ in range(decode_steps):
+                inputs = embed(token, vocab_size, embedding_size, reuse=True)
+                output, state = decoder_cell(inputs, state)
+                logits = output_projection(output, vocab_size, reuse=True)
+                token = tf.argmax(logits, axis=-1, output_type=tf.int32)
+                predictions.append(token)
+            return decoder_logits, tf.stack(predictions, axis=1)
+
+    return seq2seq(
+        encoder_inputs,
+        decoder_inputs,
+        vocab_size=vocab_size,
+        embedding_size=embedding_size,
+        hidden_units=hidden,
+        decode_steps=steps,
+    )
 
 
 def test_seq2seq_shared_embedding_matches_tf1():
@@ -220,30 +251,38 @@ def tf1_gan(x, z, z_sample, h_dim):
             b = tf.get_variable("b", [output_dim], initializer=tf.constant_initializer(0.0))
         return tf.matmul(input_, w) + b
 
-    def generator_fn(z):
+    def generator_fn(z, h_dim):
         h0 = tf.nn.softplus(linear(z, h_dim, "g0"))
         return linear(h0, 1, "g1")
 
-    def discriminator_fn(x):
+    def discriminator_fn(x, h_dim):
         h0 = tf.tanh(linear(x, h_dim * 2, "d0"))
         h1 = tf.tanh(linear(h0, h_dim * 2, "d1"))
         h2 = tf.tanh(linear(h1, h_dim * 2, "d2"))
         return linear(h2, 1, "d3")
 
-    generator = tf.make_template("generator", generator_fn)
-    discriminator = tf.make_template("discriminator", discriminator_fn)
-    G = generator(z)  # noqa: N806
-    D_real = discriminator(x)  # noqa: N806
-    D_fake = discriminator(G)  # noqa: N806
-    samples = generator(z_sample)
-    sce = tf.nn.sigmoid_cross_entropy_with_logits
-    loss_d = tf.reduce_mean(
-        sce(logits=D_real, labels=tf.ones_like(D_real))
-        + sce(logits=D_fake, labels=tf.zeros_like(D_fake))
-    )
-    loss_g = tf.reduce_mean(sce(logits=D_fake, labels=tf.ones_like(D_fake)))
-    assert [v.name for v in discriminator.trainable_variables][0] == "discriminator/d0/w:0"
-    return {"loss_d": loss_d, "loss_g": loss_g, "samples": samples}
+    class GAN:
+        def __init__(self, h_dim):
+            self.generator = tf.make_template("generator", generator_fn, h_dim=h_dim)
+            self.discriminator = tf.make_template("discriminator", discriminator_fn, h_dim=h_dim)
+
+        def __call__(self, x, z, z_sample):
+            G = self.generator(z)  # noqa: N806
+            D_real = self.discriminator(x)  # noqa: N806
+            D_fake = self.discriminator(G)  # noqa: N806
+            samples = self.generator(z_sample)
+            sce = tf.nn.sigmoid_cross_entropy_with_logits
+            loss_d = tf.reduce_mean(
+                sce(logits=D_real, labels=tf.ones_like(D_real))
+                + sce(logits=D_fake, labels=tf.zeros_like(D_fake))
+            )
+            loss_g = tf.reduce_mean(sce(logits=D_fake, labels=tf.ones_like(D_fake)))
+            return {"loss_d": loss_d, "loss_g": loss_g, "samples": samples}
+
+    gan = GAN(h_dim)
+    out = gan(x, z, z_sample)
+    assert [v.name for v in gan.discriminator.trainable_variables][0] == "discriminator/d0/w:0"
+    return out
 
 
 def test_gan_make_template_matches_tf1():
@@ -262,7 +301,7 @@ def test_gan_make_template_matches_tf1():
 
 # --- AUTO_REUSE towers ------------------------------------------------------------------
 def tf1_towers(images, labels, num_towers, hidden_units, num_classes, weight_decay):
-    def inference(images):
+    def inference(images, hidden_units, num_classes, weight_decay):
         def l2(w):
             return weight_decay * tf.nn.l2_loss(w)
 
@@ -288,26 +327,35 @@ def tf1_towers(images, labels, num_towers, hidden_units, num_classes, weight_dec
                 biases = tf.get_variable(
                     "biases", [num_classes], initializer=tf.constant_initializer(0.0)
                 )
-                return tf.matmul(hidden, weights) + biases
+                logits = tf.matmul(hidden, weights) + biases
+        return logits
 
-    images_split = tf.split(images, num_towers)
-    labels_split = tf.split(labels, num_towers)
-    tower_losses = []
-    for i in range(num_towers):
-        with tf.device("/cpu:0"), tf.name_scope(f"tower_{i}"):
-            logits = inference(images_split[i])
-            tower_losses.append(
-                tf.reduce_mean(
-                    tf.nn.sparse_softmax_cross_entropy_with_logits(
-                        labels=labels_split[i], logits=logits
+    def tower_loss(images, labels, **config):
+        logits = inference(images, **config)
+        return tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        )
+
+    def towers(images, labels, num_towers, hidden_units=64, num_classes=4, weight_decay=1e-3):
+        config = {"hidden_units": hidden_units, "num_classes": num_classes}
+        images_split = tf.split(images, num_towers)
+        labels_split = tf.split(labels, num_towers)
+        tower_losses = []
+        for i in range(num_towers):
+            with tf.device("/cpu:0"), tf.name_scope(f"tower_{i}"):
+                tower_losses.append(
+                    tower_loss(
+                        images_split[i], labels_split[i], weight_decay=weight_decay, **config
                     )
                 )
-            )
+        total_loss = tf.add_n(tower_losses) / num_towers + tf.losses.get_regularization_loss()
+        return total_loss, tower_losses
+
+    out = towers(images, labels, num_towers, hidden_units, num_classes, weight_decay)
     reg = tf.get_collection(tf.GraphKeys.REGULARIZATION_LOSSES)
     assert len(reg) == 2  # once per weight, not once per tower
-    total_loss = tf.add_n(tower_losses) / num_towers + tf.losses.get_regularization_loss()
-    grads = tf.gradients(total_loss, tf.trainable_variables())
-    return (total_loss, tower_losses), grads
+    grads = tf.gradients(out[0], tf.trainable_variables())
+    return out, grads
 
 
 def test_auto_reuse_loop_matches_tf1():

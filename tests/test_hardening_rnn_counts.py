@@ -1,11 +1,10 @@
 """Hardening (issue 12): how often a user cell's Python code runs, against TF1.
 
 TF1 builds ``dynamic_rnn``'s ``while_loop`` body once, so a cell's ``__call__`` (and the
-custom getters of the variables it creates) runs once per graph. flaxscope's ``apply``
-matches that (the scan body is traced once). ``init`` runs the body one more time: once
-outside the loop to create the variables with real values, then inside the traced loop
-(documented in ``RNNCell``'s docstring and docs/migration.md). ``static_rnn`` unrolls in
-Python and matches TF1 everywhere. This test pins those counts.
+custom getters of the variables it creates) runs once per graph. flaxscope traces the scan
+body once in ``init`` and ``apply`` alike (``init`` computes the initial values outside
+the trace); ``static_rnn`` unrolls in Python, as TF1 does. Only a variable whose initial
+value is computed from the loop's own values makes ``init`` run the body once more.
 """
 
 from __future__ import annotations
@@ -88,6 +87,10 @@ def test_user_cell_call_and_custom_getter_counts_vs_tf1(tf1):
             variables = model.init(jax.random.key(0), x)
             ours[which, driver, "init"] = dict(counts)
             counts.update(getter=0, call=0)
+            jitted = jax.jit(model.init)(jax.random.key(0), x)
+            ours[which, driver, "jit init"] = dict(counts)
+            jax.tree.map(np.testing.assert_array_equal, jitted, variables)
+            counts.update(getter=0, call=0)
             model.apply(variables, x)
             ours[which, driver, "apply"] = dict(counts)
             counts.update(getter=0, call=0)
@@ -98,9 +101,56 @@ def test_user_cell_call_and_custom_getter_counts_vs_tf1(tf1):
         assert theirs[which, "dynamic"] == {"getter": 1, "call": 1}
         assert theirs[which, "static"] == {"getter": STEPS, "call": STEPS}
         for driver in ("dynamic", "static"):
-            # apply (a trace, jitted or not) runs the cell as often as TF1 builds it.
-            assert ours[which, driver, "apply"] == theirs[which, driver]
-            assert ours[which, driver, "jit"] == theirs[which, driver]
-        assert ours[which, "static", "init"] == theirs[which, "static"]
-        # The documented difference: init runs a dynamic_rnn body once more.
-        assert ours[which, "dynamic", "init"] == {"getter": 2, "call": 2}
+            # Every call, traced or eager, runs the cell as often as TF1 builds it.
+            for call in ("init", "jit init", "apply", "jit"):
+                assert ours[which, driver, call] == theirs[which, driver], (which, driver, call)
+
+
+def test_scan_body_variable_from_the_loop_values_still_initializes():
+    """The fallback: an initial value computed from the loop's own values (TF1 refuses it
+    inside a while_loop) is made from the first element by one eager run of the body."""
+    calls = []
+
+    def model(xs):
+        def body(carry, x):
+            calls.append(1)
+            v = fs.Variable(x * 2.0, name="from_x")
+            w = fs.get_variable("w", [3], initializer=fs.ones_initializer())
+            return carry + v * w, carry
+
+        return fs.scan(body, jnp.zeros(3), xs)[0]
+
+    xs = jnp.arange(12.0).reshape(4, 3)
+    model_t = fs.transform(model)
+    variables = model_t.init(jax.random.key(0), xs)
+    np.testing.assert_array_equal(variables["params"]["from_x"], xs[0] * 2.0)
+    np.testing.assert_array_equal(variables["params"]["w"], np.ones(3))
+    calls.clear()
+    out = model_t.apply(variables, xs)
+    np.testing.assert_allclose(out, 4 * xs[0] * 2.0)
+    assert len(calls) == 1
+
+
+def test_nested_scans_create_their_variables_in_one_trace():
+    calls = []
+
+    def model(xs):
+        def outer(carry, x):
+            def inner(c, y):
+                calls.append("inner")
+                w = fs.get_variable("w", [3], initializer=fs.constant_initializer(0.5))
+                return c + y * w, None
+
+            with fs.variable_scope("in"):
+                c, _ = fs.scan(inner, carry, x)
+            b = fs.get_variable("b", [3], initializer=fs.ones_initializer())
+            return c + b, None
+
+        return fs.scan(outer, jnp.zeros(3), xs)[0]
+
+    xs = jnp.ones((2, 4, 3))
+    model_t = fs.transform(model)
+    variables = model_t.init(jax.random.key(0), xs)
+    assert sorted(variables["params"]) == ["b", "in/w"]
+    assert calls == ["inner"]
+    np.testing.assert_allclose(model_t.apply(variables, xs), 2 * (4 * 0.5 + 1.0))

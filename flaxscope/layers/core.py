@@ -157,9 +157,8 @@ class Dropout(Layer):
             raise ValueError(
                 f"Invalid value {rate} received for `rate`, expected a value between 0 and 1."
             )
-        self.rate = rate
+        self.rate, self.seed = rate, seed
         self.noise_shape = noise_shape
-        self.seed = seed
 
     def _get_noise_shape(self, inputs: Array) -> tuple[int, ...] | None:
         if self.noise_shape is None:

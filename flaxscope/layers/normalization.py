@@ -58,11 +58,8 @@ class BatchNormalization(Layer):
             raise NotImplementedError(
                 "BatchNormalization's renorm, virtual_batch_size and adjustment are not supported."
             )
-        self.axis = axis
-        self.momentum = momentum
-        self.epsilon = epsilon
-        self.center = center
-        self.scale = scale
+        self.center, self.scale = center, scale
+        self.axis, self.momentum, self.epsilon = axis, momentum, epsilon
         self.beta_initializer = beta_initializer or zeros_initializer()
         self.gamma_initializer = gamma_initializer or ones_initializer()
         self.moving_mean_initializer = moving_mean_initializer or zeros_initializer()

@@ -62,10 +62,9 @@ class LSTMStateTuple(_LSTMStateTuple):
 
     @property
     def dtype(self) -> np.dtype:
-        (c, h) = self
-        if c.dtype != h.dtype:
-            raise TypeError(f"Inconsistent dtypes for internal state: {c.dtype} vs {h.dtype}")
-        return c.dtype
+        if self.c.dtype == self.h.dtype:
+            return self.c.dtype
+        raise TypeError(f"Inconsistent dtypes for internal state: {self.c.dtype} vs {self.h.dtype}")
 
 
 def _zero_state_arrays(state_size: Any, batch_size: int, dtype: Any) -> Any:
@@ -104,13 +103,11 @@ class RNNCell(Layer):
 
     How often the cell's Python code runs: TF1 builds ``dynamic_rnn``'s loop body once, so
     ``__call__`` (and every custom getter of the variables it creates) runs once per
-    graph. flaxscope's ``apply`` (jitted or not) does the same, once per trace. ``init``
-    under ``dynamic_rnn`` (any :func:`flaxscope.scan`) runs it twice: once outside the
-    loop, to create the variables with real values, then once inside the traced loop,
-    where every ``get_variable`` is a lookup (a custom getter sees both calls; the second
-    returns the same variables). ``static_rnn`` calls the cell once per time step in both,
-    as TF1 does. Side effects that must happen once (counters, logging) belong outside
-    the cell, or should be idempotent.
+    graph; flaxscope traces the loop body once in ``init`` and ``apply`` alike (``init``
+    computes each new variable's initial value outside the trace). ``static_rnn`` calls
+    the cell once per time step, as TF1 does. One exception: a variable whose initial
+    value is computed from the loop's own values (TF1 refuses those inside a loop) makes
+    ``init`` run the body eagerly on the first element first, so its code runs twice more.
     """
 
     # --- TF1's properties -----------------------------------------------------------------
@@ -144,8 +141,7 @@ class RNNCell(Layer):
                     "dtype from input tensor is different from the input param. Input tensor "
                     f"dtype: {inputs.dtype}, dtype: {dtype}"
                 )
-            batch_size = inputs.shape[0]
-            dtype = inputs.dtype
+            batch_size, dtype = inputs.shape[0], inputs.dtype
         if batch_size is None or dtype is None:
             raise ValueError(
                 "batch_size and dtype cannot be None while constructing initial state: "
@@ -179,10 +175,14 @@ class RNNCell(Layer):
         return self.add_weight(name, shape, dtype=dtype, initializer=initializer)
 
     # --- the fused protocol used by dynamic_rnn ------------------------------------------------
-    def _supports_fusion(self) -> bool:
+    def fusion_supported(self) -> bool:
+        """Whether ``dynamic_rnn`` may run this cell through :meth:`fused_layers` (the
+        built-in cells, unless a subclass overrides ``call``); otherwise one step at a time."""
         return False
 
-    def _fused(self, input_depth: int, dtype: Any) -> Fused:
+    def fused_layers(self, input_depth: int, dtype: Any) -> Fused:
+        """The cell as a stack of :class:`FusedLayer` (creating its variables, in its
+        scope), for ``dynamic_rnn``'s loop with the input projection hoisted out."""
         raise NotImplementedError
 
 
@@ -257,7 +257,7 @@ class LayerRNNCell(RNNCell):
         )
         return self._step(rec_params, self._project(in_params, inputs), state)
 
-    def _supports_fusion(self) -> bool:
+    def fusion_supported(self) -> bool:
         # A subclass that overrides call() or __call__ keeps TF1's one-step path.
         cls = type(self)
         return (
@@ -266,7 +266,7 @@ class LayerRNNCell(RNNCell):
             and cls.build is RNNCell.build
         )
 
-    def _fused(self, input_depth: int, dtype: Any) -> Fused:
+    def fused_layers(self, input_depth: int, dtype: Any) -> Fused:
         gs = self._graph_state()
         if gs.dtype is None:
             gs.dtype = self._dtype or np.dtype(dtype)

@@ -193,7 +193,7 @@ def _dynamic_rnn_loop(
 
     fusable = (
         isinstance(cell, RNNCell)
-        and cell._supports_fusion()
+        and cell.fusion_supported()
         and isinstance(inputs, jax.Array)
         and time_steps > 0
     )
@@ -218,7 +218,7 @@ def _fused_loop(
     unroll: int | bool,
     hoist_weight_grads: bool,
 ) -> tuple[Array, State]:
-    fused = cell._fused(inputs.shape[-1], inputs.dtype)
+    fused = cell.fused_layers(inputs.shape[-1], inputs.dtype)
     layer_states = fused.split(state)
     x = inputs
     finals = []
@@ -467,7 +467,7 @@ def _reverse_seq(inputs: Sequence[Any], lengths: Array | None) -> list[Any]:
     reversed_leaves = []
     for i in range(len(flat[0])):
         stacked = jnp.stack([step[i] for step in flat])  # [time, batch, ...]
-        reversed_leaves.append(_reverse_sequence(stacked, lengths, 0, 1))
+        reversed_leaves.append(_reverse_sequence(stacked, lengths, 0))
     return [
         jax.tree.unflatten(treedef, [leaves[t] for leaves in reversed_leaves])
         for t in range(len(inputs))

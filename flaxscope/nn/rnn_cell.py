@@ -148,10 +148,9 @@ class BasicLSTMCell(LayerRNNCell):
     ) -> None:
         super().__init__(name=name, dtype=dtype, reuse=reuse, **kwargs)
         check_supported_dtypes(self._dtype)
-        self._num_units = num_units
-        self._forget_bias = forget_bias
-        self._state_is_tuple = state_is_tuple
         self._activation = _get_activation(activation)
+        self._state_is_tuple = state_is_tuple
+        self._num_units, self._forget_bias = num_units, forget_bias
 
     @property
     def state_size(self) -> Any:
@@ -227,9 +226,8 @@ class LSTMCell(LayerRNNCell):
                 "num_unit_shards and num_proj_shards are deprecated in TF1 and not supported "
                 "by flaxscope; use a variable_scope with a partitioner instead."
             )
-        self._num_units = num_units
-        self._use_peepholes = use_peepholes
         self._cell_clip = cell_clip
+        self._num_units, self._use_peepholes = num_units, use_peepholes
         self._initializer = _initializers.get(initializer)
         self._num_proj = num_proj
         self._proj_clip = proj_clip
@@ -395,10 +393,9 @@ class GRUCell(LayerRNNCell):
         self, params: dict[str, Array], gates: Array, xc: Array, state: Array
     ) -> tuple[Array, Array]:
         value = jax.nn.sigmoid(gates)
-        r, u = jnp.split(value, 2, axis=-1)
-        candidate = xc + jnp.matmul(r * state, params["candidate_kernel"])
-        c = self._activation(candidate)
-        new_h = u * state + (1 - u) * c
+        reset, update = jnp.split(value, 2, axis=-1)
+        proposal = self._activation(xc + jnp.matmul(reset * state, params["candidate_kernel"]))
+        new_h = update * state + (1 - update) * proposal
         return new_h, new_h
 
 
@@ -427,9 +424,8 @@ class MultiRNNCell(RNNCell):
 
     @property
     def state_size(self) -> Any:
-        if self._state_is_tuple:
-            return tuple(cell.state_size for cell in self._cells)
-        return sum(cell.state_size for cell in self._cells)
+        sizes = tuple(cell.state_size for cell in self._cells)
+        return sizes if self._state_is_tuple else sum(sizes)
 
     @property
     def output_size(self) -> Any:
@@ -467,16 +463,16 @@ class MultiRNNCell(RNNCell):
                 new_states.append(new_state)
         return cur_inp, self._join_states(new_states)
 
-    def _supports_fusion(self) -> bool:
+    def fusion_supported(self) -> bool:
         cls = type(self)
         return (
             cls.call is MultiRNNCell.call
             and cls.__call__ is RNNCell.__call__
-            and all(c._supports_fusion() for c in self._cells if isinstance(c, RNNCell))
+            and all(c.fusion_supported() for c in self._cells if isinstance(c, RNNCell))
             and all(isinstance(c, RNNCell) for c in self._cells)
         )
 
-    def _fused(self, input_depth: int, dtype: Any) -> Fused:
+    def fused_layers(self, input_depth: int, dtype: Any) -> Fused:
         # Same scopes, in the same order, as the first call would open; the layers then run
         # one after the other over the whole sequence, which gives the same numbers as
         # stepping all layers together (layer l at time t needs layer l-1 at t and l at t-1).
@@ -488,7 +484,7 @@ class MultiRNNCell(RNNCell):
         with self._cell_scope(None):
             for i, cell in enumerate(self._cells):
                 with _fs_variable_scope(f"cell_{i}"):
-                    subs.append(cell._fused(depth, dtype))
+                    subs.append(cell.fused_layers(depth, dtype))
                 depth = cell.output_size
         counts = [len(s.layers) for s in subs]
 

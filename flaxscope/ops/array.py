@@ -326,7 +326,9 @@ def constant(
     fewer values are padded with the last one (TF1 graph mode), more is TF's error.
     """
     array = convert(value, dtype)
-    if isinstance(array, jax.Array):
+    # Under jit a float constant may already be a tracer: keep it one (NumPy cannot hold it).
+    xp = jnp if isinstance(array, jax.core.Tracer) else np
+    if xp is np and isinstance(array, jax.Array):
         array = np.asarray(array)
     if shape is None:
         return _static_or_jax(array)
@@ -338,7 +340,7 @@ def constant(
     if flat.size > count:
         raise ValueError(f"Too many elements provided. Takes at most {count}, but got {flat.size}.")
     if 0 < flat.size < count:
-        flat = np.concatenate([flat, np.repeat(flat[-1:], count - flat.size)])
+        flat = xp.concatenate([flat, xp.repeat(flat[-1:], count - flat.size)])
     return _static_or_jax(flat.reshape(dims))
 
 

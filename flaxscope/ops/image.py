@@ -585,3 +585,95 @@ def crop_and_resize(
         lower = pick(b, lft) + (pick(b, r) - pick(b, lft)) * x_lerp
         out = upper + (lower - upper) * y_lerp
     return jnp.where(valid[..., None], out, jnp.float32(extrapolation_value))
+
+
+def _nms(boxes: Any, scores: Any, max_output_size: int, iou_threshold: Any, score_threshold: Any):
+    """Greedy non-maximum suppression on a fixed-size buffer: ``(indices padded with 0,
+    number of valid indices)``."""
+    boxes = jnp.asarray(boxes, jnp.float32)
+    scores = jnp.asarray(scores, jnp.float32)
+    if boxes.ndim != 2 or boxes.shape[1] != 4:
+        raise ValueError(f"boxes must be 2-D [num_boxes, 4], got shape {list(boxes.shape)}")
+    if scores.shape != (boxes.shape[0],):
+        raise ValueError(
+            f"scores must be 1-D [num_boxes] = [{boxes.shape[0]}], got shape {list(scores.shape)}"
+        )
+    n = boxes.shape[0]
+    y_lo, y_hi = jnp.minimum(boxes[:, 0], boxes[:, 2]), jnp.maximum(boxes[:, 0], boxes[:, 2])
+    x_lo, x_hi = jnp.minimum(boxes[:, 1], boxes[:, 3]), jnp.maximum(boxes[:, 1], boxes[:, 3])
+    area = (y_hi - y_lo) * (x_hi - x_lo)
+    inter_h = jnp.maximum(jnp.minimum(y_hi[:, None], y_hi) - jnp.maximum(y_lo[:, None], y_lo), 0)
+    inter_w = jnp.maximum(jnp.minimum(x_hi[:, None], x_hi) - jnp.maximum(x_lo[:, None], x_lo), 0)
+    inter = inter_h * inter_w
+    union = area[:, None] + area[None, :] - inter
+    positive = (area[:, None] > 0) & (area[None, :] > 0)
+    iou = jnp.where(positive, inter / jnp.where(positive, union, 1), 0.0)
+    alive = scores > jnp.float32(score_threshold)
+
+    def step(k: jax.Array, state: tuple) -> tuple:
+        alive, selected, count = state
+        best = jnp.argmax(jnp.where(alive, scores, -jnp.inf))
+        ok = alive[best]
+        selected = selected.at[k].set(jnp.where(ok, best, 0).astype(jnp.int32))
+        drop = (iou[best] > jnp.float32(iou_threshold)) | (jnp.arange(n) == best)
+        alive = jnp.where(ok, alive & ~drop, alive)
+        return alive, selected, count + ok.astype(jnp.int32)
+
+    init = (alive, jnp.zeros((max_output_size,), jnp.int32), jnp.int32(0))
+    _, selected, count = jax.lax.fori_loop(0, max_output_size, step, init)
+    return selected, count
+
+
+@tf_op("image.non_max_suppression", family="image", default_name="non_max_suppression")
+def non_max_suppression(
+    boxes: Any,
+    scores: Any,
+    max_output_size: Any,
+    iou_threshold: Any = 0.5,
+    score_threshold: Any = float("-inf"),
+    name: str | None = None,
+) -> jax.Array:
+    """``tf.image.non_max_suppression``: indices (int32) of the boxes greedy NMS keeps, by
+    decreasing score, at most ``max_output_size``; a box goes when its IoU with a kept one
+    is above ``iou_threshold``, or its score is not above ``score_threshold``. The result's
+    length depends on the values, so it needs concrete inputs: under ``jax.jit`` use
+    :func:`non_max_suppression_padded` (fixed size plus a count)."""
+    del name
+    if any(isinstance(v, jax.core.Tracer) for v in (boxes, scores)):
+        raise TypeError(
+            "tf.image.non_max_suppression returns as many indices as boxes survive, a shape "
+            "JAX cannot trace: under jax.jit use tf.image.non_max_suppression_padded(..., "
+            "pad_to_max_output_size=True), which returns (indices, valid_count)."
+        )
+    selected, count = _nms(boxes, scores, int(max_output_size), iou_threshold, score_threshold)
+    return selected[: int(count)]
+
+
+@tf_op(
+    "image.non_max_suppression_padded", family="image", default_name="non_max_suppression_padded"
+)
+def non_max_suppression_padded(
+    boxes: Any,
+    scores: Any,
+    max_output_size: Any,
+    iou_threshold: Any = 0.5,
+    score_threshold: Any = float("-inf"),
+    pad_to_max_output_size: bool = False,
+    name: str | None = None,
+    sorted_input: bool = False,
+    canonicalized_coordinates: bool = False,
+    tile_size: int = 512,
+) -> tuple[jax.Array, jax.Array]:
+    """``tf.image.non_max_suppression_padded`` (2-D ``boxes``): ``(indices, valid_count)``,
+    the indices padded with 0 to ``max_output_size`` when ``pad_to_max_output_size`` (the
+    form that works under ``jax.jit``), else cut to ``valid_count``."""
+    del name, sorted_input, canonicalized_coordinates, tile_size
+    selected, count = _nms(boxes, scores, int(max_output_size), iou_threshold, score_threshold)
+    if pad_to_max_output_size:
+        return selected, count
+    if isinstance(count, jax.core.Tracer):
+        raise TypeError(
+            "non_max_suppression_padded(pad_to_max_output_size=False) has a data-dependent "
+            "length; under jax.jit pass pad_to_max_output_size=True."
+        )
+    return selected[: int(count)], count

@@ -23,6 +23,7 @@ from flaxscope.ops import math as _math  # noqa: F401 (its tf.math names registe
 from flaxscope.ops import nn_conv as _nn_conv  # noqa: F401 (registers the conv/pool ops)
 from flaxscope.ops._registry import registry, tf_op
 from flaxscope.ops.nn_conv import _pick, _shape_list
+from flaxscope.ops.sparse import SparseTensor
 from flaxscope.sharding import tf_partitions
 
 Array = jax.Array
@@ -700,6 +701,57 @@ def _embedding_rows(params: Any, ids: Array, partition_strategy: str) -> Array:
             local = jnp.where(which < extras, ids % (per + 1), (ids - extras) % per)
         rows = jnp.take(jnp.concatenate(parts, axis=0), offsets[which] + local, axis=0)
     return rows
+
+
+@tf_op("nn.embedding_lookup_sparse", family="nn", default_name="embedding_lookup_sparse")
+def embedding_lookup_sparse(
+    params: Any,
+    sp_ids: SparseTensor,
+    sp_weights: SparseTensor | None,
+    partition_strategy: str = "mod",
+    name: str | None = None,
+    combiner: str | None = None,
+    max_norm: Any = None,
+    allow_fast_lookup: bool = False,
+) -> Array:
+    """``tf.compat.v1.nn.embedding_lookup_sparse``: per row of the ``[batch, k]``
+    ``tf.SparseTensor`` ``sp_ids``, the ``combiner`` (``"mean"``, the default, ``"sqrtn"``
+    or ``"sum"``) of its ids' embeddings weighted by ``sp_weights`` (``None``: 1 each).
+
+    As TF, the result has a row per row index up to the last one present (TF assumes every
+    row has an id); under ``jit``, where the ids are traced, it has ``dense_shape[0]`` rows.
+    """
+    del name, allow_fast_lookup
+    if combiner is None:
+        combiner = "mean"
+    if combiner not in ("mean", "sqrtn", "sum"):
+        raise ValueError(f"combiner must be one of 'mean', 'sqrtn' or 'sum', got {combiner}")
+    if not isinstance(sp_ids, SparseTensor):
+        raise TypeError(f"sp_ids must be SparseTensor, got {type(sp_ids)}")
+    if sp_weights is not None and not isinstance(sp_weights, SparseTensor):
+        raise TypeError(f"sp_weights must be either None or SparseTensor,got {type(sp_weights)}")
+    segments = sp_ids.indices[:, 0]
+    if isinstance(segments, jax.core.Tracer) or segments.shape[0] == 0:
+        count = int(sp_ids.dense_shape[0])
+    else:
+        count = int(np.max(np.asarray(segments))) + 1
+    rows = _embedding_rows(params, sp_ids.values, partition_strategy)
+    if max_norm is not None:
+        rows = _clip_rows(rows, 1, max_norm)
+    if sp_weights is None:
+        weights = jnp.ones(rows.shape[:1], rows.dtype)
+    else:
+        weights = jnp.asarray(sp_weights.values, rows.dtype)
+    weighted = rows * weights.reshape((-1,) + (1,) * (rows.ndim - 1))
+    total = jax.ops.segment_sum(weighted, segments, count)
+    if combiner == "sum":
+        return total
+    norm = weights if combiner == "mean" else jnp.square(weights)
+    norm = jax.ops.segment_sum(norm, segments, count)
+    if combiner == "sqrtn":
+        norm = jnp.sqrt(norm)
+    norm = norm.reshape((-1,) + (1,) * (rows.ndim - 1))
+    return jnp.where(norm == 0, jnp.zeros_like(total), total / jnp.where(norm == 0, 1, norm))
 
 
 class TopKV2(NamedTuple):

@@ -97,3 +97,25 @@ def save(topic: str, results: dict[str, TFResult]) -> None:
 def canonical(result: TFResult) -> Any:
     """A form of a result that compares equal exactly when the results are the same."""
     return json.loads(json.dumps(encode(result), sort_keys=True))
+
+
+def random_path(seed: int) -> pathlib.Path:
+    return DIR / f"random_seed{seed}.json"
+
+
+def load_random(seed: int) -> dict[int, TFResult]:
+    """TF's records of the random programs of ``seed``, by index (empty if none)."""
+    file = random_path(seed)
+    if not file.exists():
+        return {}
+    return {int(i): decode(r) for i, r in json.loads(file.read_text("utf-8")).items()}
+
+
+def save_random(seed: int, results: dict[int, TFResult]) -> None:
+    """One program per line, so that a change shows as a readable diff."""
+    DIR.mkdir(exist_ok=True)
+    lines = [
+        f'"{i}": {json.dumps(encode(results[i]), sort_keys=True, ensure_ascii=False)}'
+        for i in sorted(results)
+    ]
+    random_path(seed).write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")

@@ -13,7 +13,7 @@ pytest.importorskip(
     "tensorflow", reason="oracle tensorflow-cpu not installed; pip install -e .[oracle]"
 )
 
-from tests.differential import golden, harness  # noqa: E402
+from tests.differential import generator, golden, harness  # noqa: E402
 from tests.differential.programs import PROGRAMS, X64_PROGRAMS  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings(
@@ -42,6 +42,30 @@ def test_golden_files_agree_with_tf() -> None:
                 problems.append(f"{topic}-{name}: the record differs from what TF logs now")
     assert not problems, (
         "\n".join(problems[:20]) + "\nRefresh with FLAXSCOPE_REFRESH_GOLDEN=1 if TF is right."
+    )
+
+
+RANDOM_COUNT = 1000  # the default seed's programs recorded
+
+
+def test_random_program_records_agree_with_tf() -> None:
+    seed = generator.DEFAULT_SEED
+    fresh = {
+        index: harness.run_tf(generator.as_program(nodes))
+        for index, nodes in generator.generate_many(seed, 0, RANDOM_COUNT)
+    }
+    if golden.refreshing():
+        golden.save_random(seed, fresh)
+        return
+    recorded = golden.load_random(seed)
+    differ = [
+        i
+        for i in fresh
+        if i not in recorded or golden.canonical(recorded[i]) != golden.canonical(fresh[i])
+    ]
+    assert not differ, (
+        f"{len(differ)} random programs of seed {seed} are recorded differently from what "
+        f"TF logs now (first: {differ[:10]}); refresh with FLAXSCOPE_REFRESH_GOLDEN=1."
     )
 
 

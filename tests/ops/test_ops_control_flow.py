@@ -367,3 +367,31 @@ def test_print_returns_input_and_prints_when_run(capfd):
     jax.effects_barrier()
     err = capfd.readouterr().err
     assert "values: [0.0 1.0...][7]" in err and "jit: [0.0 1.0 2.0...]" in err
+
+
+def test_nested_lifted_bodies_create_once_and_trace_under_jit():
+    def model(x):
+        def body(i, h):
+            h = tf.cond(
+                h[0] > 0,
+                lambda: h * tf.get_variable("a", [3]),
+                lambda: h + tf.get_variable("b", [3]),
+            )
+            return i + 1, tf.map_fn(lambda r: r * tf.get_variable("m", []), h)
+
+        with tf.variable_scope("outer"):
+            return tf.while_loop(lambda i, h: i < 3, body, [0, x], maximum_iterations=3)[1]
+
+    f = fs.transform(model)
+    x = jnp.asarray([0.5, -1.0, 2.0])
+    variables = f.init(jax.random.key(0), x)
+    assert sorted(variables["params"]) == ["outer/a", "outer/b", "outer/m"]
+    jax.tree.map(np.testing.assert_array_equal, jax.jit(f.init)(jax.random.key(0), x), variables)
+    p = variables["params"]
+    for sign in (1.0, -1.0):
+        h = np.asarray(x) * sign
+        for _ in range(3):
+            h = (h * p["outer/a"] if h[0] > 0 else h + p["outer/b"]) * p["outer/m"]
+        np.testing.assert_allclose(jax.jit(f.apply)(variables, x * sign), h, rtol=1e-5)
+    grad = jax.grad(lambda v: f.apply(v, x).sum())(variables)["params"]["outer/m"]
+    assert np.isfinite(float(grad)) and float(grad) != 0.0

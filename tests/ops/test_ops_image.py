@@ -195,3 +195,29 @@ def test_errors_and_names_match_tf1(tf1):
         want = names(tf1, lambda v: v.name)
     got = fs.transform(lambda: names(tf, fs.name_of)).init_with_output(jax.random.key(0))[0]
     assert got == want
+
+
+def test_non_max_suppression_matches_tf1(tf1):
+    rng = np.random.default_rng(7)
+    corners = rng.uniform(0, 1, size=(40, 2, 2)).astype(np.float32)
+    boxes = np.concatenate([corners[:, 0], corners[:, 0] + rng.uniform(0.05, 0.4, (40, 2))], 1)
+    boxes[::7] = boxes[::7][:, [2, 3, 0, 1]]  # some flipped corners
+    scores = rng.permutation(40).astype(np.float32) / 40
+    grid = [(10, 0.5, -np.inf), (40, 0.3, 0.2), (5, 0.7, 0.5), (40, 0.0, -np.inf), (3, 1.0, 0.9)]
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        want = sess.run([tf1.image.non_max_suppression(boxes, scores, m, i, s) for m, i, s in grid])
+    padded = jax.jit(
+        lambda b, s: [
+            tf.image.non_max_suppression_padded(b, s, m, i, t, pad_to_max_output_size=True)
+            for m, i, t in grid
+        ]
+    )(boxes, scores)
+    for (m, i, s), w, (idx, count) in zip(grid, want, padded, strict=True):
+        got = tf.image.non_max_suppression(boxes, scores, m, i, s)
+        assert got.dtype == w.dtype
+        np.testing.assert_array_equal(got, w)
+        assert int(count) == len(w)
+        np.testing.assert_array_equal(idx[: len(w)], w)
+        assert (np.asarray(idx[len(w) :]) == 0).all()
+    with pytest.raises(TypeError, match="non_max_suppression_padded"):
+        jax.jit(lambda b, s: tf.image.non_max_suppression(b, s, 3))(boxes, scores)

@@ -160,3 +160,38 @@ def test_losses_under_jit_and_grad():
         )
     )(x)
     np.testing.assert_allclose(g, expected, rtol=1e-5, atol=1e-7)
+
+
+def _sparse_rows(t, rows):
+    idx = [[b, j] for b, row in enumerate(rows) for j in range(len(row))]
+    vals = np.array([v for row in rows for v in row], np.int32)
+    width = max(len(r) for r in rows)
+    return t.SparseTensor(np.array(idx, np.int64).reshape(-1, 2), vals, [len(rows), width])
+
+
+def test_ctc_loss_matches_tf1(tf1):
+    tf2 = pytest.importorskip("tensorflow")
+    rows_grid = [[[1, 2, 2], [3], [0, 1]], [[0], [1, 1, 1], [3, 2]]]
+    for rows, time_major, seq in itertools.product(
+        rows_grid, (True, False), ([8, 6, 7], [8, 8, 8])
+    ):
+        x = _rand((8, 3, 5), len(rows[1]))
+        inputs = x if time_major else np.swapaxes(x, 0, 1)
+        seq = np.array(seq, np.int32)
+        ours = tf.nn.ctc_loss(_sparse_rows(tf, rows), inputs, seq, time_major=time_major)
+        theirs = tf1.nn.ctc_loss(_sparse_rows(tf1, rows), inputs, seq, time_major=time_major)
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, err_msg=str((rows, time_major, seq)))
+    # gradient with respect to the logits
+    x, seq, rows = _rand((8, 3, 5), 9), np.array([8, 5, 7], np.int32), rows_grid[0]
+    g = jax.grad(lambda v: jax.numpy.sum(tf.nn.ctc_loss(_sparse_rows(tf, rows), v, seq)))(x)
+    xs = tf2.constant(x)
+    with tf2.GradientTape() as tape:
+        tape.watch(xs)
+        loss = tf2.reduce_sum(tf1.nn.ctc_loss(_sparse_rows(tf1, rows), xs, seq))
+    np.testing.assert_allclose(g, tape.gradient(loss, xs), rtol=1e-4, atol=1e-6)
+    # a label longer than its frames: 0 when ignored, as TF
+    short = np.array([8, 2, 7], np.int32)
+    kw = dict(ignore_longer_outputs_than_inputs=True)
+    ours = tf.nn.ctc_loss(_sparse_rows(tf, rows_grid[1]), x, short, **kw)
+    theirs = tf1.nn.ctc_loss(_sparse_rows(tf1, rows_grid[1]), x, short, **kw)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)

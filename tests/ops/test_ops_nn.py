@@ -356,3 +356,30 @@ def test_weight_decay_over_trainable_variables_and_jit_vmap():
     np.testing.assert_allclose(decay, np.sum(np.square(w)) / 2, rtol=1e-6)
     batched = jax.vmap(lambda xi: f.apply(variables, xi)[0])(x)
     np.testing.assert_allclose(batched[0], probs, rtol=1e-6)
+
+
+def test_embedding_lookup_sparse_grid(tf1):
+    table = _rand((9, 3), 11)
+    idx = np.array([[0, 0], [0, 1], [1, 0], [2, 0], [2, 1], [2, 2], [3, 1]], np.int64)
+    ids = np.array([1, 8, 0, 4, 4, 2, 7], np.int32)
+    wts = np.abs(_rand((7,), 12)) + 0.1
+    for combiner, weighted, parts, max_norm in itertools.product(
+        ("sum", "mean", "sqrtn", None), (False, True), (1, 2), (None, 1.0)
+    ):
+        params = table if parts == 1 else [table[i::parts] for i in range(parts)]
+
+        def call(t, params=params, weighted=weighted, combiner=combiner, max_norm=max_norm):
+            sp_ids = t.SparseTensor(idx, ids, [5, 3])
+            sp_w = t.SparseTensor(idx, wts, [5, 3]) if weighted else None
+            return t.nn.embedding_lookup_sparse(
+                params, sp_ids, sp_w, combiner=combiner, max_norm=max_norm
+            )
+
+        _close(call(tf), call(tf1), ("embedding_lookup_sparse", combiner, weighted, parts))
+
+    def traced(i, v):
+        return tf.nn.embedding_lookup_sparse(table, tf.SparseTensor(i, v, [5, 3]), None)
+
+    # traced ids: one row per dense_shape[0] (eagerly: up to the last row present, as TF)
+    assert jax.jit(traced)(idx, ids).shape == (5, 3)
+    assert traced(idx, ids).shape == (4, 3)
