@@ -289,9 +289,9 @@ def models(args: argparse.Namespace) -> dict[str, tuple[Callable, Callable, tupl
     }
 
 
-def compare(name: str, tf_fn, jnp_fn, inputs, params, iters: int, warmup: int) -> dict[str, Any]:
-    params, tf_step, tf_counts = compiled(tf_fn, inputs, params)
-    params_j, jnp_step, jnp_counts = compiled(jnp_fn, inputs, params)
+def compare(name: str, tf_fn, jnp_fn, inputs, given, iters: int, warmup: int) -> dict[str, Any]:
+    params, tf_step, tf_counts = compiled(tf_fn, inputs, given)
+    params_j, jnp_step, jnp_counts = compiled(jnp_fn, inputs, given)
     assert params.keys() == params_j.keys()
     _, loss_tf = tf_step(params, *inputs)
     _, loss_jnp = jnp_step(params, *inputs)

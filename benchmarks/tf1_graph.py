@@ -19,6 +19,8 @@ step; imports excluded). Ratios are flaxscope / TF1.
 
 Run: python benchmarks/tf1_graph.py [--quick] [--rounds 3 --steps 30]
      [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
+     python benchmarks/tf1_graph.py --cache-effect [--quick]: flaxscope's time to first
+     step with no cache, with an empty cache (first run) and with it filled (second run).
 """
 
 from __future__ import annotations
@@ -202,23 +204,20 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
 
     @jax.jit
     def step(params, state, opt_states, a, b):
-        def losses(p):
-            out, new_state = model.apply({"params": p, "state": state}, a, b, mutable=True)
-            return out, new_state
-
-        out, new_state = losses(params)
-        new_params = dict(params)
-        new_opt = {}
+        new_params, new_opt, outs = dict(params), {}, []
         for i, (key, opt) in enumerate(opts.items()):
 
-            def one(p, key=key, i=i):
-                loss = losses({**params, **p})[0]
-                return loss[i] if isinstance(loss, tuple) else loss
+            def loss_i(p, key=key, i=i):
+                out, new_state = model.apply(
+                    {"params": {**params, **p}, "state": state}, a, b, mutable=True
+                )
+                return (out[i] if isinstance(out, tuple) else out), new_state
 
-            grads = jax.grad(one)(part(params, key))
+            (loss, new_state), grads = jax.value_and_grad(loss_i, has_aux=True)(part(params, key))
             updates, new_opt[key] = opt.update(grads, opt_states[key], part(params, key))
             new_params.update(optax.apply_updates(part(params, key), updates))
-        loss = out[0] if isinstance(out, tuple) else out
+            outs.append((loss, new_state))
+        loss, new_state = outs[0]
         return new_params, new_state.get("state", state), new_opt, loss
 
     times = []
@@ -274,6 +273,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per program")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker")
     parser.add_argument("--compilation-cache", metavar="DIR", help="flaxscope's XLA cache")
+    parser.add_argument(
+        "--cache-effect", action="store_true", help="time to first step with/without the cache"
+    )
     parser.add_argument("--worker", choices=["flaxscope", "tf1"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
@@ -281,6 +283,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.worker:
         worker(args.worker, args.quick, args.steps)
         return {}
+    if args.cache_effect:
+        return cache_effect(args)
     runs: dict[str, list[dict]] = {side: [] for side in SIDES}
     for r in range(args.rounds):
         for side in SIDES:
@@ -295,6 +299,31 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for side in SIDES
     }
     report(med, args)
+    return med
+
+
+def cache_effect(args: argparse.Namespace) -> dict[str, Any]:
+    """flaxscope's time to first step: no cache, empty cache, filled cache (round robin)."""
+    import tempfile
+
+    labels = ["no cache", "first run (empty cache)", "second run (filled cache)"]
+    runs: dict[str, list[dict]] = {label: [] for label in labels}
+    for r in range(args.rounds):
+        with tempfile.TemporaryDirectory() as cache:
+            for label in labels:
+                args.compilation_cache = None if label == "no cache" else cache
+                runs[label].append(_spawn("flaxscope", args))
+        print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
+    keys = list(runs[labels[0]][0])
+    med = {
+        label: {k: statistics.median(run[k]["first"] for run in runs[label]) for k in keys}
+        for label in labels
+    }
+    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()}; rounds {args.rounds}, medians")
+    print("time to first step, s    no cache   empty  filled  filled/no cache")
+    for k in keys:
+        none, cold, warm = (med[label][k] for label in labels)
+        print(f"{k:<24}{none:9.2f}{cold:8.2f}{warm:8.2f}{warm / none:10.2f}")
     return med
 
 

@@ -24,9 +24,14 @@ import flaxscope as fs
 from flaxscope.checkpoint import bundle as tb
 from flaxscope.errors import DataLossError
 
-pytestmark = pytest.mark.skipif(
-    not hasattr(os, "fork") or sys.platform == "win32", reason="needs os.fork"
-)
+# The forked children run numpy and file I/O only, never JAX, so fork's warning about
+# JAX's threads does not apply to them; _wait_for bounds every wait all the same.
+pytestmark = [
+    pytest.mark.skipif(
+        not hasattr(os, "fork") or sys.platform == "win32", reason="needs os.fork"
+    ),
+    pytest.mark.filterwarnings(r"ignore:os\.fork\(\) was called:RuntimeWarning"),
+]
 
 OLD = {"a/w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.int32(7)}
 NEW = {"a/w": -np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.int32(-7), "c": np.ones(4)}
@@ -73,8 +78,22 @@ def _child_save_dying_at(k: int, path: str, values: dict) -> int:
             os._exit(0)
         except BaseException:  # noqa: BLE001
             os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status)
+    return _wait_for(pid)
+
+
+def _wait_for(pid: int, timeout: float = 120.0) -> int:
+    """The child's exit code; a child stuck past ``timeout`` is killed and the test fails
+    (a forked child of a multithreaded JAX process can deadlock; it must not hang CI)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail(f"the forked saver (pid {pid}) hung for {timeout:.0f} s")
+        time.sleep(0.01)
 
 
 def _make_two_shard(path: str) -> None:

@@ -46,13 +46,12 @@ ENTRY %main (p: f32[2]) -> (f32[2], f32[]) {
 def test_tf_ops_compile_to_the_jnp_models_hlo(ops_hlo):
     args = ops_hlo.argparse.Namespace(cnn_batch=4, lstm_batch=3, steps=4, hidden=8, vocab=20)
     for name, (tf_fn, jnp_fn, inputs, given) in ops_hlo.models(args).items():
-        params, tf_step, tf_counts = ops_hlo.compiled(tf_fn, inputs, given)
-        _, jnp_step, jnp_counts = ops_hlo.compiled(jnp_fn, inputs, given)
+        r = ops_hlo.compare(name, tf_fn, jnp_fn, inputs, given, iters=1, warmup=0)
+        tf_counts, jnp_counts = r["tf_counts"], r["jnp_counts"]
         assert sum(tf_counts.values()) > 50, name  # a real model, parsed
         assert tf_counts == jnp_counts, (name, tf_counts - jnp_counts, jnp_counts - tf_counts)
-        np.testing.assert_allclose(
-            float(tf_step(params, *inputs)[1]), float(jnp_step(params, *inputs)[1]), rtol=1e-5
-        )
+        assert r["loss_rel_err"] < 1e-5, name
+        assert "same op counts: True" in ops_hlo.report(r)
 
 
 @pytest.mark.parametrize(
