@@ -311,7 +311,9 @@ def _get_single_variable(
             "TF1 makes a tf.string variable; flaxscope variables hold numbers."
             + _STRING_INITIALIZER_HINT.format(init=initializer)
         )
-    dtype = _numeric_dtype(as_dtype(dtype), name)
+    dtype = as_dtype(dtype)
+    if dtype.kind in "OSU":  # the common case (a number) costs no call
+        _numeric_dtype(dtype, name)
     if shape is not None:
         shape = _as_shape(shape)
 

@@ -4,12 +4,12 @@ A port's model section (the functions after its ``# --- the TF1 model`` or ``# -
 model`` marker) may differ from the TF1 program it ports only in the import,
 placeholders becoming arguments and the session driver, which all live outside that
 section. So each model function is compared with its twin in the TF1 original (the
-reference programs written inline in tests/test_examples_vs_tf1.py), after dropping what
+reference programs written inline in tests/ports/test_examples_vs_tf1.py), after dropping what
 Python ignores or that JAX arrays cannot carry: type hints, docstrings, comments, and the
 shape methods of docs/migration.md section 10c (``x.get_shape()`` -> ``x.shape``). No
 model section calls ``jnp``, ``jax.nn``, ``lax`` or ``optax``: the math is ``tf.*``.
 (The user script's port is compared with tests/data/tf1_user_script.py line for line in
-tests/test_examples.py.)
+tests/ports/test_examples.py.)
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
-REFERENCES = ROOT / "tests" / "test_examples_vs_tf1.py"
+REFERENCES = ROOT / "tests" / "ports" / "test_examples_vs_tf1.py"
 
 # example -> the function in test_examples_vs_tf1.py holding its TF1 original
 PORTS = {
@@ -111,7 +111,7 @@ def test_model_section_is_the_tf1_original(example: str) -> None:
         assert isinstance(node, (ast.FunctionDef, ast.ClassDef)), ast.unparse(node)
         assert node.name in reference, (
             f"examples/{example}.py: {node.name} has no twin in the TF1 original "
-            f"{PORTS[example]} (tests/test_examples_vs_tf1.py)"
+            f"{PORTS[example]} (tests/ports/test_examples_vs_tf1.py)"
         )
         bad = disallowed_changes(normalized(reference[node.name]), normalized(node))
         assert not bad, f"examples/{example}.py: {node.name} differs from TF1 in: {bad}"

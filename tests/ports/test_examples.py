@@ -16,7 +16,7 @@ from types import ModuleType
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 TF1_SCRIPT = ROOT / "tests" / "data" / "tf1_user_script.py"
 

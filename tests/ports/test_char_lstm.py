@@ -14,7 +14,7 @@ import pytest
 
 import flaxscope as fs
 
-EXAMPLE = pathlib.Path(__file__).resolve().parents[1] / "examples" / "char_lstm.py"
+EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "examples" / "char_lstm.py"
 
 
 def load_example():
