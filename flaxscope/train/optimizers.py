@@ -184,7 +184,7 @@ class Optimizer(optax.GradientTransformation):
         return self.rule.restore_state(variables, params, **naming)
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class Rule:
     """The update rule and TF1 naming of one TF1 optimizer; :meth:`transformation` wraps it.
 
@@ -542,7 +542,7 @@ def _op_key(name: str) -> str:
 # the rules
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class GradientDescentRule(Rule):
     """``ApplyGradientDescent``: ``var -= grad * lr``."""
 
@@ -553,7 +553,7 @@ class GradientDescentRule(Rule):
         return -(grad * lr), {}
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class MomentumRule(Rule):
     """``ApplyMomentum``: ``accum = accum * momentum + grad``; ``var -= accum * lr``, or
     with ``use_nesterov`` ``var -= grad * lr + accum * momentum * lr``."""
@@ -576,7 +576,7 @@ class MomentumRule(Rule):
         return -update, {"momentum": accum}
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class AdamRule(Rule):
     """``ApplyAdam``, with TF1's ``beta1_power``/``beta2_power`` non-slot variables."""
 
@@ -611,7 +611,7 @@ class AdamRule(Rule):
         }
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class RMSPropRule(Rule):
     """``ApplyRMSProp``/``ApplyCenteredRMSProp``."""
 
@@ -645,7 +645,7 @@ class RMSPropRule(Rule):
         return -mom, new
 
 
-@dataclasses.dataclass(frozen=True, eq=False, kw_only=True)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
 class AdagradRule(Rule):
     """``ApplyAdagrad``."""
 
