@@ -21,12 +21,17 @@ from flaxscope.train.global_step import (
 from flaxscope.train.moving_averages import ExponentialMovingAverage
 from flaxscope.train.optimizers import (
     AdagradOptimizer,
+    AdagradState,
     AdamOptimizer,
+    AdamState,
     GradientDescentOptimizer,
+    GradientDescentState,
     MomentumOptimizer,
+    MomentumState,
     Optimizer,
     OptimizerState,
     RMSPropOptimizer,
+    RMSPropState,
 )
 from flaxscope.train.schedules import (
     cosine_decay,
@@ -38,13 +43,18 @@ from flaxscope.train.schedules import (
 
 __all__ = [
     "AdagradOptimizer",
+    "AdagradState",
     "AdamOptimizer",
+    "AdamState",
     "ExponentialMovingAverage",
     "GradientDescentOptimizer",
+    "GradientDescentState",
     "MomentumOptimizer",
+    "MomentumState",
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
+    "RMSPropState",
     "Saver",
     "cosine_decay",
     "create_global_step",

@@ -13,7 +13,11 @@ training matches TF1 to float32 rounding. Where TF1 differs from optax's namesak
   square root, and applies the learning rate before the momentum.
 - ``AdagradOptimizer`` starts the accumulator at 0.1 and has no epsilon.
 
-Usage, as with any optax optimizer::
+Each ``XOptimizer(...)`` is a factory (TF1's class name) returning an :class:`Optimizer`:
+an optax ``GradientTransformation`` whose ``init``/``update`` are the methods of a frozen
+rule (:class:`AdamRule`...: the hyperparameters and TF1's naming), with a typed state
+(:class:`AdamState` ``(global_step, m, v, beta1_power, beta2_power)``...). Usage, as with
+any optax optimizer::
 
     opt = flaxscope.train.AdamOptimizer(1e-3)
     opt_state = opt.init(params)
@@ -31,8 +35,9 @@ from them, so training resumes across frameworks in either direction.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -44,30 +49,82 @@ from flaxscope.trees import flatten_variables, leaf_names
 
 __all__ = [
     "AdagradOptimizer",
+    "AdagradRule",
+    "AdagradState",
     "AdamOptimizer",
+    "AdamRule",
+    "AdamState",
     "GradientDescentOptimizer",
+    "GradientDescentRule",
+    "GradientDescentState",
     "MomentumOptimizer",
+    "MomentumRule",
+    "MomentumState",
     "Optimizer",
     "OptimizerState",
     "RMSPropOptimizer",
+    "RMSPropRule",
+    "RMSPropState",
+    "Rule",
 ]
 
 LearningRate = float | jax.Array | Callable[[jax.Array], Any]
 
 
-class OptimizerState(NamedTuple):
-    """The state of a TF1 optimizer.
+class GradientDescentState(NamedTuple):
+    """``GradientDescentOptimizer``'s state: only the step count.
 
     Attributes:
-      global_step: int32 scalar, the number of updates applied so far.
-      slots: ``{slot_name: tree like params}``, TF1's slot names (``"m"``, ``"v"``,
-        ``"momentum"``, ``"rms"``, ``"mg"``, ``"accumulator"``) in TF1's creation order.
-      non_slots: ``{name: scalar}``, e.g. Adam's ``beta1_power`` and ``beta2_power``.
+      global_step: int32 scalar, the number of updates applied so far (TF1's
+        ``minimize(loss, global_step=...)``).
     """
 
     global_step: jax.Array
-    slots: dict[str, Any]
-    non_slots: dict[str, jax.Array]
+
+
+class MomentumState(NamedTuple):
+    """``MomentumOptimizer``'s state: the step and the ``momentum`` slot (``W/Momentum``)."""
+
+    global_step: jax.Array
+    momentum: Any
+
+
+class AdamState(NamedTuple):
+    """``AdamOptimizer``'s state.
+
+    Attributes:
+      global_step: int32 scalar step count.
+      m: first-moment slot, a tree like params (``W/Adam``).
+      v: second-moment slot (``W/Adam_1``).
+      beta1_power: float32 scalar ``beta1 ** step`` (TF1's non-slot variable).
+      beta2_power: float32 scalar ``beta2 ** step``.
+    """
+
+    global_step: jax.Array
+    m: Any
+    v: Any
+    beta1_power: jax.Array
+    beta2_power: jax.Array
+
+
+class RMSPropState(NamedTuple):
+    """``RMSPropOptimizer``'s state: slots ``rms`` (``W/RMSProp``), ``mg`` (centered only,
+    ``W/RMSProp_1``; ``None`` otherwise) and ``momentum`` (the last ``W/RMSProp_<i>``)."""
+
+    global_step: jax.Array
+    rms: Any
+    mg: Any
+    momentum: Any
+
+
+class AdagradState(NamedTuple):
+    """``AdagradOptimizer``'s state: the step and the ``accumulator`` slot (``W/Adagrad``)."""
+
+    global_step: jax.Array
+    accumulator: Any
+
+
+OptimizerState = GradientDescentState | MomentumState | AdamState | RMSPropState | AdagradState
 
 
 def _to_int32_step(name: str, value: Any) -> jax.Array:
@@ -80,32 +137,76 @@ def _to_int32_step(name: str, value: Any) -> jax.Array:
 
 
 class Optimizer(optax.GradientTransformation):
-    """Base of flaxscope's TF1 optimizers: an optax ``GradientTransformation`` plus TF1 names.
+    """A TF1 optimizer: an optax ``GradientTransformation`` ``(init, update)`` plus TF1 names.
 
-    Subclasses give the slots (``_slot_specs``), the non-slot variables and the update.
+    Made by the factories (:func:`AdamOptimizer`...): ``init`` and ``update`` are the
+    methods of the optimizer's rule (:class:`Rule`), which holds the hyperparameters
+    (``opt.learning_rate``, ``opt.beta1``, ``opt.name``...) and the TF1 naming
+    (:meth:`variables`, :meth:`restore_state`, :meth:`get_slot`...), reached from here.
     """
 
-    _default_name = "Optimizer"
+    __slots__ = ()
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
-        # GradientTransformation is the NamedTuple (init, update) that optax.chain and
-        # friends unpack; its two functions call this object's methods.
-        this: list[Optimizer] = []
-        self = super().__new__(
-            cls,
-            lambda params: this[0]._init(params),
-            lambda updates, state, params=None: this[0]._update(updates, state, params),
-        )
-        this.append(self)
-        return self
+    @property
+    def rule(self) -> Rule:
+        """The rule whose ``init``/``update`` this transformation is."""
+        return self.init.__self__
 
-    def __init__(self, learning_rate: LearningRate, name: str | None = None):
-        _check_learning_rate(type(self).__name__, learning_rate)
-        self.learning_rate = learning_rate
-        self.name = name or self._default_name
+    def __getattr__(self, name: str) -> Any:
+        # hyperparameters (learning_rate, beta1, name, ...) are the rule's fields
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.rule, name)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(learning_rate={self.learning_rate!r}, name={self.name!r})"
+        return repr(self.rule)
+
+    def get_slot_names(self) -> list[str]:
+        """``Optimizer.get_slot_names()``: TF1's slot names, e.g. ``["m", "v"]`` for Adam."""
+        return self.rule.get_slot_names()
+
+    def get_slot(self, state: OptimizerState, var_name: str, slot_name: str) -> jax.Array:
+        """``Optimizer.get_slot(var, name)``: the slot of the variable named ``var_name``."""
+        return self.rule.get_slot(state, var_name, slot_name)
+
+    def slot_variable_name(self, var_name: str, slot_name: str) -> str:
+        """The TF1 checkpoint name of a slot (see :meth:`Rule.slot_variable_name`)."""
+        return self.rule.slot_variable_name(var_name, slot_name)
+
+    def variables(self, state: OptimizerState, **naming: Any) -> dict[str, jax.Array]:
+        """``Optimizer.variables()``: the state under TF1's names (see :meth:`Rule.variables`)."""
+        return self.rule.variables(state, **naming)
+
+    def restore_state(
+        self, variables: Mapping[str, Any], params: Any, **naming: Any
+    ) -> OptimizerState:
+        """The state from TF1-named values (see :meth:`Rule.restore_state`)."""
+        return self.rule.restore_state(variables, params, **naming)
+
+
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class Rule:
+    """The update rule and TF1 naming of one TF1 optimizer; :meth:`transformation` wraps it.
+
+    Subclasses give the state type, the slots (``_slot_specs``), the non-slot variables
+    and the per-variable update (``_apply``).
+    """
+
+    learning_rate: LearningRate
+    name: str
+    _state: ClassVar[type]
+    _public: ClassVar[str] = "Optimizer"
+
+    def __post_init__(self) -> None:
+        _check_learning_rate(self._public, self.learning_rate)
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return f"{self._public}({fields})"
+
+    def transformation(self) -> Optimizer:
+        """This rule as an optax transformation."""
+        return Optimizer(self.init, self.update)
 
     # -- subclass interface
 
@@ -128,36 +229,55 @@ class Optimizer(optax.GradientTransformation):
     def _finish(self, non_slots: dict[str, jax.Array]) -> dict[str, jax.Array]:
         return non_slots
 
+    def _make_state(
+        self, step: jax.Array, slots: dict[str, Any], non_slots: dict[str, jax.Array]
+    ) -> OptimizerState:
+        # fields of slots this configuration lacks (RMSProp's mg uncentered) are None
+        fields = dict.fromkeys(self._state._fields)
+        fields.update(slots, **non_slots, global_step=step)
+        return self._state(**fields)
+
+    def _slots(self, state: OptimizerState) -> dict[str, Any]:
+        fields = state._asdict()
+        return {s: fields[s] for s in self.get_slot_names()}
+
+    def _non_slots(self, state: OptimizerState) -> dict[str, jax.Array]:
+        fields = state._asdict()
+        return {n: fields[n] for n in self._non_slot_init()}
+
     # -- optax
 
-    def _init(self, params: Any) -> OptimizerState:
+    def init(self, params: Any) -> OptimizerState:
+        """optax's ``init``: the slots at TF1's initial values, the step at 0."""
         self._check_floating(params)
         slots = {
             slot: jax.tree_util.tree_map(lambda p, v=value: jnp.full_like(p, v), params)
             for slot, value in self._slot_specs()
         }
         non_slots = {n: jnp.asarray(v, dtype=jnp.float32) for n, v in self._non_slot_init().items()}
-        return OptimizerState(jnp.zeros((), jnp.int32), slots, non_slots)
+        return self._make_state(jnp.zeros((), jnp.int32), slots, non_slots)
 
     def _lr(self, step: jax.Array) -> jax.Array:
         lr = self.learning_rate
         return jnp.asarray(lr(step) if callable(lr) else lr, dtype=jnp.float32)
 
-    def _update(
+    def update(
         self, grads: Any, state: OptimizerState, params: Any = None
     ) -> tuple[Any, OptimizerState]:
+        """optax's ``update``: the updates (``-lr * ...``) and the next state."""
         # TF1's update ops read only the gradient and the slots; params only name the tree.
         self._check_gradients(grads, state, params)
         lr = self._lr(state.global_step)
-        slot_names = list(state.slots)
+        state_slots, state_non_slots = self._slots(state), self._non_slots(state)
+        slot_names = list(state_slots)
         leaves, treedef = jax.tree_util.tree_flatten(grads)
-        slot_leaves = [treedef.flatten_up_to(state.slots[s]) for s in slot_names]
+        slot_leaves = [treedef.flatten_up_to(state_slots[s]) for s in slot_names]
         updates = []
         new_slot_leaves: list[list[jax.Array]] = [[] for _ in slot_names]
         for i, g in enumerate(leaves):
             dtype = g.dtype
             # TF1 casts every hyperparameter to the variable's dtype.
-            non_slots = {k: v.astype(dtype) for k, v in state.non_slots.items()}
+            non_slots = {k: v.astype(dtype) for k, v in state_non_slots.items()}
             update, new = self._apply(
                 g,
                 {s: slot_leaves[j][i] for j, s in enumerate(slot_names)},
@@ -171,8 +291,8 @@ class Optimizer(optax.GradientTransformation):
             s: jax.tree_util.tree_unflatten(treedef, new_slot_leaves[j])
             for j, s in enumerate(slot_names)
         }
-        new_state = OptimizerState(
-            state.global_step + 1, new_slots, self._finish(dict(state.non_slots))
+        new_state = self._make_state(
+            state.global_step + 1, new_slots, self._finish(dict(state_non_slots))
         )
         return jax.tree_util.tree_unflatten(treedef, updates), new_state
 
@@ -185,7 +305,7 @@ class Optimizer(optax.GradientTransformation):
                 jnp.issubdtype(dtype, jnp.floating) or jnp.issubdtype(dtype, jnp.complexfloating)
             ):
                 raise InvalidArgumentError(
-                    f"{type(self).__name__} cannot update variable {name}: it is {dtype.name}, "
+                    f"{self._public} cannot update variable {name}: it is {dtype.name}, "
                     "and TF1's optimizers update floating-point variables only (TF1 fails with "
                     "'No OpKernel was registered to support Op ...' for it). Leave integer and "
                     "bool variables (counters, ids) out of the tree given to the optimizer, "
@@ -193,7 +313,8 @@ class Optimizer(optax.GradientTransformation):
                 )
 
     def _check_gradients(self, grads: Any, state: OptimizerState, params: Any) -> None:
-        reference = next(iter(state.slots.values()), None) if state.slots else params
+        slots = self._slots(state)
+        reference = next(iter(slots.values())) if slots else params
         if reference is None:
             return
         structure = jax.tree_util.tree_structure(grads)
@@ -213,7 +334,7 @@ class Optimizer(optax.GradientTransformation):
                 or f"the trees differ: {structure} vs {jax.tree_util.tree_structure(reference)}"
             )
             raise ValueError(
-                f"{type(self).__name__}.update: the gradients do not match the variables "
+                f"{self._public}.update: the gradients do not match the variables "
                 f"given to init ({detail}). Take the gradient with respect to the same tree "
                 "(jax.grad(loss)(params)), or init the optimizer on the tree you update."
             )
@@ -225,7 +346,7 @@ class Optimizer(optax.GradientTransformation):
         ):
             if np.shape(g) != np.shape(r):
                 raise ValueError(
-                    f"{type(self).__name__}.update: the gradient for variable {name} has shape "
+                    f"{self._public}.update: the gradient for variable {name} has shape "
                     f"{list(np.shape(g))}, but the variable has shape {list(np.shape(r))}."
                 )
 
@@ -237,11 +358,10 @@ class Optimizer(optax.GradientTransformation):
 
     def get_slot(self, state: OptimizerState, var_name: str, slot_name: str) -> jax.Array:
         """``Optimizer.get_slot(var, name)``: the slot of the variable named ``var_name``."""
-        if slot_name not in state.slots:
-            raise KeyError(
-                f"{type(self).__name__} has no slot {slot_name!r}; it has {list(state.slots)}."
-            )
-        tree = state.slots[slot_name]
+        slots = self._slots(state)
+        if slot_name not in slots:
+            raise KeyError(f"{self._public} has no slot {slot_name!r}; it has {list(slots)}.")
+        tree = slots[slot_name]
         names = leaf_names(tree)
         leaves = jax.tree_util.tree_leaves(tree)
         if var_name not in names:
@@ -319,12 +439,13 @@ class Optimizer(optax.GradientTransformation):
         variables in creation order: non-slot variables first, then each variable's
         slots).
         """
-        names = leaf_names(next(iter(state.slots.values()))) if state.slots else []
+        slots = self._slots(state)
+        names = leaf_names(next(iter(slots.values()))) if slots else []
         slot_names, non_slot_names = self._names(names, scope, name_scope, taken)
         out: dict[str, jax.Array] = {}
-        for n, v in state.non_slots.items():
+        for n, v in self._non_slots(state).items():
             out[non_slot_names[n]] = v
-        for slot, tree in state.slots.items():
+        for slot, tree in slots.items():
             for var, value in zip(leaf_names(tree), jax.tree_util.tree_leaves(tree), strict=True):
                 out[slot_names[(slot, var)]] = value
         out = {k: out[k] for k in sorted(out, key=lambda k: k + ":0")}
@@ -379,7 +500,7 @@ class Optimizer(optax.GradientTransformation):
                 non_slots[n] = jnp.asarray(flat[key], dtype=jnp.float32)
         if missing:
             raise KeyError(
-                f"{type(self).__name__} (name={self.name!r}) state is incomplete: "
+                f"{self._public} (name={self.name!r}) state is incomplete: "
                 f"{missing[:5]}{' and more' if len(missing) > 5 else ''} not found. Was the "
                 "checkpoint written with this optimizer and name? If TF1's minimize ran "
                 "inside a variable scope, pass scope= (slots are named '<scope>/<var>/"
@@ -387,7 +508,7 @@ class Optimizer(optax.GradientTransformation):
                 "as taken= (its names are taken: 'beta1_power_1')."
             )
         step = flat.get("global_step", 0)
-        return OptimizerState(_to_int32_step("global_step", step), slots, non_slots)
+        return self._make_state(_to_int32_step("global_step", step), slots, non_slots)
 
 
 def _check_learning_rate(optimizer: str, learning_rate: Any) -> None:
@@ -417,42 +538,30 @@ def _op_key(name: str) -> str:
     return (name[:-2] if name.endswith(":0") else name).lower()
 
 
-class GradientDescentOptimizer(Optimizer):
-    """``tf.compat.v1.train.GradientDescentOptimizer``: ``var -= grad * lr``."""
+# ---------------------------------------------------------------------------------------
+# the rules
 
-    _default_name = "GradientDescent"
 
-    def __init__(
-        self, learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
-    ):
-        del use_locking
-        super().__init__(learning_rate, name)
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class GradientDescentRule(Rule):
+    """``ApplyGradientDescent``: ``var -= grad * lr``."""
+
+    _state: ClassVar[type] = GradientDescentState
+    _public: ClassVar[str] = "GradientDescentOptimizer"
 
     def _apply(self, grad, slots, lr, non_slots):
         return -(grad * lr), {}
 
 
-class MomentumOptimizer(Optimizer):
-    """``tf.compat.v1.train.MomentumOptimizer`` (``ApplyMomentum``).
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class MomentumRule(Rule):
+    """``ApplyMomentum``: ``accum = accum * momentum + grad``; ``var -= accum * lr``, or
+    with ``use_nesterov`` ``var -= grad * lr + accum * momentum * lr``."""
 
-    ``accum = accum * momentum + grad``; ``var -= accum * lr``, or with ``use_nesterov``
-    ``var -= grad * lr + accum * momentum * lr``. Slot ``"momentum"`` (``W/Momentum``).
-    """
-
-    _default_name = "Momentum"
-
-    def __init__(
-        self,
-        learning_rate: LearningRate,
-        momentum: float,
-        use_locking: bool = False,
-        name: str = "Momentum",
-        use_nesterov: bool = False,
-    ):
-        del use_locking
-        super().__init__(learning_rate, name)
-        self.momentum = momentum
-        self.use_nesterov = use_nesterov
+    momentum: float
+    use_nesterov: bool = False
+    _state: ClassVar[type] = MomentumState
+    _public: ClassVar[str] = "MomentumOptimizer"
 
     def _slot_specs(self):
         return [("momentum", 0.0)]
@@ -467,30 +576,15 @@ class MomentumOptimizer(Optimizer):
         return -update, {"momentum": accum}
 
 
-class AdamOptimizer(Optimizer):
-    """``tf.compat.v1.train.AdamOptimizer`` (``ApplyAdam``).
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class AdamRule(Rule):
+    """``ApplyAdam``, with TF1's ``beta1_power``/``beta2_power`` non-slot variables."""
 
-    ``alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)``;
-    ``m += (g - m) * (1 - beta1)``; ``v += (g * g - v) * (1 - beta2)``;
-    ``var -= m * alpha / (sqrt(v) + epsilon)``; then ``beta1_power *= beta1``,
-    ``beta2_power *= beta2``. Slots ``"m"`` (``W/Adam``) and ``"v"`` (``W/Adam_1``);
-    non-slot variables ``beta1_power`` and ``beta2_power`` (float32).
-    """
-
-    _default_name = "Adam"
-
-    def __init__(
-        self,
-        learning_rate: LearningRate = 0.001,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        epsilon: float = 1e-08,
-        use_locking: bool = False,
-        name: str = "Adam",
-    ):
-        del use_locking
-        super().__init__(learning_rate, name)
-        self.beta1, self.beta2, self.epsilon = beta1, beta2, epsilon
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-08
+    _state: ClassVar[type] = AdamState
+    _public: ClassVar[str] = "AdamOptimizer"
 
     def _slot_specs(self):
         return [("m", 0.0), ("v", 0.0)]
@@ -517,31 +611,16 @@ class AdamOptimizer(Optimizer):
         }
 
 
-class RMSPropOptimizer(Optimizer):
-    """``tf.compat.v1.train.RMSPropOptimizer`` (``ApplyRMSProp``/``ApplyCenteredRMSProp``).
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class RMSPropRule(Rule):
+    """``ApplyRMSProp``/``ApplyCenteredRMSProp``."""
 
-    ``ms += (g * g - ms) * (1 - decay)`` (``ms`` starts at 1.0);
-    ``mom = mom * momentum + g * lr / sqrt(ms + epsilon)``; ``var -= mom``. With
-    ``centered``, ``mg += (g - mg) * (1 - decay)`` and the denominator is
-    ``sqrt(ms - mg * mg + epsilon)``. Slots ``"rms"`` (``W/RMSProp``), ``"mg"`` if
-    centered (``W/RMSProp_1``), ``"momentum"`` (``W/RMSProp_1``, or ``_2`` if centered).
-    """
-
-    _default_name = "RMSProp"
-
-    def __init__(
-        self,
-        learning_rate: LearningRate,
-        decay: float = 0.9,
-        momentum: float = 0.0,
-        epsilon: float = 1e-10,
-        use_locking: bool = False,
-        centered: bool = False,
-        name: str = "RMSProp",
-    ):
-        del use_locking
-        super().__init__(learning_rate, name)
-        self.decay, self.momentum, self.epsilon, self.centered = decay, momentum, epsilon, centered
+    decay: float = 0.9
+    momentum: float = 0.0
+    epsilon: float = 1e-10
+    centered: bool = False
+    _state: ClassVar[type] = RMSPropState
+    _public: ClassVar[str] = "RMSPropOptimizer"
 
     def _slot_specs(self):
         return [("rms", 1.0)] + ([("mg", 0.0)] if self.centered else []) + [("momentum", 0.0)]
@@ -566,29 +645,20 @@ class RMSPropOptimizer(Optimizer):
         return -mom, new
 
 
-class AdagradOptimizer(Optimizer):
-    """``tf.compat.v1.train.AdagradOptimizer`` (``ApplyAdagrad``).
+@dataclasses.dataclass(frozen=True, eq=False, repr=False, kw_only=True)
+class AdagradRule(Rule):
+    """``ApplyAdagrad``."""
 
-    ``accum += g * g`` (``accum`` starts at ``initial_accumulator_value``, 0.1);
-    ``var -= g * lr * rsqrt(accum)``. Slot ``"accumulator"`` (``W/Adagrad``).
-    """
+    initial_accumulator_value: float = 0.1
+    _state: ClassVar[type] = AdagradState
+    _public: ClassVar[str] = "AdagradOptimizer"
 
-    _default_name = "Adagrad"
-
-    def __init__(
-        self,
-        learning_rate: LearningRate,
-        initial_accumulator_value: float = 0.1,
-        use_locking: bool = False,
-        name: str = "Adagrad",
-    ):
-        del use_locking
-        if initial_accumulator_value <= 0.0:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.initial_accumulator_value <= 0.0:
             raise ValueError(
-                f"initial_accumulator_value must be positive: {initial_accumulator_value}"
+                f"initial_accumulator_value must be positive: {self.initial_accumulator_value}"
             )
-        super().__init__(learning_rate, name)
-        self.initial_accumulator_value = initial_accumulator_value
 
     def _slot_specs(self):
         return [("accumulator", self.initial_accumulator_value)]
@@ -596,3 +666,108 @@ class AdagradOptimizer(Optimizer):
     def _apply(self, grad, slots, lr, non_slots):
         accum = slots["accumulator"] + jnp.square(grad)
         return -(grad * lr * jax.lax.rsqrt(accum)), {"accumulator": accum}
+
+
+# ---------------------------------------------------------------------------------------
+# the factories, under TF1's class names (``use_locking`` has no meaning without a graph)
+
+
+def GradientDescentOptimizer(  # noqa: N802 (TF1's name)
+    learning_rate: LearningRate, use_locking: bool = False, name: str = "GradientDescent"
+) -> Optimizer:
+    """``tf.compat.v1.train.GradientDescentOptimizer``: ``var -= grad * lr``.
+
+    State :class:`GradientDescentState`; no slots.
+    """
+    del use_locking
+    return GradientDescentRule(learning_rate=learning_rate, name=name).transformation()
+
+
+def MomentumOptimizer(  # noqa: N802 (TF1's name)
+    learning_rate: LearningRate,
+    momentum: float,
+    use_locking: bool = False,
+    name: str = "Momentum",
+    use_nesterov: bool = False,
+) -> Optimizer:
+    """``tf.compat.v1.train.MomentumOptimizer`` (``ApplyMomentum``).
+
+    ``accum = accum * momentum + grad``; ``var -= accum * lr``, or with ``use_nesterov``
+    ``var -= grad * lr + accum * momentum * lr``. State :class:`MomentumState`, slot
+    ``"momentum"`` (``W/Momentum``).
+    """
+    del use_locking
+    return MomentumRule(
+        learning_rate=learning_rate, name=name, momentum=momentum, use_nesterov=use_nesterov
+    ).transformation()
+
+
+def AdamOptimizer(  # noqa: N802 (TF1's name)
+    learning_rate: LearningRate = 0.001,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-08,
+    use_locking: bool = False,
+    name: str = "Adam",
+) -> Optimizer:
+    """``tf.compat.v1.train.AdamOptimizer`` (``ApplyAdam``).
+
+    ``alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)``;
+    ``m += (g - m) * (1 - beta1)``; ``v += (g * g - v) * (1 - beta2)``;
+    ``var -= m * alpha / (sqrt(v) + epsilon)``; then ``beta1_power *= beta1``,
+    ``beta2_power *= beta2``. State :class:`AdamState`: slots ``"m"`` (``W/Adam``) and
+    ``"v"`` (``W/Adam_1``), non-slot variables ``beta1_power`` and ``beta2_power`` (float32).
+    """
+    del use_locking
+    return AdamRule(
+        learning_rate=learning_rate, name=name, beta1=beta1, beta2=beta2, epsilon=epsilon
+    ).transformation()
+
+
+def RMSPropOptimizer(  # noqa: N802 (TF1's name)
+    learning_rate: LearningRate,
+    decay: float = 0.9,
+    momentum: float = 0.0,
+    epsilon: float = 1e-10,
+    use_locking: bool = False,
+    centered: bool = False,
+    name: str = "RMSProp",
+) -> Optimizer:
+    """``tf.compat.v1.train.RMSPropOptimizer`` (``ApplyRMSProp``/``ApplyCenteredRMSProp``).
+
+    ``ms += (g * g - ms) * (1 - decay)`` (``ms`` starts at 1.0);
+    ``mom = mom * momentum + g * lr / sqrt(ms + epsilon)``; ``var -= mom``. With
+    ``centered``, ``mg += (g - mg) * (1 - decay)`` and the denominator is
+    ``sqrt(ms - mg * mg + epsilon)``. State :class:`RMSPropState`: slots ``"rms"``
+    (``W/RMSProp``), ``"mg"`` if centered (``W/RMSProp_1``), ``"momentum"``
+    (``W/RMSProp_1``, or ``_2`` if centered).
+    """
+    del use_locking
+    return RMSPropRule(
+        learning_rate=learning_rate,
+        name=name,
+        decay=decay,
+        momentum=momentum,
+        epsilon=epsilon,
+        centered=centered,
+    ).transformation()
+
+
+def AdagradOptimizer(  # noqa: N802 (TF1's name)
+    learning_rate: LearningRate,
+    initial_accumulator_value: float = 0.1,
+    use_locking: bool = False,
+    name: str = "Adagrad",
+) -> Optimizer:
+    """``tf.compat.v1.train.AdagradOptimizer`` (``ApplyAdagrad``).
+
+    ``accum += g * g`` (``accum`` starts at ``initial_accumulator_value``, 0.1);
+    ``var -= g * lr * rsqrt(accum)``. State :class:`AdagradState`, slot ``"accumulator"``
+    (``W/Adagrad``).
+    """
+    del use_locking
+    return AdagradRule(
+        learning_rate=learning_rate,
+        name=name,
+        initial_accumulator_value=initial_accumulator_value,
+    ).transformation()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 
@@ -247,7 +248,10 @@ def test_defaults_and_initial_slots():
     with pytest.raises(ValueError, match="initial_accumulator_value must be positive"):
         train.AdagradOptimizer(0.1, initial_accumulator_value=0.0)
     state = adam.init(params)
-    assert float(state.non_slots["beta1_power"]) == np.float32(0.9)
+    assert isinstance(state, train.AdamState)
+    assert float(state.beta1_power) == np.float32(0.9)
+    assert state.m["W"].shape == (2, 3)
+    assert train.RMSPropOptimizer(0.1).init(params).mg is None
     assert int(state.global_step) == 0
 
 
@@ -281,8 +285,9 @@ def test_restore_state_round_trip_and_errors():
         _, state = opt.update(grads, state, params)
     named = opt.variables(state)
     back = opt.restore_state({"params": params, "state": named}, params)
-    for slot in state.slots:
-        np.testing.assert_array_equal(back.slots[slot]["W"], state.slots[slot]["W"])
+    assert isinstance(back, train.RMSPropState)
+    for slot in ("rms", "mg", "momentum"):
+        np.testing.assert_array_equal(getattr(back, slot)["W"], getattr(state, slot)["W"])
     assert int(back.global_step) == 3
     named.pop("W/RMSProp_1")
     with pytest.raises(KeyError, match="W/RMSProp_1"):
@@ -301,6 +306,15 @@ def test_composes_with_optax_and_nested_params():
     assert updates["dense"]["kernel"].shape == (2, 2)
     assert "dense/kernel/Adam" in opt.variables(opt.init(params))
     assert isinstance(opt, optax.GradientTransformation)
+    init, update = opt  # optax's (init, update) pair, methods of a frozen rule
+    assert init.__self__ is update.__self__ is opt.rule
+    assert repr(opt) == (
+        "AdamOptimizer(learning_rate=0.1, name='Adam', beta1=0.9, beta2=0.999, epsilon=1e-08)"
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opt.rule.beta1 = 0.5
+    _, state = jax.jit(opt.update)(params, opt.init(params), params)
+    assert type(state) is train.AdamState and int(state.global_step) == 1
 
 
 def test_schedules_match_tf1(tf):
