@@ -108,6 +108,15 @@ def _run_switch(index: Any, fns: Sequence[Callable[[], Any]], labels: Sequence[s
         raise _mismatch_error(seen, labels, e) from e
 
 
+def _branch_argument(name: str, value: Any, legacy_name: str, legacy: Any) -> Any:
+    """One branch of ``tf.cond``, given by its name or by its TF1 legacy name, not both."""
+    if legacy is None and value is None:
+        raise TypeError(f"cond(): '{name}' argument required")
+    if legacy is not None and value is not None:
+        raise TypeError(f"cond(): '{name}' and '{legacy_name}' may not be set simultaneously.")
+    return legacy if value is None else value
+
+
 @tf_op("cond", family="control_flow", default_name=None, reads_variables=False)
 def cond(
     pred: Any,
@@ -128,22 +137,14 @@ def cond(
     structure, dtypes and (JAX's restriction) shapes. ``fn1``/``fn2`` are TF1's legacy
     names of ``true_fn``/``false_fn``.
     """
-    if fn1 is not None:
-        if true_fn is not None:
-            raise TypeError("cond(): 'true_fn' and 'fn1' may not be set simultaneously.")
-        true_fn = fn1
-    elif true_fn is None:
-        raise TypeError("cond(): 'true_fn' argument required")
-    if fn2 is not None:
-        if false_fn is not None:
-            raise TypeError("cond(): 'false_fn' and 'fn2' may not be set simultaneously.")
-        false_fn = fn2
-    elif false_fn is None:
-        raise TypeError("cond(): 'false_fn' argument required")
-    if not callable(true_fn):
-        raise TypeError("'true_fn' must be callable.")
-    if not callable(false_fn):
-        raise TypeError("'false_fn' must be callable.")
+    branches = {
+        "true_fn": _branch_argument("true_fn", true_fn, "fn1", fn1),
+        "false_fn": _branch_argument("false_fn", false_fn, "fn2", fn2),
+    }
+    for label, branch in branches.items():
+        if not callable(branch):
+            raise TypeError(f"'{label}' must be callable.")
+    true_fn, false_fn = branches["true_fn"], branches["false_fn"]
     with name_scope(name, "cond"):
         pred = _as_pred(pred)
         index = jnp.where(pred, 0, 1)  # TF1 builds the true branch first
