@@ -498,6 +498,15 @@ class Frame:
         """``(op_rng, rng_counter)``: where random ops draw their next key from."""
         return self.op_rng, self.rng_counter
 
+    def next_op_key(self, stream: Callable[[], jax.Array]) -> jax.Array:
+        """The next random op's key, ``fold_in(op_rng, counter)``, advancing the counter;
+        ``stream()`` gives ``op_rng`` first if the call has none yet."""
+        if self.op_rng is None:
+            self.op_rng = stream()
+        key = jax.random.fold_in(self.op_rng, self.rng_counter)
+        self.rng_counter += 1
+        return key
+
     def set_rng_state(self, rng_state: tuple[jax.Array | None, int]) -> None:
         """Puts back a :meth:`rng_state` (a lifted transform rerunning a body from its start)."""
         self.op_rng, self.rng_counter = rng_state

@@ -255,20 +255,19 @@ def next_rng_key() -> jax.Array:
     (:func:`set_random_seed`).
     """
     frame = store.current_frame()
-    if frame.op_rng is None:
+
+    def stream() -> jax.Array:  # the call has no op key yet
         if frame.default:
-            frame.op_rng = jax.random.fold_in(
+            return jax.random.fold_in(
                 frame.rng if frame.rng is not None else jax.random.key(0), _OPS_STREAM
             )
-        else:
-            raise ValueError(
-                "This call runs a random op (dropout, or next_rng_key()) but has no random "
-                "key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for "
-                "each training step (or keep_prob=1.0 / rate=0.0 when evaluating)."
-            )
-    key = jax.random.fold_in(frame.op_rng, frame.rng_counter)
-    frame.rng_counter += 1
-    return key
+        raise ValueError(
+            "This call runs a random op (dropout, or next_rng_key()) but has no random "
+            "key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for "
+            "each training step (or keep_prob=1.0 / rate=0.0 when evaluating)."
+        )
+
+    return frame.next_op_key(stream)
 
 
 # --- default store --------------------------------------------------------------------
