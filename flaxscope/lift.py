@@ -42,7 +42,7 @@ def scan(
     if frame.op_rng is not None:
         n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
         step_keys = jax.random.split(next_rng_key(), n)
-    outer_rng = (frame.op_rng, frame.rng_counter)
+    outer_rng = frame.rng_state()
     snapshot = frame.snapshot()
     counts = dict(state.scope_counts)
     creating = frame.mode == store.INIT
@@ -52,17 +52,8 @@ def scan(
             x, key = x_and_key
             frame.restore(snapshot)
             state.scope_counts = dict(counts)
-            outer_replay = frame.replay
-            frame.replay = {**(outer_replay or {}), **replay}
-            if key is not None:
-                frame.op_rng, frame.rng_counter = key, 0
-            frame.scan_depth += 1
-            try:
+            with frame.lifted_body(replay, key):
                 return f(carry, x)
-            finally:
-                frame.scan_depth -= 1
-                frame.replay = outer_replay
-                frame.op_rng, frame.rng_counter = outer_rng
 
         frame.restore(snapshot)
         return jax.lax.scan(
@@ -76,32 +67,23 @@ def scan(
         raise ValueError("flaxscope.scan over zero steps cannot create the body's variables.")
     # TF1 builds a loop body once, so the body is traced once here too: its new variables
     # take their initial values from outside the trace (store.Frame._hoisted).
-    nested = frame.hoist_creation
-    frame.hoist_creation = True
-    try:
-        return traced({})
-    except store.NotHoistable:
-        if nested:
-            raise  # the outermost hoisting scan falls back
-        frame.restore(snapshot)
-        state.scope_counts = dict(counts)
-        frame.op_rng, frame.rng_counter = outer_rng
-    finally:
-        frame.hoist_creation = nested
+    with frame.hoisting_creation() as nested:
+        try:
+            return traced({})
+        except store.NotHoistable:
+            if nested:
+                raise  # the outermost hoisting scan falls back
+            frame.restore(snapshot)
+            state.scope_counts = dict(counts)
+            frame.set_rng_state(outer_rng)
 
     # An initial value computed from the loop's values: the body runs once eagerly on the
     # first element to create the variables (its outputs dropped), then is traced with
     # every variable answered from those values.
     first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
     before = set(frame.records)
-    if step_keys is not None:
-        frame.op_rng, frame.rng_counter = step_keys[-1 if reverse else 0], 0
-    frame.scan_depth += 1
-    try:
+    with frame.lifted_body(rng=None if step_keys is None else step_keys[-1 if reverse else 0]):
         f(init, first)
-    finally:
-        frame.scan_depth -= 1
-        frame.op_rng, frame.rng_counter = outer_rng
     replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
     return traced(replay)
 
@@ -114,7 +96,7 @@ def _capture(frame: store.Frame, state: store.ScopeState) -> tuple[Any, dict, in
 def _put(frame: store.Frame, state: store.ScopeState, saved: tuple[Any, dict, int]) -> None:
     frame.restore(saved[0])
     state.scope_counts = dict(saved[1])
-    frame.rng_counter = saved[2]
+    frame.set_rng_state((frame.op_rng, saved[2]))
 
 
 class _Sequenced:
@@ -136,20 +118,16 @@ class _Sequenced:
         self.state = scopes.current()
         self.starts = [_capture(self.frame, self.state)]
         self.replay: dict[str, jax.Array] = {}
-        self.outer_rng = self.frame.op_rng
 
     def create(self, *args: Any) -> list[Any]:
         """``init``: runs every function once, in order, creating their variables."""
         frame = self.frame
         before = set(frame.records)
         outs = []
-        frame.scan_depth += 1
-        try:
+        with frame.lifted_body():
             for fn in self.fns:
                 outs.append(fn(*args))
                 self.starts.append(_capture(frame, self.state))
-        finally:
-            frame.scan_depth -= 1
         self.replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
         _put(frame, self.state, self.starts[0])
         return outs
@@ -163,17 +141,9 @@ class _Sequenced:
     def _run(self, k: int, args: tuple, rng: jax.Array | None) -> Any:
         frame = self.frame
         _put(frame, self.state, self.starts[k])
-        outer_replay = frame.replay
-        frame.replay = {**(outer_replay or {}), **self.replay}
-        if rng is not None:  # a loop's per-iteration key; counters continue as in TF1's order
-            frame.op_rng = rng
-        frame.scan_depth += 1
-        try:
+        # a loop's per-iteration key; counters continue as in TF1's order
+        with frame.lifted_body(self.replay, rng, restart_counter=False):
             out = self.fns[k](*args)
-        finally:
-            frame.scan_depth -= 1
-            frame.replay = outer_replay
-            frame.op_rng = self.outer_rng
         if len(self.starts) == k + 1:
             self.starts.append(_capture(frame, self.state))
         return out

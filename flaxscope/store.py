@@ -14,6 +14,7 @@ frame is current (a ``contextvars.ContextVar``, so concurrent threads never mix 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import re
@@ -491,6 +492,68 @@ class Frame:
     def restore(self, snap: dict[str, Any]) -> None:
         """Puts the tables back as :meth:`snapshot` saw them (the snapshot stays reusable)."""
         self.__dict__.update(_copy_tables(snap))
+
+    # --- the state lifted transforms switch while their bodies run --------------------
+    def rng_state(self) -> tuple[jax.Array | None, int]:
+        """``(op_rng, rng_counter)``: where random ops draw their next key from."""
+        return self.op_rng, self.rng_counter
+
+    def set_rng_state(self, rng_state: tuple[jax.Array | None, int]) -> None:
+        """Puts back a :meth:`rng_state` (a lifted transform rerunning a body from its start)."""
+        self.op_rng, self.rng_counter = rng_state
+
+    @contextlib.contextmanager
+    def lifted_body(
+        self,
+        replay: Mapping[str, jax.Array] | None = None,
+        rng: jax.Array | None = None,
+        *,
+        restart_counter: bool = True,
+    ) -> Iterator[None]:
+        """While a lifted transform's body (scan, cond branch, loop body) runs.
+
+        ``scan_depth`` counts one more level; ``replay`` adds the values that answer the
+        body's variables (made outside the primitive); ``rng`` is the key random ops draw
+        from (a scan step's or loop iteration's), its counter from 0 unless
+        ``restart_counter=False`` (counters continuing in TF1's order). On exit the replay
+        values and ``op_rng`` are put back, and the counter when ``restart_counter``.
+        """
+        outer_replay, outer_rng, outer_counter = self.replay, self.op_rng, self.rng_counter
+        if replay is not None:
+            self.replay = {**(outer_replay or {}), **replay}
+        if rng is not None:
+            self.op_rng = rng
+            if restart_counter:
+                self.rng_counter = 0
+        self.scan_depth += 1
+        try:
+            yield
+        finally:
+            self.scan_depth -= 1
+            self.replay, self.op_rng = outer_replay, outer_rng
+            if restart_counter:
+                self.rng_counter = outer_counter
+
+    @contextlib.contextmanager
+    def hoisting_creation(self) -> Iterator[bool]:
+        """While ``init`` traces a lifted scan's body once: new variables compute their
+        initial values outside the trace. Yields whether an outer scan already hoists."""
+        nested = self.hoist_creation
+        self.hoist_creation = True
+        try:
+            yield nested
+        finally:
+            self.hoist_creation = nested
+
+    @contextlib.contextmanager
+    def without_layout(self) -> Iterator[None]:
+        """No sharding constraint on the variables made meanwhile (arrays given to the call
+        already carry their layout)."""
+        layout, self.layout = self.layout, None
+        try:
+            yield
+        finally:
+            self.layout = layout
 
     def variables(self) -> dict[str, dict[str, Any]]:
         """The tree of current values, TF1's checkpoint keys, ``params`` and ``state``."""

@@ -444,11 +444,8 @@ def adopt_given_variables() -> None:
     frame = store.current_frame()
     # No sharding constraint: the partitioner that laid a variable out belongs to the model
     # that created it, and the given arrays already carry that layout into jit.
-    layout, frame.layout = frame.layout, None
-    try:
+    with frame.without_layout():
         _adopt_all(frame)
-    finally:
-        frame.layout = layout
 
 
 def _adopt_all(frame: store.Frame) -> None:

@@ -159,3 +159,34 @@ def test_the_frame_is_complete_when_constructed() -> None:
     finally:
         store.leave_frame(token)
     assert store.current_frame() is store.default_frame()
+
+
+def test_lifted_body_switches_and_restores_the_loop_state() -> None:
+    outer_key, step_key = jax.random.key(1), jax.random.key(2)
+    frame = store.Frame(store.APPLY, op_rng=outer_key, layout="mesh-layout")
+    frame.set_rng_state((outer_key, 5))
+    with frame.lifted_body({"w": jnp.ones(())}, step_key):
+        assert frame.scan_depth == 1 and frame.rng_state() == (step_key, 0)
+        assert set(frame.replay) == {"w"}
+        with frame.lifted_body({"v": jnp.ones(())}):  # nested: replay grows, key stays
+            assert frame.scan_depth == 2 and set(frame.replay) == {"w", "v"}
+            assert frame.op_rng is step_key
+        assert set(frame.replay) == {"w"}
+    assert frame.scan_depth == 0 and frame.replay is None
+    assert frame.rng_state() == (outer_key, 5)
+    # a loop iteration's key whose counter continues (TF1's op order across cond/body)
+    with pytest.raises(RuntimeError, match="body failed"):
+        with frame.lifted_body(rng=step_key, restart_counter=False):
+            assert frame.rng_state() == (step_key, 5)
+            frame.set_rng_state((step_key, 7))
+            raise RuntimeError("body failed")
+    assert frame.rng_state() == (outer_key, 7) and frame.scan_depth == 0
+    with frame.hoisting_creation() as nested:
+        assert not nested and frame.hoist_creation
+        with frame.hoisting_creation() as inner:
+            assert inner
+        assert frame.hoist_creation
+    assert not frame.hoist_creation
+    with frame.without_layout():
+        assert frame.layout is None
+    assert frame.layout == "mesh-layout"
