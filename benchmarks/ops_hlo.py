@@ -50,14 +50,14 @@ IMAGE, CLASSES = 28, 10
 # --- the CNN --------------------------------------------------------------------------
 
 def hand_max_pool_2x2(x: jax.Array) -> jax.Array:
-    """A 2x2/2 max pool as fast hand-written JAX does it on CPU: a reshape and a masked sum
-    (its gradient is elementwise; ``lax.reduce_window``'s is ``select_and_scatter``, several
-    times slower on XLA:CPU). The whole gradient goes to each window's first maximum."""
-    n, h, w, c = x.shape
-    cells = x.reshape(n, h // 2, 2, w // 2, 2, c).transpose(0, 1, 3, 5, 2, 4)
-    cells = cells.reshape(n, h // 2, w // 2, c, 4)
-    first = jnp.argmax(cells, axis=-1)[..., None] == jnp.arange(4)
-    return jnp.sum(jnp.where(first, cells, jnp.zeros((), x.dtype)), axis=-1)
+    """A 2x2/2 max pool as fast hand-written JAX does it on CPU: a running max of the four
+    strided slices (its gradient is elementwise; ``lax.reduce_window``'s is
+    ``select_and_scatter``, several times slower on XLA:CPU). The whole gradient goes to
+    each window's first maximum (a later cell wins only when strictly greater); NaN wins."""
+    out = x[:, ::2, ::2]
+    for cell in (x[:, ::2, 1::2], x[:, 1::2, ::2], x[:, 1::2, 1::2]):
+        out = jnp.where((cell > out) | (jnp.isnan(cell) & ~jnp.isnan(out)), cell, out)
+    return out
 
 def cnn_variables(channels: list[int], dense_in: int) -> dict[str, jax.Array]:
     """The CNN's variables, TF1 style; both versions call this."""

@@ -113,13 +113,14 @@ def batches(program: str, config: tuple, count: int = 4) -> list[tuple[np.ndarra
     return out
 
 
-def programs(quick: bool) -> list[tuple[str, tuple]]:
+def programs(quick: bool, only: Sequence[str] = ()) -> list[tuple[str, tuple]]:
     lstm = QUICK_LSTM_CONFIGS if quick else LSTM_CONFIGS
-    return [
+    every = [
         *(("lstm", c) for c in lstm),
         ("cnn", (QUICK_CNN_BATCH if quick else CNN_BATCH,)),
         ("gan", (GAN_BATCH,)),
     ]
+    return [(p, c) for p, c in every if not only or p in only]
 
 
 # --- workers: one framework, every program; prints JSON ----------------------------------
@@ -233,10 +234,10 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
     return {"first": first, "step": statistics.median(times)}
 
 
-def worker(side: str, quick: bool, steps: int) -> None:
+def worker(side: str, quick: bool, steps: int, only: Sequence[str] = ()) -> None:
     run = run_flaxscope if side == "flaxscope" else run_tf1
     out = {}
-    for program, config in programs(quick):
+    for program, config in programs(quick, only):
         out[f"{program} {'x'.join(map(str, config))}"] = run(program, config, steps)
     print("RESULT " + json.dumps(out), flush=True)
 
@@ -259,6 +260,7 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
     cmd += ["--steps", str(args.steps)] + (["--quick"] if args.quick else [])
+    cmd += [f"--only={p}" for p in args.only or ()]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -276,12 +278,18 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument(
         "--cache-effect", action="store_true", help="time to first step with/without the cache"
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=["lstm", "cnn", "gan"],
+        help="run only this program (repeatable; default: all)",
+    )
     parser.add_argument("--worker", choices=["flaxscope", "tf1"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.quick:
         args.rounds, args.steps = 1, 5
     if args.worker:
-        worker(args.worker, args.quick, args.steps)
+        worker(args.worker, args.quick, args.steps, args.only or ())
         return {}
     if args.cache_effect:
         return cache_effect(args)

@@ -11,6 +11,7 @@ as ``[spatial..., in, out]`` and transposed ones as ``[spatial..., out, in]``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -686,21 +687,24 @@ def _tiles(x: Array, window: tuple[int, ...], strides: tuple[int, ...], padding:
 
 
 def _tiled_max(x: Array, window: tuple[int, ...]) -> Array:
-    """Max pooling over non-overlapping windows as a reshape and a masked sum.
+    """Max pooling over non-overlapping windows as a running max of strided slices.
 
-    Same values as ``reduce_window``, and the same gradient (all of it to the first
-    maximum of each window in row-major order, as TF's ``MaxPoolGrad``), but XLA:CPU
-    differentiates it with elementwise ops instead of ``select_and_scatter``, which is
-    several times slower there (the usual 2x2/2 pool of a CNN).
+    Same values as ``reduce_window`` (NaN wins, as there), and the same gradient: all of
+    it to the first maximum of each window in row-major order, as TF's ``MaxPoolGrad``
+    (a later cell takes over only when strictly greater). XLA:CPU differentiates the
+    slices and selects elementwise, where ``reduce_window``'s gradient is a slow
+    ``select_and_scatter``; slices also need no transpose of ``x`` into window-last cells
+    (which XLA re-runs, with whatever produced ``x``, in each fusion that reads it).
     """
-    split: list[int] = []
-    for size, k in zip(x.shape, window, strict=True):
-        split += [size // k, k]
-    n = x.ndim
-    cells = x.reshape(split).transpose([2 * i for i in range(n)] + [2 * i + 1 for i in range(n)])
-    cells = cells.reshape(tuple(size // k for size, k in zip(x.shape, window, strict=True)) + (-1,))
-    first = jnp.argmax(cells, axis=-1)[..., None] == jnp.arange(cells.shape[-1])
-    return jnp.sum(jnp.where(first, cells, jnp.zeros((), x.dtype)), axis=-1)
+    cells = (
+        x[tuple(slice(o, None, k) for o, k in zip(offset, window, strict=True))]
+        for offset in itertools.product(*(range(k) for k in window))
+    )
+    out = next(cells)
+    for cell in cells:
+        take = (cell > out) | (jnp.isnan(cell) & ~jnp.isnan(out))
+        out = jnp.where(take, cell, out)
+    return out
 
 
 def _pool_op(

@@ -270,6 +270,42 @@ def test_conv_gradients_match_tf(tf1):
         _close(ours_g, theirs_g, what, rtol=1e-4, atol=1e-6 * np.abs(theirs_g).max())
 
 
+def test_tiled_max_pool_values_and_first_maximum_gradient_match_tf(tf1):
+    """Non-overlapping windows (stride = window) take the strided-slice path: values and
+    gradients equal TF's, ties included (TF sends the gradient to the first maximum)."""
+    tf2 = pytest.importorskip("tensorflow")
+    cases = [
+        ("max_pool", (2, 8, 6, 3), [1, 2, 2, 1], "SAME"),
+        ("max_pool", (2, 9, 6, 2), [1, 3, 3, 1], "VALID"),
+        ("max_pool", (1, 8, 8, 2), [1, 1, 2, 1], "SAME"),
+        ("max_pool", (1, 4, 6, 4), [1, 2, 3, 1], "VALID"),
+        ("max_pool3d", (1, 4, 4, 6, 2), [1, 2, 2, 2, 1], "SAME"),
+    ]
+    for op, shape, window, padding in cases:
+        # (TF's MaxPool3DGrad gives a tied gradient to every maximum: not compared here)
+        for tied in (False, True) if op == "max_pool" else (False,):
+            x = _rand(shape, seed=len(shape) + window[1])
+            if tied:  # few distinct values: many windows hold their maximum twice or more
+                x = np.round(x).astype(np.float32)
+            up = _rand(tuple(d // k for d, k in zip(shape, window, strict=True)), seed=9)
+
+            def ours(x, op=op, window=window, padding=padding, up=up):
+                return jnp.sum(getattr(tf.nn, op)(x, window, window, padding) * up)
+
+            xs = tf2.constant(x)
+            with tf2.GradientTape() as tape:
+                tape.watch(xs)
+                y = getattr(tf1.nn, op)(xs, window, window, padding)
+                loss = tf2.reduce_sum(y * up)
+            what = (op, shape, window, padding, tied)
+            _close(getattr(tf.nn, op)(x, window, window, padding), y.numpy(), what)
+            _close(jax.grad(ours)(x), tape.gradient(loss, xs).numpy(), what)
+    x = _rand((1, 4, 4, 1))
+    x[0, 1, 1, 0] = np.nan
+    got = np.asarray(tf.nn.max_pool(x, 2, 2, "VALID"))
+    assert np.isnan(got[0, 0, 0, 0]) and not np.isnan(got).sum() > 1
+
+
 def _error(fn):
     with pytest.raises((ValueError, TypeError)) as info:
         fn()
@@ -394,11 +430,11 @@ def test_cnn_written_with_tf_nn_has_the_hlo_of_lax():
         dn = ("NHWC", "HWIO", "NHWC")
         h = jax.lax.conv_general_dilated(x, p["k1"], (1, 1), "SAME", dimension_numbers=dn)
         h = jax.nn.relu(h + p["b1"])
-        n, hh, ww, c = h.shape  # a 2x2/2 max pool as hand-written JAX does it on CPU
-        cells = h.reshape(n, hh // 2, 2, ww // 2, 2, c).transpose(0, 1, 3, 5, 2, 4)
-        cells = cells.reshape(n, hh // 2, ww // 2, c, 4)
-        first = jnp.argmax(cells, axis=-1)[..., None] == jnp.arange(4)
-        h = jnp.sum(jnp.where(first, cells, jnp.zeros((), h.dtype)), axis=-1)
+        # a 2x2/2 max pool as hand-written JAX does it on CPU: a running max of slices
+        m = h[:, ::2, ::2]
+        for cell in (h[:, ::2, 1::2], h[:, 1::2, ::2], h[:, 1::2, 1::2]):
+            m = jnp.where((cell > m) | (jnp.isnan(cell) & ~jnp.isnan(m)), cell, m)
+        h = m
         h = jax.lax.conv_general_dilated(h, p["k2"], (1, 1), "SAME", dimension_numbers=dn)
         h = jax.nn.relu(h + p["b2"])
         h = jax.lax.reduce_window(h, 0.0, jax.lax.add, (1, 2, 2, 1), (1, 2, 2, 1), "VALID") / 4.0

@@ -44,6 +44,11 @@ _HOOKS = (
 )
 
 # TF1 path (without "tf.") -> what to write instead.
+_IMAGE_FILES = (
+    "image files are bytes, not arrays: decode or encode them on the host before apply "
+    "(e.g. PIL.Image / imageio into a numpy array), then pass the array"
+)
+
 HINTS: dict[str, str] = {
     # placeholders and feeding
     "placeholder": (
@@ -157,7 +162,6 @@ HINTS: dict[str, str] = {
     "train.BytesList": _INPUT_PIPELINE,
     # tensor types and shape spellings
     "SparseTensorValue": "write tf.SparseTensor(indices, values, dense_shape)",
-    "IndexedSlices": "there are no IndexedSlices: gradients of gathers are dense arrays in JAX",
     "sparse_add": _NO_SPARSE,
     "sparse_concat": _NO_SPARSE,
     "sparse_reshape": _NO_SPARSE,
@@ -170,7 +174,6 @@ HINTS: dict[str, str] = {
     "sparse_transpose": _NO_SPARSE,
     "sparse_mask": _NO_SPARSE,
     "sparse_fill_empty_rows": _NO_SPARSE,
-    "sparse_tensor_dense_matmul": _NO_SPARSE,
     "sparse_matmul": _NO_SPARSE,
     "sparse_segment_sum": _NO_SPARSE,
     "sparse_segment_mean": _NO_SPARSE,
@@ -181,6 +184,19 @@ HINTS: dict[str, str] = {
     ),
     "set_shape": "x.set_shape(s) becomes x = tf.ensure_shape(x, s)",
     "concat_v2": "write tf.concat(values, axis)",
+    # image files are bytes, not arrays: decode and encode them on the host
+    "image.decode_image": _IMAGE_FILES,
+    "image.decode_png": _IMAGE_FILES,
+    "image.decode_jpeg": _IMAGE_FILES,
+    "image.decode_bmp": _IMAGE_FILES,
+    "image.decode_gif": _IMAGE_FILES,
+    "image.encode_png": _IMAGE_FILES,
+    "image.encode_jpeg": _IMAGE_FILES,
+    "TensorArray": (
+        "there is no TensorArray: collect per-step values as the outputs of tf.scan / "
+        "tf.map_fn / fs.scan (stacked for you), or carry a preallocated array through "
+        "tf.while_loop and write rows with x.at[i].set(v)"
+    ),
 }
 
 # Whole TF1 namespaces with no counterpart: the advice for every symbol under them.
