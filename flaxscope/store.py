@@ -270,7 +270,7 @@ class Frame:
     def register(self, record: VariableRecord, collections: Iterator[str]) -> None:
         """Adds a new variable to the frame's tables, its collections and the output tree."""
         self.records[record.op_name] = record
-        value = record.raw_value
+        value = record._value  # the store owns records: no property call on the hot path
         if id(value) in self.by_id:
             # One array object for two variables (tf.Variable(w), one constant used twice, a
             # leaf given twice to apply): name_of and assign tell variables apart by
@@ -379,7 +379,7 @@ class Frame:
         )
         self.register(record, collections)
         if self.mode != APPLY:
-            self.outputs[collection][op_name] = record.raw_value
+            self.outputs[collection][op_name] = record._value
         return record
 
     def _hoisted(self, op_name: str, make_value: Callable[[], jax.Array]) -> jax.Array:

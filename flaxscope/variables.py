@@ -305,7 +305,7 @@ def _get_single_variable(
         if isinstance(initializer, (str, bytes)):
             message += _STRING_INITIALIZER_HINT.format(init=initializer)
         raise ValueError(message)
-    if isinstance(initializer, (str, bytes)):
+    if initializing_from_value and isinstance(initializer, (str, bytes)):
         raise TypeError(
             f"Variable {name}: initializer={initializer!r} is a string constant, from which "
             "TF1 makes a tf.string variable; flaxscope variables hold numbers."

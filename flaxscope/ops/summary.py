@@ -276,6 +276,7 @@ def _to_uint8(img: np.ndarray) -> np.ndarray:
         scale, offset = (0.0 if top < 1e-6 else 127.0 / top), 128.0
     else:
         scale, offset = (0.0 if high < 1e-6 else 255.0 / high), 0.0
+    img = np.where(finite[..., None], img, np.float32(0))  # painted red below, not cast
     out = (img * np.float32(scale) + np.float32(offset)).astype(np.uint8)
     bad = np.array([255, 0, 0, 255][: img.shape[-1]], np.uint8)
     out[~finite] = bad
