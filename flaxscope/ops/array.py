@@ -27,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope import dtypes
+from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import reserve_op_name, tf_op
 from flaxscope.tensor_shape import Dimension, TensorShape
 
@@ -223,14 +224,6 @@ def _concrete(value: Any, op: str, fix: str) -> np.ndarray:
         return np.asarray(value)
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
         raise _dynamic(op, fix) from e
-
-
-def _deprecated_lookup(new_name: str, new: Any, old_name: str, old: Any) -> Any:
-    if old is not None:
-        if new is not None:
-            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'.")
-        return old
-    return new
 
 
 # ------------------------------------------------------------------- shape and rank
@@ -587,7 +580,7 @@ def expand_dims(
     dim: Any = None,
 ) -> Any:
     """``tf.expand_dims``: a size-1 axis at ``axis`` (TF1's ``dim`` accepted)."""
-    axis = _deprecated_lookup("axis", axis, "dim", dim)
+    axis = renamed("axis", axis, "dim", dim)
     if axis is None:
         raise ValueError("Must specify an axis argument to tf.expand_dims()")
     input = convert(input)
@@ -606,7 +599,7 @@ def squeeze(
     squeeze_dims: Any = None,
 ) -> Any:
     """``tf.squeeze``: drops the size-1 axes (all, or those in ``axis``/``squeeze_dims``)."""
-    axis = _deprecated_lookup("axis", axis, "squeeze_dims", squeeze_dims)
+    axis = renamed("axis", axis, "squeeze_dims", squeeze_dims)
     input = convert(input)
     shape_ = np.shape(input)
     if axis is None or (isinstance(axis, (list, tuple)) and not axis):
@@ -806,8 +799,8 @@ def reverse_sequence(
     """``tf.reverse_sequence``: for each ``b`` along ``batch_axis``, the first
     ``seq_lengths[b]`` entries along ``seq_axis`` reversed (``seq_dim``/``batch_dim`` are
     TF1's names)."""
-    seq_axis = _deprecated_lookup("seq_axis", seq_axis, "seq_dim", seq_dim)
-    batch_axis = _deprecated_lookup("batch_axis", batch_axis, "batch_dim", batch_dim)
+    seq_axis = renamed("seq_axis", seq_axis, "seq_dim", seq_dim)
+    batch_axis = renamed("batch_axis", batch_axis, "batch_dim", batch_dim)
     if batch_axis is None:
         batch_axis = 0
     x = jnp.asarray(convert(input))
@@ -939,9 +932,7 @@ def space_to_batch(
 ) -> jax.Array:
     """``tf.space_to_batch`` (TF1): ``space_to_batch_nd`` with a square ``block_size``
     over the two spatial axes of an NHWC batch."""
-    size_ = _int(
-        _deprecated_lookup("block_shape", block_shape, "block_size", block_size), "block_size"
-    )
+    size_ = _int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
     return _space_to_batch(input, [size_, size_], paddings)
 
 
@@ -955,9 +946,7 @@ def batch_to_space(
 ) -> jax.Array:
     """``tf.batch_to_space`` (TF1): ``batch_to_space_nd`` with a square ``block_size``
     over the two spatial axes of an NHWC batch."""
-    size_ = _int(
-        _deprecated_lookup("block_shape", block_shape, "block_size", block_size), "block_size"
-    )
+    size_ = _int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
     return _batch_to_space(input, [size_, size_], crops)
 
 

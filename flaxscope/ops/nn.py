@@ -21,8 +21,9 @@ from flaxscope import store
 from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops import math as _math  # noqa: F401 (its tf.math names register first)
 from flaxscope.ops import nn_conv as _nn_conv  # noqa: F401 (registers the conv/pool ops)
+from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import registry, tf_op
-from flaxscope.ops.nn_conv import _pick, _shape_list
+from flaxscope.ops.nn_conv import _shape_list
 from flaxscope.ops.sparse import SparseTensor
 from flaxscope.sharding import tf_partitions
 
@@ -146,7 +147,7 @@ def gelu(features: Any, approximate: bool = False, name: str | None = None) -> A
 
 
 def _softmax_axis(axis: int | None, dim: int | None) -> int:
-    axis = _pick(axis, "axis", dim, "dim")
+    axis = renamed("axis", axis, "dim", dim)
     return -1 if axis is None else int(axis)
 
 
@@ -261,7 +262,7 @@ def moments(
     """``tf.nn.moments``: ``(mean, variance)`` over ``axes`` (the biased variance; half
     precision is summed in float32, as TF does). ``shift`` is ignored, as in TF."""
     del shift, name
-    keep = bool(_pick(keepdims, "keepdims", keep_dims, "keep_dims"))
+    keep = bool(renamed("keepdims", keepdims, "keep_dims", keep_dims))
     x = _float(x)
     axes = _axes(x, axes)
     y = x.astype(jnp.float32) if x.dtype in (jnp.float16, jnp.bfloat16) else x
@@ -383,7 +384,7 @@ def l2_normalize(
     the old name of ``axis``; ``None`` normalizes over every axis."""
     del name
     x = _float(x)
-    axis = _pick(axis, "axis", dim, "dim")
+    axis = renamed("axis", axis, "dim", dim)
     axes = None if axis is None else _axes(x, axis)
     square_sum = jnp.sum(jnp.square(x), axis=axes, keepdims=True)
     return x * lax.rsqrt(jnp.maximum(square_sum, jnp.asarray(epsilon, x.dtype)))
@@ -491,7 +492,7 @@ def softmax_cross_entropy_with_logits(
     gradient into ``labels`` (TF1's behaviour)."""
     _check_sentinel(_sentinel, "softmax_cross_entropy_with_logits")
     del name
-    axis = _pick(axis, "axis", dim, "dim")  # as TF1: axis= with the default dim=-1 raises
+    axis = renamed("axis", axis, "dim", dim)  # as TF1: axis= with the default dim=-1 raises
     return _softmax_xent(lax.stop_gradient(jnp.asarray(labels)), logits, axis)
 
 
@@ -579,7 +580,7 @@ def weighted_cross_entropy_with_logits(
     with the positive term weighted by ``pos_weight``; ``targets`` is TF1's old name of
     ``labels``."""
     del name
-    labels = _pick(labels, "labels", targets, "targets")
+    labels = renamed("labels", labels, "targets", targets)
     logits = _float(logits)
     z = jnp.asarray(labels, logits.dtype)
     _same_shape(z, logits)
@@ -843,7 +844,7 @@ def sufficient_statistics(
     """``tf.nn.sufficient_statistics``: ``(count, sum, sum of squares, shift)`` over
     ``axes`` (each shifted by ``shift`` when given)."""
     del name
-    keep = bool(_pick(keepdims, "keepdims", keep_dims, "keep_dims"))
+    keep = bool(renamed("keepdims", keepdims, "keep_dims", keep_dims))
     x = _float(x)
     axes = _axes(x, axes)
     count = jnp.asarray(np.prod([x.shape[a] for a in axes]), x.dtype)
@@ -865,7 +866,7 @@ def weighted_moments(
     """``tf.nn.weighted_moments``: the ``frequency_weights``-weighted mean and variance
     over ``axes``."""
     del name
-    keep = bool(_pick(keepdims, "keepdims", keep_dims, "keep_dims"))
+    keep = bool(renamed("keepdims", keepdims, "keep_dims", keep_dims))
     x = _float(x)
     axes = _axes(x, axes)
     y = x.astype(jnp.float32) if x.dtype in (jnp.float16, jnp.bfloat16) else x

@@ -21,6 +21,7 @@ import numpy as np
 from jax import lax
 
 from flaxscope.errors import InvalidArgumentError
+from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import reserve_op_name, tf_op
 
 Array = jax.Array
@@ -211,7 +212,7 @@ def conv2d(
     as in TF. ``use_cudnn_on_gpu`` is accepted and ignored (XLA picks the kernel).
     """
     del use_cudnn_on_gpu, name
-    w = _pick(filters, "filters", filter, "filter")
+    w = renamed("filters", filters, "filter", filter)
     x, w = jnp.asarray(input), jnp.asarray(w)
     cf = _channels_first(data_format, "Conv2D", _FORMATS_2D)
     full_strides = _sequence(strides, 2, cf, "strides")
@@ -241,7 +242,7 @@ def conv1d(
     ``[[0, 0], [left, right], [0, 0]]``.
     """
     del use_cudnn_on_gpu, name
-    x = jnp.asarray(_pick(input, "input", value, "value"))
+    x = jnp.asarray(renamed("input", input, "value", value))
     w = jnp.asarray(filters)
     cf = _channels_first(data_format, "conv1d", _FORMATS_1D)
     full_strides = _sequence(stride, 1, cf, "stride")
@@ -270,7 +271,7 @@ def conv3d(
     ``"SAME"`` or ``"VALID"``.
     """
     del name
-    w = _pick(filters, "filters", filter, "filter")
+    w = renamed("filters", filters, "filter", filter)
     x, w = jnp.asarray(input), jnp.asarray(w)
     cf = _channels_first(data_format, "Conv3D", _FORMATS_3D)
     for what, value in (("strides", strides), ("dilations", dilations)):
@@ -301,8 +302,8 @@ def convolution(
     taken from ``filter`` ``[spatial..., in, out]``; ``strides`` and ``dilation_rate`` give
     the spatial entries only (an int serves every dimension)."""
     del name
-    w = jnp.asarray(_pick(filters, "filters", filter, "filter"))
-    rate = _pick(dilations, "dilations", dilation_rate, "dilation_rate")
+    w = jnp.asarray(renamed("filters", filters, "filter", filter))
+    rate = renamed("dilations", dilations, "dilation_rate", dilation_rate)
     x = jnp.asarray(input)
     n = w.ndim - 2
     if n not in (1, 2, 3):
@@ -382,7 +383,7 @@ def _depthwise_args(
     if strides is None or len(strides) != 4:
         raise ValueError(f"`strides` must be a list of 4 ints. Received: strides={strides}")
     _check_outer(list(strides), cf, "strides")
-    rate = _pick(dilations, "dilations", rate, "rate")
+    rate = renamed("dilations", dilations, "rate", rate)
     d = _spatial_only(rate, 2, "rate")
     if any(v < 1 for v in d):
         raise ValueError(
@@ -580,8 +581,8 @@ def conv2d_transpose(
     ``conv2d`` of that shape would not give ``value``'s height and width.
     """
     del name
-    x = _pick(input, "input", value, "value")
-    w = _pick(filters, "filters", filter, "filter")
+    x = renamed("input", input, "value", value)
+    w = renamed("filters", filters, "filter", filter)
     return _transpose(
         x, w, output_shape, strides, padding, data_format, dilations, 2, _FORMATS_2D,
         "conv2d_transpose", "Conv2DCustomBackpropInput",
@@ -624,8 +625,8 @@ def conv3d_transpose(
     """``tf.compat.v1.nn.conv3d_transpose``: the transpose of :func:`conv3d`; ``filter``
     ``[kd, kh, kw, out_channels, in_channels]``, ``output_shape`` the full 5-D shape."""
     del name
-    x = _pick(input, "input", value, "value")
-    w = _pick(filters, "filters", filter, "filter")
+    x = renamed("input", input, "value", value)
+    w = renamed("filters", filters, "filter", filter)
     return _transpose(
         x, w, output_shape, strides, padding, data_format, dilations, 3, _FORMATS_3D,
         "conv3d_transpose", "Conv3DBackpropInputOp",
@@ -758,7 +759,7 @@ def max_pool(
     (``"NCHW"``: ``[N, C, H, W]``); ``ksize``/``strides`` an int or a list of 1, 2 or 4;
     ``padding`` ``"SAME"``, ``"VALID"`` or explicit pairs."""
     del name
-    x = _pick(input, "input", value, "value")
+    x = renamed("input", input, "value", value)
     return _pool_op(x, ksize, strides, padding, data_format, 2, "max", "MaxPool", _FORMATS_2D, True)
 
 
@@ -775,7 +776,7 @@ def avg_pool(
     """``tf.compat.v1.nn.avg_pool``: the mean over ``ksize`` windows; with ``"SAME"``
     padding an edge window averages its real cells only, as TF's."""
     del name
-    x = _pick(input, "input", value, "value")
+    x = renamed("input", input, "value", value)
     return _pool_op(
         x, ksize, strides, padding, data_format, 2, "avg", "AvgPool", _FORMATS_2D, False
     )
@@ -877,7 +878,7 @@ def pool_op(
 ) -> Array:
     """``tf.compat.v1.nn.pool``: N-D ``"MAX"`` or ``"AVG"`` pooling with spatial
     ``window_shape`` and ``strides`` (dilation 1 only)."""
-    rate = _pick(dilations, "dilations", dilation_rate, "dilation_rate")
+    rate = renamed("dilations", dilations, "dilation_rate", dilation_rate)
     if pooling_type not in ("MAX", "AVG"):
         raise ValueError(f"Invalid pooling_type: {pooling_type}")
     reserve_op_name(name or ("max_pool" if pooling_type == "MAX" else "avg_pool"))
@@ -900,12 +901,3 @@ def pool_op(
     mode = "max" if pooling_type == "MAX" else "avg"
     pad = _padding(padding, n, cf, "pool", explicit=False)
     return pool(x, mode, window, full_strides, pad, "pool")
-
-
-def _pick(new: Any, new_name: str, old: Any, old_name: str) -> Any:
-    """TF's ``deprecated_argument_lookup``: one of two spellings of the same argument."""
-    if new is not None:
-        if old is not None:
-            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'.")
-        return new
-    return old

@@ -8,8 +8,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import tf_op
-from flaxscope.ops.nn_conv import _pick
 from flaxscope.ops.sparse import SparseTensor, sparse_tensor_to_dense
 
 Array = jax.Array
@@ -37,7 +37,7 @@ def ctc_loss(
     frames. ``preprocess_collapse_repeated=True`` and ``ctc_merge_repeated=False`` are not
     supported.
     """
-    x = jnp.asarray(_pick(logits, "logits", inputs, "inputs"))
+    x = jnp.asarray(renamed("logits", logits, "inputs", inputs))
     if not isinstance(labels, SparseTensor):
         raise TypeError(
             f"Expected labels (first argument) to be a SparseTensor, got {type(labels).__name__}"
