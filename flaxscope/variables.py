@@ -168,12 +168,6 @@ def _compiled_initializer(initializer: _init.Initializer, shape: tuple[int, ...]
     return jax.jit(run)
 
 
-def _frame_rng(frame: store.Frame) -> jax.Array:
-    if frame.rng is None:
-        frame.rng = jax.random.key(0)
-    return frame.rng
-
-
 def _initial_value(
     frame: store.Frame,
     op_name: str,
@@ -183,7 +177,7 @@ def _initial_value(
     partition_info: Any = None,
 ) -> jax.Array:
     """Runs ``initializer`` for a new variable, with the variable's own key."""
-    rng = _frame_rng(frame)
+    rng = frame.variable_rng()
     if isinstance(initializer, _init.Initializer) and shape is not None:
         fn = _compiled_initializer(initializer, shape, dtype)
         return fn(rng, np.uint32(_rng.stable_hash(op_name)))
@@ -317,7 +311,7 @@ def _get_single_variable(
     if shape is not None:
         shape = _as_shape(shape)
 
-    found = frame.vars.get(name)
+    found = frame.shared_variable(name)
     if found is not None:
         if reuse is False:
             message = (
@@ -402,8 +396,8 @@ def _get_single_variable(
         collections,
         constraint,
         partitioner,
+        shared_name=name,
     )
-    frame.vars[name] = record
     if regularizer:
         if regularizer(record.value) is not None:
             frame.add_to_collection(
@@ -412,15 +406,8 @@ def _get_single_variable(
     return record.value
 
 
-def _given_collection(frame: store.Frame, name: str) -> str | None:
-    for collection in (store.PARAMS, store.STATE):
-        if name in frame.inputs[collection]:
-            return collection
-    return None
-
-
 def _given_hint(frame: store.Frame, name: str) -> str:
-    if frame.mode != store.APPLY or _given_collection(frame, name) is None:
+    if frame.mode != store.APPLY or frame.given_collection(name) is None:
         return ""
     return (
         f" {name} is in the variables given to apply, but nothing in this call created it "
@@ -449,25 +436,21 @@ def adopt_given_variables() -> None:
 
 
 def _adopt_all(frame: store.Frame) -> None:
-    names_in_use = frame.names_in_use
     for collection in (store.PARAMS, store.STATE):
         trainable = collection == store.PARAMS
-        for name, value in frame.inputs[collection].items():
-            parts = name.split("/")
-            for i in range(1, len(parts)):
-                prefix = "/".join(parts[:i]).lower()
-                names_in_use[prefix] = max(names_in_use.get(prefix, 0), 1)
-            frame.unique_name(name)
+        for name, value in frame.given(collection).items():
+            frame.take_existing_name(name)
             collections = list(_variable_collections(None, trainable))
             if (
                 not trainable
-                and parts[-1] == GraphKeys.GLOBAL_STEP
+                and name.rsplit("/", 1)[-1] == GraphKeys.GLOBAL_STEP
                 and np.ndim(value) == 0
                 and np.issubdtype(store.dtype_of(value), np.integer)
             ):
                 collections.append(GraphKeys.GLOBAL_STEP)
-            record = frame.create_or_lookup(name, None, None, None, trainable, collections, None)
-            frame.vars[name] = record
+            frame.create_or_lookup(
+                name, None, None, None, trainable, collections, None, shared_name=name
+            )
 
 
 _EXIST_HINT = (
@@ -693,7 +676,7 @@ def Variable(  # noqa: N802  (TF1's name)
         declared_dtype = dtype
 
         def make_value() -> jax.Array:
-            with _rng.key_context(_rng.variable_key(_frame_rng(frame), op_name)):
+            with _rng.key_context(_rng.variable_key(frame.variable_rng(), op_name)):
                 return _convert_value(initial_value(), dtype)
     else:
         declared_shape = tuple(np.shape(initial_value))
@@ -725,13 +708,13 @@ def _record_of(value: Any) -> VariableRecord:
     frame = store.current_frame()
     if isinstance(value, str):
         op_name = value[:-2] if value.endswith(":0") else value
-        record = frame.records.get(op_name)
+        record = frame.record(op_name)
         if record is None:
             raise ValueError(f"No variable named {op_name} in this call.")
         return record
-    record = frame.by_id.get(id(value))
+    record = frame.record_of(value)
     if record is None:
-        if isinstance(value, jax.core.Tracer) or not frame.records:
+        if isinstance(value, jax.core.Tracer) or not frame.op_names():
             hint = (
                 " If it came from another init/apply call (or the default graph), it cannot "
                 "be used here: each call has its own variables; pass values in as arguments."
@@ -770,7 +753,7 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def get_collection_ref(key: str) -> list:
     """``tf.compat.v1.get_collection_ref``: the live list of a collection."""
-    return store.current_frame().collections.setdefault(key, [])
+    return store.current_frame().collection_ref(key)
 
 
 def add_to_collection(name: str, value: Any) -> None:
@@ -786,7 +769,7 @@ def add_to_collections(names: str | Iterable[str], value: Any) -> None:
 
 
 def get_all_collection_keys() -> list[str]:
-    return list(store.current_frame().collections)
+    return store.current_frame().collection_keys()
 
 
 def global_variables(scope: str | None = None) -> list[VariableRecord]:
@@ -842,14 +825,14 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
     frame = store.current_frame()
     if record.frame is not frame:
         raise ValueError(f"Variable {record.name} belongs to another init/apply call.")
-    if frame.scan_depth:
+    if frame.lifted_depth():
         raise ValueError(
             f"Variable {record.name} is assigned inside the body of flaxscope.scan (or "
             "dynamic_rnn, tf.cond, tf.while_loop, tf.map_fn), which is not supported: the "
             "body is traced once for all steps and branches. Return the value from the "
             "body (the scan's carry, the loop's variables) and assign it afterwards."
         )
-    if frame.mode == store.APPLY and record.collection not in frame.mutable:
+    if not frame.may_assign(record.collection):
         how = "mutable=True" if record.collection == store.STATE else "mutable=['params']"
         raise ValueError(
             f"Variable {record.name} is in variables['{record.collection}'], which this apply "
