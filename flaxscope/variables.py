@@ -27,10 +27,8 @@ from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
-    VariableScope,
     check_scope_name,
     current,
-    get_variable_scope,
     name_scope,
 )
 from flaxscope.store import GraphKeys, VariableRecord
@@ -95,8 +93,12 @@ def _as_shape(shape: Any) -> tuple[int | None, ...]:
     Integers (or ``None``) only, as in TF1: ``[2.5, 3]``, ``[True, 3]`` and ``"abc"``
     raise TF's ``TypeError``s rather than becoming a (2, 3), (1, 3) or 3-long shape.
     """
-    if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
-        return tuple(shape)
+    if type(shape) in (list, tuple):
+        for d in shape:  # the common case: non-negative ints (a loop: no generator frames)
+            if type(d) is not int or d < 0:
+                break
+        else:
+            return tuple(shape)
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
     if isinstance(shape, (bool, np.bool_)):
@@ -210,6 +212,11 @@ def _needs_no_arguments(fn: Callable) -> bool:
 # TF builds a fresh default initializer per variable; these are frozen, so one each will do.
 _GLOROT_UNIFORM = _init.glorot_uniform_initializer()
 _ZEROS = _init.zeros_initializer()
+# _default_initializer's answers for the common dtypes, looked up without a call.
+_DEFAULT_INITIALIZERS = {
+    np.dtype(t): (_GLOROT_UNIFORM if np.issubdtype(t, np.floating) else _ZEROS)
+    for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64)
+}
 
 
 def _default_initializer(name: str, dtype: np.dtype):
@@ -284,12 +291,15 @@ def _get_single_variable(
     constraint: Callable | None = None,
     synchronization: Any = None,
     aggregation: Any = None,
+    state: ScopeState | None = None,
 ) -> jax.Array:
-    """``_VariableStore._get_single_variable``."""
+    """``_VariableStore._get_single_variable``; ``state`` is the current scope state
+    (``get_variable`` passes the one it already holds)."""
     del caching_device, use_resource, synchronization, aggregation
     if partitioner is not None and not callable(partitioner):
         raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
-    state = current()
+    if state is None:
+        state = current()
     frame = state.frame
     if trainable is None:
         trainable = True
@@ -345,8 +355,13 @@ def _get_single_variable(
                 f"Variable {name} did not get an initializer, so its `shape` argument must be "
                 "specified."
             )
-        initializer = _default_initializer(name, dtype)
-    collections = _variable_collections(collections, trainable)
+        initializer = _DEFAULT_INITIALIZERS.get(dtype)
+        if initializer is None:
+            initializer = _default_initializer(name, dtype)
+    if collections is None:
+        collections = _DEFAULT_COLLECTIONS[bool(trainable)]
+    else:
+        collections = _variable_collections(collections, trainable)
 
     # The initializer is checked first; the op name is taken only when the variable is
     # built (TF: ``ops.name_scope(name, "Variable")`` in the Variable's constructor). The
@@ -360,7 +375,7 @@ def _get_single_variable(
         declared_shape: tuple[int, ...] | None = tuple(np.shape(init_value))
         declared_dtype: np.dtype | None = _natural_dtype(init_value)
     else:
-        if inspect.isclass(initializer):
+        if isinstance(initializer, type):  # inspect.isclass, without the call
             initializer = initializer()
         if shape is not None and None not in shape:
             full_shape: tuple[int, ...] = shape  # type: ignore[assignment]
@@ -386,7 +401,11 @@ def _get_single_variable(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
-    op_name = _variable_op_name(name, state)
+    if type(name) is str and name and name[-1] != "/":  # _variable_op_name's common case
+        check_scope_name(name, nested=bool(state.name_stack))
+        op_name = frame.unique_name(f"{state.name_stack}/{name}" if state.name_stack else name)
+    else:
+        op_name = _variable_op_name(name, state)
     record = frame.create_or_lookup(
         op_name,
         make_value,
@@ -478,7 +497,7 @@ def _variable_op_name(name: str | None, state: ScopeState | None = None) -> str:
 
 
 def _scope_get_variable(
-    scope: VariableScope,
+    state: ScopeState,
     name: str,
     shape: Any = None,
     dtype: Any = None,
@@ -496,7 +515,9 @@ def _scope_get_variable(
     synchronization: Any = None,
     aggregation: Any = None,
 ) -> jax.Array:
-    """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
+    """``VariableScope.get_variable`` (of ``state``'s current scope) followed by
+    ``_VariableStore.get_variable``."""
+    scope = state.var_scope
     if regularizer is None:
         regularizer = scope.regularizer
     if caching_device is None:
@@ -547,7 +568,6 @@ def _scope_get_variable(
         if _takes_constraint(custom_getter):
             kwargs["constraint"] = constraint
     # Variable names depend on the variable scope only: TF resets the name scope here.
-    state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
         if custom_getter is not None:
@@ -567,6 +587,9 @@ def _scope_get_variable(
             validate_shape,
             use_resource,
             constraint,
+            None,
+            None,
+            state,
         )
         if state.frame.default:  # only the default graph is shared between threads
             with state.frame.lock:
@@ -610,23 +633,26 @@ def get_variable(
     zeros, as in TF1; the scope's ``initializer``, ``regularizer``, ``dtype``,
     ``partitioner``, ``custom_getter`` and ``constraint`` apply when not given here.
     """
+    # Positional arguments: keyword matching of 16 arguments is a large part of the
+    # per-variable cost of a call that creates thousands.
     return _scope_get_variable(
-        get_variable_scope(),
+        current(),
         name,
-        shape=shape,
-        dtype=dtype,
-        initializer=initializer,
-        regularizer=regularizer,
-        trainable=trainable,
-        collections=collections,
-        caching_device=caching_device,
-        partitioner=partitioner,
-        validate_shape=validate_shape,
-        use_resource=use_resource,
-        custom_getter=custom_getter,
-        constraint=constraint,
-        synchronization=synchronization,
-        aggregation=aggregation,
+        shape,
+        dtype,
+        initializer,
+        regularizer,
+        None,  # reuse: the scope's
+        trainable,
+        collections,
+        caching_device,
+        partitioner,
+        validate_shape,
+        use_resource,
+        custom_getter,
+        constraint,
+        synchronization,
+        aggregation,
     )
 
 
