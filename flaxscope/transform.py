@@ -237,8 +237,10 @@ def transform(
             tree = jax.jit(compiled)([x for x, t in zip(leaves, traced, strict=True) if t])
             return {c: {n: tree[c][n] for n in names} for c, names in order.items()}
         except _NEEDS_VALUES:
-            # The function reads an argument's value in Python (np.asarray, if x > 0):
-            # run it eagerly, as TF1's eager-style code ran.
+            # The function reads an argument's value in Python (np.asarray, if x > 0), or
+            # a scan body's variable takes its initial value from the loop's values (which
+            # lift.scan computes from an eager first step, not under an outer trace): run
+            # it eagerly, as before.
             return init_with_output(rng, *args, **kwargs)[1]
 
     @_named_after(fn)
@@ -273,7 +275,11 @@ def transform(
     return Transformed(init, apply, init_with_output)
 
 
-_NEEDS_VALUES = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError)
+_NEEDS_VALUES = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.UnexpectedTracerError,
+)
 
 
 def _traceable(x: Any) -> bool:
