@@ -408,8 +408,8 @@ def test_sharded_restore_checks_crc32c_of_partly_read_slices(tmp_path):
     restored = fs.checkpoint.restore_sharded(prefix, template)  # each device: half a slice
     np.testing.assert_array_equal(np.asarray(restored["w"]), value)
     reader = fs.checkpoint.CheckpointReader(prefix)
-    entry = reader._slice_entries[sharded_mod.slice_key("w", ((6, 2), (0, 6)))]
-    with open(reader._shard_path(entry.shard_id), "r+b") as f:  # a bit of w[7, 5]
+    entry = reader.slice_entry(sharded_mod.slice_key("w", ((6, 2), (0, 6))))
+    with open(reader.shard_path(entry.shard_id), "r+b") as f:  # a bit of w[7, 5]
         f.seek(entry.offset + entry.size - 1)
         byte = f.read(1)[0]
         f.seek(entry.offset + entry.size - 1)
