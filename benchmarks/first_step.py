@@ -1,11 +1,11 @@
-"""Time to first step, phase by phase, with ``init`` compiled and run eagerly.
+"""Time to first step, phase by phase, with ``init`` run eagerly and compiled.
 
 For each of ``tf1_graph.py``'s programs (flaxscope side) and ``examples/char_lstm.py``'s
 model at its defaults, one fresh subprocess per measurement (round robin) times:
 
-* ``init``: ``model.init`` (``compiled``: one ``jax.jit`` trace, the default) or
-  ``model.init_with_output(...)[1]`` (``eager``: the function run op by op, which is what
-  ``init`` did before it compiled);
+* ``init``: ``model.init`` of ``transform(fn)`` (``eager``: the function run op by op,
+  the default) or of ``transform(fn, jit_init=True)`` (``compiled``: one ``jax.jit``
+  trace);
 * ``opt_init``: the optimizer's ``init``;
 * ``step_trace`` / ``step_compile`` / ``step_run``: ``jax.jit(step).lower(...)``,
   ``.compile()`` and the first call of the train step;
@@ -110,14 +110,10 @@ def worker(mode: str, program: str) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     start = time.perf_counter()
-    model = fs.transform(counted)
+    model = fs.transform(counted, jit_init=mode == "compiled")
     key = jax.random.key(0)
     t = time.perf_counter()
-    if mode == "eager":
-        variables = model.init_with_output(key, *args)[1]
-    else:
-        variables = model.init(key, *args)
-    jax.block_until_ready(variables)
+    variables = jax.block_until_ready(model.init(key, *args))
     out["init"], out["init_calls"] = time.perf_counter() - t, calls[0]
     params, state = variables["params"], variables.get("state", {})
     t = time.perf_counter()
@@ -170,7 +166,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 runs.setdefault((program, mode), []).append(json.loads(lines[0][7:]))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()}, rounds {args.rounds}, medians (s)")
-    print(f"{'program':<21}{'init':<9}" + "".join(f"{k:>13}" for k in PHASES) + "  fn calls")
+    print(f"{'program':<21}{'init is':<9}" + "".join(f"{k:>13}" for k in PHASES) + "  fn calls")
     med = {}
     for program in programs:
         for mode in MODES:

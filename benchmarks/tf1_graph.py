@@ -209,13 +209,13 @@ def run_flaxscope(
     start = time.perf_counter()
     if program == "lstm":
         _, _, hidden, vocab = config
-        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden))
+        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden), jit_init=True)
         opts = {"all": tf.train.AdamOptimizer(1e-3)}
     elif program == "cnn":
-        model = fs.transform(lambda a, b: cnn(tf, a, b))
+        model = fs.transform(lambda a, b: cnn(tf, a, b), jit_init=True)
         opts = {"all": tf.train.MomentumOptimizer(0.01, 0.9)}
     else:
-        model = fs.transform(lambda a, b: gan(tf, a, b))
+        model = fs.transform(lambda a, b: gan(tf, a, b), jit_init=True)
         opts = {
             "discriminator": tf.train.AdamOptimizer(2e-4, 0.5, name="d_adam"),
             "generator": tf.train.AdamOptimizer(2e-4, 0.5, name="g_adam"),

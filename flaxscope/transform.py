@@ -111,6 +111,7 @@ def transform(
     rules: ShardingRules | None = None,
     model_axis: str = "model",
     variables_exist: bool = False,
+    jit_init: bool = False,
 ) -> Transformed:
     """Turns ``fn``, written with TF1 scopes and ``get_variable``, into ``init``/``apply``.
 
@@ -120,11 +121,16 @@ def transform(
     variable looked up in ``variables``; with ``mutable=True`` it returns
     ``(out, {"state": ...})``. ``rng`` feeds random ops (``tf.nn.dropout``,
     ``DropoutWrapper``, :func:`next_rng_key`); ``init`` derives theirs from its own key.
-    Both are pure: use them under ``jax.jit``, ``jax.grad``, ``jax.vmap``. ``init``
-    compiles ``fn`` itself (one trace under ``jax.jit``: array arguments are traced,
-    others passed as they are), so values a call keeps outside (in a list, on an object)
-    are tracers; ``fn`` that needs an argument's value in Python runs eagerly instead, as
-    ``init_with_output`` always does.
+    Both are pure: use them under ``jax.jit``, ``jax.grad``, ``jax.vmap``.
+
+    ``jit_init=True`` makes ``init`` compile ``fn`` instead of running it op by op: one
+    trace under ``jax.jit`` (array arguments traced, other arguments passed as they are;
+    the forward pass is dead code there), which cuts ``init`` from seconds to a fraction
+    for an LSTM or CNN and so the time to the first training step (``benchmarks/
+    first_step.py``). The variables come back in creation order, as eagerly. Values the
+    call keeps outside (in a list, on an object) are then tracers, and a function that
+    needs an argument's value in Python runs eagerly instead. Unlike ``jax.jit(init)``,
+    non-array arguments need no ``static_argnames``.
 
     ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
     read: ``"warn"`` (default), ``"error"`` or ``"ignore"``.
@@ -214,10 +220,13 @@ def transform(
     @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
         leaves, treedef = jax.tree.flatten((rng, args, kwargs))
-        if any(isinstance(x, jax.core.Tracer) for x in leaves) or (
-            active_layout(mesh, rules, model_axis) is not None
+        if (
+            not jit_init
+            or any(isinstance(x, jax.core.Tracer) for x in leaves)
+            or active_layout(mesh, rules, model_axis) is not None
         ):
-            return init_with_output(rng, *args, **kwargs)[1]  # traced already, or on a mesh
+            return init_with_output(rng, *args, **kwargs)[1]  # (under a trace already, or a
+            # mesh's init, which compiles anyway)
         # Compiled, not run op by op: the forward pass is dead code for the variables, and
         # one compile costs a fraction of dispatching every op eagerly (time to first step).
         # Arrays are traced; other arguments (flags, sizes, strings) stay Python values.
@@ -240,7 +249,7 @@ def transform(
             # The function reads an argument's value in Python (np.asarray, if x > 0), or
             # a scan body's variable takes its initial value from the loop's values (which
             # lift.scan computes from an eager first step, not under an outer trace): run
-            # it eagerly, as before.
+            # it eagerly.
             return init_with_output(rng, *args, **kwargs)[1]
 
     @_named_after(fn)
