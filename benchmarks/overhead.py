@@ -37,7 +37,10 @@ def _median_time(fn, reps: int) -> float:
     return statistics.median(times)
 
 
-def flaxscope_cases(n: int):
+def flaxscope_cases(n: int, fs=fs, tf=tf):
+    """The cases for ``flaxscope`` (or another version of it, given as ``fs`` and its
+    ``compat.v1`` as ``tf``: ``overhead_compare.py``)."""
+
     def create():
         total = 0.0
         with tf.variable_scope("model"):

@@ -11,7 +11,7 @@ some epochs and then decayed each epoch, and the LSTM state carried from one win
 to the next. ``--model`` picks the paper's ``small``, ``medium`` or ``large`` size, or
 ``tiny`` (the small one shrunk to train in about a minute on two CPU cores).
 
-Its TF1 counterpart is tests/data/tf1_ptb_word_lm.py; tests/test_ptb_word_lm.py runs both
+Its TF1 counterpart is tests/data/tf1_ptb_word_lm.py; tests/ports/test_ptb_word_lm.py runs both
 and checks that they agree: variable names, costs, states, clipped gradients, SGD steps,
 perplexities over whole epochs, and checkpoints either way. Between the ``# --- name ---``
 markers, ``data``, ``loss``, ``model`` and ``configs`` are the same text in both files,

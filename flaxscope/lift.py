@@ -39,7 +39,7 @@ def scan(
     state = scopes.current()
     # Random ops in the body get a different key at every step, like TF1's while_loop.
     step_keys = None
-    if frame.op_rng is not None:
+    if frame.rng_state()[0] is not None:
         n = length if xs is None else jax.tree.leaves(xs)[0].shape[0]
         step_keys = jax.random.split(next_rng_key(), n)
     outer_rng = frame.rng_state()
@@ -81,22 +81,22 @@ def scan(
     # first element to create the variables (its outputs dropped), then is traced with
     # every variable answered from those values.
     first = None if xs is None else jax.tree.map(lambda x: x[-1 if reverse else 0], xs)
-    before = set(frame.records)
+    before = frame.op_names()
     with frame.lifted_body(rng=None if step_keys is None else step_keys[-1 if reverse else 0]):
         f(init, first)
-    replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
+    replay = frame.values_created_since(before)
     return traced(replay)
 
 
 # --- lifted branches and loops ----------------------------------------------------------
 def _capture(frame: store.Frame, state: store.ScopeState) -> tuple[Any, dict, int]:
-    return frame.snapshot(), dict(state.scope_counts), frame.rng_counter
+    return frame.snapshot(), dict(state.scope_counts), frame.rng_state()[1]
 
 
 def _put(frame: store.Frame, state: store.ScopeState, saved: tuple[Any, dict, int]) -> None:
     frame.restore(saved[0])
     state.scope_counts = dict(saved[1])
-    frame.set_rng_state((frame.op_rng, saved[2]))
+    frame.set_rng_state((frame.rng_state()[0], saved[2]))
 
 
 class _Sequenced:
@@ -122,13 +122,13 @@ class _Sequenced:
     def create(self, *args: Any) -> list[Any]:
         """``init``: runs every function once, in order, creating their variables."""
         frame = self.frame
-        before = set(frame.records)
+        before = frame.op_names()
         outs = []
         with frame.lifted_body():
             for fn in self.fns:
                 outs.append(fn(*args))
                 self.starts.append(_capture(frame, self.state))
-        self.replay = {k: r.raw_value for k, r in frame.records.items() if k not in before}
+        self.replay = frame.values_created_since(before)
         _put(frame, self.state, self.starts[0])
         return outs
 
@@ -197,7 +197,7 @@ def while_loop(
     only: JAX cannot reverse-differentiate a loop of unknown length).
     """
     frame = store.current_frame()
-    base_key = next_rng_key() if frame.op_rng is not None or frame.default else None
+    base_key = next_rng_key() if frame.has_op_keys() else None
     seq = _Sequenced([cond_fun, body_fun])
     if frame.mode == store.INIT:
         seq.create(init_val)

@@ -266,7 +266,7 @@ def call(
     variables = traverse_util.unflatten_dict(values)
     state_collections = sorted({path[0] for path in values if path[0] != "params"})
     frame = store.current_frame()
-    can_update = frame.mode != store.APPLY or store.STATE in frame.mutable
+    can_update = frame.may_assign(store.STATE)
     if not state_collections or not can_update:
         try:
             return module.apply(variables, *args, rngs=rngs or None, **init_args)

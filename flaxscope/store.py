@@ -126,7 +126,7 @@ class VariableRecord:
     @property
     def value(self) -> jax.Array:
         value = self._value
-        if self._frame.closed and isinstance(value, jax.core.Tracer):
+        if self._frame._closed and isinstance(value, jax.core.Tracer):
             raise LeakedValueError(
                 f"The value of variable {self.name} was read after the init/apply call that "
                 "traced it ended (a leaked tracer). Read variables inside the function you "
@@ -176,7 +176,14 @@ def _materialize(item: Any) -> Any:
 
 
 class Frame:
-    """The store of one ``init``/``apply`` call, or of the process-wide default graph."""
+    """The store of one ``init``/``apply`` call, or of the process-wide default graph.
+
+    Its public attributes are the call's configuration, set by the constructor and only
+    read elsewhere: ``mode``, ``default``, ``mutable``, ``variables_exist``, ``x64``,
+    ``trace_state`` and ``lock``. Everything that changes during the call (names, tables,
+    collections, keys, the lifted-body state) is private and changes only through the
+    methods below; other modules read it through the accessors.
+    """
 
     def __init__(
         self,
@@ -205,33 +212,33 @@ class Frame:
             graph), so ``reuse=True`` finds them.
         """
         self.mode = mode
-        self.rng = rng
+        self._rng = rng
         self.default = default
         self.mutable = mutable
-        self.closed = False
-        self.inputs: dict[str, Mapping[str, Any]] = {
+        self._closed = False
+        self._inputs: dict[str, Mapping[str, Any]] = {
             PARAMS: dict(variables.get(PARAMS, {})) if variables else {},
             STATE: dict(variables.get(STATE, {})) if variables else {},
         }
         # Tree written by this call: initial values in init, updated state in apply.
-        self.outputs: dict[str, dict[str, Any]] = {PARAMS: {}, STATE: {}}
-        self.names_in_use: dict[str, int] = {}
-        self.vars: dict[str, VariableRecord] = {}  # get_variable's store, by full name
-        self.records: dict[str, VariableRecord] = {}  # every variable, by op name
-        self.collections: dict[str, list[Any]] = {}
-        self.by_id: dict[int, VariableRecord] = {}
-        self.keep_alive: list[Any] = []  # values whose id() is in by_id
-        self.used: set[tuple[str, str]] = set()
-        self.replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
-        self.per_object: dict[int, Any] = {}  # per-call state of templates and cells
-        self.layout = layout
+        self._outputs: dict[str, dict[str, Any]] = {PARAMS: {}, STATE: {}}
+        self._names_in_use: dict[str, int] = {}
+        self._vars: dict[str, VariableRecord] = {}  # get_variable's store, by full name
+        self._records: dict[str, VariableRecord] = {}  # every variable, by op name
+        self._collections: dict[str, list[Any]] = {}
+        self._by_id: dict[int, VariableRecord] = {}
+        self._keep_alive: list[Any] = []  # values whose id() is in by_id
+        self._used: set[tuple[str, str]] = set()
+        self._replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
+        self._per_object: dict[int, Any] = {}  # per-call state of templates and cells
+        self._layout = layout
         # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
-        self.op_rng = op_rng
-        self.rng_counter = 0
-        self.scan_depth = 0  # > 0 while a lifted scan's body runs
+        self._op_rng = op_rng
+        self._rng_counter = 0
+        self._scan_depth = 0  # > 0 while a lifted scan's body runs
         # In init, while flaxscope.scan traces its body once: new variables compute their
         # initial values outside the trace (Frame._hoisted).
-        self.hoist_creation = False
+        self._hoist_creation = False
         self.variables_exist = variables_exist
         self.x64 = bool(jax.config.jax_enable_x64)
         # Threads sharing the default store take it for each lookup-or-create.
@@ -239,7 +246,106 @@ class Frame:
         # The JAX trace the call runs under, for guard_trace (the default graph has none).
         self.trace_state = None if default else _jex_core.get_opaque_trace_state()
 
+    # --- accessors: what other modules may read ---------------------------------------
+    @property
+    def rng(self) -> jax.Array | None:
+        """The key variables' initializers draw from (``None`` before any is needed)."""
+        return self._rng
+
+    def variable_rng(self) -> jax.Array:
+        """The initializers' key; ``key(0)`` from now on if the call was given none (the
+        default graph before ``set_random_seed``)."""
+        if self._rng is None:
+            self._rng = jax.random.key(0)
+        return self._rng
+
+    def set_rng(self, rng: jax.Array) -> None:
+        """``tf.set_random_seed`` on the default graph: the initializers' key from now on."""
+        self._rng = rng
+
+    @property
+    def closed(self) -> bool:
+        """Whether the call has ended (its tracers are dead)."""
+        return self._closed
+
+    def close(self) -> None:
+        """Marks the call as ended: a traced variable value read later is a leak."""
+        self._closed = True
+
+    @property
+    def layout(self) -> Any:
+        """The ``sharding.Layout`` new variables are constrained to (``None``: no mesh)."""
+        return self._layout
+
+    def lifted_depth(self) -> int:
+        """How many lifted bodies (scan steps, cond branches, loop bodies) are running."""
+        return self._scan_depth
+
+    def has_op_keys(self) -> bool:
+        """Whether random ops can draw keys: the call was given an ``rng``, or it is the
+        default graph (which derives its stream from its seed)."""
+        return self.default or self._op_rng is not None
+
+    def may_assign(self, collection: str) -> bool:
+        """Whether ``assign`` may change a variable of ``collection`` in this call."""
+        return self.mode != APPLY or collection in self.mutable
+
+    def shared_variable(self, full_name: str) -> VariableRecord | None:
+        """The variable ``get_variable`` made under ``full_name``, if any (TF's
+        ``_VariableStore._vars``)."""
+        return self._vars.get(full_name)
+
+    def record(self, op_name: str) -> VariableRecord | None:
+        """The variable whose op name (checkpoint key) is ``op_name``, if any."""
+        return self._records.get(op_name)
+
+    def record_of(self, value: Any) -> VariableRecord | None:
+        """The variable whose current value is the very object ``value``, if any."""
+        return self._by_id.get(id(value))
+
+    def op_names(self) -> set[str]:
+        """The op names of the call's variables so far."""
+        return set(self._records)
+
+    def values_created_since(self, before: set[str]) -> dict[str, Any]:
+        """The current values of the variables not in ``before`` (an :meth:`op_names`)."""
+        return {k: r._value for k, r in self._records.items() if k not in before}
+
+    def given(self, collection: str) -> Mapping[str, Any]:
+        """The tree given to ``apply`` for ``collection`` (``params`` or ``state``)."""
+        return self._inputs[collection]
+
+    def given_collection(self, name: str) -> str | None:
+        """Which collection of the given tree holds ``name`` (``None``: neither)."""
+        for collection in (PARAMS, STATE):
+            if name in self._inputs[collection]:
+                return collection
+        return None
+
+    def output_tree(self) -> dict[str, dict[str, Any]]:
+        """The tree this call wrote: initial values in ``init``, assigned state in
+        ``apply``. Read it only after the call."""
+        return self._outputs
+
+    def collection_keys(self) -> list[str]:
+        """``tf.get_all_collection_keys``."""
+        return list(self._collections)
+
+    def collection_ref(self, key: str) -> list[Any]:
+        """``tf.get_collection_ref``: the live list of ``key``, made empty if new."""
+        return self._collections.setdefault(key, [])
+
     # --- TF's Graph.unique_name -------------------------------------------------------
+    def take_existing_name(self, name: str) -> None:
+        """Counts ``name`` and each of its scope prefixes as used, as a TF graph that
+        already holds a variable ``name`` does (``transform(..., variables_exist=True)``)."""
+        names_in_use = self._names_in_use
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i]).lower()
+            names_in_use[prefix] = max(names_in_use.get(prefix, 0), 1)
+        self.unique_name(name)
+
     def unique_name(self, name: str, mark_as_used: bool = True) -> str:
         """``Graph.unique_name`` for a name that already includes its name-scope prefix."""
         if self.default:  # threads sharing the default store each get their own name
@@ -248,7 +354,7 @@ class Frame:
         return self._unique_name(name, mark_as_used)
 
     def _unique_name(self, name: str, mark_as_used: bool) -> str:
-        names_in_use = self.names_in_use
+        names_in_use = self._names_in_use
         name_key = name.lower()
         i = names_in_use.get(name_key, 0)
         if mark_as_used:
@@ -265,28 +371,28 @@ class Frame:
 
     # --- collections -----------------------------------------------------------------
     def add_to_collection(self, key: str, value: Any) -> None:
-        self.collections.setdefault(key, []).append(value)
+        self._collections.setdefault(key, []).append(value)
 
-    def register(self, record: VariableRecord, collections: Iterator[str]) -> None:
+    def _register(self, record: VariableRecord, collections: Iterator[str]) -> None:
         """Adds a new variable to the frame's tables, its collections and the output tree."""
-        self.records[record.op_name] = record
+        self._records[record.op_name] = record
         value = record._value  # the store owns records: no property call on the hot path
-        if id(value) in self.by_id:
+        if id(value) in self._by_id:
             # One array object for two variables (tf.Variable(w), one constant used twice, a
             # leaf given twice to apply): name_of and assign tell variables apart by
             # identity, so this variable gets its own reference.
             copy = value.view() if isinstance(value, np.ndarray) else jax.numpy.array(value)
             record.set_value(copy)
             value = copy
-        self.by_id[id(value)] = record
-        self.keep_alive.append(value)
+        self._by_id[id(value)] = record
+        self._keep_alive.append(value)
         for key in collections:
-            self.collections.setdefault(key, []).append(record)
+            self._collections.setdefault(key, []).append(record)
 
-    def track(self, record: VariableRecord, value: Any) -> None:
+    def _track(self, record: VariableRecord, value: Any) -> None:
         """Makes ``name_of(value)`` answer ``record`` (after an assign)."""
-        self.by_id[id(value)] = record
-        self.keep_alive.append(value)
+        self._by_id[id(value)] = record
+        self._keep_alive.append(value)
 
     def collection(self, key: str, scope: str | None = None) -> list:
         """``tf.get_collection(key, scope)``: the items, filtered by ``re.match(scope, name)``.
@@ -294,7 +400,7 @@ class Frame:
         Items without a name (a value added with ``add_to_collection``) match a scope only
         when they are a variable's value; :class:`Deferred` items are evaluated.
         """
-        items = self.collections.get(key)
+        items = self._collections.get(key)
         if not items:
             return []
         if scope is None:
@@ -304,7 +410,7 @@ class Frame:
         for item in items:
             name = getattr(item, "name", None)
             if not isinstance(name, str):
-                record = self.by_id.get(id(item))
+                record = self._by_id.get(id(item))
                 name = record.name if record is not None else None
             if isinstance(name, str) and regex.match(name):
                 out.append(_materialize(item))
@@ -313,10 +419,10 @@ class Frame:
     # --- per-object state ------------------------------------------------------------
     def object_state(self, obj: object, factory: Callable[[], Any]) -> Any:
         """``obj``'s state in this frame, made by ``factory()`` on first use."""
-        entry = self.per_object.get(id(obj))
+        entry = self._per_object.get(id(obj))
         if entry is None or entry[0] is not obj:
             # The object is kept in the entry so that its id cannot be reused in the call.
-            entry = self.per_object[id(obj)] = (obj, factory())
+            entry = self._per_object[id(obj)] = (obj, factory())
         return entry[1]
 
     # --- creation and assignment: the only writes of a variable --------------------------
@@ -330,20 +436,22 @@ class Frame:
         collections: list[str],
         constraint: Callable | None,
         partitioner: Callable | None = None,
+        shared_name: str | None = None,
     ) -> VariableRecord:
         """A new variable ``op_name``: its value computed by ``make_value`` (``init``, the
         default graph) or read from the given tree (``apply``), registered in this frame's
-        tables and ``collections``, and written to the output tree in ``init``."""
-        if op_name in self.records:
+        tables and ``collections``, and written to the output tree in ``init``. With
+        ``shared_name`` (``get_variable``'s full name) :meth:`shared_variable` finds it."""
+        if op_name in self._records:
             # Only reachable through absolute names ("w/" after "w"), which TF does not
             # uniquify either; TF's graph then refuses the second op of that name.
             raise ValueError(f"Duplicate node name in graph: '{op_name}'")
         collection = PARAMS if trainable else STATE
-        replay = self.replay
+        replay = self._replay
         if replay is not None and op_name in replay:
             value = replay[op_name]
         elif self.mode == APPLY:
-            given_tree = self.inputs[collection]
+            given_tree = self._inputs[collection]
             if make_value is not None and op_name not in given_tree:
                 self._check_initializer(make_value)
             if shape is None or dtype is None:
@@ -354,11 +462,11 @@ class Frame:
             value = self.lookup(op_name, collection, shape or (), dtype or _FLOAT32)
             if type(value) in (int, float, bool, complex):
                 value = jax.numpy.asarray(value)  # a Python scalar in the given tree
-            if self.layout is not None:
-                value = self.layout.constrain(op_name, value, dtype or value.dtype, partitioner)
+            if self._layout is not None:
+                value = self._layout.constrain(op_name, value, dtype or value.dtype, partitioner)
         else:
             assert make_value is not None
-            value = self._hoisted(op_name, make_value) if self.hoist_creation else make_value()
+            value = self._hoisted(op_name, make_value) if self._hoist_creation else make_value()
             if shape is not None and tuple(value.shape) != tuple(shape):
                 raise ValueError(
                     f"The initializer of variable {op_name} returned shape "
@@ -377,9 +485,11 @@ class Frame:
             constraint,
             partitioner,
         )
-        self.register(record, collections)
+        self._register(record, collections)
         if self.mode != APPLY:
-            self.outputs[collection][op_name] = record._value
+            self._outputs[collection][op_name] = record._value
+        if shared_name is not None:
+            self._vars[shared_name] = record
         return record
 
     def _hoisted(self, op_name: str, make_value: Callable[[], jax.Array]) -> jax.Array:
@@ -413,26 +523,26 @@ class Frame:
         initial values, so the initializer is only traced abstractly, and the frame's key
         is left as it was.
         """
-        rng = self.rng
+        rng = self._rng
         try:
             jax.eval_shape(make_value)
         finally:
-            self.rng = rng
+            self._rng = rng
 
     def assign(self, record: VariableRecord, new: jax.Array) -> None:
         """Gives ``record`` the value ``new`` for the rest of the call (``tf.assign``)."""
         record.set_value(new)
-        self.track(record, new)
+        self._track(record, new)
         if self.mode == APPLY:
-            self.outputs[record.collection][record.op_name] = new
+            self._outputs[record.collection][record.op_name] = new
 
     # --- values ----------------------------------------------------------------------
     def lookup(self, op_name: str, collection: str, shape: tuple[int, ...], dtype: np.dtype):
         """In apply: the value of ``op_name`` from the given tree, checked against TF's spec."""
-        tree = self.inputs[collection]
+        tree = self._inputs[collection]
         if op_name not in tree:
             other = STATE if collection == PARAMS else PARAMS
-            if op_name in self.inputs[other]:
+            if op_name in self._inputs[other]:
                 raise ValueError(
                     f"Variable {op_name} is {'not ' if collection == STATE else ''}trainable "
                     f"here, so apply looks for it in variables['{collection}'], but the tree "
@@ -473,15 +583,15 @@ class Frame:
                 f"apply, but the model declares dtype {np.dtype(dtype).name}. Cast the tree "
                 "(jax.tree.map(lambda x: x.astype(...), variables)) or fix the model's dtype."
             )
-        self.used.add((collection, op_name))
+        self._used.add((collection, op_name))
         return value
 
     def unused_inputs(self) -> list[str]:
         return sorted(
             f"{collection}/{name}"
-            for collection, tree in self.inputs.items()
+            for collection, tree in self._inputs.items()
             for name in tree
-            if (collection, name) not in self.used
+            if (collection, name) not in self._used
         )
 
     # --- snapshots for lifted transforms --------------------------------------------
@@ -496,20 +606,20 @@ class Frame:
     # --- the state lifted transforms switch while their bodies run --------------------
     def rng_state(self) -> tuple[jax.Array | None, int]:
         """``(op_rng, rng_counter)``: where random ops draw their next key from."""
-        return self.op_rng, self.rng_counter
+        return self._op_rng, self._rng_counter
 
     def next_op_key(self, stream: Callable[[], jax.Array]) -> jax.Array:
         """The next random op's key, ``fold_in(op_rng, counter)``, advancing the counter;
         ``stream()`` gives ``op_rng`` first if the call has none yet."""
-        if self.op_rng is None:
-            self.op_rng = stream()
-        key = jax.random.fold_in(self.op_rng, self.rng_counter)
-        self.rng_counter += 1
+        if self._op_rng is None:
+            self._op_rng = stream()
+        key = jax.random.fold_in(self._op_rng, self._rng_counter)
+        self._rng_counter += 1
         return key
 
     def set_rng_state(self, rng_state: tuple[jax.Array | None, int]) -> None:
         """Puts back a :meth:`rng_state` (a lifted transform rerunning a body from its start)."""
-        self.op_rng, self.rng_counter = rng_state
+        self._op_rng, self._rng_counter = rng_state
 
     @contextlib.contextmanager
     def lifted_body(
@@ -527,47 +637,47 @@ class Frame:
         ``restart_counter=False`` (counters continuing in TF1's order). On exit the replay
         values and ``op_rng`` are put back, and the counter when ``restart_counter``.
         """
-        outer_replay, outer_rng, outer_counter = self.replay, self.op_rng, self.rng_counter
+        outer_replay, outer_rng, outer_counter = self._replay, self._op_rng, self._rng_counter
         if replay is not None:
-            self.replay = {**(outer_replay or {}), **replay}
+            self._replay = {**(outer_replay or {}), **replay}
         if rng is not None:
-            self.op_rng = rng
+            self._op_rng = rng
             if restart_counter:
-                self.rng_counter = 0
-        self.scan_depth += 1
+                self._rng_counter = 0
+        self._scan_depth += 1
         try:
             yield
         finally:
-            self.scan_depth -= 1
-            self.replay, self.op_rng = outer_replay, outer_rng
+            self._scan_depth -= 1
+            self._replay, self._op_rng = outer_replay, outer_rng
             if restart_counter:
-                self.rng_counter = outer_counter
+                self._rng_counter = outer_counter
 
     @contextlib.contextmanager
     def hoisting_creation(self) -> Iterator[bool]:
         """While ``init`` traces a lifted scan's body once: new variables compute their
         initial values outside the trace. Yields whether an outer scan already hoists."""
-        nested = self.hoist_creation
-        self.hoist_creation = True
+        nested = self._hoist_creation
+        self._hoist_creation = True
         try:
             yield nested
         finally:
-            self.hoist_creation = nested
+            self._hoist_creation = nested
 
     @contextlib.contextmanager
     def without_layout(self) -> Iterator[None]:
         """No sharding constraint on the variables made meanwhile (arrays given to the call
         already carry their layout)."""
-        layout, self.layout = self.layout, None
+        layout, self._layout = self._layout, None
         try:
             yield
         finally:
-            self.layout = layout
+            self._layout = layout
 
     def variables(self) -> dict[str, dict[str, Any]]:
         """The tree of current values, TF1's checkpoint keys, ``params`` and ``state``."""
         out: dict[str, dict[str, Any]] = {PARAMS: {}, STATE: {}}
-        for record in self.records.values():
+        for record in self._records.values():
             out[record.collection][record.op_name] = record.value
         return out
 
@@ -633,13 +743,13 @@ def _of_outer_trace(frame: Frame, value: Any) -> bool:
     return False
 
 
-_TABLES = ("names_in_use", "vars", "records", "by_id", "used", "per_object")
+_TABLES = ("_names_in_use", "_vars", "_records", "_by_id", "_used", "_per_object")
 
 
 def _copy_tables(source: Mapping[str, Any]) -> dict[str, Any]:
     tables = {name: source[name].copy() for name in _TABLES}
-    tables["collections"] = {k: list(v) for k, v in source["collections"].items()}
-    tables["outputs"] = {k: dict(v) for k, v in source["outputs"].items()}
+    tables["_collections"] = {k: list(v) for k, v in source["_collections"].items()}
+    tables["_outputs"] = {k: dict(v) for k, v in source["_outputs"].items()}
     return tables
 
 

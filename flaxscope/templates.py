@@ -40,7 +40,7 @@ def _where_defined(defined: list[str], now: list[str]) -> str:
 
 
 def _trainable() -> list:
-    return current_frame().collections.get(GraphKeys.TRAINABLE_VARIABLES, [])
+    return current_frame().collection(GraphKeys.TRAINABLE_VARIABLES)
 
 
 class _PerCall:

@@ -62,7 +62,7 @@ def _run(
         return fn(*args, **kwargs)
     finally:
         scopes.leave(tokens)
-        frame.closed = True
+        frame.close()
 
 
 def _check_variables(variables: Any) -> Mapping[str, Mapping[str, Any]]:
@@ -154,7 +154,7 @@ def transform(
     def run_init(rng: jax.Array, args: tuple, kwargs: dict) -> tuple[Any, Variables, Any]:
         frame = store.Frame(store.INIT, rng=rng, op_rng=jax.random.fold_in(rng, _OPS_STREAM))
         out = _run(frame, fn, args, kwargs)
-        return out, _as_tree(frame.outputs), frame
+        return out, _as_tree(frame.output_tree()), frame
 
     @_named_after(fn)
     def init_with_output(rng: jax.Array, *args: Any, **kwargs: Any) -> tuple[Any, Variables]:
@@ -178,11 +178,11 @@ def transform(
             return out, tree
 
         _, tree_shapes = jax.eval_shape(abstract, rng)
-        records = frames[0].records
+        record = frames[0].record
         tree_shardings = {
             collection: {
                 name: layout.sharding(name, r.shape, r.dtype, r.partitioner)
-                for name, r in ((n, records[n]) for n in leaves)
+                for name, r in ((n, record(n)) for n in leaves)
             }
             for collection, leaves in tree_shapes.items()
         }
@@ -234,8 +234,8 @@ def transform(
             return out
         updates = {}
         for collection in sorted(mutable_set):
-            tree = dict(frame.inputs[collection])
-            tree.update(frame.outputs[collection])
+            tree = dict(frame.given(collection))
+            tree.update(frame.output_tree()[collection])
             updates[collection] = tree
         return out, updates
 
@@ -286,4 +286,4 @@ def default_variables() -> Variables:
 
 def set_random_seed(seed: int) -> None:
     """``tf.compat.v1.set_random_seed``: the seed of the default store's initializers."""
-    store.default_frame().rng = jax.random.key(seed)
+    store.default_frame().set_rng(jax.random.key(seed))

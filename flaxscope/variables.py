@@ -27,10 +27,8 @@ from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
-    VariableScope,
     check_scope_name,
     current,
-    get_variable_scope,
     name_scope,
 )
 from flaxscope.store import GraphKeys, VariableRecord
@@ -95,8 +93,12 @@ def _as_shape(shape: Any) -> tuple[int | None, ...]:
     Integers (or ``None``) only, as in TF1: ``[2.5, 3]``, ``[True, 3]`` and ``"abc"``
     raise TF's ``TypeError``s rather than becoming a (2, 3), (1, 3) or 3-long shape.
     """
-    if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
-        return tuple(shape)
+    if type(shape) in (list, tuple):
+        for d in shape:  # the common case: non-negative ints (a loop: no generator frames)
+            if type(d) is not int or d < 0:
+                break
+        else:
+            return tuple(shape)
     if hasattr(shape, "as_list"):
         shape = shape.as_list()
     if isinstance(shape, (bool, np.bool_)):
@@ -168,12 +170,6 @@ def _compiled_initializer(initializer: _init.Initializer, shape: tuple[int, ...]
     return jax.jit(run)
 
 
-def _frame_rng(frame: store.Frame) -> jax.Array:
-    if frame.rng is None:
-        frame.rng = jax.random.key(0)
-    return frame.rng
-
-
 def _initial_value(
     frame: store.Frame,
     op_name: str,
@@ -183,7 +179,7 @@ def _initial_value(
     partition_info: Any = None,
 ) -> jax.Array:
     """Runs ``initializer`` for a new variable, with the variable's own key."""
-    rng = _frame_rng(frame)
+    rng = frame.variable_rng()
     if isinstance(initializer, _init.Initializer) and shape is not None:
         fn = _compiled_initializer(initializer, shape, dtype)
         return fn(rng, np.uint32(_rng.stable_hash(op_name)))
@@ -216,6 +212,11 @@ def _needs_no_arguments(fn: Callable) -> bool:
 # TF builds a fresh default initializer per variable; these are frozen, so one each will do.
 _GLOROT_UNIFORM = _init.glorot_uniform_initializer()
 _ZEROS = _init.zeros_initializer()
+# _default_initializer's answers for the common dtypes, looked up without a call.
+_DEFAULT_INITIALIZERS = {
+    np.dtype(t): (_GLOROT_UNIFORM if np.issubdtype(t, np.floating) else _ZEROS)
+    for t in (np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64)
+}
 
 
 def _default_initializer(name: str, dtype: np.dtype):
@@ -290,12 +291,15 @@ def _get_single_variable(
     constraint: Callable | None = None,
     synchronization: Any = None,
     aggregation: Any = None,
+    state: ScopeState | None = None,
 ) -> jax.Array:
-    """``_VariableStore._get_single_variable``."""
+    """``_VariableStore._get_single_variable``; ``state`` is the current scope state
+    (``get_variable`` passes the one it already holds)."""
     del caching_device, use_resource, synchronization, aggregation
     if partitioner is not None and not callable(partitioner):
         raise ValueError(f"Partitioner must be callable, but received: {partitioner}")
-    state = current()
+    if state is None:
+        state = current()
     frame = state.frame
     if trainable is None:
         trainable = True
@@ -317,7 +321,7 @@ def _get_single_variable(
     if shape is not None:
         shape = _as_shape(shape)
 
-    found = frame.vars.get(name)
+    found = frame.shared_variable(name)
     if found is not None:
         if reuse is False:
             message = (
@@ -351,8 +355,13 @@ def _get_single_variable(
                 f"Variable {name} did not get an initializer, so its `shape` argument must be "
                 "specified."
             )
-        initializer = _default_initializer(name, dtype)
-    collections = _variable_collections(collections, trainable)
+        initializer = _DEFAULT_INITIALIZERS.get(dtype)
+        if initializer is None:
+            initializer = _default_initializer(name, dtype)
+    if collections is None:
+        collections = _DEFAULT_COLLECTIONS[bool(trainable)]
+    else:
+        collections = _variable_collections(collections, trainable)
 
     # The initializer is checked first; the op name is taken only when the variable is
     # built (TF: ``ops.name_scope(name, "Variable")`` in the Variable's constructor). The
@@ -366,7 +375,7 @@ def _get_single_variable(
         declared_shape: tuple[int, ...] | None = tuple(np.shape(init_value))
         declared_dtype: np.dtype | None = _natural_dtype(init_value)
     else:
-        if inspect.isclass(initializer):
+        if isinstance(initializer, type):  # inspect.isclass, without the call
             initializer = initializer()
         if shape is not None and None not in shape:
             full_shape: tuple[int, ...] = shape  # type: ignore[assignment]
@@ -392,7 +401,11 @@ def _get_single_variable(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
-    op_name = _variable_op_name(name, state)
+    if type(name) is str and name and name[-1] != "/":  # _variable_op_name's common case
+        check_scope_name(name, nested=bool(state.name_stack))
+        op_name = frame.unique_name(f"{state.name_stack}/{name}" if state.name_stack else name)
+    else:
+        op_name = _variable_op_name(name, state)
     record = frame.create_or_lookup(
         op_name,
         make_value,
@@ -402,8 +415,8 @@ def _get_single_variable(
         collections,
         constraint,
         partitioner,
+        shared_name=name,
     )
-    frame.vars[name] = record
     if regularizer:
         if regularizer(record.value) is not None:
             frame.add_to_collection(
@@ -412,15 +425,8 @@ def _get_single_variable(
     return record.value
 
 
-def _given_collection(frame: store.Frame, name: str) -> str | None:
-    for collection in (store.PARAMS, store.STATE):
-        if name in frame.inputs[collection]:
-            return collection
-    return None
-
-
 def _given_hint(frame: store.Frame, name: str) -> str:
-    if frame.mode != store.APPLY or _given_collection(frame, name) is None:
+    if frame.mode != store.APPLY or frame.given_collection(name) is None:
         return ""
     return (
         f" {name} is in the variables given to apply, but nothing in this call created it "
@@ -449,25 +455,21 @@ def adopt_given_variables() -> None:
 
 
 def _adopt_all(frame: store.Frame) -> None:
-    names_in_use = frame.names_in_use
     for collection in (store.PARAMS, store.STATE):
         trainable = collection == store.PARAMS
-        for name, value in frame.inputs[collection].items():
-            parts = name.split("/")
-            for i in range(1, len(parts)):
-                prefix = "/".join(parts[:i]).lower()
-                names_in_use[prefix] = max(names_in_use.get(prefix, 0), 1)
-            frame.unique_name(name)
+        for name, value in frame.given(collection).items():
+            frame.take_existing_name(name)
             collections = list(_variable_collections(None, trainable))
             if (
                 not trainable
-                and parts[-1] == GraphKeys.GLOBAL_STEP
+                and name.rsplit("/", 1)[-1] == GraphKeys.GLOBAL_STEP
                 and np.ndim(value) == 0
                 and np.issubdtype(store.dtype_of(value), np.integer)
             ):
                 collections.append(GraphKeys.GLOBAL_STEP)
-            record = frame.create_or_lookup(name, None, None, None, trainable, collections, None)
-            frame.vars[name] = record
+            frame.create_or_lookup(
+                name, None, None, None, trainable, collections, None, shared_name=name
+            )
 
 
 _EXIST_HINT = (
@@ -495,7 +497,7 @@ def _variable_op_name(name: str | None, state: ScopeState | None = None) -> str:
 
 
 def _scope_get_variable(
-    scope: VariableScope,
+    state: ScopeState,
     name: str,
     shape: Any = None,
     dtype: Any = None,
@@ -513,7 +515,9 @@ def _scope_get_variable(
     synchronization: Any = None,
     aggregation: Any = None,
 ) -> jax.Array:
-    """``VariableScope.get_variable`` followed by ``_VariableStore.get_variable``."""
+    """``VariableScope.get_variable`` (of ``state``'s current scope) followed by
+    ``_VariableStore.get_variable``."""
+    scope = state.var_scope
     if regularizer is None:
         regularizer = scope.regularizer
     if caching_device is None:
@@ -564,7 +568,6 @@ def _scope_get_variable(
         if _takes_constraint(custom_getter):
             kwargs["constraint"] = constraint
     # Variable names depend on the variable scope only: TF resets the name scope here.
-    state = current()
     old_stack, state.name_stack = state.name_stack, ""
     try:
         if custom_getter is not None:
@@ -584,6 +587,9 @@ def _scope_get_variable(
             validate_shape,
             use_resource,
             constraint,
+            None,
+            None,
+            state,
         )
         if state.frame.default:  # only the default graph is shared between threads
             with state.frame.lock:
@@ -627,23 +633,26 @@ def get_variable(
     zeros, as in TF1; the scope's ``initializer``, ``regularizer``, ``dtype``,
     ``partitioner``, ``custom_getter`` and ``constraint`` apply when not given here.
     """
+    # Positional arguments: keyword matching of 16 arguments is a large part of the
+    # per-variable cost of a call that creates thousands.
     return _scope_get_variable(
-        get_variable_scope(),
+        current(),
         name,
-        shape=shape,
-        dtype=dtype,
-        initializer=initializer,
-        regularizer=regularizer,
-        trainable=trainable,
-        collections=collections,
-        caching_device=caching_device,
-        partitioner=partitioner,
-        validate_shape=validate_shape,
-        use_resource=use_resource,
-        custom_getter=custom_getter,
-        constraint=constraint,
-        synchronization=synchronization,
-        aggregation=aggregation,
+        shape,
+        dtype,
+        initializer,
+        regularizer,
+        None,  # reuse: the scope's
+        trainable,
+        collections,
+        caching_device,
+        partitioner,
+        validate_shape,
+        use_resource,
+        custom_getter,
+        constraint,
+        synchronization,
+        aggregation,
     )
 
 
@@ -693,7 +702,7 @@ def Variable(  # noqa: N802  (TF1's name)
         declared_dtype = dtype
 
         def make_value() -> jax.Array:
-            with _rng.key_context(_rng.variable_key(_frame_rng(frame), op_name)):
+            with _rng.key_context(_rng.variable_key(frame.variable_rng(), op_name)):
                 return _convert_value(initial_value(), dtype)
     else:
         declared_shape = tuple(np.shape(initial_value))
@@ -725,13 +734,13 @@ def _record_of(value: Any) -> VariableRecord:
     frame = store.current_frame()
     if isinstance(value, str):
         op_name = value[:-2] if value.endswith(":0") else value
-        record = frame.records.get(op_name)
+        record = frame.record(op_name)
         if record is None:
             raise ValueError(f"No variable named {op_name} in this call.")
         return record
-    record = frame.by_id.get(id(value))
+    record = frame.record_of(value)
     if record is None:
-        if isinstance(value, jax.core.Tracer) or not frame.records:
+        if isinstance(value, jax.core.Tracer) or not frame.op_names():
             hint = (
                 " If it came from another init/apply call (or the default graph), it cannot "
                 "be used here: each call has its own variables; pass values in as arguments."
@@ -770,7 +779,7 @@ def get_collection(key: str, scope: str | None = None) -> list:
 
 def get_collection_ref(key: str) -> list:
     """``tf.compat.v1.get_collection_ref``: the live list of a collection."""
-    return store.current_frame().collections.setdefault(key, [])
+    return store.current_frame().collection_ref(key)
 
 
 def add_to_collection(name: str, value: Any) -> None:
@@ -786,7 +795,7 @@ def add_to_collections(names: str | Iterable[str], value: Any) -> None:
 
 
 def get_all_collection_keys() -> list[str]:
-    return list(store.current_frame().collections)
+    return store.current_frame().collection_keys()
 
 
 def global_variables(scope: str | None = None) -> list[VariableRecord]:
@@ -842,14 +851,14 @@ def _assign(ref: Any, compute: Callable[[jax.Array], jax.Array], validate_shape:
     frame = store.current_frame()
     if record.frame is not frame:
         raise ValueError(f"Variable {record.name} belongs to another init/apply call.")
-    if frame.scan_depth:
+    if frame.lifted_depth():
         raise ValueError(
             f"Variable {record.name} is assigned inside the body of flaxscope.scan (or "
             "dynamic_rnn, tf.cond, tf.while_loop, tf.map_fn), which is not supported: the "
             "body is traced once for all steps and branches. Return the value from the "
             "body (the scan's carry, the loop's variables) and assign it afterwards."
         )
-    if frame.mode == store.APPLY and record.collection not in frame.mutable:
+    if not frame.may_assign(record.collection):
         how = "mutable=True" if record.collection == store.STATE else "mutable=['params']"
         raise ValueError(
             f"Variable {record.name} is in variables['{record.collection}'], which this apply "

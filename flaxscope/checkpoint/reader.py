@@ -125,6 +125,24 @@ class CheckpointReader:
     def has_tensor(self, name: str) -> bool:
         return name in self._entries
 
+    # -- the index, for readers of parts of tensors (checkpoint.sharded)
+
+    def entry(self, name: str) -> tb.Entry | None:
+        """The index entry of tensor ``name`` (its dtype, shape and slices), if any."""
+        return self._entries.get(name)
+
+    def slice_entry(self, key: bytes) -> tb.Entry | None:
+        """The index entry of one stored slice (``sharded.slice_key``), if any."""
+        return self._slice_entries.get(key)
+
+    def shard_path(self, shard_id: int) -> str:
+        """The path of the data file ``shard_id`` (``<prefix>.data-0000k-of-0000n``)."""
+        return self._shard_path(shard_id)
+
+    def read_entry(self, entry: tb.Entry, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+        """The bytes of ``entry`` as a new array of ``dtype`` and ``shape``, CRC32C checked."""
+        return self._read_raw(entry, dtype, shape, {})
+
     def get_tensor(self, name: str) -> np.ndarray:
         """The value of tensor ``name`` as a new numpy array (CRC32C checked)."""
         entry = self._entries.get(name)

@@ -293,11 +293,11 @@ def _stored_region(
 ) -> np.ndarray:
     """Region ``want`` of one stored tensor (or slice) whose extents are ``whole``."""
     if want == whole:
-        return reader._read_raw(entry, dtype, shape, {})  # CRC32C checked
+        return reader.read_entry(entry, dtype, shape)  # CRC32C checked
     # Part of a stored tensor: map its bytes and copy just that part (no CRC: TF checks
     # CRCs only when it reads whole stored tensors, too).
     stored = np.memmap(
-        reader._shard_path(entry.shard_id), dtype=dtype, mode="r", offset=entry.offset, shape=shape
+        reader.shard_path(entry.shard_id), dtype=dtype, mode="r", offset=entry.offset, shape=shape
     )
     return np.array(
         stored[
@@ -308,7 +308,7 @@ def _stored_region(
 
 def read_region(reader: CheckpointReader, name: str, index: tuple[slice, ...]) -> np.ndarray:
     """``reader.get_tensor(name)[index]``, reading only the stored pieces that overlap it."""
-    entry = reader._entries.get(name)
+    entry = reader.entry(name)
     if entry is None:
         raise KeyError(f"Key {name} not found in checkpoint {reader.prefix!r}.")
     dtype = tb.numpy_dtype(entry.dtype)
@@ -331,7 +331,7 @@ def read_region(reader: CheckpointReader, name: str, index: tuple[slice, ...]) -
         if common is None or 0 in (n for _, n in common) and out.size:
             continue
         key = slice_key(name, stored)
-        piece_entry = reader._slice_entries.get(key)
+        piece_entry = reader.slice_entry(key)
         if piece_entry is None:
             raise KeyError(f"Checkpoint {reader.prefix!r}: slice {stored} of {name} has no entry.")
         part = _stored_region(
@@ -370,7 +370,7 @@ def restore_sharded(save_path: str | os.PathLike, variables: Mapping[str, Any]) 
     new = {}
     for name in sorted(flat):
         template = flat[name]
-        shape = tuple(reader._entries[name].shape)
+        shape = tuple(reader.entry(name).shape)
         if tuple(np.shape(template)) != shape:
             raise ValueError(
                 f"Shape of variable {name} ({list(np.shape(template))}) doesn't match with shape "

@@ -169,8 +169,8 @@ class DropoutWrapper(_CellWrapper):
         ):
             return noise or None
         frame = _store.current_frame()
-        has_key = frame.default or frame.op_rng is not None
-        in_loop = frame.scan_depth > 0
+        has_key = frame.has_op_keys()
+        in_loop = frame.lifted_depth() > 0
         if not required and (not has_key or in_loop):
             return None  # drawn later (or the step says why it cannot be)
         if construction and not has_key:

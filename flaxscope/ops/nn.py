@@ -619,7 +619,7 @@ def _partitions_of(params: Any) -> list[Array] | None:
         frame = store.current_frame()
     except Exception:  # noqa: BLE001 - no graph at all: a plain array
         return None
-    record = frame.by_id.get(id(params))
+    record = frame.record_of(params)
     if record is None or record.partitioner is None:
         return None
     parts = tf_partitions(record.partitioner, record.shape, record.dtype)

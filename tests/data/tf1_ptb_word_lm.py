@@ -9,7 +9,7 @@ large sizes. One default graph holds three models: ``Train`` creates the variabl
 that scope with ``reuse=True``. The batches and the LSTM state go in through ``feed_dict``,
 so the state of one batch starts the next.
 
-tests/test_ptb_word_lm.py builds this graph and the port's, side by side. The sections
+tests/ports/test_ptb_word_lm.py builds this graph and the port's, side by side. The sections
 between the ``# --- name ---`` markers are compared with the port's: ``data``, ``loss``,
 ``model`` and ``configs`` are the same text, and the scope lines of ``graph`` the same
 lines.

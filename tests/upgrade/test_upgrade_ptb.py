@@ -6,7 +6,7 @@ The converter changes the import only; its report lists the graph-and-session li
 converted model code (``WordLM``, ``unroll``, ``batch_cost`` and the configs), run as
 ``build_graph`` runs it with the placeholders made arguments (the hand edit the report
 asks for), gives TF1's variable names and, with TF's weights, TF1's costs and final states
-to float32 rounding. The TF1 side is tests/test_ptb_word_lm.py's.
+to float32 rounding. The TF1 side is tests/ports/test_ptb_word_lm.py's.
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ def converted(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ptb(tf1) -> ModuleType:
-    """tests/test_ptb_word_lm.py: its TF1 runner, configs, data and comparison."""
-    return _import(ROOT / "tests" / "test_ptb_word_lm.py", "ptb_lm_tests_for_upgrade")
+    """tests/ports/test_ptb_word_lm.py: its TF1 runner, configs, data and comparison."""
+    return _import(ROOT / "tests" / "ports" / "test_ptb_word_lm.py", "ptb_lm_tests_for_upgrade")
 
 
 def test_report_lists_exactly_the_session_lines(converted):

@@ -25,7 +25,7 @@ import flaxscope as fs
 from flaxscope.checkpoint import bundle as tb
 from flaxscope.checkpoint.sharded import slice_key
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "sharded_lstm.py"
 TINY = ["--steps", "3", "--batch", "8", "--seq-len", "8", "--hidden", "16", "--layers", "1"]
 TIMEOUT_S = 240  # a loaded 2-core machine takes ~50 s; a hang must not stall the suite

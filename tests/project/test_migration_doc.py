@@ -28,7 +28,7 @@ import pytest
 
 import flaxscope as fs
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "migration.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "migration.md"
 FENCE = re.compile(r"^```(\S*)[ \t]*$")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import flaxscope as fs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # A fresh process: a TF1-style model's jitted train step, counting JAX's cache events.
 PROGRAM = r"""

@@ -26,7 +26,7 @@ import jax
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PORT_FILE = ROOT / "examples" / "ptb_word_lm.py"
 TF1_FILE = ROOT / "tests" / "data" / "tf1_ptb_word_lm.py"
 RTOL = 1e-5

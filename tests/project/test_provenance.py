@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIMIT_PCT = 3.0
 ROW = re.compile(r"^(?P<file>\S+)\s+(?P<nonblank>\d+)\s+(?P<covered>\d+)\s+(?P<pct>[\d.]+)%")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "ops_hlo.py"
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "ops_hlo.py"
 
 
 @pytest.fixture(scope="module")
