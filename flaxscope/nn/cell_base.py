@@ -82,6 +82,10 @@ class FusedLayer(NamedTuple):
     recurrent_input: Callable[[State], Array]
     split_xp: Callable[[Any], tuple[Array, Any]]
     cell_math: Callable[[dict[str, Array], Array, Any, State], tuple[Array, State]]
+    # The whole kernel when the step is TF1's own ``concat([x, m]) @ kernel + bias`` (the
+    # input params are exactly that kernel's first rows and the bias, and ``split_xp`` has
+    # no rest), so the loop may compute the input half inside it; ``None`` otherwise (GRU).
+    kernel: Array | None = None
 
 
 class Fused(NamedTuple):
@@ -186,6 +190,14 @@ class RNNCell(Layer):
         raise NotImplementedError
 
 
+def concat_pre(
+    recurrent_input: Callable[[State], Array], kernel: Array, bias: Array, x: Array, state: State
+) -> Array:
+    """TF1's step matmul: ``concat([x, m]) @ kernel + bias``, ``m = recurrent_input(state)``."""
+    z = jnp.concatenate([x, recurrent_input(state)], axis=-1)
+    return jnp.matmul(z, kernel) + bias
+
+
 def split_rows(kernel: Array, h_depth: int) -> tuple[Array, Array]:
     """``kernel[:input_depth]`` (multiplies x) and ``kernel[input_depth:]`` (multiplies h)."""
     depth = kernel.shape[0] - h_depth
@@ -252,10 +264,23 @@ class LayerRNNCell(RNNCell):
                 f"Input 0 of layer {self._base_name} is incompatible with the layer: expected "
                 f"ndim=2, found ndim={inputs.ndim}. Full shape received: {inputs.shape}"
             )
-        in_params, rec_params = self._split(
-            self._params(inputs.shape[-1], self._graph_state().dtype)
-        )
+        params = self._params(inputs.shape[-1], self._graph_state().dtype)
+        in_params, rec_params = self._split(params)
+        if self._concat_step(in_params):
+            # TF1's own step, and dynamic_rnn's loop on CPU: the same numbers bit for bit.
+            pre = concat_pre(self._recurrent_input, params["kernel"], params["bias"], inputs, state)
+            others = {k: v for k, v in rec_params.items() if k != "kernel"}
+            return self._cell_math(others, pre, None, state)
         return self._step(rec_params, self._project(in_params, inputs), state)
+
+    def _concat_step(self, in_params: dict[str, Array]) -> bool:
+        """Whether the step is ``concat([x, m]) @ kernel + bias`` (see FusedLayer.kernel)."""
+        cls = type(self)
+        return (
+            cls._project is LayerRNNCell._project
+            and cls._split_xp is LayerRNNCell._split_xp
+            and set(in_params) == {"kernel", "bias"}
+        )
 
     def fusion_supported(self) -> bool:
         # A subclass that overrides call() or __call__ keeps TF1's one-step path.
@@ -282,6 +307,7 @@ class LayerRNNCell(RNNCell):
             self._recurrent_input,
             self._split_xp,
             self._cell_math,
+            params["kernel"] if self._concat_step(in_params) else None,
         )
         return Fused([layer], _single, _unsingle)
 

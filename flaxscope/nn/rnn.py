@@ -6,14 +6,18 @@ set of arrays, exactly as the body of TF1's ``while_loop`` shares them through
 ``reuse=True``. The loop is a single ``lax.scan``: compiled once whatever the length.
 
 For flaxscope's built-in cells the input half of the step, ``x_t @ kernel[:input_depth] +
-bias``, does not depend on the recurrence, so it is computed for all steps at once (one
-large matmul on the same kernel variable) and only ``h @ kernel[input_depth:]`` stays in
-the loop. The backward pass mirrors it: the loop only carries the gradient through the
-recurrence, and ``kernel[input_depth:]``'s gradient is one matmul over all steps after it
-(as cuDNN does), not a kernel-sized sum updated at every step (``hoist_weight_grads``).
-A ``MultiRNNCell`` of such cells runs layer by layer over the whole sequence, each layer
-with its own hoisted projection. Any other cell (a user's ``RNNCell`` whose ``call`` uses
-``get_variable``) runs step by step through :func:`flaxscope.scan`.
+bias``, does not depend on the recurrence. Where it goes is chosen per backend
+(:data:`HOIST_INPUT_PROJECTION`, from ``benchmarks/RESULTS.md``): on accelerators it is
+computed for all steps at once (one large matmul on the same kernel variable) and only
+``h @ kernel[input_depth:]`` stays in the loop; on CPU the loop computes TF1's own step,
+``concat([x_t, h]) @ kernel + bias``, which keeps no ``[time, batch, 4 * units]`` projection
+in memory. The backward pass only carries the gradient through the recurrence and emits
+each step's gate gradient; the kernel's gradient is then one matmul over all steps after
+the loop (as cuDNN does), not a kernel-sized sum updated at every step
+(``hoist_weight_grads``), and so is the inputs' gradient when the projection ran inside
+the loop. A ``MultiRNNCell`` of such cells runs layer by layer over the whole sequence.
+Any other cell (a user's ``RNNCell`` whose ``call`` uses ``get_variable``) runs step by
+step through :func:`flaxscope.scan`.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope.lift import scan as _fs_scan
-from flaxscope.nn.cell_base import FusedLayer, RNNCell, State, assert_like_rnncell
+from flaxscope.nn.cell_base import (
+    FusedLayer,
+    RNNCell,
+    State,
+    assert_like_rnncell,
+    concat_pre,
+)
 from flaxscope.scopes import variable_scope as _variable_scope
 
 Array = jax.Array
@@ -37,6 +47,7 @@ __all__ = [
     "static_rnn",
     "bidirectional_dynamic_rnn",
     "DEFAULT_UNROLL",
+    "HOIST_INPUT_PROJECTION",
 ]
 
 # lax.scan's unroll factor for dynamic_rnn when none is given, per backend. Unrolling a few
@@ -46,8 +57,27 @@ __all__ = [
 DEFAULT_UNROLL: dict[str, int] = {"cpu": 1, "gpu": 8, "cuda": 8, "rocm": 8, "tpu": 8}
 
 
+# Whether dynamic_rnn computes the input half of the step for all steps before the loop
+# (True) or inside it with the recurrent half, as one ``concat([x_t, h]) @ kernel`` (False),
+# per backend. On the 2-core CPU of benchmarks/RESULTS.md the loop form was faster at every
+# size measured (batch 16-256, hidden 128-1024): the hoisted form writes and reads back a
+# [time, batch, 4 * units] array (and its gradient), which costs more there than the small
+# per-step matmul it saves. GPUs favour one large matmul; their sweep decides.
+HOIST_INPUT_PROJECTION: dict[str, bool] = {
+    "cpu": False,
+    "gpu": True,
+    "cuda": True,
+    "rocm": True,
+    "tpu": True,
+}
+
+
 def _default_unroll() -> int:
     return DEFAULT_UNROLL.get(jax.default_backend(), 1)
+
+
+def _default_hoist_input_projection() -> bool:
+    return HOIST_INPUT_PROJECTION.get(jax.default_backend(), True)
 
 
 def _transpose_batch_time(x: Array) -> Array:
@@ -110,6 +140,7 @@ def dynamic_rnn(
     *,
     unroll: int | bool | None = None,
     hoist_weight_grads: bool | None = None,
+    hoist_input_projection: bool | None = None,
 ) -> tuple[Any, State]:
     """``tf.compat.v1.nn.dynamic_rnn``: runs ``cell`` over the time axis of ``inputs``.
 
@@ -133,6 +164,10 @@ def dynamic_rnn(
         steps instead of accumulating it inside the loop, as cuDNN does (default ``True``:
         faster on CPU and GPU, see ``benchmarks/RESULTS.md``). The values are the same to
         float rounding.
+      hoist_input_projection: flaxscope only, built-in cells only: compute ``x_t @
+        kernel[:input_depth] + bias`` for all steps before the loop (``True``) or inside
+        it, as TF1's ``concat([x_t, h]) @ kernel + bias`` (``False``). Default per backend,
+        see :data:`HOIST_INPUT_PROJECTION`. The values are the same to float rounding.
 
     Returns:
       ``(outputs, final_state)``: outputs ``[batch, time, cell.output_size]`` (or time
@@ -169,8 +204,10 @@ def dynamic_rnn(
             unroll = _default_unroll()
         if hoist_weight_grads is None:
             hoist_weight_grads = True
+        if hoist_input_projection is None:
+            hoist_input_projection = _default_hoist_input_projection()
         outputs, final_state = _dynamic_rnn_loop(
-            cell, inputs_tm, state, lengths, unroll, hoist_weight_grads
+            cell, inputs_tm, state, lengths, unroll, hoist_weight_grads, hoist_input_projection
         )
         if not time_major:
             outputs = jax.tree.map(_transpose_batch_time, outputs)
@@ -184,6 +221,7 @@ def _dynamic_rnn_loop(
     lengths: Array | None,
     unroll: int | bool,
     hoist_weight_grads: bool = False,
+    hoist_input_projection: bool = True,
 ) -> tuple[Any, State]:
     """The time loop, on time-major inputs."""
     flat_input = jax.tree.leaves(inputs)
@@ -198,7 +236,9 @@ def _dynamic_rnn_loop(
         and time_steps > 0
     )
     if fusable:
-        return _fused_loop(cell, inputs, state, keep, unroll, hoist_weight_grads)
+        return _fused_loop(
+            cell, inputs, state, keep, unroll, hoist_weight_grads, hoist_input_projection
+        )
 
     def body(carry: State, xs: tuple[Any, Array | None]) -> tuple[State, Any]:
         x_t, keep_t = xs
@@ -217,12 +257,20 @@ def _fused_loop(
     keep: Array | None,
     unroll: int | bool,
     hoist_weight_grads: bool,
+    hoist_input_projection: bool,
 ) -> tuple[Array, State]:
     fused = cell.fused_layers(inputs.shape[-1], inputs.dtype)
     layer_states = fused.split(state)
     x = inputs
     finals = []
     for layer, s0 in zip(fused.layers, layer_states, strict=True):
+        if layer.kernel is not None and not hoist_input_projection:
+            if hoist_weight_grads:
+                x, final = _layer_loop_concat_hoisted_grads(layer, s0, x, keep, unroll)
+            else:
+                x, final = _layer_loop_concat(layer, s0, x, keep, unroll)
+            finals.append(final)
+            continue
         # Every step's input half at once, one matmul: [time, batch, ...].
         xp = layer.project(layer.input_params, x)
         if hoist_weight_grads:
@@ -251,6 +299,43 @@ def _layer_loop(
 
     final, outputs = jax.lax.scan(body, s0, (xp, keep), unroll=unroll)
     return outputs, final
+
+
+def _cell_params(layer: FusedLayer) -> dict[str, Array]:
+    return {k: v for k, v in layer.recurrent_params.items() if k != "kernel"}
+
+
+def _layer_loop_concat(
+    layer: FusedLayer, s0: State, x: Array, keep: Array | None, unroll: int | bool
+) -> tuple[Array, State]:
+    """The input half inside the loop, JAX's own backward pass."""
+    params, kernel, bias = _cell_params(layer), layer.kernel, layer.input_params["bias"]
+    recurrent_input, cell_math = layer.recurrent_input, layer.cell_math
+
+    def body(state: State, xs: tuple[Array, Array | None]) -> tuple[State, Array]:
+        x_t, keep_t = xs
+        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
+        return new_state, output
+
+    final, outputs = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
+    return outputs, final
+
+
+def _layer_loop_concat_hoisted_grads(
+    layer: FusedLayer, s0: State, x: Array, keep: Array | None, unroll: int | bool
+) -> tuple[Array, State]:
+    return _concat_recurrence(
+        layer.recurrent_input,
+        layer.cell_math,
+        unroll,
+        _cell_params(layer),
+        layer.kernel,
+        layer.input_params["bias"],
+        x,
+        s0,
+        keep,
+    )
 
 
 def _layer_loop_hoisted_grads(
@@ -306,7 +391,18 @@ def _recurrence_fwd(recurrent_input, cell_math, unroll, params, w_h, main, rest,
 
 def _recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
     params, w_h, rest, keep, pres, prevs = residuals
-    d_outputs, d_final = cotangents
+    d_s0, d_params, d_main, d_rest = _backward_loop(
+        recurrent_input, cell_math, unroll, params, w_h, rest, keep, pres, prevs, cotangents
+    )
+    m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
+    d_w_h = jnp.einsum("tbh,tbg->hg", m_prev, d_main)
+    return d_params, d_w_h, d_main, d_rest, d_s0, None
+
+
+def _backward_loop(recurrent_input, cell_math, unroll, params, w_h, rest, keep, pres, prevs, cot):
+    """The reverse loop shared by both recurrences: carries the state's cotangent back
+    through ``cell_math`` and ``m @ w_h``; emits each step's ``d_pre`` (and ``d_rest``)."""
+    d_outputs, d_final = cot
     w_h_t = w_h.T
 
     def body(carry, xs):
@@ -330,12 +426,64 @@ def _recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
     (d_s0, d_params), (d_main, d_rest) = jax.lax.scan(
         body, init, (d_outputs, pres, rest, prevs, keep), reverse=True, unroll=unroll
     )
-    m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
-    d_w_h = jnp.einsum("tbh,tbg->hg", m_prev, d_main)
-    return d_params, d_w_h, d_main, d_rest, d_s0, None
+    return d_s0, d_params, d_main, d_rest
 
 
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
+
+
+# The recurrence with the input half inside the loop: ``pre_t = concat([x_t, m_{t-1}]) @ K +
+# b``. The backward loop is the one above (it only needs ``K[input_depth:]``); after it,
+# the whole kernel's gradient is one matmul ``concat([x, m_prev])^T @ d_pre`` over all steps,
+# the bias's a sum, and the inputs' gradient one matmul ``d_pre @ K[:input_depth]^T``.
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def _concat_recurrence(
+    recurrent_input: Callable,
+    cell_math: Callable,
+    unroll: int | bool,
+    params: dict[str, Array],
+    kernel: Array,
+    bias: Array,
+    x: Array,
+    s0: State,
+    keep: Array | None,
+) -> tuple[Array, State]:
+    def body(state, xs):
+        x_t, keep_t = xs
+        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
+        return new_state, output
+
+    final, outputs = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
+    return outputs, final
+
+
+def _concat_recurrence_fwd(recurrent_input, cell_math, unroll, params, kernel, bias, x, s0, keep):
+    def body(state, xs):
+        x_t, keep_t = xs
+        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
+        return new_state, (output, pre, state)
+
+    final, (outputs, pres, prevs) = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
+    return (outputs, final), (params, kernel, x, keep, pres, prevs)
+
+
+def _concat_recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
+    params, kernel, x, keep, pres, prevs = residuals
+    depth = x.shape[-1]
+    d_s0, d_params, d_pre, _ = _backward_loop(
+        recurrent_input, cell_math, unroll, params, kernel[depth:], None, keep, pres, prevs,
+        cotangents,
+    )  # fmt: skip
+    z = jnp.concatenate([x, jax.vmap(recurrent_input)(prevs)], axis=-1)  # [time, batch, rows]
+    d_kernel = jnp.einsum("tbk,tbg->kg", z, d_pre)
+    d_bias = jnp.sum(d_pre, axis=(0, 1))
+    d_x = jnp.matmul(d_pre, kernel[:depth].T)
+    return d_params, d_kernel, d_bias, d_x, d_s0, None
+
+
+_concat_recurrence.defvjp(_concat_recurrence_fwd, _concat_recurrence_bwd)
 
 
 def _reverse_sequence(x: Array, lengths: Array | None, time_axis: int) -> Array:

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope.ops._registry import tf_op
-from flaxscope.ops.array import _canon, _ints, convert
+from flaxscope.ops.array._common import _canon, _ints, convert
 from flaxscope.tensor_shape import TensorShape
 
 

@@ -208,3 +208,44 @@ def test_lifted_body_switches_and_restores_the_loop_state() -> None:
     with frame.without_layout():
         assert frame.layout is None
     assert frame.layout == "mesh-layout"
+
+
+def test_accessors_answer_what_the_methods_wrote() -> None:
+    given = {store.PARAMS: {"a/w": jnp.ones(2)}, store.STATE: {"a/n": jnp.zeros(())}}
+    frame = store.Frame(store.APPLY, variables=given, mutable=frozenset({store.STATE}))
+    assert frame.given(store.PARAMS) == given[store.PARAMS]
+    assert frame.given_collection("a/w") == store.PARAMS
+    assert frame.given_collection("a/n") == store.STATE
+    assert frame.given_collection("b") is None
+    assert frame.may_assign(store.STATE) and not frame.may_assign(store.PARAMS)
+    assert not frame.has_op_keys() and frame.rng is None
+    # get_variable's table holds only what was filed under a shared name
+    w = frame.create_or_lookup("a/w", None, (2,), np.dtype("float32"), True, [], None, None, "a/w")
+    n = frame.create_or_lookup("a/n", None, (), np.dtype("float32"), False, [], None)
+    assert frame.shared_variable("a/w") is w and frame.shared_variable("a/n") is None
+    assert frame.record("a/n") is n and frame.record("x") is None
+    assert frame.record_of(w.value) is w and frame.record_of(jnp.ones(2)) is None
+    before = frame.op_names()
+    assert before == {"a/w", "a/n"} and frame.values_created_since(before) == {}
+    # names taken by an existing graph: the scope prefix and the name itself
+    frame.take_existing_name("b/c/v")
+    assert [frame.unique_name(x) for x in ("b", "b/c", "b/c/v")] == ["b_1", "b/c_1", "b/c/v_1"]
+    # the live collection list, and the keys in creation order
+    frame.collection_ref("losses").append(1.0)
+    assert frame.collection("losses") == [1.0] and frame.collection_keys() == ["losses"]
+    assert not frame.closed
+    frame.close()
+    assert frame.closed
+
+
+def test_the_initializers_key_defaults_to_key_0_and_follows_set_rng() -> None:
+    frame = store.Frame(store.INIT, default=True)
+    assert frame.rng is None and frame.has_op_keys()  # the default graph derives one
+    first = frame.variable_rng()
+    assert frame.rng is first and jnp.array_equal(
+        jax.random.key_data(first), jax.random.key_data(jax.random.key(0))
+    )
+    frame.set_rng(jax.random.key(7))
+    assert jnp.array_equal(
+        jax.random.key_data(frame.variable_rng()), jax.random.key_data(jax.random.key(7))
+    )

@@ -124,6 +124,17 @@ LENGTHS = np.array([6, 2, 0, 4], np.int32)  # full, short, empty, middle
 
 
 # --- dynamic_rnn -------------------------------------------------------------------------
+@pytest.fixture(params=[False, True], ids=["projection-in-loop", "projection-hoisted"])
+def formulation(request, monkeypatch):
+    """Runs a test with the input projection inside the loop and hoisted out of it, whatever
+    this backend's default: both formulations must give TF1's numbers."""
+    from flaxscope.nn import rnn
+
+    monkeypatch.setitem(rnn.HOIST_INPUT_PROJECTION, jax.default_backend(), request.param)
+    return request.param
+
+
+@pytest.mark.usefixtures("formulation")
 def test_ragged_sequence_length_multi_rnn_cell():
     def model(ns, x, lengths):
         cell = ns.rnn_cell.MultiRNNCell(
@@ -137,6 +148,7 @@ def test_ragged_sequence_length_multi_rnn_cell():
         assert np.all(outputs[b, n:] == 0) and (n == 0 or np.any(outputs[b, n - 1] != 0))
 
 
+@pytest.mark.usefixtures("formulation")
 def test_time_major_with_lengths_and_peepholes():
     def model(ns, x, lengths):
         cell = ns.rnn_cell.LSTMCell(5, use_peepholes=True, cell_clip=1.0, num_proj=3)
@@ -148,6 +160,7 @@ def test_time_major_with_lengths_and_peepholes():
     assert_same(model, [x, LENGTHS])
 
 
+@pytest.mark.usefixtures("formulation")
 def test_initial_state_and_scope():
     rng = np.random.default_rng(3)
     c0, h0, g0 = (rng.standard_normal((4, n)).astype(np.float32) for n in (5, 5, 2))
@@ -412,7 +425,7 @@ def test_shared_kernel_gradient_is_the_sum_of_per_step_contributions():
 V, E, H, B, T = 11, 8, 16, 4, 9
 
 
-def fs_lm(tokens, hoist_weight_grads=None):
+def fs_lm(tokens, hoist_weight_grads=None, hoist_input_projection=None):
     """A TF1-style LSTM language model: embedding, BasicLSTMCell, softmax."""
     embedding = fs.get_variable("embedding", [V, E])
     inputs = jnp.take(embedding, tokens[:, :-1], axis=0)
@@ -421,6 +434,7 @@ def fs_lm(tokens, hoist_weight_grads=None):
         inputs,
         dtype=jnp.float32,
         hoist_weight_grads=hoist_weight_grads,
+        hoist_input_projection=hoist_input_projection,
     )
     with fs.variable_scope("softmax"):
         w = fs.get_variable("w", [H, V])
@@ -429,24 +443,29 @@ def fs_lm(tokens, hoist_weight_grads=None):
     return optax.softmax_cross_entropy_with_integer_labels(logits, tokens[:, 1:]).mean()
 
 
-def jax_lm(params, tokens):
-    """The same model written by hand in JAX: hoisted input projection + lax.scan."""
+def jax_lm(params, tokens, in_loop=False):
+    """The same model written by hand in JAX with lax.scan: the input projection hoisted
+    out of the loop, or (``in_loop``) the textbook ``concat([x_t, h]) @ kernel`` step."""
     kernel, bias = params["rnn/basic_lstm_cell/kernel"], params["rnn/basic_lstm_cell/bias"]
     inputs = jnp.take(params["embedding"], tokens[:, :-1], axis=0)
     x = jnp.swapaxes(inputs, 0, 1)
     c0 = jnp.zeros((x.shape[1], H), jnp.float32)
     h0 = jnp.zeros((x.shape[1], H), jnp.float32)
-    xp = jnp.matmul(x, kernel[:E]) + bias
     w_h = kernel[E:]
 
-    def step(carry, xp_t):
+    def gates(x_t, h):
+        if in_loop:
+            return jnp.matmul(jnp.concatenate([x_t, h], axis=-1), kernel) + bias
+        return x_t + jnp.matmul(h, w_h)
+
+    def step(carry, x_t):
         c, h = carry
-        i, j, f, o = jnp.split(xp_t + jnp.matmul(h, w_h), 4, axis=-1)
+        i, j, f, o = jnp.split(gates(x_t, h), 4, axis=-1)
         c = c * jax.nn.sigmoid(f + jnp.asarray(1.0, f.dtype)) + jax.nn.sigmoid(i) * jnp.tanh(j)
         h = jnp.tanh(c) * jax.nn.sigmoid(o)
         return (c, h), h
 
-    _, hs = jax.lax.scan(step, (c0, h0), xp)
+    _, hs = jax.lax.scan(step, (c0, h0), x if in_loop else jnp.matmul(x, kernel[:E]) + bias)
     outputs = jnp.swapaxes(hs, 0, 1)
     logits = jnp.matmul(outputs, params["softmax/w"]) + params["softmax/b"]
     return optax.softmax_cross_entropy_with_integer_labels(logits, tokens[:, 1:]).mean()
@@ -472,15 +491,18 @@ def hlo_op_counts(hlo_text: str) -> collections.Counter:
     )
 
 
-def test_jitted_train_step_equals_hand_written_jax():
+@pytest.mark.parametrize("hoist_input", [True, False], ids=["hoisted", "in-loop"])
+def test_jitted_train_step_equals_hand_written_jax(hoist_input):
     """With JAX's own backward pass for the loop, flaxscope's train step is op for op the
     hand-written one: scopes, names and the variable store leave nothing in the program."""
-    f = fs.transform(functools.partial(fs_lm, hoist_weight_grads=False))
+    f = fs.transform(
+        functools.partial(fs_lm, hoist_weight_grads=False, hoist_input_projection=hoist_input)
+    )
     tokens = jax.random.randint(jax.random.key(1), (B, T + 1), 0, V)
     params = f.init(jax.random.key(0), tokens)["params"]
     opt = optax.adam(1e-2)
     fs_step = make_train_step(lambda p, t: f.apply({"params": p}, t), opt)
-    jax_step = make_train_step(jax_lm, opt)
+    jax_step = make_train_step(functools.partial(jax_lm, in_loop=not hoist_input), opt)
     state_fs = state_jax = opt.init(params)
     p_fs = p_jax = params
     for _ in range(3):
@@ -498,16 +520,20 @@ def test_jitted_train_step_equals_hand_written_jax():
     )
 
 
-def test_hoisted_weight_grads_train_like_hand_written_jax():
-    """The default backward pass (recurrent kernel's gradient in one matmul after the loop)
-    gives the hand-written model's numbers, step after step; only the forward pass is
-    shared op for op."""
-    f = fs.transform(functools.partial(fs_lm, hoist_weight_grads=True))
+@pytest.mark.parametrize("hoist_input", [True, False], ids=["hoisted", "in-loop"])
+def test_hoisted_weight_grads_train_like_hand_written_jax(hoist_input):
+    """The default backward pass (the kernel's gradient in one matmul after the loop) gives
+    the hand-written model's numbers, step after step; only the forward pass is shared op
+    for op."""
+    f = fs.transform(
+        functools.partial(fs_lm, hoist_weight_grads=True, hoist_input_projection=hoist_input)
+    )
+    jax_lm_ = functools.partial(jax_lm, in_loop=not hoist_input)
     tokens = jax.random.randint(jax.random.key(1), (B, T + 1), 0, V)
     params = f.init(jax.random.key(0), tokens)["params"]
     opt = optax.adam(1e-2)
     fs_step = make_train_step(lambda p, t: f.apply({"params": p}, t), opt)
-    jax_step = make_train_step(jax_lm, opt)
+    jax_step = make_train_step(jax_lm_, opt)
     state_fs = state_jax = opt.init(params)
     p_fs = p_jax = params
     for _ in range(5):
@@ -517,11 +543,30 @@ def test_hoisted_weight_grads_train_like_hand_written_jax():
     for k in params:
         np.testing.assert_allclose(p_fs[k], p_jax[k], rtol=1e-5, atol=1e-6)
     grads_fs = jax.grad(lambda p: f.apply({"params": p}, tokens))(params)
-    grads_jax = jax.grad(jax_lm)(params, tokens)
+    grads_jax = jax.grad(jax_lm_)(params, tokens)
     for k in params:
         assert rel_err(grads_fs[k], grads_jax[k]) < 1e-5, k
     forward_fs = jax.jit(lambda p: f.apply({"params": p}, tokens)).lower(params)
-    forward_jax = jax.jit(lambda p: jax_lm(p, tokens)).lower(params)
+    forward_jax = jax.jit(lambda p: jax_lm_(p, tokens)).lower(params)
     assert hlo_op_counts(forward_fs.compile().as_text()) == hlo_op_counts(
         forward_jax.compile().as_text()
     )
+
+
+def test_default_formulation_follows_the_backend_table():
+    """dynamic_rnn's defaults are the per-backend table's: the default program is the one
+    compiled with the table's choice written out."""
+    from flaxscope.nn import rnn
+
+    hoist = rnn.HOIST_INPUT_PROJECTION.get(jax.default_backend(), True)
+    tokens = jax.random.randint(jax.random.key(1), (B, T + 1), 0, V)
+    default = fs.transform(fs_lm)
+    explicit = fs.transform(functools.partial(fs_lm, hoist_input_projection=hoist))
+    params = default.init(jax.random.key(0), tokens)["params"]
+
+    def hlo(model):
+        step = jax.jit(jax.grad(lambda p: model.apply({"params": p}, tokens)))
+        return step.lower(params).as_text()
+
+    assert hlo(default) == hlo(explicit)
+    assert rnn.HOIST_INPUT_PROJECTION["cpu"] is False and rnn.HOIST_INPUT_PROJECTION["gpu"]
