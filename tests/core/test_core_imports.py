@@ -134,14 +134,23 @@ _PRIVATE_IMPORTS_ALLOWED = {
 
 
 def _private_imports(name: str, source: str, known: set[str]) -> list[str]:
-    """``from flaxscope.a import _b`` where ``_b`` is a private name, not a module.
+    """``from flaxscope.a import _b`` where ``_b`` is a private name, not a module, and
+    ``a._b`` through an imported flaxscope module ``a``.
 
     Private modules (``flaxscope.ops._registry``) may be imported and their public names
     used: that is how the package shares helpers. A module's own ``_name`` is its business.
     """
     package = name if name in _PACKAGES else name.rpartition(".")[0]
+    allowed = _PRIVATE_IMPORTS_ALLOWED.get(name, set())
+    tree = ast.parse(source)
     out = []
-    for node in ast.walk(ast.parse(source)):
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in known:
+                    aliases[alias.asname or alias.name] = alias.name
+            continue
         if not isinstance(node, ast.ImportFrom):
             continue
         base = node.module or ""
@@ -149,12 +158,25 @@ def _private_imports(name: str, source: str, known: set[str]) -> list[str]:
             anchor = package.split(".")
             anchor = anchor[: len(anchor) - (node.level - 1)]
             base = ".".join(anchor + ([base] if base else []))
-        if not base.startswith("flaxscope") or base in _PRIVATE_IMPORTS_ALLOWED.get(name, ()):
+        if not base.startswith("flaxscope") or base in allowed:
             continue
         for alias in node.names:
-            private = alias.name.startswith("_") and not alias.name.startswith("__")
-            if private and f"{base}.{alias.name}" not in known:
+            full = f"{base}.{alias.name}"
+            if full in known:
+                aliases[alias.asname or alias.name] = full
+            elif alias.name.startswith("_") and not alias.name.startswith("__"):
                 out.append(f"{name} imports {alias.name} from {base}")
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and f"{aliases[node.value.id]}.{node.attr}" not in known
+            and aliases[node.value.id] not in allowed
+        ):
+            out.append(f"{name} reads {node.attr} of {aliases[node.value.id]}")
     return out
 
 
@@ -180,6 +202,10 @@ def test_the_private_import_check_sees_one() -> None:
     bad = "from flaxscope.layers.base import _hidden\nfrom flaxscope.ops import _registry\n"
     assert _private_imports("flaxscope.layers.core", bad, known) == [
         "flaxscope.layers.core imports _hidden from flaxscope.layers.base"
+    ]
+    attribute = "from flaxscope import initializers as _init\n_init._hidden(1)\n"
+    assert _private_imports("flaxscope.variables", attribute, known) == [
+        "flaxscope.variables reads _hidden of flaxscope.initializers"
     ]
     relative = "from .base import _hidden\n"
     assert _private_imports("flaxscope.layers.core", relative, known) == [
