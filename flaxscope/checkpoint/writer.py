@@ -42,14 +42,19 @@ def _make_directory(directory: str, prefix: str) -> None:
     os.makedirs(directory, exist_ok=True)
 
 
-def _reads_one_shard(prefix: str) -> bool:
-    """Whether ``prefix`` holds a readable index that reads ``.data-00000-of-00001``."""
+def _index_shards(prefix: str) -> int | None:
+    """How many data files the readable ``.index`` at ``prefix`` reads (``None``: none)."""
     try:
         with open(prefix + ".index", "rb") as f:
             header, _, _ = tb.parse_index(f.read(), prefix + ".index")
     except (OSError, ValueError):
-        return False  # no checkpoint there to keep (or none that could be read)
-    return max(header.num_shards, 1) == 1
+        return None  # no checkpoint there to keep (or none that could be read)
+    return max(header.num_shards, 1)
+
+
+def _reads_one_shard(prefix: str) -> bool:
+    """Whether ``prefix`` holds a readable index that reads ``.data-00000-of-00001``."""
+    return _index_shards(prefix) == 1
 
 
 def _link_or_copy(src: str, dst: str, tag: str) -> None:
