@@ -125,12 +125,8 @@ def test_a_cycle_is_found() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
-# Private names still imported across modules, each with the reason it waits. Keep short.
-_PRIVATE_IMPORTS_ALLOWED = {
-    # scale15 (#15) is reworking checkpoint/sharded.py and the reader/writer helpers it
-    # shares; they become public names of an internal module when that lands.
-    "flaxscope.checkpoint.sharded": {"flaxscope.checkpoint.reader", "flaxscope.checkpoint.writer"},
-}
+# Private names still imported across modules, each with the reason it waits (none now).
+_PRIVATE_IMPORTS_ALLOWED: dict[str, set[str]] = {}
 
 
 def _private_imports(name: str, source: str, known: set[str]) -> list[str]:
@@ -193,7 +189,7 @@ def test_no_module_imports_another_modules_private_names() -> None:
     ]
     assert found == [], (
         "Share a helper as a public name of an internal module (ops/_convert.py, "
-        "layers/_args.py, ops/nn/_common.py) instead:\n" + "\n".join(found)
+        "layers/_args.py, checkpoint/_files.py) instead:\n" + "\n".join(found)
     )
 
 
