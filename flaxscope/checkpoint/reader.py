@@ -19,6 +19,7 @@ import numpy as np
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
+from flaxscope.checkpoint._dtypes import convert_loaded, template_dtype
 from flaxscope.checkpoint.state import latest_checkpoint
 from flaxscope.errors import DataLossError, NotFoundError
 from flaxscope.trees import flatten_variables, rebuild
@@ -363,32 +364,6 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
     return reader.read(names)
 
 
-def _template_dtype(value: Any) -> np.dtype:
-    return np.dtype(value.dtype) if hasattr(value, "dtype") else np.asarray(value).dtype
-
-
-def _convert(name: str, value: np.ndarray, target: np.dtype, source: str) -> np.ndarray:
-    """``value`` as ``target``: exact, or JAX's 32-bit form of a 64-bit checkpoint dtype."""
-    if value.dtype == target:
-        return value
-    canonical = np.dtype(jax.dtypes.canonicalize_dtype(value.dtype))
-    if canonical != target:
-        raise ValueError(
-            f"Variable {name}: {source} has dtype {value.dtype.name} but the variable is "
-            f"{target.name}. TensorFlow refuses this too; create the variable with dtype "
-            f"{value.dtype.name} or cast the loaded value yourself."
-        )
-    if np.issubdtype(target, np.integer) and value.size:
-        info = np.iinfo(target)
-        if value.min() < info.min or value.max() > info.max:
-            raise ValueError(
-                f"Variable {name}: {source} holds {value.dtype.name} values outside the "
-                f"{target.name} range, and JAX without 64-bit mode stores it as "
-                f"{target.name}. Enable it first: jax.config.update('jax_enable_x64', True)."
-            )
-    return value.astype(target)
-
-
 def _like(template: Any, value: np.ndarray) -> Any:
     """``value`` in the form of ``template``: a JAX array on its sharding, or numpy."""
     if isinstance(template, jax.Array):
@@ -430,7 +405,7 @@ def restore(save_path: str | os.PathLike, variables: Mapping[str, Any]) -> dict[
     # Each value is converted as soon as it is read, so only one tensor is ever held twice.
     # A failure part-way raises, and the partial result is dropped with the frame.
     new = {
-        n: _like(flat[n], _convert(n, v, _template_dtype(flat[n]), f"checkpoint tensor {n}"))
+        n: _like(flat[n], convert_loaded(n, v, template_dtype(flat[n]), f"checkpoint tensor {n}"))
         for n, v in reader.iter_read(flat)
     }
     return rebuild(variables, new)
@@ -513,5 +488,5 @@ def init_from_checkpoint(
     for tensor, value in reader.iter_read(by_tensor):
         for n in by_tensor[tensor]:
             source = f"checkpoint tensor {tensor}"
-            new[n] = _like(store[n], _convert(n, value, _template_dtype(store[n]), source))
+            new[n] = _like(store[n], convert_loaded(n, value, template_dtype(store[n]), source))
     return rebuild(variables, new)

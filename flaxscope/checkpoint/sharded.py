@@ -44,17 +44,17 @@ from jax.experimental import multihost_utils
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
-from flaxscope.checkpoint.reader import CheckpointReader, _convert, _template_dtype
-from flaxscope.checkpoint.state import update_state
-from flaxscope.checkpoint.writer import (
-    _index_shards,
-    _link_or_copy,
-    _make_directory,
-    _remove,
-    _remove_data_files,
-    _remove_temporaries,
-    _save_dtype,
+from flaxscope.checkpoint._dtypes import convert_loaded, save_dtype, template_dtype
+from flaxscope.checkpoint._files import (
+    index_shards,
+    link_or_copy,
+    make_directory,
+    remove,
+    remove_data_files,
+    remove_temporaries,
 )
+from flaxscope.checkpoint.reader import CheckpointReader
+from flaxscope.checkpoint.state import update_state
 from flaxscope.trees import flatten_variables, rebuild
 
 __all__ = ["restore_sharded", "save_sharded", "slice_key"]
@@ -202,20 +202,20 @@ def save_sharded(
     if global_step is not None:
         prefix = f"{prefix}-{int(np.asarray(global_step))}"
     me, processes = jax.process_index(), jax.process_count()
-    targets = {n: _save_dtype(n, np.dtype(flat[n].dtype), dtypes) for n in flat}
+    targets = {n: save_dtype(n, np.dtype(flat[n].dtype), dtypes) for n in flat}
     for target in targets.values():
         tb.tf_datatype(target)  # refuse unsupported dtypes before writing anything
     plan = _plan(flat, processes)
 
     if me == 0:
-        _make_directory(os.path.dirname(os.path.abspath(prefix)), prefix)
-        _remove_temporaries(prefix)  # what a killed save left; one save per prefix at a time
+        make_directory(os.path.dirname(os.path.abspath(prefix)), prefix)
+        remove_temporaries(prefix)  # what a killed save left; one save per prefix at a time
         for path in glob.glob(f"{glob.escape(prefix)}.index-part-?????-of-?????*"):
-            _remove(path)
+            remove(path)
     _barrier(f"flaxscope_save_start:{prefix}")
     # The index at the prefix is replaced only after every process has written, so all
     # processes read the same answer here.
-    overwrite = _index_shards(prefix) == processes
+    overwrite = index_shards(prefix) == processes
 
     # This process's data file (under a temporary name) and partial index.
     tag = f".tmp{uuid.uuid4().hex}"
@@ -227,7 +227,7 @@ def save_sharded(
             f.write(tb.write_table(sorted(entries)))
         os.replace(part + tag, part)
     except BaseException:
-        _remove(data_path + tag)
+        remove(data_path + tag)
         raise
     _barrier(f"flaxscope_save_written:{prefix}")
 
@@ -239,8 +239,8 @@ def save_sharded(
         # publish the new data as a checkpoint of processes + 1 files (hard links to the
         # same bytes and one empty file: TF1's format too), then the usual one.
         staged = tb.data_filename(prefix, me, processes + 1)
-        _remove(staged)  # a killed save's, never read: the index reads `processes` files
-        _link_or_copy(data_path + tag, staged, tag)
+        remove(staged)  # a killed save's, never read: the index reads `processes` files
+        link_or_copy(data_path + tag, staged, tag)
         if me == 0:
             with open(tb.data_filename(prefix, processes, processes + 1), "wb"):
                 pass
@@ -253,9 +253,9 @@ def save_sharded(
     if me == 0:
         _commit_index(prefix, table, processes, tag)
         mine = {tb.data_filename(prefix, p, processes) for p in range(processes)}
-        _remove_data_files(prefix, keep=mine.__contains__)  # the old or staged ones
+        remove_data_files(prefix, keep=mine.__contains__)  # the old or staged ones
         for p in range(processes):
-            _remove(_part_index(prefix, p, processes))
+            remove(_part_index(prefix, p, processes))
         if write_state:
             update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
     _barrier(f"flaxscope_save_done:{prefix}")
@@ -450,16 +450,16 @@ def restore_sharded(save_path: str | os.PathLike, variables: Mapping[str, Any]) 
                 f"Shape of variable {name} ({list(np.shape(template))}) doesn't match with shape "
                 f"of tensor {name} ({list(shape)}) from checkpoint reader."
             )
-        target = _template_dtype(template)
+        target = template_dtype(template)
         source = f"checkpoint tensor {name}"
         sharding = getattr(template, "sharding", None)
         if sharding is None:
-            new[name] = _convert(name, read_region(reader, name, ()), target, source)
+            new[name] = convert_loaded(name, read_region(reader, name, ()), target, source)
             continue
         new[name] = jax.make_array_from_callback(
             shape,
             sharding,
-            lambda index, name=name, target=target, source=source: _convert(
+            lambda index, name=name, target=target, source=source: convert_loaded(
                 name, read_region(reader, name, index), target, source
             ),
         )
