@@ -17,10 +17,12 @@ round robin over ``--rounds`` rounds, and reports per program the median step ti
 time to first step (building the graph or transform, initialising, compiling, first
 step; imports excluded). Ratios are flaxscope / TF1.
 
-Run: python benchmarks/tf1_graph.py [--quick] [--rounds 3 --steps 30]
+Run: python benchmarks/tf1_graph.py [--quick | --tiny] [--rounds 3 --steps 30]
      [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
      python benchmarks/tf1_graph.py --cache-effect [--quick]: flaxscope's time to first
      step with no cache, with an empty cache (first run) and with it filled (second run).
+     python benchmarks/tf1_graph.py --check [--tiny] --steps 3: both frameworks in one
+     process from the same initial values; the losses must agree (see ``check``).
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ import numpy as np
 
 LSTM_CONFIGS = [(16, 50, 128, 64), (32, 64, 128, 103), (64, 100, 256, 128)]
 QUICK_LSTM_CONFIGS = [(16, 20, 64, 64)]
-CNN_BATCH, QUICK_CNN_BATCH = 64, 16
+TINY_LSTM_CONFIGS = [(4, 6, 16, 24)]  # --tiny: the smoke test's sizes (seconds, no timing)
+CNN_BATCH, QUICK_CNN_BATCH, TINY_CNN_BATCH = 64, 16, 4
 GAN_BATCH, Z_DIM, X_DIM = 64, 32, 64
 
 
@@ -113,18 +116,24 @@ def batches(program: str, config: tuple, count: int = 4) -> list[tuple[np.ndarra
     return out
 
 
-def programs(quick: bool, only: Sequence[str] = ()) -> list[tuple[str, tuple]]:
-    lstm = QUICK_LSTM_CONFIGS if quick else LSTM_CONFIGS
+def programs(size: str, only: Sequence[str] = ()) -> list[tuple[str, tuple]]:
+    """``(program, config)`` pairs at ``size``: ``"full"``, ``"quick"`` or ``"tiny"``."""
+    lstm = {"full": LSTM_CONFIGS, "quick": QUICK_LSTM_CONFIGS, "tiny": TINY_LSTM_CONFIGS}[size]
+    cnn_batch = {"full": CNN_BATCH, "quick": QUICK_CNN_BATCH, "tiny": TINY_CNN_BATCH}[size]
     every = [
         *(("lstm", c) for c in lstm),
-        ("cnn", (QUICK_CNN_BATCH if quick else CNN_BATCH,)),
-        ("gan", (GAN_BATCH,)),
+        ("cnn", (cnn_batch,)),
+        ("gan", (8 if size == "tiny" else GAN_BATCH,)),
     ]
     return [(p, c) for p, c in every if not only or p in only]
 
 
 # --- workers: one framework, every program; prints JSON ----------------------------------
-def run_tf1(program: str, config: tuple, steps: int) -> dict[str, Any]:
+def run_tf1(
+    program: str, config: tuple, steps: int, initial: dict[str, np.ndarray] | None = None
+) -> dict[str, Any]:
+    """TF1 graph mode: times, and the loss of every step. ``initial``: ``{TF name: value}``
+    loaded into the variables after their initialisers (``--check``)."""
     import tensorflow as tf_
 
     tf = tf_.compat.v1
@@ -158,20 +167,37 @@ def run_tf1(program: str, config: tuple, steps: int) -> dict[str, Any]:
             loss = d_loss
         sess = tf.Session(graph=graph)
         sess.run(tf.global_variables_initializer())
-        times = []
+        if initial is not None:
+            _load_tf1(tf, sess, initial)
+        times, losses = [], []
         for i in range(steps + 1):
             t = time.perf_counter()
             x, y = data[i % len(data)]
-            sess.run([train, loss], {a: x, b: y})
+            _, value = sess.run([train, loss], {a: x, b: y})
             if i == 0:
                 first = time.perf_counter() - start
             else:
                 times.append(time.perf_counter() - t)
+            losses.append(float(value))
         sess.close()
-    return {"first": first, "step": statistics.median(times)}
+    return {"first": first, "step": statistics.median(times), "losses": losses}
 
 
-def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
+def _load_tf1(tf: Any, sess: Any, initial: dict[str, np.ndarray]) -> None:
+    """Gives every model variable of the session's graph the value flaxscope's init gave it."""
+    model_vars = {v.op.name: v for v in tf.global_variables()}
+    missing = sorted(set(initial) - set(model_vars))
+    if missing:
+        raise KeyError(f"flaxscope created variables TF1 did not: {missing}")
+    for name, value in initial.items():
+        model_vars[name].load(value, sess)
+
+
+def run_flaxscope(
+    program: str, config: tuple, steps: int, export_initial: bool = False
+) -> dict[str, Any]:
+    """flaxscope: times, and the loss of every step; with ``export_initial``, also the
+    initial variables as ``{TF name: numpy array}`` (``"initial"``, for ``--check``)."""
     import jax
     import optax
 
@@ -179,17 +205,18 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
     import flaxscope.compat.v1 as tf
 
     fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
+    jit_init = os.environ.get("TF1_GRAPH_INIT", "compiled") == "compiled"  # (--init)
     data = batches(program, config)
     start = time.perf_counter()
     if program == "lstm":
         _, _, hidden, vocab = config
-        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden))
+        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden), jit_init=jit_init)
         opts = {"all": tf.train.AdamOptimizer(1e-3)}
     elif program == "cnn":
-        model = fs.transform(lambda a, b: cnn(tf, a, b))
+        model = fs.transform(lambda a, b: cnn(tf, a, b), jit_init=jit_init)
         opts = {"all": tf.train.MomentumOptimizer(0.01, 0.9)}
     else:
-        model = fs.transform(lambda a, b: gan(tf, a, b))
+        model = fs.transform(lambda a, b: gan(tf, a, b), jit_init=jit_init)
         opts = {
             "discriminator": tf.train.AdamOptimizer(2e-4, 0.5, name="d_adam"),
             "generator": tf.train.AdamOptimizer(2e-4, 0.5, name="g_adam"),
@@ -221,7 +248,10 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
         loss, new_state = outs[0]
         return new_params, new_state.get("state", state), new_opt, loss
 
-    times = []
+    out: dict[str, Any] = {}
+    if export_initial:
+        out["initial"] = {n: np.asarray(v) for n, v in {**params, **state}.items()}
+    times, losses = [], []
     for i in range(steps + 1):
         t = time.perf_counter()
         x, y = data[i % len(data)]
@@ -231,13 +261,14 @@ def run_flaxscope(program: str, config: tuple, steps: int) -> dict[str, Any]:
             first = time.perf_counter() - start
         else:
             times.append(time.perf_counter() - t)
-    return {"first": first, "step": statistics.median(times)}
+        losses.append(float(loss))
+    return {**out, "first": first, "step": statistics.median(times), "losses": losses}
 
 
-def worker(side: str, quick: bool, steps: int, only: Sequence[str] = ()) -> None:
+def worker(side: str, size: str, steps: int, only: Sequence[str] = ()) -> None:
     run = run_flaxscope if side == "flaxscope" else run_tf1
     out = {}
-    for program, config in programs(quick, only):
+    for program, config in programs(size, only):
         out[f"{program} {'x'.join(map(str, config))}"] = run(program, config, steps)
     print("RESULT " + json.dumps(out), flush=True)
 
@@ -258,8 +289,11 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     )
     if args.compilation_cache and side == "flaxscope":
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
+    env["TF1_GRAPH_INIT"] = args.init.split(",")[0]
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
-    cmd += ["--steps", str(args.steps)] + (["--quick"] if args.quick else [])
+    cmd += ["--steps", str(args.steps)] + {"full": [], "quick": ["--quick"], "tiny": ["--tiny"]}[
+        _size(args)
+    ]
     cmd += [f"--only={p}" for p in args.only or ()]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=args.timeout)
     for line in proc.stdout.splitlines():
@@ -271,10 +305,25 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small configs, 1 round, 5 steps")
+    parser.add_argument(
+        "--tiny", action="store_true", help="the smoke test's configs (checks, not timings)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="run each program in both frameworks in this process from the same initial "
+        "values and compare the losses of --steps steps",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="round-robin rounds")
     parser.add_argument("--steps", type=int, default=30, help="timed steps per program")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker")
     parser.add_argument("--compilation-cache", metavar="DIR", help="flaxscope's XLA cache")
+    parser.add_argument(
+        "--init",
+        default="compiled",
+        help="flaxscope's init: 'compiled' (transform(..., jit_init=True)) or 'eager'; "
+        "--cache-effect takes both, 'compiled,eager', and compares them round robin",
+    )
     parser.add_argument(
         "--cache-effect", action="store_true", help="time to first step with/without the cache"
     )
@@ -289,8 +338,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     if args.quick:
         args.rounds, args.steps = 1, 5
     if args.worker:
-        worker(args.worker, args.quick, args.steps, args.only or ())
+        worker(args.worker, _size(args), args.steps, args.only or ())
         return {}
+    if args.check:
+        return check(args)
     if args.cache_effect:
         return cache_effect(args)
     runs: dict[str, list[dict]] = {side: [] for side in SIDES}
@@ -310,28 +361,67 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     return med
 
 
+def _size(args: argparse.Namespace) -> str:
+    return "tiny" if args.tiny else "quick" if args.quick else "full"
+
+
+def check(args: argparse.Namespace) -> dict[str, Any]:
+    """The same TF1 text computes the same losses on both sides, from the same values.
+
+    Per program (in this process): flaxscope's ``init`` gives the initial values, TF1's
+    graph gets them through ``Variable.load``, and both train ``--steps`` steps on the same
+    batches. Step 1's loss must agree to float32 rounding; later steps drift only by
+    rounding (the GAN's later steps are not compared: TF1's ``tf.group`` of the two
+    ``minimize`` ops lets the generator's gradient read the discriminator before or after
+    its update, so TF1 itself is not deterministic there).
+    """
+    out = {}
+    for program, config in programs(_size(args), args.only or ()):
+        key = f"{program} {'x'.join(map(str, config))}"
+        ours = run_flaxscope(program, config, args.steps, export_initial=True)
+        theirs = run_tf1(program, config, args.steps, initial=ours.pop("initial"))
+        a, b = np.array(ours["losses"]), np.array(theirs["losses"])
+        compared = 1 if program == "gan" else len(a)
+        diff = float(np.max(np.abs(a[:compared] - b[:compared]) / np.abs(b[:compared])))
+        out[key] = {"flaxscope": ours, "tf1": theirs, "max_rel_diff": diff}
+        print(f"{key:<24} losses flaxscope {np.round(a, 5).tolist()}")
+        print(f"{'':<24}        tf1       {np.round(b, 5).tolist()}")
+        print(f"{'':<24} max relative difference over {compared} step(s): {diff:.2e}")
+    return out
+
+
 def cache_effect(args: argparse.Namespace) -> dict[str, Any]:
     """flaxscope's time to first step: no cache, empty cache, filled cache (round robin)."""
     import tempfile
 
     labels = ["no cache", "first run (empty cache)", "second run (filled cache)"]
-    runs: dict[str, list[dict]] = {label: [] for label in labels}
+    modes = args.init.split(",")
+    runs: dict[tuple[str, str], list[dict]] = {(m, label): [] for m in modes for label in labels}
+    every_init = args.init
     for r in range(args.rounds):
-        with tempfile.TemporaryDirectory() as cache:
-            for label in labels:
-                args.compilation_cache = None if label == "no cache" else cache
-                runs[label].append(_spawn("flaxscope", args))
+        for mode in modes:
+            args.init = mode
+            with tempfile.TemporaryDirectory() as cache:
+                for label in labels:
+                    args.compilation_cache = None if label == "no cache" else cache
+                    runs[(mode, label)].append(_spawn("flaxscope", args))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    keys = list(runs[labels[0]][0])
+    args.init = every_init
+    keys = list(runs[(modes[0], labels[0])][0])
     med = {
-        label: {k: statistics.median(run[k]["first"] for run in runs[label]) for k in keys}
+        f"{mode} init, {label}": {
+            k: statistics.median(run[k]["first"] for run in runs[(mode, label)]) for k in keys
+        }
+        for mode in modes
         for label in labels
     }
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()}; rounds {args.rounds}, medians")
-    print("time to first step, s    no cache   empty  filled  filled/no cache")
+    print("time to first step, s            no cache   empty  filled  filled/no cache")
     for k in keys:
-        none, cold, warm = (med[label][k] for label in labels)
-        print(f"{k:<24}{none:9.2f}{cold:8.2f}{warm:8.2f}{warm / none:10.2f}")
+        for mode in modes:
+            none, cold, warm = (med[f"{mode} init, {label}"][k] for label in labels)
+            row = f"{k + ' (' + mode + ')':<32}{none:9.2f}{cold:8.2f}{warm:8.2f}"
+            print(f"{row}{warm / none:10.2f}")
     return med
 
 

@@ -24,16 +24,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
-import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope import _initializer_math as _imath
 from flaxscope import dtypes as _dtypes
-from flaxscope import rng as _rng
 
 __all__ = [
     "Initializer",
@@ -82,177 +81,6 @@ __all__ = [
 
 DTypeLike = Any
 ShapeLike = Any
-
-# scipy.stats.truncnorm.std(a=-2, b=2, loc=0., scale=1.), as in TF1's VarianceScaling.
-_TRUNCATED_NORMAL_STDDEV = 0.87962566103423978
-
-_RANDOM_FLOAT_DTYPES = "float16, bfloat16, float32, float64"
-_UNIFORM_DTYPES = tuple(
-    np.dtype(d) for d in (jnp.float16, jnp.bfloat16, jnp.float32, jnp.float64, jnp.int32, jnp.int64)
-)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _tf_repr(dtype: np.dtype) -> str:
-    """``str(tf_dtype)``, as TF's messages print a dtype: ``<dtype: 'int32'>``."""
-    return f"<dtype: '{dtype.name}'>"
-
-
-def _assert_float_dtype(dtype: np.dtype) -> np.dtype:
-    """TF1's ``init_ops._assert_float_dtype`` (same ``ValueError`` text)."""
-    if not _dtypes.is_floating(dtype):
-        raise ValueError(
-            f"Argument `dtype` is expected to be floating point. Received: {_tf_repr(dtype)}."
-        )
-    return dtype
-
-
-def _check_random_float_dtype(dtype: np.dtype, first_value: float | None = 0.0) -> None:
-    """The call-time check of TF's random float ops (``RandomStandardNormal`` & co).
-
-    For an integer dtype TF fails earlier, converting the op's first float argument
-    (``first_value``: a mean of 0.0, or a uniform's ``-limit``) to that dtype, so the
-    message is that conversion's.
-    """
-    if not _dtypes.is_floating(dtype):
-        fix = (
-            " Random initializers other than random_uniform_initializer make floating point "
-            "values only; initialize integer and bool variables with zeros_initializer, "
-            "ones_initializer or constant_initializer."
-        )
-        if _dtypes.is_integer(dtype) and first_value is not None:
-            raise TypeError(
-                f"Expected {dtype.name}, but got {first_value!r} of type "
-                f"'{type(first_value).__name__}'." + fix
-            )
-        raise TypeError(
-            f"Value passed to parameter 'dtype' has DataType {dtype.name} not in list of "
-            f"allowed values: {_RANDOM_FLOAT_DTYPES}." + fix
-        )
-
-
-def _first_float(*args: Any) -> Any:
-    """The first argument TF's conversion to an integer dtype would reject (None: none)."""
-    return next((a for a in args if not isinstance(a, numbers.Integral)), None)
-
-
-def _as_shape(shape: ShapeLike) -> tuple[int, ...]:
-    if hasattr(shape, "as_list"):  # a tf.TensorShape
-        shape = shape.as_list()
-    if isinstance(shape, numbers.Integral):
-        return (int(shape),)
-    return tuple(int(d) for d in shape)
-
-
-def _call_dtype(dtype: DTypeLike | None, default: np.dtype) -> np.dtype:
-    return default if dtype is None else _dtypes.as_dtype(dtype)
-
-
-def _scale_shape(shape: tuple[int, ...], partition_info: Any) -> tuple[int, ...]:
-    """The full variable's shape: TF1 scales a partition by ``partition_info.full_shape``."""
-    if partition_info is None:
-        return shape
-    return _as_shape(partition_info.full_shape)
-
-
-def _resolve_key(key: jax.Array | None, seed: int | None) -> jax.Array:
-    if key is None:
-        key = _rng.current_key()
-    if seed is not None:
-        key = jax.random.fold_in(key, int(seed) & 0xFFFFFFFF)
-    return key
-
-
-def _sample_dtype(dtype: np.dtype) -> np.dtype:
-    """Draw 16-bit floats in float32 and round once, as TF's kernels do."""
-    return np.dtype(np.float32) if dtype.itemsize < 4 else dtype
-
-
-def _flat(shape: tuple[int, ...]) -> tuple[int]:
-    # Random bits are drawn for a 1-D shape and reshaped: XLA compiles JAX's threefry for a
-    # rank-4 or rank-5 shape several times slower than for its flat equivalent, and the store
-    # compiles one initialization per variable shape. The distribution is the same.
-    return (math.prod(shape),)
-
-
-def _normal(key, shape, mean, stddev, dtype) -> jax.Array:
-    x = jax.random.normal(key, _flat(shape), _sample_dtype(dtype)).reshape(shape)
-    return (x * stddev + mean).astype(dtype)
-
-
-def _truncated_normal(key, shape, mean, stddev, dtype) -> jax.Array:
-    # TF's TruncatedNormal redraws values more than 2 standard deviations from the mean.
-    x = jax.random.truncated_normal(key, -2.0, 2.0, _flat(shape), _sample_dtype(dtype))
-    return (x.reshape(shape) * stddev + mean).astype(dtype)
-
-
-def _uniform(key, shape, minval, maxval, dtype) -> jax.Array:
-    # TF computes minval + u * (maxval - minval) with u in [0, 1), without clipping.
-    u = jax.random.uniform(key, _flat(shape), _sample_dtype(dtype)).reshape(shape)
-    return (u * (maxval - minval) + minval).astype(dtype)
-
-
-def _compute_fans(shape: Sequence[int]) -> tuple[int, int]:
-    """TF1's ``init_ops._compute_fans``: ``(fan_in, fan_out)`` of a weight shape.
-
-    Rank 0: ``(1, 1)``; rank 1: ``(shape[0], shape[0])``; rank 2: ``(shape[0], shape[1])``;
-    higher ranks are convolution kernels ``(..., in_depth, out_depth)`` whose receptive field
-    is the product of the leading dimensions.
-    """
-    shape = _as_shape(shape)
-    rank = len(shape)
-    if rank <= 1:
-        # A scalar counts as one unit in and out; a vector as its length both ways.
-        size = shape[0] if rank else 1
-        return int(size), int(size)
-    # Convolution kernels: every spatial position is one more fan-in/fan-out connection.
-    spatial = math.prod(shape[:-2]) if rank > 2 else 1
-    return int(shape[-2] * spatial), int(shape[-1] * spatial)
-
-
-# TF's tensor_util._AssertCompatible: which Python values a dtype accepts in tf.constant.
-def _compatible_types(dtype: np.dtype) -> tuple[type, ...] | None:
-    if _dtypes.is_bool(dtype):
-        return (bool,)
-    if _dtypes.is_integer(dtype):
-        return (numbers.Integral, np.integer)
-    if _dtypes.is_floating(dtype):
-        return (numbers.Real, np.integer, np.floating)
-    if _dtypes.is_complex(dtype):
-        return (numbers.Complex, np.number)
-    return None
-
-
-def _flatten(values: Any) -> list[Any]:
-    if isinstance(values, (list, tuple)):
-        return [leaf for v in values for leaf in _flatten(v)]
-    return [values]
-
-
-def _assert_compatible(values: Any, dtype: np.dtype) -> None:
-    expected = _compatible_types(dtype)
-    if expected is None:
-        return
-    for v in _flatten(values):
-        if not (
-            isinstance(v, expected)
-            or (isinstance(v, np.ndarray) and issubclass(v.dtype.type, expected))
-        ):
-            raise TypeError(f"Expected {dtype.name}, but got {v} of type '{type(v).__name__}'.")
-
-
-def _freeze(value: Any) -> Any:
-    """A hashable stand-in for a constant's value (lists and arrays are unhashable)."""
-    if isinstance(value, np.ndarray):
-        return ("ndarray", value.dtype.name, value.shape, value.tobytes())
-    if isinstance(value, np.generic):
-        return ("generic", value.dtype.name, value.tobytes())
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(_freeze(v) for v in value))
-    return (type(value).__name__, repr(value))
-
 
 # --------------------------------------------------------------------------- base
 
@@ -320,7 +148,7 @@ class Zeros(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        return jnp.zeros(_as_shape(shape), _call_dtype(dtype, self.dtype))
+        return jnp.zeros(_imath.as_shape(shape), _imath.call_dtype(dtype, self.dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {"dtype": self.dtype.name}
@@ -340,7 +168,7 @@ class Ones(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        return jnp.ones(_as_shape(shape), _call_dtype(dtype, self.dtype))
+        return jnp.ones(_imath.as_shape(shape), _imath.call_dtype(dtype, self.dtype))
 
     def get_config(self) -> dict[str, Any]:
         return {"dtype": self.dtype.name}
@@ -381,7 +209,7 @@ class Constant(_Typed):
         elif isinstance(value, list):
             value = copy.deepcopy(value)
         object.__setattr__(self, "value", value)
-        object.__setattr__(self, "_value_key", _freeze(value))
+        object.__setattr__(self, "_value_key", _imath.freeze(value))
 
     def __call__(
         self,
@@ -392,17 +220,17 @@ class Constant(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
+        dtype = _imath.call_dtype(dtype, self.dtype)
         if verify_shape is None:
             verify_shape = self.verify_shape
-        shape = _as_shape(shape)
+        shape = _imath.as_shape(shape)
         value = self.value
         if isinstance(value, (np.ndarray, np.generic)):
             array = np.asarray(value).astype(dtype)
         elif math.prod(shape) == 0:  # TF skips the checks for an empty shape
             return jnp.zeros(shape, dtype)
         else:
-            _assert_compatible(value, dtype)
+            _imath.assert_compatible(value, dtype)
             array = np.array(value, dtype=dtype)
         size = math.prod(shape)
         if verify_shape and array.shape != shape:
@@ -433,7 +261,7 @@ class Identity(_Typed):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _assert_float_dtype(self.dtype)
+        _imath.assert_float_dtype(self.dtype)
 
     def __call__(
         self,
@@ -444,21 +272,23 @@ class Identity(_Typed):
         key: jax.Array | None = None,
     ) -> jax.Array:
         full_shape = shape if partition_info is None else partition_info.full_shape
-        if len(_as_shape(full_shape)) != 2:
+        if len(_imath.as_shape(full_shape)) != 2:
             raise ValueError(
                 "The tensor to initialize, specified by argument `shape` must be at least "
                 f"two-dimensional. Received shape={shape} (identity_initializer needs "
                 "exactly two dimensions)."
             )
-        dtype = _call_dtype(dtype, self.dtype)
-        rows, cols = _as_shape(full_shape)
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        rows, cols = _imath.as_shape(full_shape)
         gain = self.gain
         if not _dtypes.is_floating(dtype):
-            _assert_compatible(gain, dtype)  # TF: int32 works with an integer gain only
+            _imath.assert_compatible(gain, dtype)  # TF: int32 works with an integer gain only
         eye = np.eye(rows, cols, dtype=dtype)
         if partition_info is not None:
-            offset = _as_shape(partition_info.var_offset)
-            index = tuple(slice(o, o + n) for o, n in zip(offset, _as_shape(shape), strict=True))
+            offset = _imath.as_shape(partition_info.var_offset)
+            index = tuple(
+                slice(o, o + n) for o, n in zip(offset, _imath.as_shape(shape), strict=True)
+            )
             eye = eye[index]
         return (gain * jnp.asarray(eye)).astype(dtype)
 
@@ -491,27 +321,29 @@ class RandomUniform(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        if dtype not in _UNIFORM_DTYPES:
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        if dtype not in _imath.UNIFORM_DTYPES:
             raise ValueError(
-                f"Argument `dtype` got invalid value {_tf_repr(dtype)}. Accepted dtypes are "
+                f"Argument `dtype` got invalid value {_imath.tf_repr(dtype)}. Accepted dtypes are "
                 "(tf.float16, tf.bfloat16, tf.float32, tf.float64, tf.int32, tf.int64)."
             )
-        shape = _as_shape(shape)
+        shape = _imath.as_shape(shape)
         minval, maxval = self.minval, self.maxval
         if _dtypes.is_integer(dtype):
             if maxval is None:
                 raise ValueError(f"Must specify maxval for integer dtype tf.{dtype.name}")
-            _assert_compatible(minval, dtype)
-            _assert_compatible(maxval, dtype)
+            _imath.assert_compatible(minval, dtype)
+            _imath.assert_compatible(maxval, dtype)
             if minval >= maxval:
                 raise ValueError(f"Need minval < maxval, got {minval} >= {maxval}")
-            key = _resolve_key(key, self.seed)
-            x = jax.random.randint(key, _flat(shape), int(minval), int(maxval), dtype)
+            key = _imath.resolve_key(key, self.seed)
+            x = jax.random.randint(key, _imath.flat_shape(shape), int(minval), int(maxval), dtype)
             return x.reshape(shape)
         if maxval is None:
             maxval = 1
-        return _uniform(_resolve_key(key, self.seed), shape, minval, maxval, dtype)
+        return _imath.sample_uniform(
+            _imath.resolve_key(key, self.seed), shape, minval, maxval, dtype
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -535,7 +367,7 @@ class _NormalBase(_Typed):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _assert_float_dtype(self.dtype)
+        _imath.assert_float_dtype(self.dtype)
 
     def __call__(
         self,
@@ -545,10 +377,10 @@ class _NormalBase(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        _check_random_float_dtype(dtype, _first_float(self.mean, self.stddev))
-        key = _resolve_key(key, self.seed)
-        return type(self)._draw(key, _as_shape(shape), self.mean, self.stddev, dtype)
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        _imath.check_random_float_dtype(dtype, _imath.first_float(self.mean, self.stddev))
+        key = _imath.resolve_key(key, self.seed)
+        return type(self)._draw(key, _imath.as_shape(shape), self.mean, self.stddev, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -564,7 +396,7 @@ class RandomNormal(_NormalBase):
     """Normal with ``mean`` and ``stddev``: ``tf.compat.v1.random_normal_initializer`` /
     ``initializers.random_normal``. Floating dtypes only. Values are JAX's, not TF's."""
 
-    _draw = staticmethod(_normal)
+    _draw = staticmethod(_imath.sample_normal)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -574,7 +406,7 @@ class TruncatedNormal(_NormalBase):
     ``tf.compat.v1.truncated_normal_initializer`` / ``initializers.truncated_normal``.
     Floating dtypes only. Values are JAX's, not TF's."""
 
-    _draw = staticmethod(_truncated_normal)
+    _draw = staticmethod(_imath.sample_truncated_normal)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -590,7 +422,7 @@ class UniformUnitScaling(_Typed):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _assert_float_dtype(self.dtype)
+        _imath.assert_float_dtype(self.dtype)
 
     def __call__(
         self,
@@ -600,15 +432,17 @@ class UniformUnitScaling(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        shape = _as_shape(shape)
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        shape = _imath.as_shape(shape)
         input_size = 1.0
-        for dim in _scale_shape(shape, partition_info)[:-1]:
+        for dim in _imath.scale_shape(shape, partition_info)[:-1]:
             input_size *= float(dim)
         input_size = max(input_size, 1.0)
         max_val = math.sqrt(3 / input_size) * self.factor
-        _check_random_float_dtype(dtype, -max_val)
-        return _uniform(_resolve_key(key, self.seed), shape, -max_val, max_val, dtype)
+        _imath.check_random_float_dtype(dtype, -max_val)
+        return _imath.sample_uniform(
+            _imath.resolve_key(key, self.seed), shape, -max_val, max_val, dtype
+        )
 
     def get_config(self) -> dict[str, Any]:
         return {"factor": self.factor, "seed": self.seed, "dtype": self.dtype.name}
@@ -619,7 +453,7 @@ class VarianceScaling(_Typed):
     """Variance ``scale / n`` with ``n`` the fan of ``mode``:
     ``tf.compat.v1.variance_scaling_initializer`` / ``initializers.variance_scaling``.
 
-    ``mode``: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"`` (fans from :func:`_compute_fans`
+    ``mode``: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"`` (fans from :func:`_imath.compute_fans`
     of the full shape). ``distribution``: ``"truncated_normal"`` (and its old name
     ``"normal"``): a normal truncated at 2 standard deviations whose standard deviation
     *after truncation* is ``sqrt(scale / n)`` (TF's ``/ 0.87962566103423978``);
@@ -654,7 +488,7 @@ class VarianceScaling(_Typed):
         self._check_dtype()
 
     def _check_dtype(self) -> None:
-        _assert_float_dtype(self.dtype)
+        _imath.assert_float_dtype(self.dtype)
 
     def __call__(
         self,
@@ -664,21 +498,21 @@ class VarianceScaling(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        shape = _as_shape(shape)
-        fan_in, fan_out = _compute_fans(_scale_shape(shape, partition_info))
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        shape = _imath.as_shape(shape)
+        fan_in, fan_out = _imath.compute_fans(_imath.scale_shape(shape, partition_info))
         fan = {"fan_in": fan_in, "fan_out": fan_out}.get(self.mode, (fan_in + fan_out) / 2.0)
         scale = self.scale / max(1.0, fan)
         limit = math.sqrt(3.0 * scale)
         uniform = self.distribution not in ("normal", "truncated_normal", "untruncated_normal")
-        _check_random_float_dtype(dtype, -limit if uniform else 0.0)
-        key = _resolve_key(key, self.seed)
+        _imath.check_random_float_dtype(dtype, -limit if uniform else 0.0)
+        key = _imath.resolve_key(key, self.seed)
         if self.distribution in ("normal", "truncated_normal"):
-            stddev = math.sqrt(scale) / _TRUNCATED_NORMAL_STDDEV
-            return _truncated_normal(key, shape, 0.0, stddev, dtype)
+            stddev = math.sqrt(scale) / _imath.TRUNCATED_NORMAL_STDDEV
+            return _imath.sample_truncated_normal(key, shape, 0.0, stddev, dtype)
         if self.distribution == "untruncated_normal":
-            return _normal(key, shape, 0.0, math.sqrt(scale), dtype)
-        return _uniform(key, shape, -limit, limit, dtype)
+            return _imath.sample_normal(key, shape, 0.0, math.sqrt(scale), dtype)
+        return _imath.sample_uniform(key, shape, -limit, limit, dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -750,7 +584,7 @@ class Orthogonal(_Typed):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _assert_float_dtype(self.dtype)
+        _imath.assert_float_dtype(self.dtype)
 
     def __call__(
         self,
@@ -760,20 +594,22 @@ class Orthogonal(_Typed):
         *,
         key: jax.Array | None = None,
     ) -> jax.Array:
-        dtype = _call_dtype(dtype, self.dtype)
-        dims = _as_shape(shape)
+        dtype = _imath.call_dtype(dtype, self.dtype)
+        dims = _imath.as_shape(shape)
         if len(dims) < 2:
             raise ValueError(
                 "The tensor to initialize, specified by argument `shape` must be at least "
                 f"two-dimensional. Received shape={shape}"
             )
-        _check_random_float_dtype(dtype)
+        _imath.check_random_float_dtype(dtype)
         num_rows = math.prod(dims[:-1])
         num_cols = dims[-1]
         if num_rows * num_cols == 0:
             return jnp.zeros(dims, dtype)
         flat_shape = (num_cols, num_rows) if num_rows < num_cols else (num_rows, num_cols)
-        a = jax.random.normal(_resolve_key(key, self.seed), flat_shape, _sample_dtype(dtype))
+        a = jax.random.normal(
+            _imath.resolve_key(key, self.seed), flat_shape, _imath.sample_dtype(dtype)
+        )
         q, r = jnp.linalg.qr(a, mode="reduced")
         q = q * jnp.sign(jnp.diagonal(r))
         if num_rows < num_cols:

@@ -38,6 +38,18 @@ __all__ = ["ScopeModule", "call", "wrap"]
 _NOT_VARIABLES = frozenset({"intermediates"})
 
 
+def linen_module_stack() -> list | None:
+    """Linen's stack of running modules (``None`` on top: no parent), or ``None`` in a Flax
+    without it.
+
+    The one read of a Flax internal in flaxscope: a module attaches to the running one when
+    constructed, and Flax's only public way out (``parent=None``) is an argument of the
+    user's own constructor call; ``flax.linen.module._context`` is private.
+    tests/project/test_third_party_internals.py fails loudly if it moves.
+    """
+    return getattr(getattr(nn.module, "_context", None), "module_stack", None)
+
+
 @contextlib.contextmanager
 def _outside_linen() -> Iterator[None]:
     """Runs the body as if no linen method were running.
@@ -47,7 +59,7 @@ def _outside_linen() -> Iterator[None]:
     constructs modules for :func:`call`, which must stay unbound, as they are under a plain
     ``flaxscope.transform``; linen's own marker for "no parent" is ``None`` on its stack.
     """
-    stack = getattr(getattr(nn.module, "_context", None), "module_stack", None)
+    stack = linen_module_stack()
     if stack is None:  # a Flax without the (private) stack: modules may attach
         yield
         return

@@ -20,6 +20,7 @@ import functools
 import re
 import threading
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -243,8 +244,10 @@ class Frame:
         self.x64 = bool(jax.config.jax_enable_x64)
         # Threads sharing the default store take it for each lookup-or-create.
         self.lock = threading.RLock()
-        # The JAX trace the call runs under, for guard_trace (the default graph has none).
+        # The JAX trace the call runs under, for guard_trace (the default graph has none):
+        # its opaque state to compare, and a weak reference to walk its parents.
         self.trace_state = None if default else _jex_core.get_opaque_trace_state()
+        self._trace_ref = None if default else _current_trace_ref()
 
     # --- accessors: what other modules may read ---------------------------------------
     @property
@@ -497,10 +500,7 @@ class Frame:
         in ``init``: computed outside that trace, in the trace ``init`` runs under (eager,
         or an outer ``jax.jit``'s), as if the variable were made before the loop. TF1, too,
         builds a loop body once and gives its variables initial values from outside it."""
-        try:
-            outer = self.trace_state._trace_ref()
-        except AttributeError:  # the default graph, or JAX internals that changed
-            outer = None
+        outer = None if self._trace_ref is None else self._trace_ref()
         context = (
             jax.ensure_compile_time_eval() if outer is None else _jex_core.set_current_trace(outer)
         )
@@ -731,16 +731,31 @@ def guard_trace(frame: Frame, op_name: str, value: Any, assigned: bool = False) 
 
 def _of_outer_trace(frame: Frame, value: Any) -> bool:
     """Whether ``value``'s trace is the call's own trace or one of its parents."""
-    try:
-        trace = value._trace  # JAX internals: answered False (refuse) if they change
-        outer = frame.trace_state._trace_ref()
-    except AttributeError:
-        return False
-    while outer is not None:
+    trace = tracer_trace(value)
+    outer = None if frame._trace_ref is None else frame._trace_ref()
+    while trace is not None and outer is not None:
         if outer is trace:
             return True
         outer = getattr(outer, "parent_trace", None)
     return False
+
+
+def _current_trace_ref() -> weakref.ref:
+    """A weak reference to the trace JAX runs under now (public: ``take_current_trace``;
+    weak, as JAX's own trace state holds it, so a frame does not keep a dead trace)."""
+    with _jex_core.take_current_trace() as trace:
+        return weakref.ref(trace)
+
+
+def tracer_trace(value: Any) -> Any:
+    """The trace a ``jax.core.Tracer`` belongs to, ``None`` if JAX no longer says.
+
+    The one read of a JAX internal in flaxscope: JAX has no public accessor for a tracer's
+    trace (``Tracer.trace`` is the array method). Without it the trace guard refuses
+    every tracer of a parent trace; tests/project/test_third_party_internals.py fails
+    loudly first.
+    """
+    return getattr(value, "_trace", None)
 
 
 _TABLES = ("_names_in_use", "_vars", "_records", "_by_id", "_used", "_per_object")

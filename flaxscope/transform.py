@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
+import numpy as np
 from jax.sharding import Mesh
 
 from flaxscope import scopes, store
@@ -110,6 +111,7 @@ def transform(
     rules: ShardingRules | None = None,
     model_axis: str = "model",
     variables_exist: bool = False,
+    jit_init: bool = False,
 ) -> Transformed:
     """Turns ``fn``, written with TF1 scopes and ``get_variable``, into ``init``/``apply``.
 
@@ -120,6 +122,15 @@ def transform(
     ``(out, {"state": ...})``. ``rng`` feeds random ops (``tf.nn.dropout``,
     ``DropoutWrapper``, :func:`next_rng_key`); ``init`` derives theirs from its own key.
     Both are pure: use them under ``jax.jit``, ``jax.grad``, ``jax.vmap``.
+
+    ``jit_init=True`` makes ``init`` compile ``fn`` instead of running it op by op: one
+    trace under ``jax.jit`` (array arguments traced, other arguments passed as they are;
+    the forward pass is dead code there), which cuts ``init`` from seconds to a fraction
+    for an LSTM or CNN and so the time to the first training step (``benchmarks/
+    first_step.py``). The variables come back in creation order, as eagerly. Values the
+    call keeps outside (in a list, on an object) are then tracers, and a function that
+    needs an argument's value in Python runs eagerly instead. Unlike ``jax.jit(init)``,
+    non-array arguments need no ``static_argnames``.
 
     ``on_unused`` says what ``apply`` does with entries of ``variables`` the call never
     read: ``"warn"`` (default), ``"error"`` or ``"ignore"``.
@@ -208,7 +219,38 @@ def transform(
 
     @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
-        return init_with_output(rng, *args, **kwargs)[1]
+        leaves, treedef = jax.tree.flatten((rng, args, kwargs))
+        if (
+            not jit_init
+            or any(isinstance(x, jax.core.Tracer) for x in leaves)
+            or active_layout(mesh, rules, model_axis) is not None
+        ):
+            return init_with_output(rng, *args, **kwargs)[1]  # (under a trace already, or a
+            # mesh's init, which compiles anyway)
+        # Compiled, not run op by op: the forward pass is dead code for the variables, and
+        # one compile costs a fraction of dispatching every op eagerly (time to first step).
+        # Arrays are traced; other arguments (flags, sizes, strings) stay Python values.
+        traced = [_traceable(x) for x in leaves]
+        order: dict[str, list[str]] = {}  # creation order (jit returns dicts sorted by key)
+
+        def compiled(given: list) -> Variables:
+            it = iter(given)
+            rng_, call_args, call_kwargs = treedef.unflatten(
+                [next(it) if t else x for x, t in zip(leaves, traced, strict=True)]
+            )
+            tree = init_with_output(rng_, *call_args, **call_kwargs)[1]
+            order.update({collection: list(names) for collection, names in tree.items()})
+            return tree
+
+        try:
+            tree = jax.jit(compiled)([x for x, t in zip(leaves, traced, strict=True) if t])
+            return {c: {n: tree[c][n] for n in names} for c, names in order.items()}
+        except _NEEDS_VALUES:
+            # The function reads an argument's value in Python (np.asarray, if x > 0), or
+            # a scan body's variable takes its initial value from the loop's values (which
+            # lift.scan computes from an eager first step, not under an outer trace): run
+            # it eagerly.
+            return init_with_output(rng, *args, **kwargs)[1]
 
     @_named_after(fn)
     def apply(
@@ -240,6 +282,20 @@ def transform(
         return out, updates
 
     return Transformed(init, apply, init_with_output)
+
+
+_NEEDS_VALUES = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerArrayConversionError,
+    jax.errors.UnexpectedTracerError,
+)
+
+
+def _traceable(x: Any) -> bool:
+    """Whether ``init`` passes argument leaf ``x`` to its compiled function as an array."""
+    if isinstance(x, jax.Array):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind in "biufc"
 
 
 _OPS_STREAM = 0x5EED  # init's random ops draw from fold_in(rng, this), apart from variables

@@ -21,9 +21,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope import _initializer_math, store
 from flaxscope import initializers as _init
 from flaxscope import rng as _rng
-from flaxscope import store
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
@@ -141,7 +141,7 @@ def _convert_value(value: Any, dtype: np.dtype | None = None) -> jax.Array:
     """
     if dtype is not None:
         if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
-            _init._assert_compatible(value, dtype)
+            _initializer_math.assert_compatible(value, dtype)
         return jnp.asarray(value, dtype=dtype)
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
         return jnp.asarray(value)

@@ -7,6 +7,7 @@ or the variable) before anything is returned.
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import warnings
@@ -18,6 +19,7 @@ import numpy as np
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
+from flaxscope.checkpoint._dtypes import convert_loaded, template_dtype
 from flaxscope.checkpoint.state import latest_checkpoint
 from flaxscope.errors import DataLossError, NotFoundError
 from flaxscope.trees import flatten_variables, rebuild
@@ -55,13 +57,26 @@ def _resolve_prefix(ckpt_dir_or_file: str | os.PathLike) -> str:
     elif ".data-" in os.path.basename(path):
         path = path[: path.rindex(".data-")]
     if not os.path.exists(path + ".index"):
-        hint = (
-            " That file exists but has no .index beside it: it may be a V1 checkpoint "
-            "(TensorFlow < 0.12), which flaxscope does not read; convert it with "
-            "TensorFlow's Saver(write_version=tf.train.SaverDef.V2)."
-            if os.path.isfile(path)
-            else " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
+        unfinished = sorted(
+            glob.glob(f"{glob.escape(path)}.data-?????-of-?????*")
+            + glob.glob(f"{glob.escape(path)}.index?*")
         )
+        if unfinished:
+            hint = (
+                f" {os.path.basename(unfinished[0])} is there: a save to this prefix did not "
+                "finish (the .index is written last, when every file is complete), so this "
+                "is not a checkpoint. Restore the previous one "
+                "(flaxscope.checkpoint.latest_checkpoint(directory) names the last complete "
+                "save) and save again; the next save to this prefix removes the leftovers."
+            )
+        elif os.path.isfile(path):
+            hint = (
+                " That file exists but has no .index beside it: it may be a V1 checkpoint "
+                "(TensorFlow < 0.12), which flaxscope does not read; convert it with "
+                "TensorFlow's Saver(write_version=tf.train.SaverDef.V2)."
+            )
+        else:
+            hint = " Pass the checkpoint prefix ('dir/model.ckpt-1000') or its directory."
         raise NotFoundError(f"Checkpoint not found: {path + '.index'!r} does not exist.{hint}")
     return path
 
@@ -86,6 +101,7 @@ class CheckpointReader:
         self._num_shards = max(header.num_shards, 1)
         self._entries: dict[str, tb.Entry] = {e.name: e for e in entries}
         self._slice_entries: dict[bytes, tb.Entry] = {e.key: e for e in slice_entries}
+        self._crc_checked: set[bytes] = set()  # stored tensors whose CRC32C checked out
         self._check_shards(list(entries) + list(slice_entries))
 
     def _shard_path(self, shard_id: int) -> str:
@@ -141,7 +157,12 @@ class CheckpointReader:
 
     def read_entry(self, entry: tb.Entry, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
         """The bytes of ``entry`` as a new array of ``dtype`` and ``shape``, CRC32C checked."""
-        return self._read_raw(entry, dtype, shape, {})
+        files: dict[int, Any] = {}
+        try:
+            return self._read_raw(entry, dtype, shape, files)
+        finally:
+            for f in files.values():
+                f.close()
 
     def get_tensor(self, name: str) -> np.ndarray:
         """The value of tensor ``name`` as a new numpy array (CRC32C checked)."""
@@ -180,7 +201,7 @@ class CheckpointReader:
         arr = np.empty(shape, dtype=dtype)
         if arr.nbytes != entry.size:
             raise DataLossError(
-                f"Variable {entry.name} in {self.prefix!r}: the index says {entry.size} bytes "
+                f"Variable {self._label(entry)} in {self.prefix!r}: the index says {entry.size} bytes "
                 f"but a {dtype.name} tensor of shape {list(shape)} has {arr.nbytes}; the "
                 "checkpoint is corrupt."
             )
@@ -196,16 +217,58 @@ class CheckpointReader:
                 if n <= 0:
                     raise DataLossError(
                         f"{self._shard_path(entry.shard_id)}: unexpected end of file reading "
-                        f"{entry.name}; the file is truncated."
+                        f"{self._label(entry)}; the file is truncated."
                     )
                 done += n
         if _crc32c.unmask(entry.crc32c) != _crc32c.value(buf):
             raise DataLossError(
-                f"Checksum does not match for variable {entry.name} in "
+                f"Checksum does not match for variable {self._label(entry)} in "
                 f"{self._shard_path(entry.shard_id)}: the stored CRC32C is {entry.crc32c:#010x} "
                 "(masked). The data file is corrupt; restore it from a good copy."
             )
         return arr
+
+    def _label(self, entry: tb.Entry) -> str:
+        """The variable a stored tensor belongs to, for messages (slice keys are binary)."""
+        if not entry.key.startswith(b"\x00"):  # a whole tensor, keyed by its name
+            return entry.name
+        for name, whole in self._entries.items():
+            if entry.key.startswith(b"\x00" + _escape_ordered_code(whole.key) + b"\x00\x01"):
+                return f"{name} (one of its slices)"
+        return repr(entry.key)
+
+    _CRC_CHUNK = 1 << 23  # bytes held at a time while checking a stored tensor's CRC32C
+
+    def check_crc(self, entry: tb.Entry) -> None:
+        """Checks one stored tensor's CRC32C, streaming its bytes (nothing held whole).
+
+        For readers of part of a stored tensor (``restore_sharded``): TF checks whole
+        tensors when it reads them, so a part is trusted only once its tensor checks out.
+        Each stored tensor is checked once per reader.
+        """
+        if entry.key in self._crc_checked:
+            return
+        path = self._shard_path(entry.shard_id)
+        crc = 0
+        with open(path, "rb") as f:
+            f.seek(entry.offset)
+            left = entry.size
+            while left:
+                chunk = f.read(min(left, self._CRC_CHUNK))
+                if not chunk:
+                    raise DataLossError(
+                        f"{path}: unexpected end of file reading {self._label(entry)}; the file is "
+                        "truncated."
+                    )
+                crc = _crc32c.extend(crc, chunk)
+                left -= len(chunk)
+        if _crc32c.unmask(entry.crc32c) != crc:
+            raise DataLossError(
+                f"Checksum does not match for variable {self._label(entry)} in {path}: the stored "
+                f"CRC32C is {entry.crc32c:#010x} (masked). The data file is corrupt; restore "
+                "it from a good copy."
+            )
+        self._crc_checked.add(entry.key)
 
     def _read_sliced(self, entry: tb.Entry, dtype: np.dtype, files: dict[int, Any]) -> np.ndarray:
         # Slice keys are OrderedCode(0, name, rank, start0, length0, ...). The code preserves
@@ -301,32 +364,6 @@ def load_variables(ckpt_dir_or_file: str | os.PathLike) -> dict[str, np.ndarray]
     return reader.read(names)
 
 
-def _template_dtype(value: Any) -> np.dtype:
-    return np.dtype(value.dtype) if hasattr(value, "dtype") else np.asarray(value).dtype
-
-
-def _convert(name: str, value: np.ndarray, target: np.dtype, source: str) -> np.ndarray:
-    """``value`` as ``target``: exact, or JAX's 32-bit form of a 64-bit checkpoint dtype."""
-    if value.dtype == target:
-        return value
-    canonical = np.dtype(jax.dtypes.canonicalize_dtype(value.dtype))
-    if canonical != target:
-        raise ValueError(
-            f"Variable {name}: {source} has dtype {value.dtype.name} but the variable is "
-            f"{target.name}. TensorFlow refuses this too; create the variable with dtype "
-            f"{value.dtype.name} or cast the loaded value yourself."
-        )
-    if np.issubdtype(target, np.integer) and value.size:
-        info = np.iinfo(target)
-        if value.min() < info.min or value.max() > info.max:
-            raise ValueError(
-                f"Variable {name}: {source} holds {value.dtype.name} values outside the "
-                f"{target.name} range, and JAX without 64-bit mode stores it as "
-                f"{target.name}. Enable it first: jax.config.update('jax_enable_x64', True)."
-            )
-    return value.astype(target)
-
-
 def _like(template: Any, value: np.ndarray) -> Any:
     """``value`` in the form of ``template``: a JAX array on its sharding, or numpy."""
     if isinstance(template, jax.Array):
@@ -368,7 +405,7 @@ def restore(save_path: str | os.PathLike, variables: Mapping[str, Any]) -> dict[
     # Each value is converted as soon as it is read, so only one tensor is ever held twice.
     # A failure part-way raises, and the partial result is dropped with the frame.
     new = {
-        n: _like(flat[n], _convert(n, v, _template_dtype(flat[n]), f"checkpoint tensor {n}"))
+        n: _like(flat[n], convert_loaded(n, v, template_dtype(flat[n]), f"checkpoint tensor {n}"))
         for n, v in reader.iter_read(flat)
     }
     return rebuild(variables, new)
@@ -451,5 +488,5 @@ def init_from_checkpoint(
     for tensor, value in reader.iter_read(by_tensor):
         for n in by_tensor[tensor]:
             source = f"checkpoint tensor {tensor}"
-            new[n] = _like(store[n], _convert(n, value, _template_dtype(store[n]), source))
+            new[n] = _like(store[n], convert_loaded(n, value, template_dtype(store[n]), source))
     return rebuild(variables, new)

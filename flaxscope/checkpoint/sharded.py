@@ -12,10 +12,17 @@ on a mesh, across all processes of a ``jax.distributed`` job:
   slice; a variable held whole by some device (replicated) is written as a plain entry;
 * each process writes only its own shards, from its own devices, to its own data file
   ``prefix.data-{process:05d}-of-{processes:05d}`` (so no host ever holds a whole
-  partitioned variable), plus a small partial index;
-* after a barrier, process 0 merges the partial indexes into ``prefix.index``;
-  a second barrier makes the checkpoint visible to every process before ``save_sharded``
-  returns. All processes must see one file system (as TF's sharded saver needed).
+  partitioned variable), under a temporary name, plus a small partial index;
+* only after a barrier (every process has written) does process 0 merge the partial
+  indexes into ``prefix.index``, renamed into place as the commit, and only then update
+  the ``checkpoint`` state file; a last barrier makes the checkpoint visible to every
+  process before ``save_sharded`` returns. All processes must see one file system (as
+  TF's sharded saver needed).
+
+A save killed at any moment (any process, any step) leaves at the prefix either the
+checkpoint that was there before or the new one, whole, and ``latest_checkpoint`` names
+a checkpoint only once it is whole. Readers check every tensor's CRC32C, also when a
+device reads only part of a stored slice.
 
 ``tf.train.Saver`` restores such a checkpoint into partitioned variables (any partition
 count) or whole ones, and :func:`restore_sharded` restores it onto any mesh, each process
@@ -37,9 +44,17 @@ from jax.experimental import multihost_utils
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
-from flaxscope.checkpoint.reader import CheckpointReader, _convert, _template_dtype
+from flaxscope.checkpoint._dtypes import convert_loaded, save_dtype, template_dtype
+from flaxscope.checkpoint._files import (
+    index_shards,
+    link_or_copy,
+    make_directory,
+    remove,
+    remove_data_files,
+    remove_temporaries,
+)
+from flaxscope.checkpoint.reader import CheckpointReader
 from flaxscope.checkpoint.state import update_state
-from flaxscope.checkpoint.writer import _make_directory, _save_dtype
 from flaxscope.trees import flatten_variables, rebuild
 
 __all__ = ["restore_sharded", "save_sharded", "slice_key"]
@@ -164,9 +179,13 @@ def save_sharded(
     TF1 stores partitioned ones (slices under the variable's name), replicated ones as
     whole tensors, each written once. Returns the prefix (``save_path``, or
     ``f"{save_path}-{global_step}"``). ``dtypes`` and ``global_step`` as in
-    :func:`flaxscope.checkpoint.save`. One job saves to a prefix at a time; a save that
-    dies part-way leaves no ``.index`` at the prefix (an older checkpoint there is removed
-    first), never a mixed one.
+    :func:`flaxscope.checkpoint.save`. One job saves to a prefix at a time.
+
+    Crash-safe as :func:`flaxscope.checkpoint.save`: data and index files are written
+    under temporary names and renamed; the ``.index`` is published only after every
+    process has finished writing, the state file after it. Overwriting a checkpoint of as
+    many data files goes through a checkpoint of ``processes + 1`` files (hard links),
+    so the old one stays readable until the new one is.
     """
     flat = flatten_variables(variables)
     dtypes = dict(dtypes or {})
@@ -183,23 +202,76 @@ def save_sharded(
     if global_step is not None:
         prefix = f"{prefix}-{int(np.asarray(global_step))}"
     me, processes = jax.process_index(), jax.process_count()
-    targets = {n: _save_dtype(n, np.dtype(flat[n].dtype), dtypes) for n in flat}
+    targets = {n: save_dtype(n, np.dtype(flat[n].dtype), dtypes) for n in flat}
     for target in targets.values():
         tb.tf_datatype(target)  # refuse unsupported dtypes before writing anything
     plan = _plan(flat, processes)
 
     if me == 0:
-        _make_directory(os.path.dirname(os.path.abspath(prefix)), prefix)
-        for path in [prefix + ".index", *glob.glob(f"{glob.escape(prefix)}.data-?????-of-?????")]:
-            if os.path.exists(path):
-                os.remove(path)
+        make_directory(os.path.dirname(os.path.abspath(prefix)), prefix)
+        remove_temporaries(prefix)  # what a killed save left; one save per prefix at a time
+        for path in glob.glob(f"{glob.escape(prefix)}.index-part-?????-of-?????*"):
+            remove(path)
     _barrier(f"flaxscope_save_start:{prefix}")
+    # The index at the prefix is replaced only after every process has written, so all
+    # processes read the same answer here.
+    overwrite = index_shards(prefix) == processes
 
-    # This process's data file and partial index.
+    # This process's data file (under a temporary name) and partial index.
     tag = f".tmp{uuid.uuid4().hex}"
     data_path = tb.data_filename(prefix, me, processes)
+    try:
+        entries = _write_data(data_path + tag, plan, flat, targets, me)
+        part = _part_index(prefix, me, processes)
+        with open(part + tag, "wb") as f:
+            f.write(tb.write_table(sorted(entries)))
+        os.replace(part + tag, part)
+    except BaseException:
+        remove(data_path + tag)
+        raise
+    _barrier(f"flaxscope_save_written:{prefix}")
+
+    # Every process has written: commit. The index is the commit point; until it is
+    # replaced, the old checkpoint at this prefix (if any) and its data files are untouched.
+    table = _merged_index(prefix, plan, flat, targets, processes) if me == 0 else []
+    if overwrite:
+        # The old index reads the very file names this save renames into place: first
+        # publish the new data as a checkpoint of processes + 1 files (hard links to the
+        # same bytes and one empty file: TF1's format too), then the usual one.
+        staged = tb.data_filename(prefix, me, processes + 1)
+        remove(staged)  # a killed save's, never read: the index reads `processes` files
+        link_or_copy(data_path + tag, staged, tag)
+        if me == 0:
+            with open(tb.data_filename(prefix, processes, processes + 1), "wb"):
+                pass
+        _barrier(f"flaxscope_save_linked:{prefix}")
+        if me == 0:
+            _commit_index(prefix, table, processes + 1, tag)
+        _barrier(f"flaxscope_save_staged:{prefix}")
+    os.replace(data_path + tag, data_path)
+    _barrier(f"flaxscope_save_renamed:{prefix}")
+    if me == 0:
+        _commit_index(prefix, table, processes, tag)
+        mine = {tb.data_filename(prefix, p, processes) for p in range(processes)}
+        remove_data_files(prefix, keep=mine.__contains__)  # the old or staged ones
+        for p in range(processes):
+            remove(_part_index(prefix, p, processes))
+        if write_state:
+            update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
+    _barrier(f"flaxscope_save_done:{prefix}")
+    return prefix
+
+
+def _write_data(
+    path: str,
+    plan: list[_Piece],
+    flat: Mapping[str, Any],
+    targets: Mapping[str, np.dtype],
+    me: int,
+) -> list[tuple[bytes, bytes]]:
+    """Writes this process's pieces to ``path``; returns their index entries."""
     entries: list[tuple[bytes, bytes]] = []
-    with open(data_path + tag, "wb") as f:
+    with open(path, "wb") as f:
         offset = 0
         for piece in plan:
             if piece.writer != me:
@@ -225,29 +297,30 @@ def save_sharded(
             )
             entries.append((key, proto.SerializeToString(deterministic=True)))
             offset += arr.nbytes
-    os.replace(data_path + tag, data_path)
-    part = _part_index(prefix, me, processes)
-    with open(part + tag, "wb") as f:
-        f.write(tb.write_table(sorted(entries)))
-    os.replace(part + tag, part)
-    _barrier(f"flaxscope_save_written:{prefix}")
+    return entries
 
-    if me == 0:
-        merged = dict(_full_entries(plan, flat, targets))
-        for p in range(processes):
-            path = _part_index(prefix, p, processes)
-            with open(path, "rb") as f:
-                merged.update(tb.read_table(f.read(), path))
-        table = [(tb.HEADER_KEY, tb.header_bytes(processes)), *sorted(merged.items())]
-        with open(prefix + ".index" + tag, "wb") as f:
-            f.write(tb.write_table(table))
-        os.replace(prefix + ".index" + tag, prefix + ".index")
-        for p in range(processes):
-            os.remove(_part_index(prefix, p, processes))
-        if write_state:
-            update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
-    _barrier(f"flaxscope_save_done:{prefix}")
-    return prefix
+
+def _merged_index(
+    prefix: str,
+    plan: list[_Piece],
+    flat: Mapping[str, Any],
+    targets: Mapping[str, np.dtype],
+    processes: int,
+) -> list[tuple[bytes, bytes]]:
+    """Every process's partial index and the sliced variables' own entries, sorted."""
+    merged = dict(_full_entries(plan, flat, targets))
+    for p in range(processes):
+        path = _part_index(prefix, p, processes)
+        with open(path, "rb") as f:
+            merged.update(tb.read_table(f.read(), path))
+    return sorted(merged.items())
+
+
+def _commit_index(prefix: str, table: list[tuple[bytes, bytes]], shards: int, tag: str) -> None:
+    """Writes the ``.index`` (reading ``shards`` data files) and renames it into place."""
+    with open(prefix + ".index" + tag, "wb") as f:
+        f.write(tb.write_table([(tb.HEADER_KEY, tb.header_bytes(shards)), *table]))
+    os.replace(prefix + ".index" + tag, prefix + ".index")
 
 
 def _full_entries(
@@ -294,8 +367,9 @@ def _stored_region(
     """Region ``want`` of one stored tensor (or slice) whose extents are ``whole``."""
     if want == whole:
         return reader.read_entry(entry, dtype, shape)  # CRC32C checked
-    # Part of a stored tensor: map its bytes and copy just that part (no CRC: TF checks
-    # CRCs only when it reads whole stored tensors, too).
+    # Part of a stored tensor: its CRC32C covers the whole of it, so stream the whole
+    # through the check once (per reader), then map its bytes and copy just that part.
+    reader.check_crc(entry)
     stored = np.memmap(
         reader.shard_path(entry.shard_id), dtype=dtype, mode="r", offset=entry.offset, shape=shape
     )
@@ -376,16 +450,16 @@ def restore_sharded(save_path: str | os.PathLike, variables: Mapping[str, Any]) 
                 f"Shape of variable {name} ({list(np.shape(template))}) doesn't match with shape "
                 f"of tensor {name} ({list(shape)}) from checkpoint reader."
             )
-        target = _template_dtype(template)
+        target = template_dtype(template)
         source = f"checkpoint tensor {name}"
         sharding = getattr(template, "sharding", None)
         if sharding is None:
-            new[name] = _convert(name, read_region(reader, name, ()), target, source)
+            new[name] = convert_loaded(name, read_region(reader, name, ()), target, source)
             continue
         new[name] = jax.make_array_from_callback(
             shape,
             sharding,
-            lambda index, name=name, target=target, source=source: _convert(
+            lambda index, name=name, target=target, source=source: convert_loaded(
                 name, read_region(reader, name, index), target, source
             ),
         )

@@ -2,84 +2,27 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
+from flaxscope.checkpoint._dtypes import save_dtype
+from flaxscope.checkpoint._files import (
+    link_or_copy,
+    make_directory,
+    reads_one_shard,
+    remove_data_files,
+    remove_temporaries,
+)
 from flaxscope.checkpoint.state import update_state
-from flaxscope.errors import FailedPreconditionError
 from flaxscope.trees import flatten_variables
 
 __all__ = ["save"]
-
-
-def _save_dtype(name: str, dtype: np.dtype, dtypes: Mapping[str, Any]) -> np.dtype:
-    if name in dtypes:
-        return np.dtype(dtypes[name])
-    if (name == "global_step" or name.endswith("/global_step")) and np.issubdtype(
-        dtype, np.integer
-    ):
-        return np.dtype(np.int64)
-    return dtype
-
-
-def _make_directory(directory: str, prefix: str) -> None:
-    parent = directory
-    while parent and not os.path.exists(parent):
-        parent = os.path.dirname(parent)
-    if parent and not os.path.isdir(parent):
-        raise FailedPreconditionError(
-            f"Cannot save checkpoint {prefix!r}: {parent!r} is a file, not a directory. "
-            "Choose a save path inside a directory (e.g. 'train/model.ckpt')."
-        )
-    os.makedirs(directory, exist_ok=True)
-
-
-def _reads_one_shard(prefix: str) -> bool:
-    """Whether ``prefix`` holds a readable index that reads ``.data-00000-of-00001``."""
-    try:
-        with open(prefix + ".index", "rb") as f:
-            header, _, _ = tb.parse_index(f.read(), prefix + ".index")
-    except (OSError, ValueError):
-        return False  # no checkpoint there to keep (or none that could be read)
-    return max(header.num_shards, 1) == 1
-
-
-def _link_or_copy(src: str, dst: str, tag: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # no hard links here (some network and FAT file systems)
-        shutil.copyfile(src, dst + tag)
-        os.replace(dst + tag, dst)
-
-
-def _remove_temporaries(prefix: str) -> None:
-    """Deletes the temporary files a killed save left (one save per prefix at a time)."""
-    escaped = glob.escape(prefix)
-    for path in glob.glob(f"{escaped}.data-?????-of-?????.tmp*") + glob.glob(
-        f"{escaped}.index.tmp*"
-    ):
-        _remove(path)
-
-
-def _remove_data_files(prefix: str, keep: Callable[[str], bool]) -> None:
-    for path in glob.glob(f"{glob.escape(prefix)}.data-?????-of-?????"):
-        if not keep(path):
-            _remove(path)
-
-
-def _remove(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
 
 
 def save(
@@ -140,7 +83,7 @@ def save(
         arr = np.asarray(flat[name])
         if not arr.dtype.isnative:
             arr = arr.astype(arr.dtype.newbyteorder("="))
-        target = _save_dtype(name, arr.dtype, dtypes)
+        target = save_dtype(name, arr.dtype, dtypes)
         tb.tf_datatype(target)  # refuse unsupported dtypes before writing anything
         if target != arr.dtype:
             if np.issubdtype(target, np.integer) and arr.size:
@@ -151,7 +94,7 @@ def save(
         arrays[name] = arr if arr.flags.c_contiguous else arr.copy(order="C")
 
     directory = os.path.dirname(os.path.abspath(prefix))
-    _make_directory(directory, prefix)
+    make_directory(directory, prefix)
     data_path = tb.data_filename(prefix, 0, 1)
     two_shards = [tb.data_filename(prefix, i, 2) for i in range(2)]
     tag = f".tmp{uuid.uuid4().hex}"
@@ -163,7 +106,7 @@ def save(
         os.replace(prefix + ".index" + tag, prefix + ".index")
 
     try:
-        _remove_temporaries(prefix)
+        remove_temporaries(prefix)
         with open(data_path + tag, "wb") as f:
             offset = 0
             for name, arr in arrays.items():
@@ -177,11 +120,11 @@ def save(
                     )
                 )
                 offset += arr.nbytes
-        if _reads_one_shard(prefix):
+        if reads_one_shard(prefix):
             # The old checkpoint reads data_path until an index that does not commits: the
             # new data goes in as a two-shard checkpoint first (the same bytes, hard-linked).
-            _remove_data_files(prefix, keep=lambda path: path not in two_shards)
-            _link_or_copy(data_path + tag, two_shards[0], tag)
+            remove_data_files(prefix, keep=lambda path: path not in two_shards)
+            link_or_copy(data_path + tag, two_shards[0], tag)
             with open(two_shards[1], "wb"):
                 pass
             commit_index(2)
@@ -192,7 +135,7 @@ def save(
             if os.path.exists(leftover):
                 os.remove(leftover)
     # Data files of the old checkpoint (or of the two-shard step) are unreferenced now.
-    _remove_data_files(prefix, keep=lambda path: path == data_path)
+    remove_data_files(prefix, keep=lambda path: path == data_path)
     if write_state:
         update_state(prefix, latest_filename, os.path.getmtime(prefix + ".index"))
     return prefix

@@ -20,7 +20,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope import store as _store
-from flaxscope.initializers import zeros_initializer
 from flaxscope.losses import add_loss
 from flaxscope.scopes import variable_scope as _variable_scope
 from flaxscope.store import per_call_state
@@ -28,11 +27,6 @@ from flaxscope.variables import get_collection as _get_collection
 from flaxscope.variables import get_variable as _get_variable
 
 Array = jax.Array
-
-
-# TF1's layers default ``bias_initializer`` to ``tf.compat.v1.zeros_initializer()``; an
-# explicit ``bias_initializer=None`` gives ``get_variable``'s default (glorot_uniform), as in TF.
-_ZEROS = zeros_initializer()
 
 
 def to_snake_case(name: str) -> str:
@@ -44,73 +38,6 @@ def to_snake_case(name: str) -> str:
     words_split = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
     snake = re.sub("([a-z])([A-Z])", r"\1_\2", words_split).lower()
     return "private" + snake if snake.startswith("_") else snake
-
-
-# --- argument normalization, with Keras' (``conv_utils``) messages ----------------------
-def _as_int(item: Any) -> int | None:
-    try:
-        return int(item)
-    except (TypeError, ValueError):
-        return None
-
-
-def _normalize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple[int, ...]:
-    """Keras' ``conv_utils.normalize_tuple``: an int or ``n`` ints, each ``> 0`` (``>= 0``)."""
-    message = f"The `{name}` argument must be a tuple of {n} integers. Received: {value}"
-    if isinstance(value, (int, np.integer)):
-        items: tuple[int, ...] = (int(value),) * n
-    else:
-        try:
-            given = tuple(value)
-        except TypeError:
-            raise ValueError(message) from None
-        if len(given) != n:
-            raise ValueError(message)
-        for item in given:
-            if _as_int(item) is None:
-                raise ValueError(message + f"including element {item} of type {type(item)}")
-        items = tuple(int(item) for item in given)
-    lowest, rule = (0, ">= 0") if allow_zero else (1, "> 0")
-    bad = {item for item in items if item < lowest}
-    if bad:
-        raise ValueError(
-            message + f" including {bad} that does not satisfy the requirement `{rule}`."
-        )
-    return items
-
-
-_PADDINGS = ("valid", "same", "causal")
-
-
-def _normalize_padding(value: str) -> str:
-    """Keras' ``conv_utils.normalize_padding``: ``"valid"``, ``"same"`` or ``"causal"``,
-    case-insensitive."""
-    lowered = value.lower()
-    if lowered in _PADDINGS:
-        return lowered
-    raise ValueError(
-        'The `padding` argument must be a list/tuple or one of "valid", "same" '
-        f'(or "causal", only for `Conv1D). Received: {lowered}'
-    )
-
-
-def _normalize_data_format(value: str | None) -> str:
-    """Keras' ``conv_utils.normalize_data_format`` (``None`` is ``"channels_last"``)."""
-    lowered = "channels_last" if value is None else value.lower()
-    if lowered in ("channels_first", "channels_last"):
-        return lowered
-    raise ValueError(
-        'The `data_format` argument must be one of "channels_first", "channels_last". '
-        f"Received: {value}"
-    )
-
-
-def _incompatible_rank(layer: Layer, expected: str, shape: tuple[int, ...]) -> ValueError:
-    """Keras' ``InputSpec`` error for an input of the wrong rank."""
-    return ValueError(
-        f'Input 0 of layer "{layer.name}" is incompatible with the layer: expected '
-        f"{expected}, found ndim={len(shape)}. Full shape received: {tuple(shape)}"
-    )
 
 
 class GraphState:
@@ -272,7 +199,7 @@ class Layer:
         gs.built = True
 
 
-class _BiasActivation:
+class BiasActivation:
     """The tail TF1's Dense and Conv2D share: ``+ bias``, activation, activity loss."""
 
     use_bias: bool

@@ -10,15 +10,13 @@ import jax.numpy as jnp
 
 from flaxscope import activations
 from flaxscope import initializers as _initializers
-from flaxscope.layers.base import (
-    _ZEROS,
-    Layer,
-    _BiasActivation,
-    _incompatible_rank,
-    _normalize_data_format,
-    _normalize_padding,
-    _normalize_tuple,
-)
+from flaxscope.layers._args import ZEROS as _ZEROS
+from flaxscope.layers._args import incompatible_rank as _incompatible_rank
+from flaxscope.layers._args import normalize_data_format as _normalize_data_format
+from flaxscope.layers._args import normalize_padding as _normalize_padding
+from flaxscope.layers._args import normalize_tuple as _normalize_tuple
+from flaxscope.layers.base import BiasActivation as _BiasActivation
+from flaxscope.layers.base import Layer
 from flaxscope.ops.nn_conv import conv_nd, conv_transpose
 
 Array = jax.Array

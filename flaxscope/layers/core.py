@@ -12,18 +12,14 @@ import numpy as np
 
 from flaxscope import activations
 from flaxscope import initializers as _initializers
-from flaxscope.layers.base import (
-    _ZEROS,
-    Layer,
-    _BiasActivation,
-    _normalize_data_format,
-)
+from flaxscope.layers._args import ZEROS, normalize_data_format
+from flaxscope.layers.base import BiasActivation, Layer
 from flaxscope.nn.ops import dropout as _nn_dropout
 
 Array = jax.Array
 
 
-class Dense(_BiasActivation, Layer):
+class Dense(BiasActivation, Layer):
     """``tf.compat.v1.layers.Dense``: ``activation(inputs @ kernel + bias)``, variables
     ``<scope>/kernel`` ``[in, units]`` and ``<scope>/bias`` ``[units]``."""
 
@@ -33,7 +29,7 @@ class Dense(_BiasActivation, Layer):
         activation: Callable | str | None = None,
         use_bias: bool = True,
         kernel_initializer: Any = None,
-        bias_initializer: Any = _ZEROS,
+        bias_initializer: Any = ZEROS,
         kernel_regularizer: Callable | None = None,
         bias_regularizer: Callable | None = None,
         activity_regularizer: Callable | None = None,
@@ -78,7 +74,7 @@ def dense(
     activation: Callable | str | None = None,
     use_bias: bool = True,
     kernel_initializer: Any = None,
-    bias_initializer: Any = _ZEROS,
+    bias_initializer: Any = ZEROS,
     kernel_regularizer: Callable | None = None,
     bias_regularizer: Callable | None = None,
     activity_regularizer: Callable | None = None,
@@ -117,7 +113,7 @@ class Flatten(Layer):
         self, data_format: str = "channels_last", name: str | None = None, **kwargs: Any
     ) -> None:
         super().__init__(name=name, **kwargs)
-        self.data_format = _normalize_data_format(data_format)
+        self.data_format = normalize_data_format(data_format)
 
     def call(self, inputs: Any) -> Array:
         inputs = jnp.asarray(inputs)

@@ -8,13 +8,11 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from flaxscope.layers.base import (
-    Layer,
-    _incompatible_rank,
-    _normalize_data_format,
-    _normalize_padding,
-    _normalize_tuple,
-)
+from flaxscope.layers._args import incompatible_rank as _incompatible_rank
+from flaxscope.layers._args import normalize_data_format as _normalize_data_format
+from flaxscope.layers._args import normalize_padding as _normalize_padding
+from flaxscope.layers._args import normalize_tuple as _normalize_tuple
+from flaxscope.layers.base import Layer
 from flaxscope.ops.nn_conv import pool
 
 Array = jax.Array

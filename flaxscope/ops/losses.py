@@ -18,7 +18,7 @@ from jax import lax
 
 from flaxscope.losses import add_loss
 from flaxscope.ops._registry import reserve_op_name, tf_op
-from flaxscope.ops.nn import _sigmoid_xent, _softmax_xent, _sparse_xent
+from flaxscope.ops.nn.cross_entropy import sigmoid_xent, softmax_xent, sparse_xent
 from flaxscope.store import GraphKeys
 
 Array = jax.Array
@@ -281,7 +281,7 @@ def sigmoid_cross_entropy(
     labels = labels.astype(logits.dtype)
     if label_smoothing > 0:
         labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
-    return _weighted(_sigmoid_xent(labels, logits), weights, loss_collection, reduction)
+    return _weighted(sigmoid_xent(labels, logits), weights, loss_collection, reduction)
 
 
 @tf_op("losses.softmax_cross_entropy", family="losses")
@@ -305,7 +305,7 @@ def softmax_cross_entropy(
     if label_smoothing > 0:
         classes = jnp.asarray(labels.shape[-1], logits.dtype)
         labels = labels * (1 - label_smoothing) + label_smoothing / classes
-    losses = _softmax_xent(lax.stop_gradient(labels), logits, -1)
+    losses = softmax_xent(lax.stop_gradient(labels), logits, -1)
     return _weighted(losses, weights, loss_collection, reduction)
 
 
@@ -329,4 +329,4 @@ def sparse_softmax_cross_entropy(
         labels = jnp.squeeze(labels, -1)
     if not isinstance(weights, float) and weights.ndim == labels.ndim + 1:
         weights = jnp.squeeze(weights, -1)
-    return _weighted(_sparse_xent(labels, logits), weights, loss_collection, reduction)
+    return _weighted(sparse_xent(labels, logits), weights, loss_collection, reduction)

@@ -2,7 +2,8 @@
 
 Every op here lowers to one ``lax.conv_general_dilated`` or ``lax.reduce_window`` (plus a
 reshape for the 1-D and grouped forms), so under ``jit`` it costs what the hand-written
-``lax`` call costs. Arguments follow TF1: ``strides``/``ksize``/``dilations`` as an int or a
+``lax`` call costs; the 2-D convolution's kernel gradient on CPU is summed over chunks of
+the batch (``_conv_grad``), which XLA:CPU runs faster than the one large convolution. Arguments follow TF1: ``strides``/``ksize``/``dilations`` as an int or a
 list of 1, N or N+2 entries, ``padding`` ``"SAME"``/``"VALID"`` or (where TF allows it) an
 explicit list of ``[before, after]`` pairs per dimension, ``data_format`` ``"NHWC"`` or
 ``"NCHW"`` (``"NWC"``/``"NCW"``, ``"NDHWC"``/``"NCDHW"``). TF1's kernels lay filters out
@@ -21,6 +22,7 @@ import numpy as np
 from jax import lax
 
 from flaxscope.errors import InvalidArgumentError
+from flaxscope.ops import _conv_grad
 from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import reserve_op_name, tf_op
 
@@ -173,15 +175,7 @@ def conv_nd(
         x = x.reshape((-1,) + x.shape[len(batch) :])
     spatial = _SPATIAL[-n:]
     spec = "NC" + spatial if channels_first else "N" + spatial + "C"
-    out = lax.conv_general_dilated(
-        x,
-        w,
-        window_strides=tuple(strides),
-        padding=padding,
-        rhs_dilation=tuple(dilations),
-        dimension_numbers=(spec, spatial + "IO", spec),
-        feature_group_count=groups,
-    )
+    out = _conv_grad.conv(x, w, strides, padding, dilations, (spec, spatial + "IO", spec), groups)
     if len(batch) != 1:
         out = out.reshape(batch + out.shape[1:])
     return out

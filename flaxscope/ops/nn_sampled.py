@@ -21,7 +21,8 @@ import numpy as np
 
 from flaxscope.ops import random as _random  # noqa: F401 (its tf.random names register first)
 from flaxscope.ops._registry import registry, tf_op
-from flaxscope.ops.nn import _embedding_rows, _sigmoid_xent, _softmax_xent
+from flaxscope.ops.nn.cross_entropy import sigmoid_xent, softmax_xent
+from flaxscope.ops.nn.lookup import embedding_rows
 from flaxscope.transform import next_rng_key
 
 Array = jax.Array
@@ -177,8 +178,8 @@ def _sampled_logits(
         jax.lax.stop_gradient(jnp.asarray(v)) for v in sampled_values
     )
     ids = jnp.concatenate([labels.reshape(-1), sampled.astype(labels.dtype)])
-    all_w = _embedding_rows(weights, ids, partition_strategy).astype(inputs.dtype)
-    all_b = _embedding_rows(biases, ids, partition_strategy).astype(inputs.dtype)
+    all_w = embedding_rows(weights, ids, partition_strategy).astype(inputs.dtype)
+    all_b = embedding_rows(biases, ids, partition_strategy).astype(inputs.dtype)
     n_true = labels.size
     true_w = all_w[:n_true].reshape(-1, num_true, all_w.shape[-1])
     true_logits = jnp.einsum("bd,btd->bt", inputs, true_w) + all_b[:n_true].reshape(-1, num_true)
@@ -219,7 +220,7 @@ def nce_loss(
         weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
         remove_accidental_hits, partition_strategy, None,
     )  # fmt: skip
-    return jnp.sum(_sigmoid_xent(targets, logits), axis=1)
+    return jnp.sum(sigmoid_xent(targets, logits), axis=1)
 
 
 @tf_op("nn.sampled_softmax_loss", family="losses", default_name="sampled_softmax_loss")
@@ -244,4 +245,4 @@ def sampled_softmax_loss(
         weights, biases, labels, inputs, num_sampled, num_classes, num_true, sampled_values,
         remove_accidental_hits, partition_strategy, seed,
     )  # fmt: skip
-    return _softmax_xent(jax.lax.stop_gradient(targets), logits, -1)
+    return softmax_xent(jax.lax.stop_gradient(targets), logits, -1)

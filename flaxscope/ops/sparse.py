@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope.ops._registry import tf_op
-from flaxscope.ops.array._common import _canon, _ints, convert
+from flaxscope.ops.array._common import canonical_dtype, convert, int_list
 from flaxscope.tensor_shape import TensorShape
 
 
@@ -31,10 +31,10 @@ class SparseTensor:
     """
 
     def __init__(self, indices: Any, values: Any, dense_shape: Any) -> None:
-        index_dtype = _canon(np.int64)
+        index_dtype = canonical_dtype(np.int64)
         self.indices = jnp.asarray(convert(indices), index_dtype)
         self.values = jnp.asarray(convert(values))
-        self._dense_shape = tuple(_ints(dense_shape, "dense_shape"))
+        self._dense_shape = tuple(int_list(dense_shape, "dense_shape"))
         if self.indices.ndim != 2:
             raise ValueError(f"Shape {TensorShape(self.indices.shape)} must have rank 2")
         if self.values.ndim != 1:
@@ -52,7 +52,7 @@ class SparseTensor:
     @property
     def dense_shape(self) -> np.ndarray:
         """The dense shape, a 1-D integer array (static)."""
-        return np.asarray(self._dense_shape, _canon(np.int64))
+        return np.asarray(self._dense_shape, canonical_dtype(np.int64))
 
     @property
     def dtype(self) -> np.dtype:
@@ -119,7 +119,7 @@ def sparse_to_dense(
     """``tf.sparse_to_dense``: an array of ``output_shape`` holding ``sparse_values`` (one
     value or one per index) at ``sparse_indices`` (``[N, rank]``, or ``[N]``/a scalar for a
     vector) and ``default_value`` elsewhere."""
-    shape = tuple(_ints(output_shape, "output_shape"))
+    shape = tuple(int_list(output_shape, "output_shape"))
     indices = jnp.asarray(convert(sparse_indices))
     if indices.ndim < 2:
         indices = indices.reshape(-1, 1)

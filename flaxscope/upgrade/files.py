@@ -76,12 +76,22 @@ def _convert_pair(pair: tuple[str, str]) -> FileReport:
     return upgrade_file(*pair)
 
 
+def xla_started() -> bool:
+    """Whether JAX has started its XLA backends (and their threads) in this process.
+
+    JAX has no public way to ask without starting them (``jax.devices()`` would), so this
+    reads ``jax._src.xla_bridge._backends``, the one JAX internal of the upgrade tool; a
+    JAX without it counts as started (spawn, the safe choice), and
+    tests/project/test_third_party_internals.py fails loudly.
+    """
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    return bridge is not None and bool(getattr(bridge, "_backends", True))
+
+
 def _pool_context() -> multiprocessing.context.BaseContext:
     """fork (the workers inherit flaxscope, imported once) unless XLA has started its
     threads in this process (JAX warns that fork may deadlock them then): spawn."""
-    bridge = sys.modules.get("jax._src.xla_bridge")
-    started = bridge is not None and bool(getattr(bridge, "_backends", True))
-    if not started and "fork" in multiprocessing.get_all_start_methods():
+    if not xla_started() and "fork" in multiprocessing.get_all_start_methods():
         _namespace().missing("nn")  # import flaxscope.compat.v1 before forking
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")

@@ -5,6 +5,11 @@ manager and a range object per node); the report needs the start of a few dozen.
 pass writes the original file once, counting lines as tokens go out, and notes where each
 wanted node starts. A statement line starts at its first statement (after its comments
 and indentation), as in ``PositionProvider``.
+
+LibCST has no public hook into code generation: this module (and only it) subclasses its
+``libcst._nodes.internal.CodegenState`` and calls ``Module._codegen``.
+tests/project/test_third_party_internals.py fails loudly if they change, and
+tests/upgrade/test_upgrade_cli.py checks the positions against ``PositionProvider``.
 """
 
 from __future__ import annotations

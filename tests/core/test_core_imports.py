@@ -123,3 +123,89 @@ def test_the_core_layers_import_one_way() -> None:
 
 def test_a_cycle_is_found() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# Private names still imported across modules, each with the reason it waits (none now).
+_PRIVATE_IMPORTS_ALLOWED: dict[str, set[str]] = {}
+
+
+def _private_imports(name: str, source: str, known: set[str]) -> list[str]:
+    """``from flaxscope.a import _b`` where ``_b`` is a private name, not a module, and
+    ``a._b`` through an imported flaxscope module ``a``.
+
+    Private modules (``flaxscope.ops._registry``) may be imported and their public names
+    used: that is how the package shares helpers. A module's own ``_name`` is its business.
+    """
+    package = name if name in _PACKAGES else name.rpartition(".")[0]
+    allowed = _PRIVATE_IMPORTS_ALLOWED.get(name, set())
+    tree = ast.parse(source)
+    out = []
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name in known:
+                    aliases[alias.asname or alias.name] = alias.name
+            continue
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = package.split(".")
+            anchor = anchor[: len(anchor) - (node.level - 1)]
+            base = ".".join(anchor + ([base] if base else []))
+        if not base.startswith("flaxscope") or base in allowed:
+            continue
+        for alias in node.names:
+            full = f"{base}.{alias.name}"
+            if full in known:
+                aliases[alias.asname or alias.name] = full
+            elif alias.name.startswith("_") and not alias.name.startswith("__"):
+                out.append(f"{name} imports {alias.name} from {base}")
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and f"{aliases[node.value.id]}.{node.attr}" not in known
+            and aliases[node.value.id] not in allowed
+        ):
+            out.append(f"{name} reads {node.attr} of {aliases[node.value.id]}")
+    return out
+
+
+_PACKAGES = {n for n, p in _modules().items() if p.name == "__init__.py"}
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    modules = _modules()
+    known = set(modules)
+    found = [
+        line
+        for name, path in sorted(modules.items())
+        for line in _private_imports(name, path.read_text(encoding="utf-8"), known)
+    ]
+    assert found == [], (
+        "Share a helper as a public name of an internal module (ops/_convert.py, "
+        "layers/_args.py, checkpoint/_files.py) instead:\n" + "\n".join(found)
+    )
+
+
+def test_the_private_import_check_sees_one() -> None:
+    known = set(_modules())
+    bad = "from flaxscope.layers.base import _hidden\nfrom flaxscope.ops import _registry\n"
+    assert _private_imports("flaxscope.layers.core", bad, known) == [
+        "flaxscope.layers.core imports _hidden from flaxscope.layers.base"
+    ]
+    attribute = "from flaxscope import initializers as _init\n_init._hidden(1)\n"
+    assert _private_imports("flaxscope.variables", attribute, known) == [
+        "flaxscope.variables reads _hidden of flaxscope.initializers"
+    ]
+    relative = "from .base import _hidden\n"
+    assert _private_imports("flaxscope.layers.core", relative, known) == [
+        "flaxscope.layers.core imports _hidden from flaxscope.layers.base"
+    ]
+    for name in _PRIVATE_IMPORTS_ALLOWED:
+        assert name in known, f"{name} is gone: drop it from _PRIVATE_IMPORTS_ALLOWED"

@@ -19,6 +19,7 @@ import pytest
 
 import flaxscope.initializers as fi
 from flaxscope import dtypes, rng
+from flaxscope._initializer_math import compute_fans
 
 SEED = 1234
 N = 100_000  # samples per distribution and side
@@ -428,8 +429,8 @@ def test_orthogonal_empty():
     "shape", [(), (5,), (3, 4), (3, 4, 5), (2, 3, 4, 5), (2, 3, 4, 5, 6), (0, 3), (3, 0, 2)]
 )
 def test_compute_fans_matches_tf(tf_init_ops, shape):
-    assert fi._compute_fans(shape) == tf_init_ops._compute_fans(shape)
-    assert fi._compute_fans(list(shape)) == tf_init_ops._compute_fans(list(shape))
+    assert compute_fans(shape) == tf_init_ops._compute_fans(shape)
+    assert compute_fans(list(shape)) == tf_init_ops._compute_fans(list(shape))
 
 
 def test_partitioned_variance_scaling_uses_full_shape():

@@ -53,3 +53,52 @@ def test_training_needs_mutable_state():
     variables = f.init(0, jnp.ones((4, 2)))
     with pytest.raises(ValueError, match="mutable=True"):
         f.apply(variables, jnp.ones((4, 2)))
+
+
+GRAD_CASES = [
+    ((6, 3), -1, True, True),
+    ((2, 4, 4, 3), -1, True, True),
+    ((2, 3, 4, 4), 1, True, True),
+    ((2, 4, 4, 3), -1, False, True),
+    ((2, 4, 4, 3), -1, True, False),
+    ((2, 3, 3, 3, 2), -1, True, True),
+]
+
+
+def test_training_gradients_match_tf1(tf1):
+    """Gradients of a weighted sum of the training-mode output with respect to the input,
+    gamma and beta, against TF1's (its fused kernel for rank 4 and 5, the plain one else)."""
+    for shape, axis, center, scale in GRAD_CASES:
+        x = batches(shape)[0]
+        weights = np.random.default_rng(7).normal(size=shape).astype(np.float32)
+        kw = dict(axis=axis, center=center, scale=scale, momentum=0.9)
+        with tf1.Graph().as_default(), tf1.Session() as sess:
+            xs = tf1.constant(x)
+            y = tf1.layers.batch_normalization(xs, training=True, **kw)
+            params = tf1.trainable_variables()
+            loss = tf1.reduce_sum(y * weights)
+            sess.run(tf1.global_variables_initializer())
+            gamma = np.random.default_rng(8).normal(size=params[0].shape).astype(np.float32)
+            sess.run([v.assign(gamma if "gamma" in v.name else gamma[::-1]) for v in params])
+            want = sess.run(tf1.gradients(loss, [xs, *params]))
+            values = {v.name[:-2]: sess.run(v) for v in params}
+
+        f = fs.transform(lambda x, kw=kw: tf.layers.batch_normalization(x, training=True, **kw))
+        variables = f.init(0, x)
+        variables = {**variables, "params": {k: jnp.asarray(v) for k, v in values.items()}}
+
+        def loss_fn(x, p, f=f, variables=variables, weights=weights):
+            out, _ = f.apply({**variables, "params": p}, x, mutable=True)
+            return jnp.sum(out * weights)
+
+        gx, gp = jax.jit(jax.grad(loss_fn, (0, 1)))(x, variables["params"])
+        got = [gx, *(gp[v] for v in values)]
+        for g, w, what in zip(got, want, ["x", *values], strict=True):
+            np.testing.assert_allclose(
+                g, w, rtol=1e-5, atol=1e-5 * np.abs(w).max(), err_msg=f"{what} {shape, axis}"
+            )
+        # forward mode agrees with reverse mode on the input direction
+        tangent = np.ones_like(x)
+        zero_params = jax.tree.map(jnp.zeros_like, variables["params"])
+        _, jvp = jax.jvp(loss_fn, (x, variables["params"]), (tangent, zero_params))
+        np.testing.assert_allclose(jvp, np.sum(np.asarray(gx) * tangent), rtol=1e-4, atol=1e-4)

@@ -15,7 +15,7 @@ from flaxscope import dtypes
 from flaxscope.tensor_shape import Dimension, TensorShape
 
 
-def _tf_dtype_of_python(value: Any) -> np.dtype | None:
+def tf_dtype_of_python(value: Any) -> np.dtype | None:
     """TF's dtype for a Python scalar or (nested) list, ``None`` for arrays."""
     if isinstance(value, (jax.Array, np.ndarray, np.generic)):
         return None
@@ -39,19 +39,19 @@ def _tf_dtype_of_python(value: Any) -> np.dtype | None:
     return None
 
 
-def _is_static(value: Any) -> bool:
+def is_static(value: Any) -> bool:
     """True for NumPy values and Python numbers/lists of them (no JAX array inside)."""
     if isinstance(value, jax.Array):
         return False
     if isinstance(value, (list, tuple)):
-        return all(_is_static(v) for v in value)
+        return all(is_static(v) for v in value)
     return isinstance(value, (np.ndarray, np.generic, int, float, bool, complex))
 
 
-def _static_int_like(*values: Any) -> bool:
+def static_int_like(*values: Any) -> bool:
     """True when every value is NumPy/Python and integer or bool: shape arithmetic."""
     for value in values:
-        if not _is_static(value):
+        if not is_static(value):
             return False
         if np.asarray(value).dtype.kind not in "iub":
             return False
@@ -67,21 +67,21 @@ def convert(value: Any, dtype: Any = None) -> Any:
     """
     if dtype is not None:
         dtype = dtypes.as_dtype(dtype)
-    inferred = _tf_dtype_of_python(value)
+    inferred = tf_dtype_of_python(value)
     if inferred is not None:
         target = dtype if dtype is not None else inferred
         if dtype is not None and dtypes.is_integer(dtype) and inferred.kind == "f":
             raise TypeError(f"Expected {dtype.name}, but got {value!r} of type 'float'.")
         array = np.asarray(value, dtype=target)
         if target.kind in "iub":  # static: shape arithmetic stays NumPy under jit
-            return array.astype(_canon(target), copy=False)
-        return jnp.asarray(array, _canon(target))
+            return array.astype(canonical_dtype(target), copy=False)
+        return jnp.asarray(array, canonical_dtype(target))
     if isinstance(value, (list, tuple)):  # holds arrays: stack them as TF packs them
-        value = np.asarray(value) if _is_static(value) else jnp.asarray(value)
+        value = np.asarray(value) if is_static(value) else jnp.asarray(value)
     if (
         dtype is not None
         and np.dtype(value.dtype) != dtype
-        and not (_canon(value.dtype) == _canon(dtype))
+        and not (canonical_dtype(value.dtype) == canonical_dtype(dtype))
     ):
         raise ValueError(
             f"Tensor conversion requested dtype {dtype.name} for Tensor with dtype "
@@ -89,22 +89,22 @@ def convert(value: Any, dtype: Any = None) -> Any:
         )
     if isinstance(value, (np.ndarray, np.generic)):
         if value.dtype.kind in "iub":
-            return np.asarray(value, _canon(value.dtype))
+            return np.asarray(value, canonical_dtype(value.dtype))
         return jnp.asarray(value)
     return jnp.asarray(value) if not isinstance(value, jax.Array) else value
 
 
-def _canon(dtype: Any) -> np.dtype:
+def canonical_dtype(dtype: Any) -> np.dtype:
     """The dtype JAX gives ``dtype`` (64-bit types become 32-bit unless x64 is on)."""
     return np.dtype(jax.dtypes.canonicalize_dtype(dtypes.as_dtype(dtype)))
 
 
-def _xp(*values: Any) -> Any:
+def array_module(*values: Any) -> Any:
     """NumPy for static integer inputs (shape arithmetic), else ``jax.numpy``."""
-    return np if _static_int_like(*values) else jnp
+    return np if static_int_like(*values) else jnp
 
 
-def _ints(value: Any, what: str) -> list[int]:
+def int_list(value: Any, what: str) -> list[int]:
     """A static list of ints (a shape, perm, begin, ...) from lists, NumPy or concrete JAX
     arrays, ``TensorShape``; a traced value is an error that says shapes must be static."""
     if isinstance(value, TensorShape):
@@ -117,7 +117,7 @@ def _ints(value: Any, what: str) -> list[int]:
             raise ValueError(f"{what} has an unknown Dimension; JAX needs every size.")
         return [value.value]
     if isinstance(value, (list, tuple)):  # items may be Dimensions, NumPy or JAX scalars
-        return [i for item in value for i in _ints(item, what)]
+        return [i for item in value for i in int_list(item, what)]
     try:
         array = np.asarray(value)
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
@@ -133,26 +133,26 @@ def _ints(value: Any, what: str) -> list[int]:
     return [int(v) for v in array.reshape(-1)]
 
 
-def _int(value: Any, what: str) -> int:
+def static_int(value: Any, what: str) -> int:
     if isinstance(value, (int, np.integer)):
         return int(value)
-    values = _ints(value, what)
+    values = int_list(value, what)
     if len(values) != 1:
         raise ValueError(f"{what} must be a scalar, got {values}")
     return values[0]
 
 
-def _shape_str(shape: Sequence[int]) -> str:
+def shape_str(shape: Sequence[int]) -> str:
     return "[" + ",".join(str(d) for d in shape) + "]"
 
 
-def _normalize_axis(axis: int, rank: int, what: str = "axis") -> int:
+def normalize_axis(axis: int, rank: int, what: str = "axis") -> int:
     if not -rank <= axis < rank:
         raise ValueError(f"{what} {axis} not in the interval [{-rank}, {rank - 1}].")
     return axis % rank
 
 
-def _merge_shapes(a: Sequence[int], b: Sequence[int]) -> None:
+def merge_shapes(a: Sequence[int], b: Sequence[int]) -> None:
     """TF's shape-inference errors for two shapes that must be equal."""
     if len(a) != len(b):
         raise ValueError(f"Shapes must be equal rank, but are {len(a)} and {len(b)}")
@@ -160,11 +160,11 @@ def _merge_shapes(a: Sequence[int], b: Sequence[int]) -> None:
         if x != y:
             raise ValueError(
                 f"Dimension {i} in both shapes must be equal, but are {x} and {y}. "
-                f"Shapes are {_shape_str(a)} and {_shape_str(b)}."
+                f"Shapes are {shape_str(a)} and {shape_str(b)}."
             )
 
 
-def _same_dtypes(values: Sequence[Any], param: str, op_type: str) -> None:
+def check_same_dtypes(values: Sequence[Any], param: str, op_type: str) -> None:
     names = [np.dtype(v.dtype).name for v in values]
     if len(set(names)) > 1:
         raise TypeError(
@@ -173,7 +173,7 @@ def _same_dtypes(values: Sequence[Any], param: str, op_type: str) -> None:
         )
 
 
-def _convert_list(values: Sequence[Any]) -> list[Any]:
+def convert_list(values: Sequence[Any]) -> list[Any]:
     """TF's ``convert_n_to_tensor`` for a list: Python items take the arrays' dtype."""
     values = list(values)
     hint = next(
@@ -182,7 +182,7 @@ def _convert_list(values: Sequence[Any]) -> list[Any]:
     )
     out = []
     for v in values:
-        if hint is not None and _tf_dtype_of_python(v) is not None:
+        if hint is not None and tf_dtype_of_python(v) is not None:
             try:
                 v = convert(v, hint)
             except TypeError:
@@ -193,15 +193,15 @@ def _convert_list(values: Sequence[Any]) -> list[Any]:
     return out
 
 
-def _dynamic(op: str, fix: str) -> ValueError:
+def dynamic_error(op: str, fix: str) -> ValueError:
     return ValueError(
         f"tf.{op} returns an array whose size depends on the values, which JAX cannot trace "
         f"(jit, grad, vmap, transform): call it outside the traced function, or {fix}."
     )
 
 
-def _concrete(value: Any, op: str, fix: str) -> np.ndarray:
+def concrete_value(value: Any, op: str, fix: str) -> np.ndarray:
     try:
         return np.asarray(value)
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
-        raise _dynamic(op, fix) from e
+        raise dynamic_error(op, fix) from e

@@ -16,12 +16,12 @@ import numpy as np
 from flaxscope import dtypes
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.array._common import (
-    _canon,
-    _concrete,
-    _int,
-    _ints,
-    _tf_dtype_of_python,
+    canonical_dtype,
+    concrete_value,
     convert,
+    int_list,
+    static_int,
+    tf_dtype_of_python,
 )
 
 
@@ -45,7 +45,7 @@ def constant(
         array = np.asarray(array)
     if shape is None:
         return _static_or_jax(array)
-    dims = _ints(shape, "shape")
+    dims = int_list(shape, "shape")
     count = math.prod(dims)
     if verify_shape and list(array.shape) != dims:
         raise TypeError(f"Expected Tensor's shape: {tuple(dims)}, got {array.shape}.")
@@ -60,7 +60,7 @@ def constant(
 def _static_or_jax(array: np.ndarray) -> Any:
     """Integer and bool constants stay NumPy (static shape arithmetic under jit)."""
     if array.dtype.kind in "iub":
-        return array.astype(_canon(array.dtype), copy=False)
+        return array.astype(canonical_dtype(array.dtype), copy=False)
     return jnp.asarray(array)
 
 
@@ -91,25 +91,25 @@ def convert_to_tensor(
 def fill(dims: Any, value: Any, name: str | None = None) -> jax.Array:
     """``tf.fill``: an array of shape ``dims`` filled with the scalar ``value``."""
     value = convert(value)
-    return jnp.full(_ints(dims, "dims"), value, dtype=value.dtype)
+    return jnp.full(int_list(dims, "dims"), value, dtype=value.dtype)
 
 
 def _shape_arg(shape: Any) -> list[int]:
     if isinstance(shape, (int, np.integer)):
         return [int(shape)]
-    return _ints(shape, "shape")
+    return int_list(shape, "shape")
 
 
 @tf_op("zeros", family="array", default_name="zeros")
 def zeros(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> jax.Array:
     """``tf.zeros``: zeros of ``shape`` and ``dtype`` (``float32``)."""
-    return jnp.zeros(_shape_arg(shape), _canon(dtype))
+    return jnp.zeros(_shape_arg(shape), canonical_dtype(dtype))
 
 
 @tf_op("ones", family="array", default_name="ones")
 def ones(shape: Any, dtype: Any = dtypes.float32, name: str | None = None) -> jax.Array:
     """``tf.ones``: ones of ``shape`` and ``dtype`` (``float32``)."""
-    return jnp.ones(_shape_arg(shape), _canon(dtype))
+    return jnp.ones(_shape_arg(shape), canonical_dtype(dtype))
 
 
 @tf_op("zeros_like", family="array", default_name="zeros_like")
@@ -118,7 +118,7 @@ def zeros_like(
 ) -> jax.Array:
     """``tf.zeros_like``: zeros of ``tensor``'s shape, its dtype unless ``dtype``."""
     tensor = convert(tensor)
-    return jnp.zeros_like(tensor, None if dtype is None else _canon(dtype))
+    return jnp.zeros_like(tensor, None if dtype is None else canonical_dtype(dtype))
 
 
 @tf_op("ones_like", family="array", default_name="ones_like")
@@ -127,7 +127,7 @@ def ones_like(
 ) -> jax.Array:
     """``tf.ones_like``: ones of ``tensor``'s shape, its dtype unless ``dtype``."""
     tensor = convert(tensor)
-    return jnp.ones_like(tensor, None if dtype is None else _canon(dtype))
+    return jnp.ones_like(tensor, None if dtype is None else canonical_dtype(dtype))
 
 
 @tf_op("identity", family="array", default_name="Identity")
@@ -172,11 +172,11 @@ def range(
     if dtype is None:
         kinds = []
         for a in args:
-            d = _tf_dtype_of_python(a)
+            d = tf_dtype_of_python(a)
             kinds.append(d if d is not None else np.dtype(a.dtype))
         dtype = max(kinds, key=lambda d: _RANGE_ORDER.index(d) if d in _RANGE_ORDER else -1)
     else:
-        dtype = _canon(dtype)
+        dtype = canonical_dtype(dtype)
     try:
         values = [np.asarray(a).item() for a in args]
     except (jax.errors.TracerArrayConversionError, jax.errors.ConcretizationTypeError) as e:
@@ -186,7 +186,7 @@ def range(
         ) from e
     if values[2] == 0:
         raise ValueError("Requires delta != 0")
-    result = np.arange(*values, dtype=_canon(dtype))
+    result = np.arange(*values, dtype=canonical_dtype(dtype))
     return result if result.dtype.kind in "iu" else jnp.asarray(result)
 
 
@@ -195,7 +195,7 @@ def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int
     """``tf.linspace``/``tf.lin_space``: ``num`` evenly spaced values from ``start`` to
     ``stop`` inclusive, in ``start``'s dtype."""
     start, stop = convert(start), convert(stop)
-    return jnp.linspace(start, stop, _int(num, "num"), axis=axis, dtype=start.dtype)
+    return jnp.linspace(start, stop, static_int(num, "num"), axis=axis, dtype=start.dtype)
 
 
 @tf_op("one_hot", family="array", default_name="one_hot")
@@ -224,13 +224,13 @@ def one_hot(
     if dtype is None:
         for given in (on_value, off_value):
             if given is not None:
-                given_dtype = _tf_dtype_of_python(given)
+                given_dtype = tf_dtype_of_python(given)
                 dtype = given_dtype if given_dtype is not None else np.dtype(given.dtype)
                 break
         else:
             dtype = np.dtype(np.float32)
-    dtype = _canon(dtype)
-    depth = _int(depth, "depth")
+    dtype = canonical_dtype(dtype)
+    depth = static_int(depth, "depth")
     hot = jnp.asarray(indices)[..., None] == jnp.arange(depth, dtype=indices.dtype)
     if on_value is None and off_value is None:
         out = hot.astype(dtype)  # 1 and 0: a cast, no select
@@ -262,8 +262,8 @@ def sequence_mask(
     (``max(lengths)`` when not given, which needs concrete lengths)."""
     lengths = convert(lengths)
     if maxlen is None:
-        maxlen = int(_concrete(lengths, "sequence_mask", "pass maxlen").max(initial=0))
+        maxlen = int(concrete_value(lengths, "sequence_mask", "pass maxlen").max(initial=0))
     else:
-        maxlen = _int(maxlen, "maxlen")
+        maxlen = static_int(maxlen, "maxlen")
     mask = jnp.arange(maxlen) < jnp.asarray(lengths)[..., None]
-    return mask.astype(_canon(dtype))
+    return mask.astype(canonical_dtype(dtype))

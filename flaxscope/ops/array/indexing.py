@@ -14,12 +14,12 @@ import numpy as np
 
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.array._common import (
-    _int,
-    _ints,
-    _is_static,
-    _static_int_like,
-    _xp,
+    array_module,
     convert,
+    int_list,
+    is_static,
+    static_int,
+    static_int_like,
 )
 
 
@@ -28,10 +28,10 @@ def slice(input_: Any, begin: Any, size: Any, name: str | None = None) -> Any:
     """``tf.slice``: ``size[i]`` elements from ``begin[i]`` on each axis (``-1``: to the
     end). A traced ``begin`` is a ``lax.dynamic_slice`` (sizes must then be given)."""
     x = convert(input_)
-    sizes = _ints(size, "size")
+    sizes = int_list(size, "size")
     shape_ = np.shape(x)
     try:
-        starts = _ints(begin, "begin")
+        starts = int_list(begin, "begin")
     except ValueError:  # traced begin: a dynamic slice of static sizes
         if -1 in sizes:
             raise ValueError(
@@ -62,8 +62,8 @@ def strided_slice(
     """``tf.strided_slice``: TF's masked slice spec, applied as a Python index (the
     ``x[a:b:c, tf.newaxis, ...]`` it encodes, which JAX arrays accept directly)."""
     x = convert(input_)
-    starts, stops = _ints(begin, "begin"), _ints(end, "end")
-    steps = [1] * len(starts) if strides is None else _ints(strides, "strides")
+    starts, stops = int_list(begin, "begin"), int_list(end, "end")
+    steps = [1] * len(starts) if strides is None else int_list(strides, "strides")
     index: list[Any] = []
     for i, (b, e, s) in enumerate(zip(starts, stops, steps, strict=False)):
         bit = 1 << i
@@ -97,14 +97,14 @@ def gather(
     nd_params, nd_indices = np.ndim(params), np.ndim(indices)
     if batch_dims < 0:
         batch_dims += nd_indices
-    axis = batch_dims if axis is None else _int(axis, "axis")
+    axis = batch_dims if axis is None else static_int(axis, "axis")
     if axis < 0:
         axis += nd_params
     if not 0 <= axis < nd_params:
         raise ValueError(f"Shape must be at least rank {axis + 1} but is rank {nd_params}")
     if axis < batch_dims:
         raise ValueError(f"batch_dims ({batch_dims}) must be less than or equal to axis ({axis}).")
-    xp = _xp(params, indices)
+    xp = array_module(params, indices)
     if batch_dims == 0:
         return xp.take(params, indices, axis=axis)
 
@@ -137,7 +137,7 @@ def gather_nd(params: Any, indices: Any, name: str | None = None, batch_dims: in
     fn = one
     for _ in builtins.range(batch_dims):
         fn = jax.vmap(fn)
-    if batch_dims == 0 and _static_int_like(params, indices):
+    if batch_dims == 0 and static_int_like(params, indices):
         return np.asarray(params)[tuple(np.moveaxis(np.asarray(indices), -1, 0))]
     return fn(jnp.asarray(params), indices)
 
@@ -151,7 +151,7 @@ def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) 
     """``tf.scatter_nd``: zeros of ``shape`` with ``updates`` added at ``indices``
     (repeated indices sum)."""
     updates = jnp.asarray(convert(updates))
-    out = jnp.zeros(_ints(shape, "shape"), updates.dtype)
+    out = jnp.zeros(int_list(shape, "shape"), updates.dtype)
     return out.at[_nd_index(convert(indices))].add(updates)
 
 
@@ -193,7 +193,7 @@ def tensor_scatter_nd_sub(
 def invert_permutation(x: Any, name: str | None = None) -> Any:
     """``tf.invert_permutation``: ``y[x[i]] = i``."""
     x = convert(x)
-    return _xp(x).argsort(x).astype(np.asarray(x).dtype if _is_static(x) else x.dtype)
+    return array_module(x).argsort(x).astype(np.asarray(x).dtype if is_static(x) else x.dtype)
 
 
 @tf_op("unravel_index", family="array", default_name="UnravelIndex")
@@ -201,5 +201,5 @@ def unravel_index(indices: Any, dims: Any, name: str | None = None) -> jax.Array
     """``tf.unravel_index``: flat ``indices`` as coordinates in an array of shape
     ``dims`` (one row per axis)."""
     indices = convert(indices)
-    coords = jnp.unravel_index(jnp.asarray(indices), tuple(_ints(dims, "dims")))
+    coords = jnp.unravel_index(jnp.asarray(indices), tuple(int_list(dims, "dims")))
     return jnp.stack(coords).astype(indices.dtype)

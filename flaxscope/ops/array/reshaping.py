@@ -17,15 +17,15 @@ import numpy as np
 from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.array._common import (
-    _convert_list,
-    _int,
-    _ints,
-    _merge_shapes,
-    _normalize_axis,
-    _same_dtypes,
-    _shape_str,
-    _xp,
+    array_module,
+    check_same_dtypes,
     convert,
+    convert_list,
+    int_list,
+    merge_shapes,
+    normalize_axis,
+    shape_str,
+    static_int,
 )
 
 
@@ -33,20 +33,20 @@ from flaxscope.ops.array._common import (
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Any:
     """``tf.reshape``: one ``-1`` in ``shape`` takes the remaining size."""
     tensor = convert(tensor)
-    dims = _ints(shape, "shape")
+    dims = int_list(shape, "shape")
     count = int(np.size(tensor))
     known = math.prod(d for d in dims if d != -1)
     if dims.count(-1) > 1:
-        raise ValueError(f"Cannot infer multiple unknown dimensions in shape {_shape_str(dims)}")
+        raise ValueError(f"Cannot infer multiple unknown dimensions in shape {shape_str(dims)}")
     if -1 in dims:
         if known == 0 or count % known:
             raise ValueError(f"Dimension size must be evenly divisible by {known} but is {count}")
     elif known != count:
         raise ValueError(
-            f"Cannot reshape a tensor with {count} elements to shape {_shape_str(dims)} "
+            f"Cannot reshape a tensor with {count} elements to shape {shape_str(dims)} "
             f"({known} elements)"
         )
-    return _xp(tensor).reshape(tensor, dims)
+    return array_module(tensor).reshape(tensor, dims)
 
 
 @tf_op("expand_dims", family="array", default_name="ExpandDims")
@@ -62,10 +62,10 @@ def expand_dims(
         raise ValueError("Must specify an axis argument to tf.expand_dims()")
     input = convert(input)
     ndim = np.ndim(input)
-    axis = _int(axis, "axis")
+    axis = static_int(axis, "axis")
     if not -ndim - 1 <= axis <= ndim:
         raise ValueError(f"dim {axis} not in the interval [{-ndim - 1}, {ndim}].")
-    return _xp(input).expand_dims(input, axis)
+    return array_module(input).expand_dims(input, axis)
 
 
 @tf_op("squeeze", family="array", default_name="Squeeze")
@@ -82,13 +82,13 @@ def squeeze(
     if axis is None or (isinstance(axis, (list, tuple)) and not axis):
         axes = tuple(i for i, d in enumerate(shape_) if d == 1)
     else:
-        axes = tuple(_normalize_axis(a, len(shape_), "dim") for a in _ints(axis, "axis"))
+        axes = tuple(normalize_axis(a, len(shape_), "dim") for a in int_list(axis, "axis"))
         for a in axes:
             if shape_[a] != 1:
                 raise ValueError(
                     f"Can not squeeze dim[{a}], expected a dimension of 1, got {shape_[a]}"
                 )
-    return _xp(input).squeeze(input, axes)
+    return array_module(input).squeeze(input, axes)
 
 
 @tf_op("transpose", family="array", default_name="transpose")
@@ -100,10 +100,10 @@ def transpose(a: Any, perm: Any = None, name: str = "transpose", conjugate: bool
     if perm is None:
         axes = list(builtins.range(ndim))[::-1]
     else:
-        axes = _ints(perm, "perm")
+        axes = int_list(perm, "perm")
         if len(axes) != ndim:
             raise ValueError(f"Dimension must be {ndim} but is {len(axes)}")
-    out = _xp(a).transpose(a, axes)
+    out = array_module(a).transpose(a, axes)
     if conjugate and jnp.iscomplexobj(out):
         out = jnp.conj(out)
     return out
@@ -114,11 +114,11 @@ def concat(values: Any, axis: Any, name: str = "concat") -> Any:
     """``tf.concat``: ``values`` joined along ``axis`` (negative counts from the end)."""
     if not isinstance(values, (list, tuple)):
         values = [values]
-    values = _convert_list(values)
-    axis = _int(axis, "axis")
+    values = convert_list(values)
+    axis = static_int(axis, "axis")
     if len(values) == 1:
         return values[0]
-    _same_dtypes(values, "values", "ConcatV2")
+    check_same_dtypes(values, "values", "ConcatV2")
     ndim = np.ndim(values[0])
     for v in values[1:]:
         if np.ndim(v) != ndim:
@@ -131,29 +131,29 @@ def concat(values: Any, axis: Any, name: str = "concat") -> Any:
     axis %= ndim
     rest = [np.shape(v)[:axis] + np.shape(v)[axis + 1 :] for v in values]
     for other in rest[1:]:
-        _merge_shapes(rest[0], other)
-    return _xp(*values).concatenate(values, axis=axis)
+        merge_shapes(rest[0], other)
+    return array_module(*values).concatenate(values, axis=axis)
 
 
 @tf_op("stack", family="array", default_name="stack")
 def stack(values: Sequence[Any], axis: int = 0, name: str = "stack") -> Any:
     """``tf.stack``: arrays of one shape joined along a new axis ``axis``."""
-    values = _convert_list(values)
-    _same_dtypes(values, "values", "Pack")
+    values = convert_list(values)
+    check_same_dtypes(values, "values", "Pack")
     first = np.shape(values[0])
     for v in values[1:]:
-        _merge_shapes(first, np.shape(v))
+        merge_shapes(first, np.shape(v))
     ndim = len(first) + 1
     if not -ndim <= axis < ndim:
         raise ValueError(f"Argument `axis` = {axis} not in range [{-ndim}, {ndim})")
-    return _xp(*values).stack(values, axis=axis)
+    return array_module(*values).stack(values, axis=axis)
 
 
 @tf_op("parallel_stack", family="array", default_name="parallel_stack")
 def parallel_stack(values: Sequence[Any], name: str = "parallel_stack") -> Any:
     """``tf.parallel_stack``: ``tf.stack(values, axis=0)``."""
-    values = _convert_list(values)
-    return _xp(*values).stack(values, axis=0)
+    values = convert_list(values)
+    return array_module(*values).stack(values, axis=0)
 
 
 @tf_op("unstack", family="array", default_name="unstack")
@@ -161,10 +161,10 @@ def unstack(value: Any, num: Any = None, axis: int = 0, name: str = "unstack") -
     """``tf.unstack``: the slices of ``value`` along ``axis``, as a list."""
     value = convert(value)
     shape_ = np.shape(value)
-    axis = _normalize_axis(axis, len(shape_), "axis")
+    axis = normalize_axis(axis, len(shape_), "axis")
     if num is not None and num != shape_[axis]:
         raise ValueError(f"Dimension must be {num} but is {shape_[axis]}")
-    xp = _xp(value)
+    xp = array_module(value)
     return [xp.take(value, i, axis=axis) for i in builtins.range(shape_[axis])]
 
 
@@ -180,23 +180,23 @@ def split(
     the given sizes (a list; one ``-1`` takes the rest)."""
     value = convert(value)
     shape_ = np.shape(value)
-    axis = _normalize_axis(_int(axis, "axis"), len(shape_), "axis")
+    axis = normalize_axis(static_int(axis, "axis"), len(shape_), "axis")
     total = shape_[axis]
     if isinstance(num_or_size_splits, (int, np.integer)) or np.ndim(num_or_size_splits) == 0:
-        pieces = _int(num_or_size_splits, "num_or_size_splits")
+        pieces = static_int(num_or_size_splits, "num_or_size_splits")
         if pieces <= 0 or total % pieces:
             raise ValueError(f"Dimension size must be evenly divisible by {pieces} but is {total}")
         sizes = [total // pieces] * pieces
     else:
-        sizes = _ints(num_or_size_splits, "num_or_size_splits")
+        sizes = int_list(num_or_size_splits, "num_or_size_splits")
         if sizes.count(-1) == 1:
             sizes[sizes.index(-1)] = total - (sum(sizes) + 1)
         if sum(sizes) != total or min(sizes, default=0) < 0:
             raise ValueError(
                 f"can't split axis of size {total} into pieces of size "
-                f"{_shape_str(_ints(num_or_size_splits, 'num_or_size_splits'))}"
+                f"{shape_str(int_list(num_or_size_splits, 'num_or_size_splits'))}"
             )
-    xp = _xp(value)
+    xp = array_module(value)
     cuts = np.cumsum(sizes)[:-1].tolist()
     return list(xp.split(value, cuts, axis=axis))
 
@@ -205,24 +205,24 @@ def split(
 def tile(input: Any, multiples: Any, name: str | None = None) -> Any:
     """``tf.tile``: ``input`` repeated ``multiples[i]`` times along axis ``i``."""
     input = convert(input)
-    reps = _ints(multiples, "multiples")
+    reps = int_list(multiples, "multiples")
     if len(reps) != np.ndim(input):
         raise ValueError(f"Shape must be rank {np.ndim(input)} but is rank {len(reps)}")
-    return _xp(input).tile(input, reps)
+    return array_module(input).tile(input, reps)
 
 
 @tf_op("broadcast_to", family="array", default_name="BroadcastTo")
 def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Any:
     """``tf.broadcast_to``: ``input`` broadcast to ``shape``."""
     input = convert(input)
-    dims = _ints(shape, "shape")
+    dims = int_list(shape, "shape")
     have = np.shape(input)
     for a, b in zip(reversed(have), reversed(dims), strict=False):
         if a not in (1, b):
             raise ValueError(f"Dimensions must be equal, but are {a} and {b}")
     if len(have) > len(dims):
         raise ValueError(f"Shape must be at most rank {len(dims)} but is rank {len(have)}")
-    return _xp(input).broadcast_to(input, dims)
+    return array_module(input).broadcast_to(input, dims)
 
 
 @tf_op("pad", family="array", default_name="Pad")
@@ -236,11 +236,11 @@ def pad(
     """``tf.pad``: ``paddings[i] = [before, after]`` for axis ``i``; ``mode`` is
     ``"CONSTANT"`` (with ``constant_values``), ``"REFLECT"`` or ``"SYMMETRIC"``."""
     tensor = convert(tensor)
-    widths = np.asarray(_ints(paddings, "paddings")).reshape(-1, 2)
+    widths = np.asarray(int_list(paddings, "paddings")).reshape(-1, 2)
     if widths.shape[0] != np.ndim(tensor):
         raise ValueError(
             f"The first dimension of paddings must be the rank of inputs"
-            f"{_shape_str(widths.shape)}, {_shape_str(np.shape(tensor))}"
+            f"{shape_str(widths.shape)}, {shape_str(np.shape(tensor))}"
         )
     key = mode.upper() if isinstance(mode, str) else mode
     pairs = [tuple(w) for w in widths.tolist()]
@@ -259,8 +259,8 @@ def reverse(tensor: Any, axis: Any, name: str | None = None) -> Any:
     """``tf.reverse``/``tf.reverse_v2``: ``tensor`` flipped along the axes in ``axis``."""
     tensor = convert(tensor)
     ndim = np.ndim(tensor)
-    axes = tuple(_normalize_axis(a, ndim, "axis") for a in _ints(axis, "axis"))
-    return _xp(tensor).flip(tensor, axes)
+    axes = tuple(normalize_axis(a, ndim, "axis") for a in int_list(axis, "axis"))
+    return array_module(tensor).flip(tensor, axes)
 
 
 @tf_op("reverse_sequence", family="array", default_name="ReverseSequence")
@@ -301,8 +301,8 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> jax.Arra
     """``tf.roll``: elements shifted along ``axis`` by ``shift``, wrapping around."""
     input = convert(input)
     if np.ndim(shift) == 0:
-        return jnp.roll(input, _int(shift, "shift"), _int(axis, "axis"))
-    return jnp.roll(input, tuple(_ints(shift, "shift")), tuple(_ints(axis, "axis")))
+        return jnp.roll(input, static_int(shift, "shift"), static_int(axis, "axis"))
+    return jnp.roll(input, tuple(int_list(shift, "shift")), tuple(int_list(axis, "axis")))
 
 
 @tf_op("depth_to_space", family="array", default_name="DepthToSpace")
@@ -342,7 +342,7 @@ def space_to_depth(
 def _space_to_batch(x: Any, block: list[int], paddings: Any) -> jax.Array:
     x = jnp.asarray(convert(x))
     m = len(block)
-    pads = np.asarray(_ints(paddings, "paddings")).reshape(m, 2).tolist()
+    pads = np.asarray(int_list(paddings, "paddings")).reshape(m, 2).tolist()
     x = jnp.pad(x, [(0, 0), *map(tuple, pads)] + [(0, 0)] * (x.ndim - 1 - m))
     batch, spatial, rest = x.shape[0], x.shape[1 : 1 + m], x.shape[1 + m :]
     for i, (size_, b) in enumerate(zip(spatial, block, strict=True)):
@@ -360,7 +360,7 @@ def _space_to_batch(x: Any, block: list[int], paddings: Any) -> jax.Array:
 def _batch_to_space(x: Any, block: list[int], crops: Any) -> jax.Array:
     x = jnp.asarray(convert(x))
     m = len(block)
-    crop = np.asarray(_ints(crops, "crops")).reshape(m, 2).tolist()
+    crop = np.asarray(int_list(crops, "crops")).reshape(m, 2).tolist()
     total = math.prod(block)
     if x.shape[0] % total:
         raise ValueError(f"Dimension size must be evenly divisible by {total} but is {x.shape[0]}")
@@ -386,7 +386,7 @@ def space_to_batch_nd(
 ) -> jax.Array:
     """``tf.space_to_batch_nd``: the spatial axes (after the batch axis), padded, cut into
     ``block_shape`` blocks that move into the batch axis."""
-    return _space_to_batch(input, _ints(block_shape, "block_shape"), paddings)
+    return _space_to_batch(input, int_list(block_shape, "block_shape"), paddings)
 
 
 @tf_op(
@@ -396,7 +396,7 @@ def batch_to_space_nd(
     input: Any, block_shape: Any, crops: Any, name: str | None = None
 ) -> jax.Array:
     """``tf.batch_to_space_nd``: the inverse of ``space_to_batch_nd``, then ``crops``."""
-    return _batch_to_space(input, _ints(block_shape, "block_shape"), crops)
+    return _batch_to_space(input, int_list(block_shape, "block_shape"), crops)
 
 
 @tf_op("space_to_batch", family="array", default_name="SpaceToBatchND")
@@ -409,7 +409,7 @@ def space_to_batch(
 ) -> jax.Array:
     """``tf.space_to_batch`` (TF1): ``space_to_batch_nd`` with a square ``block_size``
     over the two spatial axes of an NHWC batch."""
-    size_ = _int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
+    size_ = static_int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
     return _space_to_batch(input, [size_, size_], paddings)
 
 
@@ -423,5 +423,5 @@ def batch_to_space(
 ) -> jax.Array:
     """``tf.batch_to_space`` (TF1): ``batch_to_space_nd`` with a square ``block_size``
     over the two spatial axes of an NHWC batch."""
-    size_ = _int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
+    size_ = static_int(renamed("block_shape", block_shape, "block_size", block_size), "block_size")
     return _batch_to_space(input, [size_, size_], crops)

@@ -18,21 +18,23 @@ import numpy as np
 from flaxscope import dtypes
 from flaxscope.ops._registry import reserve_op_name, tf_op
 from flaxscope.ops.array._common import (
-    _canon,
-    _concrete,
-    _convert_list,
-    _int,
-    _merge_shapes,
-    _same_dtypes,
-    _shape_str,
+    canonical_dtype,
+    check_same_dtypes,
+    concrete_value,
     convert,
+    convert_list,
+    merge_shapes,
+    shape_str,
+    static_int,
 )
 from flaxscope.tensor_shape import TensorShape
 
 
 def _coordinates(condition: Any, op: str) -> Any:
-    cond = _concrete(convert(condition), op, "use the 3-argument form, or jnp.argwhere(c, size=n)")
-    return jnp.asarray(np.argwhere(cond), _canon(np.int64))
+    cond = concrete_value(
+        convert(condition), op, "use the 3-argument form, or jnp.argwhere(c, size=n)"
+    )
+    return jnp.asarray(np.argwhere(cond), canonical_dtype(np.int64))
 
 
 @tf_op("where", family="array")
@@ -47,10 +49,10 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     cond = jnp.asarray(convert(condition))
-    x, y = _convert_list([x, y])
+    x, y = convert_list([x, y])
     x, y = jnp.asarray(x), jnp.asarray(y)
-    _same_dtypes([x, y], "t", "Select")
-    _merge_shapes(x.shape, y.shape)
+    check_same_dtypes([x, y], "t", "Select")
+    merge_shapes(x.shape, y.shape)
     if cond.ndim == 1 and x.ndim > 1:
         if cond.shape[0] != x.shape[0]:
             raise ValueError(f"Dimensions must be equal, but are {x.shape[0]} and {cond.shape[0]}")
@@ -58,7 +60,7 @@ def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None)
     elif cond.ndim != x.ndim:
         raise ValueError(f"Shapes must be equal rank, but are {x.ndim} and {cond.ndim}")
     else:
-        _merge_shapes(x.shape, cond.shape)
+        merge_shapes(x.shape, cond.shape)
     return jnp.where(cond.astype(bool), x, y)
 
 
@@ -70,7 +72,7 @@ def where_v2(condition: Any, x: Any = None, y: Any = None, name: str | None = No
         return _coordinates(condition, "where_v2")
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
-    x, y = _convert_list([x, y])
+    x, y = convert_list([x, y])
     return jnp.where(jnp.asarray(convert(condition)).astype(bool), x, y)
 
 
@@ -80,12 +82,12 @@ def boolean_mask(tensor: Any, mask: Any, name: str = "boolean_mask", axis: Any =
     ``axis .. axis + mask.ndim``) is true, flattened over those axes. Concrete ``mask``
     only (the size depends on its values)."""
     tensor = jnp.asarray(convert(tensor))
-    m = _concrete(
+    m = concrete_value(
         convert(mask),
         "boolean_mask",
         "keep the shape with jnp.where(mask[..., None], tensor, 0) and a mask-weighted sum",
     )
-    axis = 0 if axis is None else _int(axis, "axis") % max(tensor.ndim, 1)
+    axis = 0 if axis is None else static_int(axis, "axis") % max(tensor.ndim, 1)
     if m.ndim == 0:
         raise ValueError("mask cannot be scalar.")
     covered = tensor.shape[axis : axis + m.ndim]
@@ -103,9 +105,9 @@ _UniqueWithCounts = collections.namedtuple("UniqueWithCounts", ["y", "idx", "cou
 
 
 def _unique(x: Any, op: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    values = _concrete(convert(x), op, "use jnp.unique(x, size=n, fill_value=...)")
+    values = concrete_value(convert(x), op, "use jnp.unique(x, size=n, fill_value=...)")
     if values.ndim != 1:
-        raise ValueError(f"unique expects a 1D vector, got shape {_shape_str(values.shape)}")
+        raise ValueError(f"unique expects a 1D vector, got shape {shape_str(values.shape)}")
     _, first, inverse, counts = np.unique(
         values, return_index=True, return_inverse=True, return_counts=True
     )
@@ -120,7 +122,7 @@ def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Any:
     """``tf.unique``: ``(y, idx)``, the distinct values in order of first appearance and
     each element's position in ``y``. Concrete ``x`` only."""
     y, idx, _ = _unique(x, "unique")
-    index_dtype = _canon(out_idx)
+    index_dtype = canonical_dtype(out_idx)
     return _Unique(jnp.asarray(y), jnp.asarray(idx, index_dtype))
 
 
@@ -128,7 +130,7 @@ def unique(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Any:
 def unique_with_counts(x: Any, out_idx: Any = dtypes.int32, name: str | None = None) -> Any:
     """``tf.unique_with_counts``: ``tf.unique`` plus how often each value occurs."""
     y, idx, counts = _unique(x, "unique_with_counts")
-    index_dtype = _canon(out_idx)
+    index_dtype = canonical_dtype(out_idx)
     return _UniqueWithCounts(
         jnp.asarray(y), jnp.asarray(idx, index_dtype), jnp.asarray(counts, index_dtype)
     )
@@ -138,10 +140,10 @@ def unique_with_counts(x: Any, out_idx: Any = dtypes.int32, name: str | None = N
 def setdiff1d(x: Any, y: Any, index_dtype: Any = dtypes.int32, name: str | None = None) -> Any:
     """``tf.setdiff1d``: ``(out, idx)``, the values of ``x`` not in ``y``, in order.
     Concrete inputs only."""
-    xs = _concrete(convert(x), "setdiff1d", "use a mask instead")
-    ys = _concrete(convert(y), "setdiff1d", "use a mask instead")
+    xs = concrete_value(convert(x), "setdiff1d", "use a mask instead")
+    ys = concrete_value(convert(y), "setdiff1d", "use a mask instead")
     keep = np.flatnonzero(~np.isin(xs, ys))
-    dtype = _canon(index_dtype)
+    dtype = canonical_dtype(index_dtype)
     return collections.namedtuple("ListDiff", ["out", "idx"])(
         jnp.asarray(xs[keep]), jnp.asarray(keep, dtype)
     )
@@ -154,7 +156,7 @@ def dynamic_partition(
     """``tf.dynamic_partition``: ``[data[partitions == i] for i in range(num_partitions)]``.
     Concrete ``partitions`` only."""
     data = jnp.asarray(convert(data))
-    parts = _concrete(
+    parts = concrete_value(
         convert(partitions), "dynamic_partition", "mask with (partitions == i) instead"
     )
     flat = data.reshape((-1,) + data.shape[parts.ndim :])
@@ -169,7 +171,9 @@ def dynamic_stitch(indices: Sequence[Any], data: Sequence[Any], name: str | None
     """``tf.dynamic_stitch``: ``merged[indices[m][i]] = data[m][i]``, later entries winning.
     ``indices`` must be concrete (they fix the size); ``data`` may be traced."""
     idx = [
-        _concrete(convert(i), "dynamic_stitch", "scatter into a fixed-size array").astype(np.int64)
+        concrete_value(convert(i), "dynamic_stitch", "scatter into a fixed-size array").astype(
+            np.int64
+        )
         for i in indices
     ]
     parts = [jnp.asarray(convert(d)) for d in data]
@@ -238,4 +242,4 @@ def searchsorted(
     fn = lambda s, v: jnp.searchsorted(s, v, side=side)  # noqa: E731
     for _ in builtins.range(seq.ndim - 1):
         fn = jax.vmap(fn)
-    return fn(seq, vals).astype(_canon(out_type))
+    return fn(seq, vals).astype(canonical_dtype(out_type))

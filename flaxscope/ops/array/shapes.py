@@ -12,10 +12,10 @@ import numpy as np
 from flaxscope import dtypes
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.array._common import (
-    _canon,
-    _ints,
-    _shape_str,
+    canonical_dtype,
     convert,
+    int_list,
+    shape_str,
 )
 from flaxscope.tensor_shape import TensorShape
 
@@ -27,13 +27,13 @@ def shape(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> 
     A NumPy array: JAX's shapes are static, so TF1's ``tf.shape(x)[0]`` is a plain
     number under ``jax.jit`` too and can build other shapes.
     """
-    return np.asarray(np.shape(input), dtype=_canon(out_type))
+    return np.asarray(np.shape(input), dtype=canonical_dtype(out_type))
 
 
 @tf_op("shape_n", family="array", default_name="ShapeN")
 def shape_n(input: Sequence[Any], out_type: Any = dtypes.int32, name: str | None = None) -> list:
     """``tf.shape_n``: ``[tf.shape(t) for t in input]``."""
-    dtype = _canon(out_type)
+    dtype = canonical_dtype(out_type)
     return [np.asarray(np.shape(t), dtype=dtype) for t in input]
 
 
@@ -46,7 +46,7 @@ def rank(input: Any, name: str | None = None) -> np.ndarray:
 @tf_op("size", family="array", default_name="Size")
 def size(input: Any, name: str | None = None, out_type: Any = dtypes.int32) -> np.ndarray:
     """``tf.size``: the number of elements (``out_type``, ``int32`` by default; static)."""
-    return np.asarray(np.size(input), dtype=_canon(out_type))[()]
+    return np.asarray(np.size(input), dtype=canonical_dtype(out_type))[()]
 
 
 @tf_op("ensure_shape", family="array", default_name="EnsureShape")
@@ -65,8 +65,8 @@ def ensure_shape(x: Any, shape: Any, name: str | None = None) -> Any:
             if w is not None and w != a:
                 raise ValueError(
                     f"Dimension {i} in both shapes must be equal, but are {w} and {a}. "
-                    f"Shapes are {_shape_str(['?' if d is None else d for d in want])} and "
-                    f"{_shape_str(actual)}."
+                    f"Shapes are {shape_str(['?' if d is None else d for d in want])} and "
+                    f"{shape_str(actual)}."
                 )
     return x
 
@@ -88,6 +88,6 @@ def broadcast_static_shape(shape_x: Any, shape_y: Any) -> TensorShape:
 @tf_op("broadcast_dynamic_shape", family="array", default_name="BroadcastArgs")
 def broadcast_dynamic_shape(shape_x: Any, shape_y: Any) -> np.ndarray:
     """``tf.broadcast_dynamic_shape``: the broadcast of two shape vectors (static here)."""
-    a, b = _ints(shape_x, "shape_x"), _ints(shape_y, "shape_y")
+    a, b = int_list(shape_x, "shape_x"), int_list(shape_y, "shape_y")
     dtype = np.asarray(convert(shape_x)).dtype
     return np.asarray(np.broadcast_shapes(tuple(a), tuple(b)), dtype=dtype)

@@ -58,7 +58,7 @@ def _binary(
     return tf_op(*paths, family="math", default_name=default_name or op_type)(op)
 
 
-def _c_div(x: Array, y: Array) -> Array:
+def c_div(x: Array, y: Array) -> Array:
     """Integer division truncating toward zero (C's ``/``), with broadcasting."""
     return lax.div(*jnp.broadcast_arrays(x, y))
 
@@ -104,11 +104,11 @@ def _div_python2(x: Array, y: Array) -> Array:
 
 
 def _realdiv(x: Array, y: Array) -> Array:
-    return x / y if jnp.issubdtype(x.dtype, jnp.inexact) else _c_div(x, y)
+    return x / y if jnp.issubdtype(x.dtype, jnp.inexact) else c_div(x, y)
 
 
 def _truncatediv(x: Array, y: Array) -> Array:
-    return jnp.trunc(x / y) if jnp.issubdtype(x.dtype, jnp.inexact) else _c_div(x, y)
+    return jnp.trunc(x / y) if jnp.issubdtype(x.dtype, jnp.inexact) else c_div(x, y)
 
 
 def _squared_difference(x: Array, y: Array) -> Array:

@@ -24,7 +24,7 @@ from flaxscope.ops._convert import (
     to_tensor,
 )
 from flaxscope.ops._registry import tf_op
-from flaxscope.ops.math.binary import _c_div
+from flaxscope.ops.math.binary import c_div
 
 Array = jax.Array
 
@@ -75,7 +75,7 @@ def _mean(x: Array, axes: Any, keepdims: bool) -> Array:
     if jnp.issubdtype(x.dtype, jnp.inexact):
         return jnp.mean(x, axis=axes, keepdims=keepdims)
     # Integer mean: C's division, truncating toward zero (TF's Mean kernel).
-    return _c_div(total, jnp.asarray(max(count, 1), x.dtype))
+    return c_div(total, jnp.asarray(max(count, 1), x.dtype))
 
 
 def _euclidean_norm(x: Array, axes: Any, keepdims: bool) -> Array:

@@ -18,7 +18,7 @@ from flaxscope.ops._convert import (
     to_tensor,
 )
 from flaxscope.ops._registry import tf_op
-from flaxscope.ops.math.binary import _c_div
+from flaxscope.ops.math.binary import c_div
 
 Array = jax.Array
 
@@ -74,7 +74,7 @@ def _segment_reduce(
         total = jax.ops.segment_sum(data, ids, **kw)
         n = jnp.maximum(counts, 1).astype(data.dtype)
         if kind == "mean" and not jnp.issubdtype(data.dtype, jnp.inexact):
-            return _c_div(total, n)
+            return c_div(total, n)
         return total / (n if kind == "mean" else jnp.sqrt(n))
     out = (jax.ops.segment_max if kind == "max" else jax.ops.segment_min)(data, ids, **kw)
     if empty_fill == "zero":

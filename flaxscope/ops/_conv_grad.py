@@ -1,0 +1,99 @@
+"""The 2-D convolution's kernel gradient on CPU, summed over chunks of the batch.
+
+``jax.grad`` of ``lax.conv_general_dilated`` with respect to the kernel is one convolution
+whose window is the whole image and whose contraction runs over every image of the batch
+(for a 3x3 kernel on 14x14 maps: a 14x14 window over 64 images). XLA:CPU's YNNPACK path
+runs that shape at about half the speed of the forward convolution; the same gradient
+computed as a sum of convolutions over 8 images at a time (at most 16 of them) takes about
+0.75x the time (benchmarks/RESULTS.md, "The CNN on CPU against oneDNN"). Other backends (cuDNN on GPU)
+keep the single convolution.
+
+The split lives in a ``custom_jvp``: the primal and the input's tangent are the plain
+convolution, and the kernel's tangent is the concatenation of per-chunk convolutions, whose
+transpose under reverse mode is the chunked sum. Forward mode, ``vmap`` and higher
+derivatives keep working, and the values equal the plain convolution's to float32 rounding
+(only the order of the sum over the batch changes).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from jax.custom_derivatives import SymbolicZero
+
+Array = jax.Array
+
+# Images per kernel-gradient convolution on CPU, the smallest batch that is split, and the
+# most convolutions one gradient is split into (each costs compile time: about 0.5 s more
+# for the benchmark CNN's step at 8 chunks; larger batches get larger chunks instead).
+CHUNK = 8
+MIN_BATCH = 2 * CHUNK
+MAX_CHUNKS = 16
+
+
+def conv(
+    x: Array,
+    w: Array,
+    strides: Sequence[int],
+    padding: str | Sequence[tuple[int, int]],
+    dilations: Sequence[int],
+    spec: tuple[str, str, str],
+    groups: int,
+) -> Array:
+    """``lax.conv_general_dilated`` with batch dimension 0; a 2-D ungrouped convolution of
+    a batch of at least ``MIN_BATCH`` gets the chunked kernel gradient on CPU."""
+    padding = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
+    args = (tuple(strides), padding, tuple(dilations), tuple(spec))
+    if w.ndim == 4 and groups == 1 and x.shape[0] >= MIN_BATCH:
+        return _chunked_kernel_grad(x, w, *args)
+    return _plain(x, w, *args, groups)
+
+
+def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 1) -> Array:
+    return lax.conv_general_dilated(
+        x,
+        w,
+        window_strides=strides,
+        padding=padding,
+        rhs_dilation=dilations,
+        dimension_numbers=spec,
+        feature_group_count=groups,
+    )
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5))
+def _chunked_kernel_grad(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
+    return _plain(x, w, strides, padding, dilations, spec)
+
+
+def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, Any]:
+    x, w = primals
+    tx, tw = tangents
+    args = (strides, padding, dilations, spec)
+    out = _plain(x, w, *args)
+    parts = []
+    if not isinstance(tx, SymbolicZero):
+        parts.append(_plain(tx, w, *args))
+    if not isinstance(tw, SymbolicZero):
+        size = max(CHUNK, -(-x.shape[0] // MAX_CHUNKS))
+
+        def chunked(x: Array, tw: Array) -> Array:
+            pieces = [
+                _plain(x[start : start + size], tw, *args) for start in range(0, x.shape[0], size)
+            ]
+            return jnp.concatenate(pieces, axis=0)
+
+        parts.append(
+            lax.platform_dependent(x, tw, cpu=chunked, default=lambda x, tw: _plain(x, tw, *args))
+        )
+    if not parts:
+        return out, jnp.zeros_like(out)
+    return out, functools.reduce(lambda a, b: a + b, parts)
+
+
+_chunked_kernel_grad.defjvp(_jvp, symbolic_zeros=True)

@@ -1,0 +1,152 @@
+"""The 2-D convolution's kernel gradient summed over batch chunks (ops/_conv_grad.py): equal
+to the single-convolution gradient of lax and of TF1 over a grid of strides, paddings,
+dilations and formats; forward mode, vmap and second derivatives still work; the chunks are
+really there on CPU and absent below the batch threshold."""
+
+import itertools
+import re
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import flaxscope.compat.v1 as tf
+from flaxscope.ops import _conv_grad
+
+BATCH = _conv_grad.MIN_BATCH + 3  # not a multiple of the chunk: a short last chunk
+
+
+def _rand(shape, seed=0):
+    return np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+
+
+def _lax_conv(x, w, strides, padding, dilations, fmt):
+    spec = (fmt, "HWIO", fmt)
+    return jax.lax.conv_general_dilated(
+        x, w, strides, padding, rhs_dilation=dilations, dimension_numbers=spec
+    )
+
+
+def _pads(padding, fmt):
+    """(TF's padding argument, lax's) for "SAME"/"VALID" or explicit spatial pairs."""
+    if isinstance(padding, str):
+        return padding, padding
+    full = [[0, 0], *padding, [0, 0]] if fmt == "NHWC" else [[0, 0], [0, 0], *padding]
+    return full, [tuple(p) for p in padding]
+
+
+def _grid():
+    """Stride, dilation and padding combinations, each in NHWC; NCHW and a 1x1 kernel once."""
+    for (strides, dil), padding in itertools.product(
+        (((1, 1), 1), ((2, 1), 1), ((1, 1), 2)), ("SAME", "VALID", [[1, 2], [0, 1]])
+    ):
+        yield 3, strides, padding, dil, "NHWC"
+        if padding == "SAME":
+            yield 3, strides, padding, dil, "NCHW"
+    yield 1, (1, 2), "VALID", 1, "NHWC"
+
+
+def _both_gradients(x, w, strides, padding, dil, fmt):
+    """Gradients of the same loss through tf.nn.conv2d (jitted) and through lax."""
+    tf_pad, lax_pad = _pads(padding, fmt)
+    full = [1, *strides, 1] if fmt == "NHWC" else [1, 1, *strides]
+
+    def ours(x, w):
+        y = tf.nn.conv2d(x, w, full, tf_pad, data_format=fmt, dilations=dil)
+        return jnp.sum(jnp.sin(y) * y)
+
+    def ref(x, w):
+        y = _lax_conv(x, w, strides, lax_pad, (dil, dil), fmt)
+        return jnp.sum(jnp.sin(y) * y)
+
+    return jax.jit(jax.grad(ours, (0, 1)))(x, w), jax.grad(ref, (0, 1))(x, w)
+
+
+def test_gradients_equal_the_single_convolution_over_a_grid():
+    n = 0
+    for case in _grid():
+        k, strides, padding, dil, fmt = case
+        shape = (BATCH, 7, 6, 3) if fmt == "NHWC" else (BATCH, 3, 7, 6)
+        x, w = _rand(shape), _rand((k, k + 1, 3, 5), seed=1)
+        got, want = _both_gradients(x, w, strides, padding, dil, fmt)
+        for g, r, what in zip(got, want, ("input", "kernel"), strict=True):
+            scale = float(jnp.max(jnp.abs(r)))
+            np.testing.assert_allclose(
+                g, r, rtol=1e-5, atol=2e-6 * scale, err_msg=f"{what} gradient, {case}"
+            )
+        n += 1
+    assert n == 13
+
+
+def test_forward_mode_vmap_and_second_derivatives():
+    x, w = _rand((BATCH, 6, 6, 2)), _rand((3, 3, 2, 4), seed=1)
+    tx, tw = _rand(x.shape, seed=2), _rand(w.shape, seed=3)
+
+    def ours(x, w):
+        return tf.nn.conv2d(x, w, 1, "SAME")
+
+    def ref(x, w):
+        return _lax_conv(x, w, (1, 1), "SAME", (1, 1), "NHWC")
+
+    out, tangent = jax.jvp(ours, (x, w), (tx, tw))
+    out_ref, tangent_ref = jax.jvp(ref, (x, w), (tx, tw))
+    np.testing.assert_allclose(out, out_ref, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(tangent, tangent_ref, rtol=1e-5, atol=1e-5)
+    # only the kernel perturbed, only the input perturbed
+    for args in ((jnp.zeros_like(tx), tw), (tx, jnp.zeros_like(tw))):
+        np.testing.assert_allclose(
+            jax.jvp(ours, (x, w), args)[1], jax.jvp(ref, (x, w), args)[1], rtol=1e-5, atol=1e-5
+        )
+
+    def loss(f):
+        return lambda w, x: jnp.sum(jnp.tanh(f(x, w)))
+
+    hess = jax.hessian(loss(ours))(w, x)
+    hess_ref = jax.hessian(loss(ref))(w, x)
+    np.testing.assert_allclose(hess, hess_ref, rtol=1e-4, atol=1e-4)
+    xs = np.stack([x, 2 * x])
+    per = jax.vmap(jax.grad(loss(ours)), (None, 0))(w, xs)
+    per_ref = jax.vmap(jax.grad(loss(ref)), (None, 0))(w, xs)
+    np.testing.assert_allclose(per, per_ref, rtol=1e-5, atol=1e-4)
+
+
+def test_gradients_match_tf1(tf1):
+    tf2 = pytest.importorskip("tensorflow", reason="the oracle is TensorFlow's own gradient")
+    x, w = _rand((BATCH, 9, 8, 4)), _rand((3, 3, 4, 6), seed=1)
+    for strides, padding in (([1, 1, 1, 1], "SAME"), ([1, 2, 2, 1], "VALID")):
+
+        def ours(x, w, strides=strides, padding=padding):
+            return jnp.sum(jnp.square(tf.nn.conv2d(x, w, strides, padding)))
+
+        gx, gw = jax.jit(jax.grad(ours, (0, 1)))(x, w)
+        xs, ws = tf2.constant(x), tf2.constant(w)
+        with tf2.GradientTape() as tape:
+            tape.watch([xs, ws])
+            loss = tf2.reduce_sum(tf2.square(tf1.nn.conv2d(xs, ws, strides, padding)))
+        ex, ew = tape.gradient(loss, [xs, ws])
+        for g, e in ((gx, ex), (gw, ew)):
+            scale = float(np.abs(e).max())
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=2e-6 * scale)
+
+
+def _convolutions(fn, *args):
+    """Convolution instructions in the compiled program (one per line that has one)."""
+    text = jax.jit(fn).lower(*args).compile().as_text()
+    return sum(1 for line in text.splitlines() if re.search(r"=\s*\S+\s+convolution\(", line))
+
+
+def test_chunks_on_cpu_and_none_below_the_threshold():
+    w = _rand((3, 3, 2, 4), seed=1)
+
+    def kernel_grad(x, w):
+        return jax.grad(lambda w: jnp.sum(tf.nn.conv2d(x, w, 1, "SAME") ** 2))(w)
+
+    big = _rand((4 * _conv_grad.CHUNK, 6, 6, 2))
+    small = _rand((_conv_grad.MIN_BATCH - 1, 6, 6, 2))
+    huge = _rand((4 * _conv_grad.MAX_CHUNKS * _conv_grad.CHUNK, 2, 2, 2))
+    if jax.default_backend() == "cpu":
+        assert _convolutions(kernel_grad, big, w) >= 4
+        # larger batches get larger chunks: at most MAX_CHUNKS convolutions (+ the forward)
+        assert _convolutions(kernel_grad, huge, w[:1, :1]) <= _conv_grad.MAX_CHUNKS + 1
+    assert _convolutions(kernel_grad, small, w) <= 2
