@@ -4,8 +4,8 @@
 whose window is the whole image and whose contraction runs over every image of the batch
 (for a 3x3 kernel on 14x14 maps: a 14x14 window over 64 images). XLA:CPU's YNNPACK path
 runs that shape at about half the speed of the forward convolution; the same gradient
-computed as a sum of convolutions over 8 images at a time takes about 0.6x the time
-(benchmarks/RESULTS.md, "The CNN's kernel gradient on CPU"). Other backends (cuDNN on GPU)
+computed as a sum of convolutions over 8 images at a time (at most 16 of them) takes about
+0.75x the time (benchmarks/RESULTS.md, "The CNN on CPU against oneDNN"). Other backends (cuDNN on GPU)
 keep the single convolution.
 
 The split lives in a ``custom_jvp``: the primal and the input's tangent are the plain
@@ -28,9 +28,12 @@ from jax.custom_derivatives import SymbolicZero
 
 Array = jax.Array
 
-# Images per kernel-gradient convolution on CPU, and the smallest batch that is split.
+# Images per kernel-gradient convolution on CPU, the smallest batch that is split, and the
+# most convolutions one gradient is split into (each costs compile time: about 0.5 s more
+# for the benchmark CNN's step at 8 chunks; larger batches get larger chunks instead).
 CHUNK = 8
 MIN_BATCH = 2 * CHUNK
+MAX_CHUNKS = 16
 
 
 def conv(
@@ -77,10 +80,11 @@ def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, A
     if not isinstance(tx, SymbolicZero):
         parts.append(_plain(tx, w, *args))
     if not isinstance(tw, SymbolicZero):
+        size = max(CHUNK, -(-x.shape[0] // MAX_CHUNKS))
 
         def chunked(x: Array, tw: Array) -> Array:
             pieces = [
-                _plain(x[start : start + CHUNK], tw, *args) for start in range(0, x.shape[0], CHUNK)
+                _plain(x[start : start + size], tw, *args) for start in range(0, x.shape[0], size)
             ]
             return jnp.concatenate(pieces, axis=0)
 

@@ -131,10 +131,9 @@ def test_gradients_match_tf1(tf1):
 
 
 def _convolutions(fn, *args):
+    """Convolution instructions in the compiled program (one per line that has one)."""
     text = jax.jit(fn).lower(*args).compile().as_text()
-    return len(re.findall(r"=\s*\S+\s+convolution\(", text)) + len(
-        re.findall(r"ROOT %\S+ = \S+ convolution\(", text)
-    )
+    return sum(1 for line in text.splitlines() if re.search(r"=\s*\S+\s+convolution\(", line))
 
 
 def test_chunks_on_cpu_and_none_below_the_threshold():
@@ -145,6 +144,9 @@ def test_chunks_on_cpu_and_none_below_the_threshold():
 
     big = _rand((4 * _conv_grad.CHUNK, 6, 6, 2))
     small = _rand((_conv_grad.MIN_BATCH - 1, 6, 6, 2))
+    huge = _rand((4 * _conv_grad.MAX_CHUNKS * _conv_grad.CHUNK, 2, 2, 2))
     if jax.default_backend() == "cpu":
         assert _convolutions(kernel_grad, big, w) >= 4
+        # larger batches get larger chunks: at most MAX_CHUNKS convolutions (+ the forward)
+        assert _convolutions(kernel_grad, huge, w[:1, :1]) <= _conv_grad.MAX_CHUNKS + 1
     assert _convolutions(kernel_grad, small, w) <= 2
