@@ -205,17 +205,18 @@ def run_flaxscope(
     import flaxscope.compat.v1 as tf
 
     fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
+    jit_init = os.environ.get("TF1_GRAPH_INIT", "compiled") == "compiled"  # (--init)
     data = batches(program, config)
     start = time.perf_counter()
     if program == "lstm":
         _, _, hidden, vocab = config
-        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden), jit_init=True)
+        model = fs.transform(lambda a, b: lstm_lm(tf, a, b, vocab, hidden), jit_init=jit_init)
         opts = {"all": tf.train.AdamOptimizer(1e-3)}
     elif program == "cnn":
-        model = fs.transform(lambda a, b: cnn(tf, a, b), jit_init=True)
+        model = fs.transform(lambda a, b: cnn(tf, a, b), jit_init=jit_init)
         opts = {"all": tf.train.MomentumOptimizer(0.01, 0.9)}
     else:
-        model = fs.transform(lambda a, b: gan(tf, a, b), jit_init=True)
+        model = fs.transform(lambda a, b: gan(tf, a, b), jit_init=jit_init)
         opts = {
             "discriminator": tf.train.AdamOptimizer(2e-4, 0.5, name="d_adam"),
             "generator": tf.train.AdamOptimizer(2e-4, 0.5, name="g_adam"),
@@ -288,6 +289,7 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     )
     if args.compilation_cache and side == "flaxscope":
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
+    env["TF1_GRAPH_INIT"] = args.init.split(",")[0]
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
     cmd += ["--steps", str(args.steps)] + {"full": [], "quick": ["--quick"], "tiny": ["--tiny"]}[
         _size(args)
@@ -316,6 +318,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per program")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker")
     parser.add_argument("--compilation-cache", metavar="DIR", help="flaxscope's XLA cache")
+    parser.add_argument(
+        "--init",
+        default="compiled",
+        help="flaxscope's init: 'compiled' (transform(..., jit_init=True)) or 'eager'; "
+        "--cache-effect takes both, 'compiled,eager', and compares them round robin",
+    )
     parser.add_argument(
         "--cache-effect", action="store_true", help="time to first step with/without the cache"
     )
@@ -387,23 +395,33 @@ def cache_effect(args: argparse.Namespace) -> dict[str, Any]:
     import tempfile
 
     labels = ["no cache", "first run (empty cache)", "second run (filled cache)"]
-    runs: dict[str, list[dict]] = {label: [] for label in labels}
+    modes = args.init.split(",")
+    runs: dict[tuple[str, str], list[dict]] = {(m, label): [] for m in modes for label in labels}
+    every_init = args.init
     for r in range(args.rounds):
-        with tempfile.TemporaryDirectory() as cache:
-            for label in labels:
-                args.compilation_cache = None if label == "no cache" else cache
-                runs[label].append(_spawn("flaxscope", args))
+        for mode in modes:
+            args.init = mode
+            with tempfile.TemporaryDirectory() as cache:
+                for label in labels:
+                    args.compilation_cache = None if label == "no cache" else cache
+                    runs[(mode, label)].append(_spawn("flaxscope", args))
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr, flush=True)
-    keys = list(runs[labels[0]][0])
+    args.init = every_init
+    keys = list(runs[(modes[0], labels[0])][0])
     med = {
-        label: {k: statistics.median(run[k]["first"] for run in runs[label]) for k in keys}
+        f"{mode} init, {label}": {
+            k: statistics.median(run[k]["first"] for run in runs[(mode, label)]) for k in keys
+        }
+        for mode in modes
         for label in labels
     }
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()}; rounds {args.rounds}, medians")
-    print("time to first step, s    no cache   empty  filled  filled/no cache")
+    print("time to first step, s            no cache   empty  filled  filled/no cache")
     for k in keys:
-        none, cold, warm = (med[label][k] for label in labels)
-        print(f"{k:<24}{none:9.2f}{cold:8.2f}{warm:8.2f}{warm / none:10.2f}")
+        for mode in modes:
+            none, cold, warm = (med[f"{mode} init, {label}"][k] for label in labels)
+            row = f"{k + ' (' + mode + ')':<32}{none:9.2f}{cold:8.2f}{warm:8.2f}"
+            print(f"{row}{warm / none:10.2f}")
     return med
 
 
