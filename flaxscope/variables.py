@@ -21,9 +21,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope import _initializer_math, store
 from flaxscope import initializers as _init
 from flaxscope import rng as _rng
+from flaxscope import store
+from flaxscope._variable_args import (
+    as_shape,
+    convert_value,
+    natural_dtype,
+    numeric_dtype,
+    shape_compatible,
+    shape_str,
+    tf_dtype_repr,
+)
 from flaxscope.dtypes import as_dtype, float32, is_bool, is_floating, is_integer
 from flaxscope.scopes import (
     ScopeState,
@@ -46,120 +55,6 @@ _STRING_INITIALIZER_HINT = (
     "for {init!r} pass an initializer object, e.g. initializer=tf.zeros_initializer(), "
     "with shape=.)"
 )
-
-
-def _numeric_dtype(dtype: np.dtype, name: str | None) -> np.dtype:
-    """Refuses the dtypes of TF's string variables (``dtype=object`` is ``tf.string``)."""
-    if dtype.kind in "OSU":
-        raise TypeError(
-            f"Variable {name or ''}: dtype {dtype.name!r} is TF1's tf.string, and flaxscope "
-            "variables hold numbers (JAX arrays). Keep strings (vocabularies, file names) "
-            "outside the model as Python or numpy values, and give the variable a numeric "
-            "dtype (tf.float32, tf.int32, ...)."
-        )
-    return dtype
-
-
-def _tf_dtype_repr(dtype: np.dtype) -> str:
-    return f"<dtype: '{np.dtype(dtype).name}'>"
-
-
-def _shape_str(shape: Sequence[int | None]) -> str:
-    return str(tuple(shape))
-
-
-def _as_dimension(d: Any) -> int | None:
-    """``tf.Dimension(d).value``: ``None``, or an integer (anything with ``__index__``)."""
-    if d is None:
-        return None
-    index = getattr(type(d), "__index__", None)
-    if index is None:
-        raise TypeError(
-            "Dimension value must be integer or None or have an __index__ method, got value "
-            f"'{d!r}' with type '{type(d)}'"
-        )
-    value = index(d)
-    if value is None:  # an unknown tf.Dimension
-        return None
-    value = int(value)
-    if value < 0:
-        raise ValueError(f"Dimension {value} must be >= 0")
-    return value
-
-
-def _as_shape(shape: Any) -> tuple[int | None, ...]:
-    """``tensor_shape.as_shape`` plus the checks of the variable op's ``shape`` attribute.
-
-    Integers (or ``None``) only, as in TF1: ``[2.5, 3]``, ``[True, 3]`` and ``"abc"``
-    raise TF's ``TypeError``s rather than becoming a (2, 3), (1, 3) or 3-long shape.
-    """
-    if type(shape) in (list, tuple):
-        for d in shape:  # the common case: non-negative ints (a loop: no generator frames)
-            if type(d) is not int or d < 0:
-                break
-        else:
-            return tuple(shape)
-    if hasattr(shape, "as_list"):
-        shape = shape.as_list()
-    if isinstance(shape, (bool, np.bool_)):
-        raise TypeError(
-            "Value passed to parameter 'shape' has DataType bool not in list of allowed "
-            "values: int32, int64"
-        )
-    if isinstance(shape, str):
-        if shape:
-            raise TypeError(
-                f"Failed to convert '{shape!r}' to a shape: '{shape[0]!r}'could not be "
-                "converted to a dimension. A shape should either be single dimension (e.g. "
-                "10), or an iterable of dimensions (e.g. [1, 10, None])."
-            )
-        return ()
-    try:
-        items = list(shape)
-    except TypeError:
-        items = [shape]  # a single dimension
-    dims = tuple(_as_dimension(d) for d in items)
-    if any(isinstance(d, bool) for d in items):
-        raise TypeError(
-            f"Error converting {items} (arg name = shape) to a TensorShape: Field "
-            "tensorflow.TensorShapeProto.Dim.size: Expected an int, got a boolean."
-        )
-    return dims
-
-
-def _shape_compatible(spec: tuple[int | None, ...], found: tuple[int, ...]) -> bool:
-    return len(spec) == len(found) and all(
-        a is None or a == b for a, b in zip(spec, found, strict=True)
-    )
-
-
-def _convert_value(value: Any, dtype: np.dtype | None = None) -> jax.Array:
-    """``tf.convert_to_tensor`` dtype rules: Python floats are float32, ints int32.
-
-    With a ``dtype``, Python values must fit it as in ``tf.constant`` (``1.5`` is no int32:
-    ``TypeError: Expected int32, but got 1.5 of type 'float'.``).
-    """
-    if dtype is not None:
-        if not isinstance(value, (jax.Array, np.ndarray, np.generic)):
-            _initializer_math.assert_compatible(value, dtype)
-        return jnp.asarray(value, dtype=dtype)
-    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
-        return jnp.asarray(value)
-    arr = np.asarray(value)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)
-    elif arr.dtype == np.int64:
-        arr = arr.astype(np.int32)
-    return jnp.asarray(arr)
-
-
-def _natural_dtype(value: Any) -> np.dtype:
-    if isinstance(value, (jax.Array, np.ndarray, np.generic)):
-        return np.dtype(value.dtype)
-    arr = np.asarray(value)
-    return {np.dtype(np.float64): float32, np.dtype(np.int64): np.dtype(np.int32)}.get(
-        arr.dtype, arr.dtype
-    )
 
 
 @functools.lru_cache(maxsize=4096)
@@ -225,7 +120,7 @@ def _default_initializer(name: str, dtype: np.dtype):
     if is_integer(dtype) or is_bool(dtype):
         return _ZEROS
     raise ValueError(
-        f"An initializer for variable {name} of {_tf_dtype_repr(dtype)} is required. "
+        f"An initializer for variable {name} of {tf_dtype_repr(dtype)} is required. "
         "Pass initializer= to get_variable."
     )
 
@@ -317,9 +212,9 @@ def _get_single_variable(
         )
     dtype = as_dtype(dtype)
     if dtype.kind in "OSU":  # the common case (a number) costs no call
-        _numeric_dtype(dtype, name)
+        numeric_dtype(dtype, name)
     if shape is not None:
-        shape = _as_shape(shape)
+        shape = as_shape(shape)
 
     found = frame.shared_variable(name)
     if found is not None:
@@ -331,10 +226,10 @@ def _get_single_variable(
             if frame.variables_exist:
                 message += _EXIST_HINT
             raise ValueError(message + (_NOTEBOOK_HINT if frame.default else ""))
-        if shape is not None and not _shape_compatible(shape, found.shape):
+        if shape is not None and not shape_compatible(shape, found.shape):
             raise ValueError(
-                f"Trying to share variable {name}, but specified shape {_shape_str(shape)} "
-                f"and found shape {_shape_str(found.shape)}."
+                f"Trying to share variable {name}, but specified shape {shape_str(shape)} "
+                f"and found shape {shape_str(found.shape)}."
             )
         if dtype != found.dtype:
             raise ValueError(
@@ -370,10 +265,10 @@ def _get_single_variable(
         init_value = initializer
 
         def make_value() -> jax.Array:
-            return _convert_value(init_value)
+            return convert_value(init_value)
 
         declared_shape: tuple[int, ...] | None = tuple(np.shape(init_value))
-        declared_dtype: np.dtype | None = _natural_dtype(init_value)
+        declared_dtype: np.dtype | None = natural_dtype(init_value)
     else:
         if isinstance(initializer, type):  # inspect.isclass, without the call
             initializer = initializer()
@@ -391,7 +286,7 @@ def _get_single_variable(
             init_fn = initializer
 
             def make_value() -> jax.Array:
-                return _convert_value(_initial_value(frame, op_name, init_fn, None, dtype))
+                return convert_value(_initial_value(frame, op_name, init_fn, None, dtype))
 
             declared_shape, declared_dtype = None, None
         else:
@@ -531,11 +426,11 @@ def _scope_get_variable(
     scope_name = scope.name
     full_name = scope_name + "/" + name if scope_name else name
     if dtype is not None and initializer is not None and not callable(initializer):
-        init_dtype = _natural_dtype(initializer)
+        init_dtype = natural_dtype(initializer)
         if init_dtype != as_dtype(dtype):
             raise ValueError(
-                f"Initializer type '{_tf_dtype_repr(init_dtype)}' and explicit dtype "
-                f"'{_tf_dtype_repr(as_dtype(dtype))}' don't match."
+                f"Initializer type '{tf_dtype_repr(init_dtype)}' and explicit dtype "
+                f"'{tf_dtype_repr(as_dtype(dtype))}' don't match."
             )
     if initializer is None:
         initializer = scope.initializer
@@ -689,7 +584,7 @@ def Variable(  # noqa: N802  (TF1's name)
     if trainable is None:
         trainable = True
     collections = _variable_collections(collections, trainable)
-    dtype = _numeric_dtype(as_dtype(dtype), name) if dtype is not None else None
+    dtype = numeric_dtype(as_dtype(dtype), name) if dtype is not None else None
     if isinstance(initial_value, (str, bytes)):
         raise TypeError(
             f"Variable({initial_value!r}): a string initial value makes a tf.string variable "
@@ -703,16 +598,16 @@ def Variable(  # noqa: N802  (TF1's name)
 
         def make_value() -> jax.Array:
             with _rng.key_context(_rng.variable_key(frame.variable_rng(), op_name)):
-                return _convert_value(initial_value(), dtype)
+                return convert_value(initial_value(), dtype)
     else:
         declared_shape = tuple(np.shape(initial_value))
-        declared_dtype = dtype if dtype is not None else _natural_dtype(initial_value)
+        declared_dtype = dtype if dtype is not None else natural_dtype(initial_value)
 
         def make_value() -> jax.Array:
-            return _convert_value(initial_value, dtype)
+            return convert_value(initial_value, dtype)
 
     if shape is not None:
-        declared_shape = _as_shape(shape)
+        declared_shape = as_shape(shape)
     if not validate_shape:
         declared_shape = None
     record = frame.create_or_lookup(
