@@ -9,6 +9,7 @@ from flaxscope.nn import rnn_cell
 from flaxscope.nn.ops import dropout
 from flaxscope.nn.rnn import (
     DEFAULT_UNROLL,
+    HOIST_INPUT_PROJECTION,
     bidirectional_dynamic_rnn,
     dynamic_rnn,
     static_bidirectional_rnn,
@@ -36,6 +37,7 @@ __all__ = [
     "ResidualWrapper",
     "bidirectional_dynamic_rnn",
     "DEFAULT_UNROLL",
+    "HOIST_INPUT_PROJECTION",
     "RNNCell",
     "LayerRNNCell",
     "BasicRNNCell",
