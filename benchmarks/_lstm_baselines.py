@@ -5,10 +5,14 @@ Every version is the same model: an embedding ``[vocab, hidden]``, one LSTM laye
 vocab]``, mean cross-entropy of the next token, and one Adam step.
 
 - ``flaxscope``: TF1 code (``get_variable``, ``BasicLSTMCell``, ``dynamic_rnn``) under
-  ``flaxscope.transform``, with flaxscope's defaults (input projection hoisted; the
-  recurrent kernel's gradient computed after the backward loop in one matmul).
+  ``flaxscope.transform``, with flaxscope's defaults for the backend (input projection
+  inside the loop on CPU, hoisted on GPU/TPU; the kernel's gradient computed after the
+  backward loop in one matmul).
 - ``flaxscope-autodiff``: the same with ``hoist_weight_grads=False`` (JAX's own backward
   pass of ``lax.scan``).
+- ``flaxscope-hoisted`` / ``flaxscope-inloop``: the defaults with the input projection
+  forced out of / into the loop (``hoist_input_projection``), the choice the backend table
+  ``flaxscope.nn.rnn.HOIST_INPUT_PROJECTION`` makes.
 - ``jax``: written by hand with ``lax.scan``, the input projection hoisted out of the loop
   (the fastest plain-JAX formulation we know), on the same params dict.
 - ``jax-naive``: hand-written the textbook way, ``concat([x, h]) @ W`` inside the loop.
@@ -44,13 +48,19 @@ def flaxscope_model(
     hidden: int,
     unroll: int | None,
     hoist_weight_grads: bool | None = None,
+    hoist_input_projection: bool | None = None,
 ):
     """TF1 style: the code a TF1 user wrote, with ``tf.`` replaced by ``fs.``."""
     embedding = fs.get_variable("embedding", [vocab, hidden])
     inputs = jnp.take(embedding, tokens[:, :-1], axis=0)
     cell = fs.nn.rnn_cell.BasicLSTMCell(hidden)
     outputs, _ = fs.nn.dynamic_rnn(
-        cell, inputs, dtype=jnp.float32, unroll=unroll, hoist_weight_grads=hoist_weight_grads
+        cell,
+        inputs,
+        dtype=jnp.float32,
+        unroll=unroll,
+        hoist_weight_grads=hoist_weight_grads,
+        hoist_input_projection=hoist_input_projection,
     )
     with fs.variable_scope("softmax"):
         w = fs.get_variable("w", [hidden, vocab])
@@ -58,7 +68,9 @@ def flaxscope_model(
     return _xent(jnp.matmul(outputs, w) + b, tokens[:, 1:])
 
 
-def flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_weight_grads=None):
+def flaxscope_setup(
+    key, tokens, vocab, hidden, unroll, hoist_weight_grads=None, hoist_input_projection=None
+):
     f = fs.transform(
         functools.partial(
             flaxscope_model,
@@ -66,6 +78,7 @@ def flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_weight_grads=None)
             hidden=hidden,
             unroll=unroll,
             hoist_weight_grads=hoist_weight_grads,
+            hoist_input_projection=hoist_input_projection,
         )
     )
     params = f.init(key, tokens)["params"]
@@ -75,6 +88,16 @@ def flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_weight_grads=None)
 def flaxscope_autodiff_setup(key, tokens, vocab, hidden, unroll):
     """flaxscope with JAX's own backward pass for the loop (``hoist_weight_grads=False``)."""
     return flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_weight_grads=False)
+
+
+def flaxscope_hoisted_setup(key, tokens, vocab, hidden, unroll):
+    """flaxscope's defaults with the input projection computed before the loop."""
+    return flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_input_projection=True)
+
+
+def flaxscope_inloop_setup(key, tokens, vocab, hidden, unroll):
+    """flaxscope's defaults with the input projection inside the loop."""
+    return flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_input_projection=False)
 
 
 # --- hand-written JAX --------------------------------------------------------------------
@@ -172,6 +195,8 @@ def make_jax_step(loss_fn: Callable, optimizer: optax.GradientTransformation) ->
 JAX_IMPLS: dict[str, Callable[..., tuple[Any, Callable]]] = {
     "flaxscope": flaxscope_setup,
     "flaxscope-autodiff": flaxscope_autodiff_setup,
+    "flaxscope-hoisted": flaxscope_hoisted_setup,
+    "flaxscope-inloop": flaxscope_inloop_setup,
     "jax": handwritten_setup,
     "jax-naive": naive_setup,
     "flax": flax_setup,

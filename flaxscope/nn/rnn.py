@@ -395,8 +395,14 @@ def _recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
         recurrent_input, cell_math, unroll, params, w_h, rest, keep, pres, prevs, cotangents
     )
     m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
-    d_w_h = jnp.einsum("tbh,tbg->hg", m_prev, d_main)
-    return d_params, d_w_h, d_main, d_rest, d_s0, None
+    return d_params, _sum_over_steps(m_prev, d_main), d_main, d_rest, d_s0, None
+
+
+def _sum_over_steps(a: Array, b: Array) -> Array:
+    """``sum_{t, b} a[t, b]^T b[t, b]`` as one matmul on ``[time * batch, ...]`` views (no
+    transposed copies of the ``[time, batch, ...]`` arrays, which an einsum can make)."""
+    a2, b2 = a.reshape(-1, a.shape[-1]), b.reshape(-1, b.shape[-1])
+    return jax.lax.dot_general(a2, b2, (((0,), (0,)), ((), ())))
 
 
 def _backward_loop(recurrent_input, cell_math, unroll, params, w_h, rest, keep, pres, prevs, cot):
@@ -434,8 +440,8 @@ _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 
 # The recurrence with the input half inside the loop: ``pre_t = concat([x_t, m_{t-1}]) @ K +
 # b``. The backward loop is the one above (it only needs ``K[input_depth:]``); after it,
-# the whole kernel's gradient is one matmul ``concat([x, m_prev])^T @ d_pre`` over all steps,
-# the bias's a sum, and the inputs' gradient one matmul ``d_pre @ K[:input_depth]^T``.
+# the kernel's gradient is ``x^T @ d_pre`` and ``m_prev^T @ d_pre`` over all steps (one
+# matmul each), the bias's a sum, and the inputs' gradient one matmul ``d_pre @ K[:depth]^T``.
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
 def _concat_recurrence(
     recurrent_input: Callable,
@@ -476,8 +482,8 @@ def _concat_recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotang
         recurrent_input, cell_math, unroll, params, kernel[depth:], None, keep, pres, prevs,
         cotangents,
     )  # fmt: skip
-    z = jnp.concatenate([x, jax.vmap(recurrent_input)(prevs)], axis=-1)  # [time, batch, rows]
-    d_kernel = jnp.einsum("tbk,tbg->kg", z, d_pre)
+    m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
+    d_kernel = jnp.concatenate([_sum_over_steps(x, d_pre), _sum_over_steps(m_prev, d_pre)])
     d_bias = jnp.sum(d_pre, axis=(0, 1))
     d_x = jnp.matmul(d_pre, kernel[:depth].T)
     return d_params, d_kernel, d_bias, d_x, d_s0, None

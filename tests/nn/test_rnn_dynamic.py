@@ -540,8 +540,11 @@ def test_hoisted_weight_grads_train_like_hand_written_jax(hoist_input):
         p_fs, state_fs, loss_fs = fs_step(p_fs, state_fs, tokens)
         p_jax, state_jax, loss_jax = jax_step(p_jax, state_jax, tokens)
         np.testing.assert_allclose(loss_fs, loss_jax, rtol=1e-6)
+    # The weight gradient sums over steps in another order than JAX's loop: rounding-level
+    # differences, which Adam turns into up to ~1e-4 of a step (lr 1e-2) where a gradient is
+    # near zero; the gradients themselves are compared to 1e-5 below.
     for k in params:
-        np.testing.assert_allclose(p_fs[k], p_jax[k], rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p_fs[k], p_jax[k], rtol=1e-5, atol=3e-6)
     grads_fs = jax.grad(lambda p: f.apply({"params": p}, tokens))(params)
     grads_jax = jax.grad(jax_lm_)(params, tokens)
     for k in params:
