@@ -22,6 +22,11 @@ For each, one SGD training step (``jax.value_and_grad`` + update) under ``jax.ji
 compiled HLO's instructions counted by opcode (``jit(f).lower(...).compile().as_text()``),
 and the step time, median over round-robin runs, as the ratio tf / jnp.
 
+One deliberate difference: on CPU, ``tf.nn.conv2d``'s kernel gradient is summed over
+batch chunks for batches of 16 or more (``flaxscope/ops/_conv_grad.py``, faster on
+XLA:CPU), so ``cnn`` at ``--cnn-batch 64`` has more convolutions than its ``lax`` twin;
+below 16 the two compile alike.
+
 Run: python benchmarks/ops_hlo.py [--iters 200] [--cnn-batch 64] [--lstm-batch 32]
 """
 
