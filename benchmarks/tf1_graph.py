@@ -19,6 +19,7 @@ step; imports excluded). Ratios are flaxscope / TF1.
 
 Run: python benchmarks/tf1_graph.py [--quick | --tiny] [--rounds 3 --steps 30]
      [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
+     [--keep-cpu-memory]  (flaxscope side: freed CPU memory kept, fs.keep_cpu_memory)
      python benchmarks/tf1_graph.py --cache-effect [--quick]: flaxscope's time to first
      step with no cache, with an empty cache (first run) and with it filled (second run).
      python benchmarks/tf1_graph.py --check [--tiny] --steps 3: both frameworks in one
@@ -205,6 +206,7 @@ def run_flaxscope(
     import flaxscope.compat.v1 as tf
 
     fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
+    fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
     jit_init = os.environ.get("TF1_GRAPH_INIT", "compiled") == "compiled"  # (--init)
     data = batches(program, config)
     start = time.perf_counter()
@@ -289,6 +291,8 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     )
     if args.compilation_cache and side == "flaxscope":
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
+    if args.keep_cpu_memory and side == "flaxscope":
+        env["FLAXSCOPE_KEEP_CPU_MEMORY"] = "1"
     env["TF1_GRAPH_INIT"] = args.init.split(",")[0]
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
     cmd += ["--steps", str(args.steps)] + {"full": [], "quick": ["--quick"], "tiny": ["--tiny"]}[
@@ -318,6 +322,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per program")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per worker")
     parser.add_argument("--compilation-cache", metavar="DIR", help="flaxscope's XLA cache")
+    parser.add_argument(
+        "--keep-cpu-memory",
+        action="store_true",
+        help="flaxscope side with fs.keep_cpu_memory (freed CPU memory kept, as TF1's allocator)",
+    )
     parser.add_argument(
         "--init",
         default="compiled",

@@ -451,6 +451,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
+    fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
     config = CONFIGS[args.model]
     if args.rnn_driver:
         config = dataclasses.replace(config, rnn_driver=args.rnn_driver)

@@ -191,6 +191,7 @@ def save_and_reload(path: str, params: dict[str, jax.Array]) -> bool:
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = _parse(argv) if argv is not None else ARGS
     fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
+    fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
     if args.check and jax.process_count() > 1:
         raise SystemExit("--check trains on one device: run it with one process.")
     data = CharData(python_reference_text()[:200_000])

@@ -19,6 +19,7 @@ from flaxscope import (
     train,
 )
 from flaxscope.compilation_cache import enable_compilation_cache
+from flaxscope.cpu_memory import keep_cpu_memory
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -88,6 +89,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "enable_compilation_cache",
+    "keep_cpu_memory",
     "train",
     "orbax_io",
     "nn",
