@@ -309,33 +309,19 @@ def _layer_loop_concat(
     layer: FusedLayer, s0: State, x: Array, keep: Array | None, unroll: int | bool
 ) -> tuple[Array, State]:
     """The input half inside the loop, JAX's own backward pass."""
-    params, kernel, bias = _cell_params(layer), layer.kernel, layer.input_params["bias"]
-    recurrent_input, cell_math = layer.recurrent_input, layer.cell_math
-
-    def body(state: State, xs: tuple[Array, Array | None]) -> tuple[State, Array]:
-        x_t, keep_t = xs
-        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
-        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
-        return new_state, output
-
-    final, outputs = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
-    return outputs, final
+    return _concat_scan(*_concat_args(layer), unroll, x, s0, keep)
 
 
 def _layer_loop_concat_hoisted_grads(
     layer: FusedLayer, s0: State, x: Array, keep: Array | None, unroll: int | bool
 ) -> tuple[Array, State]:
-    return _concat_recurrence(
-        layer.recurrent_input,
-        layer.cell_math,
-        unroll,
-        _cell_params(layer),
-        layer.kernel,
-        layer.input_params["bias"],
-        x,
-        s0,
-        keep,
-    )
+    return _concat_recurrence(*_concat_args(layer), unroll, x, s0, keep)
+
+
+def _concat_args(layer: FusedLayer) -> tuple:
+    """(recurrent_input, cell_math, params, kernel, bias) of a concat-step layer."""
+    bias = layer.input_params["bias"]
+    return layer.recurrent_input, layer.cell_math, _cell_params(layer), layer.kernel, bias
 
 
 def _layer_loop_hoisted_grads(
@@ -356,6 +342,19 @@ def _layer_loop_hoisted_grads(
 # and ``dW_h = sum_t m_{t-1}^T dpre_t`` is one matmul over all steps after it, with the
 # stacked ``m_{t-1}`` saved by the forward loop. cell_math's own backward comes from
 # jax.vjp, recomputed per step (elementwise work, cheap next to the matmuls).
+def _recurrence_body(recurrent_input, cell_math, params, w_h, residuals: bool) -> Callable:
+    """One step of the recurrence; with ``residuals`` it also emits ``pre_t`` and the
+    previous state for the backward pass."""
+
+    def body(state, xs):
+        main_t, rest_t, keep_t = xs
+        pre = main_t + jnp.matmul(recurrent_input(state), w_h)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, rest_t, state), state)
+        return new_state, ((output, pre, state) if residuals else output)
+
+    return body
+
+
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
 def _recurrence(
     recurrent_input: Callable,
@@ -368,23 +367,13 @@ def _recurrence(
     s0: State,
     keep: Array | None,
 ) -> tuple[Array, State]:
-    def body(state, xs):
-        main_t, rest_t, keep_t = xs
-        pre = main_t + jnp.matmul(recurrent_input(state), w_h)
-        output, new_state = _masked(keep_t, *cell_math(params, pre, rest_t, state), state)
-        return new_state, output
-
+    body = _recurrence_body(recurrent_input, cell_math, params, w_h, residuals=False)
     final, outputs = jax.lax.scan(body, s0, (main, rest, keep), unroll=unroll)
     return outputs, final
 
 
 def _recurrence_fwd(recurrent_input, cell_math, unroll, params, w_h, main, rest, s0, keep):
-    def body(state, xs):
-        main_t, rest_t, keep_t = xs
-        pre = main_t + jnp.matmul(recurrent_input(state), w_h)
-        output, new_state = _masked(keep_t, *cell_math(params, pre, rest_t, state), state)
-        return new_state, (output, pre, state)
-
+    body = _recurrence_body(recurrent_input, cell_math, params, w_h, residuals=True)
     final, (outputs, pres, prevs) = jax.lax.scan(body, s0, (main, rest, keep), unroll=unroll)
     return (outputs, final), (params, w_h, rest, keep, pres, prevs)
 
@@ -442,35 +431,40 @@ _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
 # b``. The backward loop is the one above (it only needs ``K[input_depth:]``); after it,
 # the kernel's gradient is ``x^T @ d_pre`` and ``m_prev^T @ d_pre`` over all steps (one
 # matmul each), the bias's a sum, and the inputs' gradient one matmul ``d_pre @ K[:depth]^T``.
-@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
-def _concat_recurrence(
+def _concat_body(recurrent_input, cell_math, params, kernel, bias, residuals: bool) -> Callable:
+    """One step with the input half inside: ``pre_t = concat([x_t, m_{t-1}]) @ K + b``;
+    with ``residuals`` it also emits ``pre_t`` and the previous state."""
+
+    def body(state, xs):
+        x_t, keep_t = xs
+        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
+        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
+        return new_state, ((output, pre, state) if residuals else output)
+
+    return body
+
+
+def _concat_scan(
     recurrent_input: Callable,
     cell_math: Callable,
-    unroll: int | bool,
     params: dict[str, Array],
     kernel: Array,
     bias: Array,
+    unroll: int | bool,
     x: Array,
     s0: State,
     keep: Array | None,
 ) -> tuple[Array, State]:
-    def body(state, xs):
-        x_t, keep_t = xs
-        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
-        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
-        return new_state, output
-
+    body = _concat_body(recurrent_input, cell_math, params, kernel, bias, residuals=False)
     final, outputs = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
     return outputs, final
 
 
-def _concat_recurrence_fwd(recurrent_input, cell_math, unroll, params, kernel, bias, x, s0, keep):
-    def body(state, xs):
-        x_t, keep_t = xs
-        pre = concat_pre(recurrent_input, kernel, bias, x_t, state)
-        output, new_state = _masked(keep_t, *cell_math(params, pre, None, state), state)
-        return new_state, (output, pre, state)
+_concat_recurrence = jax.custom_vjp(_concat_scan, nondiff_argnums=(0, 1, 5))
 
+
+def _concat_recurrence_fwd(recurrent_input, cell_math, params, kernel, bias, unroll, x, s0, keep):
+    body = _concat_body(recurrent_input, cell_math, params, kernel, bias, residuals=True)
     final, (outputs, pres, prevs) = jax.lax.scan(body, s0, (x, keep), unroll=unroll)
     return (outputs, final), (params, kernel, x, keep, pres, prevs)
 
