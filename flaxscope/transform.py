@@ -219,14 +219,15 @@ def transform(
 
     @_named_after(fn)
     def init(rng: jax.Array, *args: Any, **kwargs: Any) -> Variables:
+        if not jit_init:
+            return init_with_output(rng, *args, **kwargs)[1]
         leaves, treedef = jax.tree.flatten((rng, args, kwargs))
         if (
-            not jit_init
-            or any(isinstance(x, jax.core.Tracer) for x in leaves)
+            any(isinstance(x, jax.core.Tracer) for x in leaves)
             or active_layout(mesh, rules, model_axis) is not None
         ):
-            return init_with_output(rng, *args, **kwargs)[1]  # (under a trace already, or a
-            # mesh's init, which compiles anyway)
+            # Under a trace already, or a mesh's init, which compiles anyway.
+            return init_with_output(rng, *args, **kwargs)[1]
         # Compiled, not run op by op: the forward pass is dead code for the variables, and
         # one compile costs a fraction of dispatching every op eagerly (time to first step).
         # Arrays are traced; other arguments (flags, sizes, strings) stay Python values.
