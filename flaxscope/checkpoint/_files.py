@@ -1,6 +1,6 @@
 """The file operations of an atomic checkpoint save, shared by ``save`` and the sharded
-save: the target directory, the shard count of the index already there, hard links (or
-copies), and removing what a killed save left."""
+save: the target directory, the shard count of the index already there, publishing the
+index, hard links (or copies), and removing what a killed save left."""
 
 from __future__ import annotations
 
@@ -24,6 +24,14 @@ def make_directory(directory: str, prefix: str) -> None:
             "Choose a save path inside a directory (e.g. 'train/model.ckpt')."
         )
     os.makedirs(directory, exist_ok=True)
+
+
+def commit_index(prefix: str, table: list[tuple[bytes, bytes]], shards: int, tag: str) -> None:
+    """Writes the ``.index`` (reading ``shards`` data files) under ``tag`` and renames it
+    into place: the save's commit."""
+    with open(prefix + ".index" + tag, "wb") as f:
+        f.write(tb.write_table([(tb.HEADER_KEY, tb.header_bytes(shards)), *table]))
+    os.replace(prefix + ".index" + tag, prefix + ".index")
 
 
 def index_shards(prefix: str) -> int | None:

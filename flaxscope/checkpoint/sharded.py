@@ -46,6 +46,7 @@ from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
 from flaxscope.checkpoint._dtypes import convert_loaded, save_dtype, template_dtype
 from flaxscope.checkpoint._files import (
+    commit_index,
     index_shards,
     link_or_copy,
     make_directory,
@@ -246,12 +247,12 @@ def save_sharded(
                 pass
         _barrier(f"flaxscope_save_linked:{prefix}")
         if me == 0:
-            _commit_index(prefix, table, processes + 1, tag)
+            commit_index(prefix, table, processes + 1, tag)
         _barrier(f"flaxscope_save_staged:{prefix}")
     os.replace(data_path + tag, data_path)
     _barrier(f"flaxscope_save_renamed:{prefix}")
     if me == 0:
-        _commit_index(prefix, table, processes, tag)
+        commit_index(prefix, table, processes, tag)
         mine = {tb.data_filename(prefix, p, processes) for p in range(processes)}
         remove_data_files(prefix, keep=mine.__contains__)  # the old or staged ones
         for p in range(processes):
@@ -314,13 +315,6 @@ def _merged_index(
         with open(path, "rb") as f:
             merged.update(tb.read_table(f.read(), path))
     return sorted(merged.items())
-
-
-def _commit_index(prefix: str, table: list[tuple[bytes, bytes]], shards: int, tag: str) -> None:
-    """Writes the ``.index`` (reading ``shards`` data files) and renames it into place."""
-    with open(prefix + ".index" + tag, "wb") as f:
-        f.write(tb.write_table([(tb.HEADER_KEY, tb.header_bytes(shards)), *table]))
-    os.replace(prefix + ".index" + tag, prefix + ".index")
 
 
 def _full_entries(

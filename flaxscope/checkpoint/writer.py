@@ -13,6 +13,7 @@ from flaxscope.checkpoint import _crc32c
 from flaxscope.checkpoint import bundle as tb
 from flaxscope.checkpoint._dtypes import save_dtype
 from flaxscope.checkpoint._files import (
+    commit_index,
     link_or_copy,
     make_directory,
     reads_one_shard,
@@ -100,11 +101,6 @@ def save(
     tag = f".tmp{uuid.uuid4().hex}"
     entries = []
 
-    def commit_index(num_shards: int) -> None:
-        with open(prefix + ".index" + tag, "wb") as f:
-            f.write(tb.write_table([(tb.HEADER_KEY, tb.header_bytes(num_shards)), *entries]))
-        os.replace(prefix + ".index" + tag, prefix + ".index")
-
     try:
         remove_temporaries(prefix)
         with open(data_path + tag, "wb") as f:
@@ -127,9 +123,9 @@ def save(
             link_or_copy(data_path + tag, two_shards[0], tag)
             with open(two_shards[1], "wb"):
                 pass
-            commit_index(2)
+            commit_index(prefix, entries, 2, tag)
         os.replace(data_path + tag, data_path)
-        commit_index(1)
+        commit_index(prefix, entries, 1, tag)
     finally:
         for leftover in (data_path + tag, prefix + ".index" + tag, two_shards[0] + tag):
             if os.path.exists(leftover):

@@ -325,14 +325,14 @@ def test_the_staged_overwrite_is_a_checkpoint_tf1_reads(tf1, tmp_path, monkeypat
     prefix = str(tmp_path / "model")
     fs.checkpoint.save(prefix, OLD)
     stages = []
-    real = sharded_mod._commit_index
+    real = sharded_mod.commit_index
 
     def commit(prefix_, table, shards, tag):
         real(prefix_, table, shards, tag)
         stages.append(shards)
         raise Crashed("killed after the staged commit")
 
-    monkeypatch.setattr(sharded_mod, "_commit_index", commit)
+    monkeypatch.setattr(sharded_mod, "commit_index", commit)
     with pytest.raises(Crashed):
         fs.checkpoint.save_sharded(prefix, NEW)
     assert stages == [2]
