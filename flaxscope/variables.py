@@ -296,11 +296,7 @@ def _get_single_variable(
                 "`tf.keras.initializers.*' and `shape` should be fully defined. "
                 f"(Variable {name}: give it a fully defined shape, e.g. shape=[3, 4].)"
             )
-    if type(name) is str and name and name[-1] != "/":  # _variable_op_name's common case
-        check_scope_name(name, nested=bool(state.name_stack))
-        op_name = frame.unique_name(f"{state.name_stack}/{name}" if state.name_stack else name)
-    else:
-        op_name = _variable_op_name(name, state)
+    op_name = _variable_op_name(name, state)
     record = frame.create_or_lookup(
         op_name,
         make_value,
