@@ -20,6 +20,7 @@ step; imports excluded). Ratios are flaxscope / TF1.
 Run: python benchmarks/tf1_graph.py [--quick | --tiny] [--rounds 3 --steps 30]
      [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
      [--keep-cpu-memory]  (flaxscope side: freed CPU memory kept, fs.keep_cpu_memory)
+     [--xla-cpu-convolutions {default,eigen}]  (flaxscope side: fs.xla_cpu_convolutions)
      python benchmarks/tf1_graph.py --cache-effect [--quick]: flaxscope's time to first
      step with no cache, with an empty cache (first run) and with it filled (second run).
      python benchmarks/tf1_graph.py --check [--tiny] --steps 3: both frameworks in one
@@ -206,7 +207,8 @@ def run_flaxscope(
     import flaxscope.compat.v1 as tf
 
     fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
-    fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
+    kept = fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
+    convolutions = fs.xla_cpu_convolutions()  # $FLAXSCOPE_XLA_CPU_CONVOLUTIONS
     jit_init = os.environ.get("TF1_GRAPH_INIT", "compiled") == "compiled"  # (--init)
     data = batches(program, config)
     start = time.perf_counter()
@@ -264,6 +266,14 @@ def run_flaxscope(
         else:
             times.append(time.perf_counter() - t)
         losses.append(float(loss))
+    settings = {
+        "xla_cpu_convolutions": convolutions,
+        "keep_cpu_memory": kept,
+        "init": "compiled" if jit_init else "eager",
+        "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
+        "jaxlib": jax.lib.__version__,
+    }
+    out["settings"] = settings
     return {**out, "first": first, "step": statistics.median(times), "losses": losses}
 
 
@@ -293,6 +303,8 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
     if args.keep_cpu_memory and side == "flaxscope":
         env["FLAXSCOPE_KEEP_CPU_MEMORY"] = "1"
+    if side == "flaxscope":
+        env["FLAXSCOPE_XLA_CPU_CONVOLUTIONS"] = args.xla_cpu_convolutions
     env["TF1_GRAPH_INIT"] = args.init.split(",")[0]
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", side.split()[0]]
     cmd += ["--steps", str(args.steps)] + {"full": [], "quick": ["--quick"], "tiny": ["--tiny"]}[
@@ -326,6 +338,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--keep-cpu-memory",
         action="store_true",
         help="flaxscope side with fs.keep_cpu_memory (freed CPU memory kept, as TF1's allocator)",
+    )
+    parser.add_argument(
+        "--xla-cpu-convolutions",
+        choices=["default", "eigen"],
+        default="default",
+        help="flaxscope side: the library XLA:CPU runs convolutions with "
+        "(fs.xla_cpu_convolutions; 'eigen' uses every core, see benchmarks/RESULTS.md)",
     )
     parser.add_argument(
         "--init",
@@ -367,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         for side in SIDES
     }
     report(med, args)
+    print(f"flaxscope settings: {runs['flaxscope'][0][keys[0]].get('settings')}")
     return med
 
 

@@ -83,6 +83,7 @@ from flaxscope.variables import (
     trainable_variables,
     variable_record,
 )
+from flaxscope.xla_cpu import xla_cpu_convolutions
 
 __version__ = "0.1.0"
 
@@ -90,6 +91,7 @@ __version__ = "0.1.0"
 __all__ = [
     "enable_compilation_cache",
     "keep_cpu_memory",
+    "xla_cpu_convolutions",
     "train",
     "orbax_io",
     "nn",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from flaxscope.upgrade import findings as f
 from flaxscope.upgrade.namespace import Namespace
 from flaxscope.upgrade.report import FileReport, Finding
 from flaxscope.upgrade.transformer import Upgrader
+from flaxscope.xla_cpu import xla_started
 
 _NAMESPACE: Namespace | None = None
 
@@ -74,18 +74,6 @@ def upgrade_file(infile: str | os.PathLike, outfile: str | os.PathLike) -> FileR
 
 def _convert_pair(pair: tuple[str, str]) -> FileReport:
     return upgrade_file(*pair)
-
-
-def xla_started() -> bool:
-    """Whether JAX has started its XLA backends (and their threads) in this process.
-
-    JAX has no public way to ask without starting them (``jax.devices()`` would), so this
-    reads ``jax._src.xla_bridge._backends``, the one JAX internal of the upgrade tool; a
-    JAX without it counts as started (spawn, the safe choice), and
-    tests/project/test_third_party_internals.py fails loudly.
-    """
-    bridge = sys.modules.get("jax._src.xla_bridge")
-    return bridge is not None and bool(getattr(bridge, "_backends", True))
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
