@@ -232,6 +232,8 @@ class Frame:
         self._used: set[tuple[str, str]] = set()
         self._replay: dict[str, jax.Array] | None = None  # values reused by lifted scan
         self._per_object: dict[int, Any] = {}  # per-call state of templates and cells
+        # Arrays made by a plain embedding lookup, by id: (weak ref to the rows, table, ids).
+        self._gathers: dict[int, tuple[weakref.ref, Any, Any]] = {}
         self._layout = layout
         # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
         self._op_rng = op_rng
@@ -427,6 +429,29 @@ class Frame:
             # The object is kept in the entry so that its id cannot be reused in the call.
             entry = self._per_object[id(obj)] = (obj, factory())
         return entry[1]
+
+    # --- where a value came from ---------------------------------------------------------
+    def note_gather(self, rows: Any, table: Any, ids: Any) -> None:
+        """Records that ``rows`` is ``take(table, ids, axis=0)`` (``tf.nn.embedding_lookup``
+        of one unpartitioned table), for consumers that can use the table instead (an RNN
+        can project the vocabulary once rather than every looked-up row). The entry lives
+        as long as ``rows`` does."""
+        key = id(rows)
+        frame_ref = weakref.ref(self)
+
+        def drop(ref: weakref.ref) -> None:
+            frame = frame_ref()
+            if frame is not None and frame._gathers.get(key, (None,))[0] is ref:
+                del frame._gathers[key]
+
+        self._gathers[key] = (weakref.ref(rows, drop), table, ids)
+
+    def gather_source(self, value: Any) -> tuple[Any, Any] | None:
+        """``(table, ids)`` if ``value`` is the very array a :meth:`note_gather` recorded."""
+        entry = self._gathers.get(id(value))
+        if entry is None or entry[0]() is not value:
+            return None
+        return entry[1], entry[2]
 
     # --- creation and assignment: the only writes of a variable --------------------------
     def create_or_lookup(

@@ -30,6 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope import store
 from flaxscope.lift import scan as _fs_scan
 from flaxscope.nn.cell_base import (
     FusedLayer,
@@ -48,6 +49,7 @@ __all__ = [
     "bidirectional_dynamic_rnn",
     "DEFAULT_UNROLL",
     "HOIST_INPUT_PROJECTION",
+    "FOLD_EMBEDDING_PROJECTION",
 ]
 
 # lax.scan's unroll factor for dynamic_rnn when none is given, per backend. Unrolling a few
@@ -70,6 +72,26 @@ HOIST_INPUT_PROJECTION: dict[str, bool] = {
     "rocm": True,
     "tpu": True,
 }
+
+
+# Whether dynamic_rnn, when its inputs are ``tf.nn.embedding_lookup(table, ids)`` of one
+# unpartitioned table, multiplies the table by the input half of the kernel once
+# (``[vocab, depth] @ [depth, gates]``) and looks the projected rows up, instead of
+# multiplying every looked-up row (``[time * batch, depth] @ [depth, gates]``), per backend.
+# The backward pass then sums each step's gate gradient into its token's row before the
+# matmuls (a scatter-add), so the input-half kernel and the table's gradients cost vocabulary-
+# not token-sized matmuls too. It applies when the vocabulary is well below the token count
+# and the three token-sized matmuls it removes are large enough to outweigh the loop form's
+# advantage at small sizes (FOLD_MIN_FLOPS); both from benchmarks/RESULTS.md ("LSTM LM").
+FOLD_EMBEDDING_PROJECTION: dict[str, bool] = {
+    "cpu": True,
+    "gpu": False,
+    "cuda": False,
+    "rocm": False,
+    "tpu": False,
+}
+FOLD_MIN_FLOPS = 2e9
+FOLD_MAX_VOCAB_FRACTION = 0.25  # vocabulary <= this fraction of time * batch
 
 
 def _default_unroll() -> int:
@@ -141,6 +163,7 @@ def dynamic_rnn(
     unroll: int | bool | None = None,
     hoist_weight_grads: bool | None = None,
     hoist_input_projection: bool | None = None,
+    fold_embedding: bool | None = None,
 ) -> tuple[Any, State]:
     """``tf.compat.v1.nn.dynamic_rnn``: runs ``cell`` over the time axis of ``inputs``.
 
@@ -168,6 +191,14 @@ def dynamic_rnn(
         kernel[:input_depth] + bias`` for all steps before the loop (``True``) or inside
         it, as TF1's ``concat([x_t, h]) @ kernel + bias`` (``False``). Default per backend,
         see :data:`HOIST_INPUT_PROJECTION`. The values are the same to float rounding.
+      fold_embedding: flaxscope only, built-in cells only, when ``inputs`` is the result of
+        ``tf.nn.embedding_lookup(table, ids)`` on one unpartitioned table: compute the
+        first layer's input half as ``take(table @ kernel[:depth] + bias, ids)`` (one
+        vocabulary-sized matmul) instead of a matmul per looked-up row; the gradients of
+        the table and of ``kernel[:depth]`` then go through a ``[vocab, gates]`` sum too.
+        ``True`` forces it (with the input half hoisted out of the loop), ``False`` never;
+        default per backend and size, see :data:`FOLD_EMBEDDING_PROJECTION`. The values
+        are the same to float rounding.
 
     Returns:
       ``(outputs, final_state)``: outputs ``[batch, time, cell.output_size]`` (or time
@@ -175,6 +206,9 @@ def dynamic_rnn(
     """
     del parallel_iterations, swap_memory
     assert_like_rnncell("cell", cell)
+    gather = None
+    if fold_embedding is not False and hoist_input_projection is not False:
+        gather = store.current_frame().gather_source(inputs)
     with _variable_scope(scope or "rnn"):
         flat_input = [jnp.asarray(x) for x in jax.tree.leaves(inputs)]
         for x in flat_input:
@@ -204,11 +238,16 @@ def dynamic_rnn(
             unroll = _default_unroll()
         if hoist_weight_grads is None:
             hoist_weight_grads = True
+        fold = None
+        if gather is not None:
+            table, ids = gather
+            fold = (table, ids if time_major else jnp.swapaxes(ids, 0, 1), fold_embedding)
         if hoist_input_projection is None:
             hoist_input_projection = _default_hoist_input_projection()
         outputs, final_state = _dynamic_rnn_loop(
-            cell, inputs_tm, state, lengths, unroll, hoist_weight_grads, hoist_input_projection
-        )
+            cell, inputs_tm, state, lengths, unroll, hoist_weight_grads, hoist_input_projection,
+            fold,
+        )  # fmt: skip
         if not time_major:
             outputs = jax.tree.map(_transpose_batch_time, outputs)
         return outputs, final_state
@@ -222,8 +261,10 @@ def _dynamic_rnn_loop(
     unroll: int | bool,
     hoist_weight_grads: bool = False,
     hoist_input_projection: bool = True,
+    fold: tuple[Array, Array, bool | None] | None = None,
 ) -> tuple[Any, State]:
-    """The time loop, on time-major inputs."""
+    """The time loop, on time-major inputs; ``fold``: ``(table, time-major ids, forced)``
+    when the inputs are the table's rows for those ids."""
     flat_input = jax.tree.leaves(inputs)
     time_steps = flat_input[0].shape[0]
     # keep[t, b]: step t is inside row b's sequence.
@@ -237,7 +278,7 @@ def _dynamic_rnn_loop(
     )
     if fusable:
         return _fused_loop(
-            cell, inputs, state, keep, unroll, hoist_weight_grads, hoist_input_projection
+            cell, inputs, state, keep, unroll, hoist_weight_grads, hoist_input_projection, fold
         )
 
     def body(carry: State, xs: tuple[Any, Array | None]) -> tuple[State, Any]:
@@ -258,12 +299,24 @@ def _fused_loop(
     unroll: int | bool,
     hoist_weight_grads: bool,
     hoist_input_projection: bool,
+    fold: tuple[Array, Array, bool | None] | None = None,
 ) -> tuple[Array, State]:
     fused = cell.fused_layers(inputs.shape[-1], inputs.dtype)
     layer_states = fused.split(state)
     x = inputs
     finals = []
-    for layer, s0 in zip(fused.layers, layer_states, strict=True):
+    for i, (layer, s0) in enumerate(zip(fused.layers, layer_states, strict=True)):
+        if i == 0 and fold is not None and _fold_pays(layer, inputs, *fold):
+            table, ids, _ = fold
+            # Each vocabulary row's input half once, then the rows of this batch's ids.
+            projected = layer.project(layer.input_params, table)
+            xp = jax.tree.map(functools.partial(_take_rows, ids=ids), projected)
+            if hoist_weight_grads:
+                x, final = _layer_loop_hoisted_grads(layer, s0, xp, keep, unroll)
+            else:
+                x, final = _layer_loop(layer, s0, xp, keep, unroll)
+            finals.append(final)
+            continue
         if layer.kernel is not None and not hoist_input_projection:
             if hoist_weight_grads:
                 x, final = _layer_loop_concat_hoisted_grads(layer, s0, x, keep, unroll)
@@ -279,6 +332,34 @@ def _fused_loop(
             x, final = _layer_loop(layer, s0, xp, keep, unroll)
         finals.append(final)
     return x, fused.join(finals)
+
+
+def _take_rows(projected: Array, ids: Array) -> Array:
+    return jnp.take(projected, ids, axis=0)
+
+
+def _fold_pays(layer: FusedLayer, inputs: Array, table: Array, ids: Array, forced) -> bool:
+    """Whether to project the embedding table instead of the looked-up rows."""
+    if table.ndim != 2 or ids.shape != inputs.shape[:-1] or table.dtype != inputs.dtype:
+        return False
+    if forced is not None:
+        return bool(forced)
+    if not FOLD_EMBEDDING_PROJECTION.get(jax.default_backend(), False):
+        return False
+    vocab, depth = table.shape
+    tokens = int(np.prod(ids.shape))
+    gates = sum(
+        leaf.shape[-1]
+        for leaf in jax.tree.leaves(
+            jax.eval_shape(
+                layer.project, layer.input_params, jax.ShapeDtypeStruct((1, depth), table.dtype)
+            )
+        )
+    )
+    # The forward projection, the inputs' gradient and the kernel's: three token-sized
+    # matmuls of 2 * tokens * depth * gates flops each.
+    saved = 6.0 * tokens * depth * gates
+    return vocab <= FOLD_MAX_VOCAB_FRACTION * tokens and saved >= FOLD_MIN_FLOPS
 
 
 def _masked(keep_t: Array | None, output: Array, new_state: State, state: State):

@@ -78,7 +78,10 @@ def embedding_lookup(
     ids = jnp.asarray(ids)
     rows = embedding_rows(params, ids, partition_strategy)
     if max_norm is not None:
-        rows = _clip_rows(rows, ids.ndim, max_norm)
+        return _clip_rows(rows, ids.ndim, max_norm)
+    if not isinstance(params, (list, tuple)) and _partitions_of(params) is None:
+        # dynamic_rnn may then project the table once instead of every looked-up row
+        store.current_frame().note_gather(rows, jnp.asarray(params), ids)
     return rows
 
 
