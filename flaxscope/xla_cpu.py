@@ -26,7 +26,15 @@ import warnings
 
 import jaxlib
 
-__all__ = ["ENV_VAR", "FLAG", "LIBRARIES", "VERIFIED", "xla_cpu_convolutions", "xla_started"]
+__all__ = [
+    "ENV_VAR",
+    "FLAG",
+    "LIBRARIES",
+    "VERIFIED",
+    "eigen_convolutions",
+    "xla_cpu_convolutions",
+    "xla_started",
+]
 
 ENV_VAR = "FLAXSCOPE_XLA_CPU_CONVOLUTIONS"
 FLAG = "--xla_cpu_experimental_ynn_fusion_type"
@@ -60,6 +68,16 @@ def _users_setting(flags: str) -> str | None:
         if name == FLAG:
             value = rest
     return value
+
+
+def eigen_convolutions() -> bool:
+    """Whether XLA:CPU runs convolutions on Eigen in this process, as far as ``XLA_FLAGS``
+    (this module's setting or the user's own) tells; flaxscope's CPU formulations of the
+    convolution's gradients follow it."""
+    if _applied is not None:
+        return True
+    users = _users_setting(os.environ.get("XLA_FLAGS", ""))
+    return users is not None and "-individual_convolution" in users.split(",")
 
 
 def xla_cpu_convolutions(library: str | None = None) -> str:

@@ -8,6 +8,10 @@ computed as a sum of convolutions over 8 images at a time (at most 16 of them) t
 0.75x the time (benchmarks/RESULTS.md, "The CNN on CPU against oneDNN"). Other backends (cuDNN on GPU)
 keep the single convolution.
 
+When XLA:CPU runs convolutions on Eigen instead (``flaxscope.xla_cpu_convolutions("eigen")``,
+or the same flag in ``XLA_FLAGS``), the single convolution is as fast as the chunks or
+faster, and compiles sooner, so there are none.
+
 The split lives in a ``custom_jvp``: the primal and the input's tangent are the plain
 convolution, and the kernel's tangent is the concatenation of per-chunk convolutions, whose
 transpose under reverse mode is the chunked sum. Forward mode, ``vmap`` and higher
@@ -25,6 +29,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 from jax.custom_derivatives import SymbolicZero
+
+from flaxscope import xla_cpu
 
 Array = jax.Array
 
@@ -46,10 +52,11 @@ def conv(
     groups: int,
 ) -> Array:
     """``lax.conv_general_dilated`` with batch dimension 0; a 2-D ungrouped convolution of
-    a batch of at least ``MIN_BATCH`` gets the chunked kernel gradient on CPU."""
+    a batch of at least ``MIN_BATCH`` gets the chunked kernel gradient on CPU, unless XLA:CPU
+    runs convolutions on Eigen."""
     padding = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
     args = (tuple(strides), padding, tuple(dilations), tuple(spec))
-    if w.ndim == 4 and groups == 1 and x.shape[0] >= MIN_BATCH:
+    if w.ndim == 4 and groups == 1 and x.shape[0] >= MIN_BATCH and not xla_cpu.eigen_convolutions():
         return _chunked_kernel_grad(x, w, *args)
     return _plain(x, w, *args, groups)
 

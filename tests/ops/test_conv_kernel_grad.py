@@ -150,3 +150,21 @@ def test_chunks_on_cpu_and_none_below_the_threshold():
         # larger batches get larger chunks: at most MAX_CHUNKS convolutions (+ the forward)
         assert _convolutions(kernel_grad, huge, w[:1, :1]) <= _conv_grad.MAX_CHUNKS + 1
     assert _convolutions(kernel_grad, small, w) <= 2
+
+
+def test_no_chunks_when_xla_cpu_runs_convolutions_on_eigen(monkeypatch):
+    from flaxscope import xla_cpu
+
+    w, x = _rand((3, 3, 2, 4), seed=1), _rand((4 * _conv_grad.CHUNK, 6, 6, 2))
+
+    def kernel_grad(x, w):
+        return jax.grad(lambda w: jnp.sum(tf.nn.conv2d(x, w, 1, "SAME") ** 2))(w)
+
+    want = jax.grad(lambda w: jnp.sum(_lax_conv(x, w, (1, 1), "SAME", (1, 1), "NHWC") ** 2))(w)
+    flag = f"{xla_cpu.FLAG}=+eltwise,-individual_convolution"
+    monkeypatch.setenv("XLA_FLAGS", f"--xla_force_host_platform_device_count=8 {flag}")
+    assert xla_cpu.eigen_convolutions()
+    assert _convolutions(kernel_grad, x, w) <= 2  # the forward and one kernel gradient
+    np.testing.assert_allclose(jax.jit(kernel_grad)(x, w), want, rtol=1e-5, atol=1e-4)
+    monkeypatch.setenv("XLA_FLAGS", f"{xla_cpu.FLAG}=-reduce")
+    assert not xla_cpu.eigen_convolutions()
