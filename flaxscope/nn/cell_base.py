@@ -86,6 +86,11 @@ class FusedLayer(NamedTuple):
     # input params are exactly that kernel's first rows and the bias, and ``split_xp`` has
     # no rest), so the loop may compute the input half inside it; ``None`` otherwise (GRU).
     kernel: Array | None = None
+    # cell_math for the hoisted loop (pre = xp_t + m @ kernel[input_depth:]), where another
+    # formulation of the same values compiles better (BasicLSTMCell); None: cell_math.
+    hoisted_cell_math: (
+        Callable[[dict[str, Array], Array, Any, State], tuple[Array, State]] | None
+    ) = None
 
 
 class Fused(NamedTuple):
@@ -250,6 +255,13 @@ class LayerRNNCell(RNNCell):
         ``params`` are the recurrent params other than ``kernel``."""
         raise NotImplementedError("Abstract method")
 
+    def _hoisted_cell_math(
+        self, params: dict[str, Array], pre: Array, xp_rest: Any, state: State
+    ) -> tuple[Array, State]:
+        """``_cell_math`` as dynamic_rnn's hoisted loop runs it: the same values, in the
+        formulation that compiles best there (by default the same code)."""
+        return self._cell_math(params, pre, xp_rest, state)
+
     def _step(self, params: dict[str, Array], xp: Any, state: State) -> tuple[Array, State]:
         main, rest = self._split_xp(xp)
         pre = main + jnp.matmul(self._recurrent_input(state), params["kernel"])
@@ -308,6 +320,7 @@ class LayerRNNCell(RNNCell):
             self._split_xp,
             self._cell_math,
             params["kernel"] if self._concat_step(in_params) else None,
+            self._hoisted_cell_math,
         )
         return Fused([layer], _single, _unsingle)
 

@@ -90,7 +90,7 @@ FOLD_EMBEDDING_PROJECTION: dict[str, bool] = {
     "rocm": False,
     "tpu": False,
 }
-FOLD_MIN_FLOPS = 2e9
+FOLD_MIN_FLOPS = 7.5e8
 FOLD_MAX_VOCAB_FRACTION = 0.25  # vocabulary <= this fraction of time * batch
 
 
@@ -371,15 +371,17 @@ def _masked(keep_t: Array | None, output: Array, new_state: State, state: State)
 def _layer_loop(
     layer: FusedLayer, s0: State, xp: Any, keep: Array | None, unroll: int | bool
 ) -> tuple[Array, State]:
-    params, step = layer.recurrent_params, layer.step
-
-    def body(state: State, xs: tuple[Any, Array | None]) -> tuple[State, Array]:
-        xp_t, keep_t = xs
-        output, new_state = _masked(keep_t, *step(params, xp_t, state), state)
-        return new_state, output
-
-    final, outputs = jax.lax.scan(body, s0, (xp, keep), unroll=unroll)
+    params = dict(layer.recurrent_params)
+    w_h = params.pop("kernel")
+    main, rest = layer.split_xp(xp)
+    math = _hoisted_math(layer)
+    body = _recurrence_body(layer.recurrent_input, math, params, w_h, residuals=False)
+    final, outputs = jax.lax.scan(body, s0, (main, rest, keep), unroll=unroll)
     return outputs, final
+
+
+def _hoisted_math(layer: FusedLayer) -> Callable:
+    return layer.hoisted_cell_math or layer.cell_math
 
 
 def _cell_params(layer: FusedLayer) -> dict[str, Array]:
@@ -412,7 +414,7 @@ def _layer_loop_hoisted_grads(
     w_h = params.pop("kernel")
     main, rest = layer.split_xp(xp)
     outputs, final = _recurrence(
-        layer.recurrent_input, layer.cell_math, unroll, params, w_h, main, rest, s0, keep
+        layer.recurrent_input, _hoisted_math(layer), unroll, params, w_h, main, rest, s0, keep
     )
     return outputs, final
 

@@ -126,6 +126,45 @@ class BasicRNNCell(LayerRNNCell):
         return output, output
 
 
+def _lstm_gates(
+    gates: Array, forget_bias: Any, act: Callable, whole: bool = False
+) -> tuple[Array, ...]:
+    """``sigmoid(i), act(j), sigmoid(f + forget_bias), sigmoid(o)`` of TF1's ``[i, j, f, o]``
+    gate layout; ``whole``: computed over the whole gate array (see _tanh_lstm_gates)."""
+    if whole and act is jnp.tanh:
+        return _tanh_lstm_gates(gates, jnp.asarray(forget_bias, gates.dtype))
+    i, j, f, o = jnp.split(gates, 4, axis=-1)
+    sigmoid = jax.nn.sigmoid
+    return sigmoid(i), act(j), sigmoid(f + jnp.asarray(forget_bias, f.dtype)), sigmoid(o)
+
+
+# For the hoisted loop (gates = xp_t + h @ W_h): tanh and sigmoid both run over the whole
+# [..., 4n] gate array and a select keeps the right one per column. XLA:CPU vectorizes that,
+# while there the fused kernel that reads three column slices of the sum (the new cell state)
+# compiled to scalar code, 8x slower per element and most of a small LSTM's forward step (in
+# TF1's concat step, gates = concat([x, h]) @ K + b, the slices vectorize and the whole form
+# only adds work). The derivative is written per gate (TF's SigmoidGrad/TanhGrad from the
+# outputs), not through the select, which would differentiate both functions on every
+# column. Same values as the per-slice form.
+@jax.custom_jvp
+def _tanh_lstm_gates(gates: Array, forget_bias: Array) -> tuple[Array, ...]:
+    n = gates.shape[-1] // 4
+    column = jax.lax.broadcasted_iota(jnp.int32, gates.shape, gates.ndim - 1) // n
+    shifted = jnp.where(column == 2, gates + forget_bias, gates)
+    values = jnp.where(column == 1, jnp.tanh(gates), jax.nn.sigmoid(shifted))
+    values = values.reshape(*gates.shape[:-1], 4, n)
+    return tuple(values[..., k, :] for k in range(4))
+
+
+@_tanh_lstm_gates.defjvp
+def _tanh_lstm_gates_jvp(primals, tangents):
+    i, j, f, o = out = _tanh_lstm_gates(*primals)
+    d_gates, d_bias = tangents
+    di, dj, df, do = jnp.split(d_gates, 4, axis=-1)
+    df = df + d_bias
+    return out, (di * (i * (1 - i)), dj * (1 - j * j), df * (f * (1 - f)), do * (o * (1 - o)))
+
+
 class BasicLSTMCell(LayerRNNCell):
     """``tf.compat.v1.nn.rnn_cell.BasicLSTMCell``: LSTM without peepholes or projection.
 
@@ -176,19 +215,27 @@ class BasicLSTMCell(LayerRNNCell):
         return state[1] if self._state_is_tuple else state[:, self._num_units :]
 
     def _cell_math(
-        self, params: dict[str, Array], gates: Array, xp_rest: Any, state: State
+        self,
+        params: dict[str, Array],
+        gates: Array,
+        xp_rest: Any,
+        state: State,
+        whole: bool = False,
     ) -> tuple[Array, State]:
         c = state[0] if self._state_is_tuple else state[:, : self._num_units]
-        i, j, f, o = jnp.split(gates, 4, axis=-1)
-        sigmoid, act = jax.nn.sigmoid, self._activation
-        forget_bias = jnp.asarray(self._forget_bias, f.dtype)
-        new_c = c * sigmoid(f + forget_bias) + sigmoid(i) * act(j)
-        new_h = act(new_c) * sigmoid(o)
+        i, j, f, o = _lstm_gates(gates, self._forget_bias, self._activation, whole)
+        new_c = c * f + i * j
+        new_h = self._activation(new_c) * o
         if self._state_is_tuple:
             new_state = LSTMStateTuple(new_c, new_h)
         else:
             new_state = jnp.concatenate([new_c, new_h], axis=1)
         return new_h, new_state
+
+    def _hoisted_cell_math(
+        self, params: dict[str, Array], gates: Array, xp_rest: Any, state: State
+    ) -> tuple[Array, State]:
+        return self._cell_math(params, gates, xp_rest, state, whole=True)
 
 
 class LSTMCell(LayerRNNCell):

@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 
 import flaxscope as fs  # noqa: E402
 from flaxscope.nn import rnn_cell  # noqa: E402
+from flaxscope.nn.rnn_cell import _lstm_gates  # noqa: E402
 
 tf = pytest.importorskip("tensorflow", reason="oracle tensorflow-cpu not installed")
 v1 = tf.compat.v1
@@ -460,9 +461,10 @@ def jax_lm(params, tokens, in_loop=False):
 
     def step(carry, x_t):
         c, h = carry
-        i, j, f, o = jnp.split(gates(x_t, h), 4, axis=-1)
-        c = c * jax.nn.sigmoid(f + jnp.asarray(1.0, f.dtype)) + jax.nn.sigmoid(i) * jnp.tanh(j)
-        h = jnp.tanh(c) * jax.nn.sigmoid(o)
+        # The cell's gate activations, in the form flaxscope's loop uses for each step form.
+        i, j, f, o = _lstm_gates(gates(x_t, h), 1.0, jnp.tanh, whole=not in_loop)
+        c = c * f + i * j
+        h = jnp.tanh(c) * o
         return (c, h), h
 
     _, hs = jax.lax.scan(step, (c0, h0), x if in_loop else jnp.matmul(x, kernel[:E]) + bias)
