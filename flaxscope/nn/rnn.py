@@ -310,11 +310,16 @@ def _fused_loop(
             table, ids, _ = fold
             # Each vocabulary row's input half once, then the rows of this batch's ids.
             projected = layer.project(layer.input_params, table)
-            xp = jax.tree.map(functools.partial(_take_rows, ids=ids), projected)
-            if hoist_weight_grads:
-                x, final = _layer_loop_hoisted_grads(layer, s0, xp, keep, unroll)
+            main, rest = layer.split_xp(projected)
+            if hoist_weight_grads and rest is None:
+                # Looked up step by step inside the loop: no [time, batch, gates] array.
+                x, final = _layer_loop_gathered(layer, s0, main, ids, keep, unroll)
             else:
-                x, final = _layer_loop(layer, s0, xp, keep, unroll)
+                xp = jax.tree.map(functools.partial(_take_rows, ids=ids), projected)
+                if hoist_weight_grads:
+                    x, final = _layer_loop_hoisted_grads(layer, s0, xp, keep, unroll)
+                else:
+                    x, final = _layer_loop(layer, s0, xp, keep, unroll)
             finals.append(final)
             continue
         if layer.kernel is not None and not hoist_input_projection:
@@ -508,6 +513,66 @@ def _backward_loop(recurrent_input, cell_math, unroll, params, w_h, rest, keep, 
 
 
 _recurrence.defvjp(_recurrence_fwd, _recurrence_bwd)
+
+
+def _layer_loop_gathered(
+    layer: FusedLayer, s0: State, rows: Array, ids: Array, keep: Array | None, unroll: int | bool
+) -> tuple[Array, State]:
+    params = dict(layer.recurrent_params)
+    w_h = params.pop("kernel")
+    return _gathered_recurrence(
+        layer.recurrent_input, _hoisted_math(layer), unroll, params, w_h, rows, ids, s0, keep
+    )
+
+
+# The folded recurrence: ``pre_t = rows[ids_t] + m_{t-1} @ W_h``, with ``rows`` the projected
+# vocabulary ``[vocab, gates]``. The backward pass is the one above; the rows' gradient is
+# each step's ``d_pre`` summed into its token's row.
+def _gathered_body(recurrent_input, cell_math, params, w_h, rows, residuals: bool) -> Callable:
+    step = _recurrence_body(recurrent_input, cell_math, params, w_h, residuals)
+
+    def body(state, xs):
+        ids_t, keep_t = xs
+        return step(state, (_take_rows(rows, ids_t), None, keep_t))
+
+    return body
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0, 1, 2))
+def _gathered_recurrence(
+    recurrent_input: Callable,
+    cell_math: Callable,
+    unroll: int | bool,
+    params: dict[str, Array],
+    w_h: Array,
+    rows: Array,
+    ids: Array,
+    s0: State,
+    keep: Array | None,
+) -> tuple[Array, State]:
+    body = _gathered_body(recurrent_input, cell_math, params, w_h, rows, residuals=False)
+    final, outputs = jax.lax.scan(body, s0, (ids, keep), unroll=unroll)
+    return outputs, final
+
+
+def _gathered_recurrence_fwd(recurrent_input, cell_math, unroll, params, w_h, rows, ids, s0, keep):
+    body = _gathered_body(recurrent_input, cell_math, params, w_h, rows, residuals=True)
+    final, (outputs, pres, prevs) = jax.lax.scan(body, s0, (ids, keep), unroll=unroll)
+    return (outputs, final), (params, w_h, rows, ids, keep, pres, prevs)
+
+
+def _gathered_recurrence_bwd(recurrent_input, cell_math, unroll, residuals, cotangents):
+    params, w_h, rows, ids, keep, pres, prevs = residuals
+    d_s0, d_params, d_pre, _ = _backward_loop(
+        recurrent_input, cell_math, unroll, params, w_h, None, keep, pres, prevs, cotangents
+    )
+    m_prev = jax.vmap(recurrent_input)(prevs)  # [time, batch, h_depth]
+    gates = d_pre.shape[-1]
+    d_rows = jnp.zeros_like(rows).at[ids.reshape(-1)].add(d_pre.reshape(-1, gates))
+    return d_params, _sum_over_steps(m_prev, d_pre), d_rows, None, d_s0, None
+
+
+_gathered_recurrence.defvjp(_gathered_recurrence_fwd, _gathered_recurrence_bwd)
 
 
 # The recurrence with the input half inside the loop: ``pre_t = concat([x_t, m_{t-1}]) @ K +
