@@ -83,7 +83,7 @@ from flaxscope.variables import (
     trainable_variables,
     variable_record,
 )
-from flaxscope.xla_cpu import xla_cpu_convolutions
+from flaxscope.xla_cpu import xla_cpu_compiler_options, xla_cpu_convolutions
 
 __version__ = "0.1.0"
 
@@ -92,6 +92,7 @@ __all__ = [
     "enable_compilation_cache",
     "keep_cpu_memory",
     "xla_cpu_convolutions",
+    "xla_cpu_compiler_options",
     "train",
     "orbax_io",
     "nn",

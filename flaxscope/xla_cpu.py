@@ -15,6 +15,9 @@ It appends XLA's ``--xla_cpu_experimental_ynn_fusion_type=-individual_convolutio
 before the first JAX computation, and it refuses afterwards. XLA aborts the whole process on
 a flag value it does not know, so the flag is only written for the jaxlib versions it was
 checked against (``VERIFIED``); on any other the call warns and changes nothing.
+
+For one compiled function instead of the process (and after the backend started):
+``jax.jit(step, compiler_options=flaxscope.xla_cpu_compiler_options("eigen"))``.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ __all__ = [
     "FLAG",
     "LIBRARIES",
     "VERIFIED",
+    "VERIFIED_LISTS",
     "eigen_convolutions",
+    "xla_cpu_compiler_options",
     "xla_cpu_convolutions",
     "xla_started",
 ]
@@ -42,6 +47,9 @@ LIBRARIES = ("default", "eigen")
 # jaxlib version -> the flag's value that takes convolutions (and only them) off YNNPACK.
 # Checked by compiling the CNN train step of benchmarks/tf1_graph.py both ways.
 VERIFIED = {"0.10.2": "-individual_convolution"}
+# The same for one jax.jit: compiler options name the enum in full and replace the whole
+# list, so this is the version's default list without convolutions (same optimized HLO).
+VERIFIED_LISTS = {"0.10.2": "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"}
 
 _applied: str | None = None  # the XLA_FLAGS item this module added
 
@@ -68,6 +76,36 @@ def _users_setting(flags: str) -> str | None:
         if name == FLAG:
             value = rest
     return value
+
+
+def xla_cpu_compiler_options(library: str = "eigen") -> dict[str, str]:
+    """``jax.jit`` compiler options that run one function's convolutions on ``library``.
+
+    ``jax.jit(step, compiler_options=flaxscope.xla_cpu_compiler_options("eigen"))`` does for
+    one compiled function what ``xla_cpu_convolutions("eigen")`` does for the process, and
+    works after the backend started. ``"default"`` gives ``{}``. On a jaxlib not in
+    ``VERIFIED_LISTS`` it warns and returns ``{}``. flaxscope's own formulations (the
+    chunked kernel gradient) cannot see these options and stay as for YNNPACK.
+
+    TF1 equivalent: none (TF's convolutions ran on oneDNN on every core).
+    """
+    if library not in LIBRARIES:
+        raise ValueError(
+            f"xla_cpu_compiler_options: unknown library {library!r}; use one of {LIBRARIES}."
+        )
+    listed = VERIFIED_LISTS.get(jaxlib.__version__)
+    if library == "default":
+        return {}
+    if listed is None:
+        warnings.warn(
+            f"xla_cpu_compiler_options('eigen') leaves XLA's default: jaxlib "
+            f"{jaxlib.__version__} is not one it was checked with "
+            f"({', '.join(sorted(VERIFIED_LISTS))}).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return {}
+    return {FLAG.lstrip("-"): listed}
 
 
 def eigen_convolutions() -> bool:

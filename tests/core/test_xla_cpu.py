@@ -138,3 +138,29 @@ def test_unknown_library_is_refused(clean: pytest.MonkeyPatch) -> None:
     clean.setenv(xla_cpu.ENV_VAR, "Ynnpack")
     with pytest.raises(ValueError, match=xla_cpu.ENV_VAR):
         fs.xla_cpu_convolutions()
+
+
+@verified_jaxlib
+def test_compiler_options_for_one_jit() -> None:
+    x = np.random.default_rng(0).normal(size=(4, 14, 14, 32)).astype(np.float32)
+    k = np.random.default_rng(1).normal(size=(3, 3, 32, 64)).astype(np.float32)
+
+    def conv(x, k):
+        return jax.lax.conv_general_dilated(
+            x, k, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        )
+
+    assert fs.xla_cpu_compiler_options("default") == {}
+    options = fs.xla_cpu_compiler_options()
+    eigen = jax.jit(conv, compiler_options=options).lower(x, k).compile()
+    default = jax.jit(conv).lower(x, k).compile()
+    assert "__ynn_fusion" not in eigen.as_text() and "__ynn_fusion" in default.as_text()
+    np.testing.assert_allclose(eigen(x, k), default(x, k), rtol=1e-5, atol=1e-4)
+    with pytest.raises(ValueError, match="unknown library 'onednn'"):
+        fs.xla_cpu_compiler_options("onednn")
+
+
+def test_compiler_options_unverified_jaxlib(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xla_cpu, "VERIFIED_LISTS", {})
+    with pytest.warns(RuntimeWarning, match="is not one it was checked with"):
+        assert fs.xla_cpu_compiler_options("eigen") == {}
