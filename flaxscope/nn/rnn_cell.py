@@ -235,7 +235,9 @@ class BasicLSTMCell(LayerRNNCell):
     def _hoisted_cell_math(
         self, params: dict[str, Array], gates: Array, xp_rest: Any, state: State
     ) -> tuple[Array, State]:
-        return self._cell_math(params, gates, xp_rest, state, whole=True)
+        # The whole-array form is for XLA:CPU's code generator (measured there only).
+        whole = jax.default_backend() == "cpu"
+        return self._cell_math(params, gates, xp_rest, state, whole=whole)
 
 
 class LSTMCell(LayerRNNCell):

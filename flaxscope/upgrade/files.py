@@ -36,15 +36,8 @@ def upgrade_source(source: str | bytes, path: str = "<string>") -> tuple[str | b
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as e:
         report.error = f"does not parse: {' '.join(str(e).split())}"
-        report.findings.append(
-            Finding(
-                getattr(e, "raw_line", 0),
-                getattr(e, "raw_column", 0),
-                f.PARSE_ERROR.kind,
-                report.error,
-                f.PARSE_ERROR.section,
-            )
-        )
+        report.findings.append(Finding(getattr(e, "raw_line", 0), getattr(e, "raw_column", 0),
+                                       f.PARSE_ERROR.kind, report.error, f.PARSE_ERROR.section))
         return source, report
     new = Upgrader(_namespace(), report).run(module)
     if not report.changes:
@@ -92,12 +85,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def upgrade_tree(
-    intree: str | os.PathLike,
-    outtree: str | os.PathLike | None = None,
-    copy_other_files: bool = True,
-    jobs: int = 1,
-) -> list[FileReport]:
+def upgrade_tree(intree: str | os.PathLike, outtree: str | os.PathLike | None = None,
+                 copy_other_files: bool = True, jobs: int = 1) -> list[FileReport]:
     """Converts every ``.py`` file under ``intree`` into the same place under ``outtree``
     (``None``: in place), copying the other files when ``copy_other_files``; ``jobs``
     processes share the files (a large tree on several cores)."""
@@ -109,12 +98,10 @@ def upgrade_tree(
         if out_root.exists():
             raise FileExistsError(
                 f"--outtree {out_root} already exists: give a new directory (it is created) "
-                "or use --inplace"
-            )
+                "or use --inplace")
         if out_root.resolve().is_relative_to(root.resolve()):
-            raise ValueError(
-                f"--outtree {out_root} is inside --intree {root}: choose another place"
-            )
+            raise ValueError(f"--outtree {out_root} is inside --intree {root}: choose "
+                             "another place")
     python: list[tuple[str, str]] = []
     others: list[FileReport] = []
     for dirpath, dirnames, filenames in os.walk(root):

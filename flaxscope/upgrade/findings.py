@@ -145,11 +145,14 @@ FETCH = Rule(
 )
 PLACEHOLDER_MOVED = Rule(
     "placeholder-argument",
-    "`{name}` is now an argument of {function}(): every caller must pass its value (was {call})",
+    "`{name}` is now an argument of {function}(): every caller must pass its value "
+    "(was {call})",
     r.SESSIONS,
 )
 MISSING = Rule("missing", "{message}", r.LEFT_TO_YOU)
-NO_EQUIVALENT = Rule("no-equivalent", "tf.{path} has no flaxscope equivalent{note}", r.LEFT_TO_YOU)
+NO_EQUIVALENT = Rule(
+    "no-equivalent", "tf.{path} has no flaxscope equivalent{note}", r.LEFT_TO_YOU
+)
 NOT_CONVERTED = Rule("not-converted", "tf.{path}: {note}", r.LEFT_TO_YOU)
 CHECK = Rule("check", "tf.{path} converted; check: {note}", r.LEFT_TO_YOU)
 TENSOR_ATTRIBUTE = Rule(

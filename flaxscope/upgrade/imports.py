@@ -22,13 +22,11 @@ from flaxscope.upgrade.namespace import ROOT_MODULE, Namespace
 class Binder(Protocol):
     ns: Namespace
 
-    def bind(
-        self, local: str, tf_path: str, new_path: str | None, node: cst.CSTNode | None = None
-    ) -> None: ...
+    def bind(self, local: str, tf_path: str, new_path: str | None,
+             node: cst.CSTNode | None = None) -> None: ...
 
-    def unconverted(
-        self, node: cst.CSTNode, path: str, entry: renames.Rename | None, reason: str | None
-    ) -> object: ...
+    def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
+                    reason: str | None) -> object: ...
 
     def not_converted(self, node: cst.CSTNode, path: str, note: str) -> None: ...
 
@@ -57,11 +55,8 @@ def _join(a: str, b: str) -> str:
 
 
 def _alias(name: str, local: str) -> cst.ImportAlias:
-    asname = (
-        None
-        if local == name.split(".")[-1] and "." not in name
-        else cst.AsName(name=cst.Name(local))
-    )
+    asname = None if local == name.split(".")[-1] and "." not in name else cst.AsName(
+        name=cst.Name(local))
     return cst.ImportAlias(name=c.chain(name), asname=asname)  # type: ignore[arg-type]
 
 
@@ -70,19 +65,14 @@ def module_import(ns: Namespace, path: str, local: str) -> cst.BaseSmallStatemen
     if ns.module_name(path) is None:
         return None
     if not path:
-        return cst.Import(
-            names=[
-                cst.ImportAlias(name=c.chain(ROOT_MODULE), asname=cst.AsName(name=cst.Name(local)))
-            ]
-        )  # type: ignore[arg-type]
+        return cst.Import(names=[cst.ImportAlias(
+            name=c.chain(ROOT_MODULE), asname=cst.AsName(name=cst.Name(local)))])  # type: ignore[arg-type]
     parent, _, leaf = path.rpartition(".")
     parent_module = ns.module_name(parent)
     if parent_module is None:
         return None
-    return cst.ImportFrom(
-        module=c.chain(parent_module),  # type: ignore[arg-type]
-        names=[_alias(leaf, local)],
-    )
+    return cst.ImportFrom(module=c.chain(parent_module),  # type: ignore[arg-type]
+                          names=[_alias(leaf, local)])
 
 
 def target(ns: Namespace, path: str) -> tuple[str | None, renames.Rename | None, str | None]:
@@ -156,11 +146,8 @@ def _convert_from(node: cst.ImportFrom, b: Binder) -> list[cst.BaseSmallStatemen
         return None
     base, own = found
     if isinstance(node.names, cst.ImportStar):
-        b.not_converted(
-            node,
-            base or "*",
-            "`import *` from TensorFlow: import the names you use from flaxscope.compat.v1",
-        )
+        b.not_converted(node, base or "*", "`import *` from TensorFlow: import the names you "
+                        "use from flaxscope.compat.v1")
         return None
     out: list[cst.BaseSmallStatement] = []
     kept: list[cst.ImportAlias] = []
@@ -180,10 +167,8 @@ def _convert_from(node: cst.ImportFrom, b: Binder) -> list[cst.BaseSmallStatemen
                 parent, _, leaf = new.rpartition(".")
                 parent_module = b.ns.module_name(parent)
                 if parent_module is not None:
-                    stmt = cst.ImportFrom(
-                        module=c.chain(parent_module),  # type: ignore[arg-type]
-                        names=[_alias(leaf, local)],
-                    )
+                    stmt = cst.ImportFrom(module=c.chain(parent_module),  # type: ignore[arg-type]
+                                          names=[_alias(leaf, local)])
         if stmt is None:
             b.bind(local, path, None, alias)
             b.unconverted(alias, path, entry, why)
@@ -214,11 +199,8 @@ def _merge_from(stmts: list[cst.BaseSmallStatement]) -> list[cst.BaseSmallStatem
     out: list[cst.BaseSmallStatement] = []
     by_module: dict[str, int] = {}
     for s in stmts:
-        if (
-            isinstance(s, cst.ImportFrom)
-            and s.module is not None
-            and not isinstance(s.names, cst.ImportStar)
-        ):
+        if isinstance(s, cst.ImportFrom) and s.module is not None and not isinstance(
+                s.names, cst.ImportStar):
             key = c.dotted(s.module) or ""
             if key in by_module:
                 prev = out[by_module[key]]

@@ -85,8 +85,7 @@ def add_params(fn: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
     if params and params[-1].comma is not cst.MaybeSentinel.DEFAULT:
         params[-1] = params[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     return fn.with_changes(
-        params=p.with_changes(params=params, star_arg=star, kwonly_params=[*kwonly, *new])
-    )
+        params=p.with_changes(params=params, star_arg=star, kwonly_params=[*kwonly, *new]))
 
 
 class _Markers(cst.CSTTransformer):
@@ -103,9 +102,8 @@ class _Markers(cst.CSTTransformer):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         return False  # an inner function resolved its own
 
-    def leave_IndentedBlock(
-        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
         if not any(id(s) in self.by_marker for s in updated.body):
             return updated
         body: list[cst.BaseStatement] = []

@@ -22,9 +22,8 @@ from libcst._nodes.internal import CodegenState
 
 class _Locator(CodegenState):
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
-        super().__init__(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
+        super().__init__(default_indent=module.default_indent,
+                         default_newline=module.default_newline)
         self.line, self.column = 1, 0
         self.wanted = wanted
         self.found: dict[int, tuple[int, int]] = {}

@@ -62,17 +62,14 @@ def _concat(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
     """``tf.concat(axis, values)`` (before 1.0) -> ``tf.concat(values, axis)``."""
     pos = c.positional(call)
     if c.keyword(call, "concat_dim") is not None:
-        args = [
-            c.as_keyword(a, "axis") if a.keyword and a.keyword.value == "concat_dim" else a
-            for a in call.args
-        ]
+        args = [c.as_keyword(a, "axis") if a.keyword and a.keyword.value == "concat_dim" else a
+                for a in call.args]
         return call.with_changes(args=args), None
     if len(pos) == 2 and c.int_literal(pos[0].value) and not c.int_literal(pos[1].value):
         args = list(call.args)
         i, j = args.index(pos[0]), args.index(pos[1])
-        args[i], args[j] = (
-            pos[0].with_changes(value=pos[1].value),
-            pos[1].with_changes(value=pos[0].value),
+        args[i], args[j] = pos[0].with_changes(value=pos[1].value), pos[1].with_changes(
+            value=pos[0].value
         )
         return call.with_changes(args=args), "argument order of TF < 1.0 (axis, values)"
     return call, None
@@ -87,12 +84,8 @@ def _split(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
         names = ["axis", "num_or_size_splits", "value"]
         for n, a in enumerate(pos):
             args[args.index(a)] = c.as_keyword(a, names[n])
-        args = [
-            c.as_keyword(a, old_kw[a.keyword.value])
-            if a.keyword is not None and a.keyword.value in old_kw
-            else a
-            for a in args
-        ]
+        args = [c.as_keyword(a, old_kw[a.keyword.value])
+                if a.keyword is not None and a.keyword.value in old_kw else a for a in args]
         return call.with_changes(args=args), "argument names of TF < 1.0"
     if len(pos) == 3 and c.int_literal(pos[0].value) and not c.int_literal(pos[2].value):
         args = list(call.args)
@@ -136,21 +129,17 @@ def _xavier(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
     if flag is None:
         return None, "uniform= is not a literal True/False: choose the initializer by hand"
     if flag:
-        return c.with_args(
-            call.with_changes(func=r.render("glorot_uniform_initializer")), rest
-        ), None
+        return c.with_args(call.with_changes(func=r.render("glorot_uniform_initializer")),
+                           rest), None
     new = [
         c.kwarg("scale", cst.Float(repr(CONTRIB_TRUNCATED_SCALE))),
         c.kwarg("mode", cst.SimpleString('"fan_avg"')),
         c.kwarg("distribution", cst.SimpleString('"truncated_normal"')),
     ]
-    note = (
-        "uniform=False: contrib's truncated normal (stddev sqrt(1.3 / fan_avg)) is "
-        f"variance_scaling_initializer with scale={CONTRIB_TRUNCATED_SCALE!r}"
-    )
-    return c.with_args(
-        call.with_changes(func=r.render("variance_scaling_initializer")), new + rest
-    ), note
+    note = ("uniform=False: contrib's truncated normal (stddev sqrt(1.3 / fan_avg)) is "
+            f"variance_scaling_initializer with scale={CONTRIB_TRUNCATED_SCALE!r}")
+    return c.with_args(call.with_changes(func=r.render("variance_scaling_initializer")),
+                       new + rest), note
 
 
 def _variance_scaling(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
@@ -171,7 +160,8 @@ def _variance_scaling(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str
     factor_arg = given.get("factor")
     factor = 2.0 if factor_arg is None else c.number_literal(factor_arg.value)
     if uniform:
-        scale: cst.BaseExpression = factor_arg.value if factor_arg is not None else cst.Float("2.0")
+        scale: cst.BaseExpression = (factor_arg.value if factor_arg is not None
+                                     else cst.Float("2.0"))
     elif factor is not None:
         scale = cst.Float(repr(factor * CONTRIB_TRUNCATED_SCALE))
     else:
@@ -184,17 +174,14 @@ def _variance_scaling(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str
     new = [
         c.kwarg("scale", scale),
         c.kwarg("mode", cst.SimpleString(f'"{mode.lower()}"')),
-        c.kwarg("distribution", cst.SimpleString('"uniform"' if uniform else '"truncated_normal"')),
+        c.kwarg("distribution",
+                cst.SimpleString('"uniform"' if uniform else '"truncated_normal"')),
     ] + [c.as_keyword(given[k], k) for k in ("seed", "dtype") if k in given]
-    note = (
-        None
-        if uniform
-        else (
-            "contrib's truncated normal (stddev sqrt(1.3 * factor / n)) is scale = factor * "
-            f"{CONTRIB_TRUNCATED_SCALE!r} in TF1 core's initializer"
-        )
-    )
-    return c.with_args(call.with_changes(func=r.render("variance_scaling_initializer")), new), note
+    note = None if uniform else (
+        "contrib's truncated normal (stddev sqrt(1.3 * factor / n)) is scale = factor * "
+        f"{CONTRIB_TRUNCATED_SCALE!r} in TF1 core's initializer")
+    return c.with_args(call.with_changes(func=r.render("variance_scaling_initializer")),
+                       new), note
 
 
 _BATCH_NORM_EXACT = {
@@ -222,12 +209,8 @@ def _batch_norm(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | Non
         return None, "*args/**kwargs: convert by hand"
     given = {_BATCH_NORM_POSITIONAL[n]: a for n, a in enumerate(c.positional(call))}
     given.update({a.keyword.value: a for a in call.args if a.keyword is not None})
-    unknown = sorted(
-        set(given)
-        - set(_BATCH_NORM_EXACT)
-        - _BATCH_NORM_IGNORABLE
-        - {"inputs", "activation_fn", "data_format"}
-    )
+    unknown = sorted(set(given) - set(_BATCH_NORM_EXACT) - _BATCH_NORM_IGNORABLE
+                     - {"inputs", "activation_fn", "data_format"})
     if unknown:
         return None, f"contrib batch_norm arguments with no exact tf.layers equivalent: {unknown}"
     args = [given["inputs"].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)]
@@ -247,20 +230,13 @@ def _batch_norm(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | Non
         if new not in written:
             args.append(c.kwarg(new, cst.parse_expression(default)))
     out: cst.BaseExpression = c.with_args(
-        call.with_changes(func=r.render("layers.batch_normalization")), args
-    )
+        call.with_changes(func=r.render("layers.batch_normalization")), args)
     act = given.get("activation_fn")
     if act is not None and not (isinstance(act.value, cst.Name) and act.value.value == "None"):
         out = cst.Call(func=act.value, args=[cst.Arg(out)])
-    note = (
-        None
-        if "scope" in given
-        else CHECK
-        + (
-            "variables are named batch_normalization/... (contrib: BatchNorm/...); pass "
-            "name='BatchNorm' to read a TF1 checkpoint written by contrib's batch_norm"
-        )
-    )
+    note = None if "scope" in given else CHECK + (
+        "variables are named batch_normalization/... (contrib: BatchNorm/...); pass "
+        "name='BatchNorm' to read a TF1 checkpoint written by contrib's batch_norm")
     return out, note  # type: ignore[return-value]
 
 
@@ -276,18 +252,8 @@ def _arguments(call: cst.Call, names: list[str]) -> dict[str, cst.Arg] | None:
 def _code(arg: cst.Arg) -> str:
     """An argument's code, parenthesized unless it is atomic."""
     code = cst.Module([]).code_for_node(arg.value)
-    atomic = isinstance(
-        arg.value,
-        cst.Name
-        | cst.Attribute
-        | cst.Call
-        | cst.Subscript
-        | cst.List
-        | cst.Tuple
-        | cst.Integer
-        | cst.Float
-        | cst.SimpleString,
-    )
+    atomic = isinstance(arg.value, cst.Name | cst.Attribute | cst.Call | cst.Subscript |
+                        cst.List | cst.Tuple | cst.Integer | cst.Float | cst.SimpleString)
     return code if atomic else f"({code})"
 
 
@@ -303,52 +269,31 @@ def _sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | 
     """contrib's ``seq2seq.sequence_loss(logits, targets, weights)`` with its default
     averaging: the weighted mean of the cross entropy over every position, written with
     TF1 core ops."""
-    names = [
-        "logits",
-        "targets",
-        "weights",
-        "average_across_timesteps",
-        "average_across_batch",
-        "sum_over_timesteps",
-        "sum_over_batch",
-        "softmax_loss_function",
-        "name",
-    ]
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "average_across_batch", "sum_over_timesteps", "sum_over_batch",
+             "softmax_loss_function", "name"]
     given = _arguments(call, names)
     if given is None or not {"logits", "targets", "weights"} <= set(given):
         return None, "arguments not all given by name or position: convert by hand"
-    why = _flags_ok(
-        given,
-        {
-            "average_across_timesteps": True,
-            "average_across_batch": True,
-            "sum_over_timesteps": False,
-            "sum_over_batch": False,
-        },
-    )
+    why = _flags_ok(given, {"average_across_timesteps": True, "average_across_batch": True,
+                            "sum_over_timesteps": False, "sum_over_batch": False})
     if why or "softmax_loss_function" in given:
         return None, why or "softmax_loss_function=: convert by hand"
     tf = cst.Module([]).code_for_node(r.render(""))
     logits, targets, weights = (_code(given[k]) for k in ("logits", "targets", "weights"))
-    expr = (
-        f"{tf}.reduce_sum({tf}.nn.sparse_softmax_cross_entropy_with_logits("
-        f"labels={targets}, logits={logits}) * {weights}) / ({tf}.reduce_sum({weights}) "
-        "+ 1e-12)"
-    )
+    expr = (f"{tf}.reduce_sum({tf}.nn.sparse_softmax_cross_entropy_with_logits("
+            f"labels={targets}, logits={logits}) * {weights}) / ({tf}.reduce_sum({weights}) "
+            "+ 1e-12)")
     return cst.parse_expression(expr), None  # type: ignore[return-value]
 
 
 def _by_example(given: dict[str, cst.Arg], tf: str) -> str:
     logits, targets, weights = (_code(given[k]) for k in ("logits", "targets", "weights"))
-    summed = (
-        f"{tf}.add_n([{tf}.nn.sparse_softmax_cross_entropy_with_logits(labels=_target, "
-        f"logits=_logit) * _weight for _logit, _target, _weight in zip({logits}, "
-        f"{targets}, {weights})])"
-    )
-    average = (
-        "average_across_timesteps" not in given
-        or c.bool_literal(given["average_across_timesteps"].value) is True
-    )
+    summed = (f"{tf}.add_n([{tf}.nn.sparse_softmax_cross_entropy_with_logits(labels=_target, "
+              f"logits=_logit) * _weight for _logit, _target, _weight in zip({logits}, "
+              f"{targets}, {weights})])")
+    average = "average_across_timesteps" not in given or c.bool_literal(
+        given["average_across_timesteps"].value) is True
     return f"{summed} / ({tf}.add_n({weights}) + 1e-12)" if average else summed
 
 
@@ -356,14 +301,8 @@ def _legacy_loss_by_example(call: cst.Call, r: Renderer) -> tuple[cst.Call | Non
     """``legacy_seq2seq.sequence_loss_by_example(logits, targets, weights)``: lists of
     per-step tensors; the weighted cross entropy summed over steps (averaged by the
     weights unless ``average_across_timesteps=False``), per example."""
-    names = [
-        "logits",
-        "targets",
-        "weights",
-        "average_across_timesteps",
-        "softmax_loss_function",
-        "name",
-    ]
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "softmax_loss_function", "name"]
     given = _arguments(call, names)
     if given is None or not {"logits", "targets", "weights"} <= set(given):
         return None, "arguments not all given by name or position: convert by hand"
@@ -379,15 +318,8 @@ def _legacy_loss_by_example(call: cst.Call, r: Renderer) -> tuple[cst.Call | Non
 def _legacy_sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
     """``legacy_seq2seq.sequence_loss(logits, targets, weights)``: the per-example losses
     summed, divided by the batch size unless ``average_across_batch=False``."""
-    names = [
-        "logits",
-        "targets",
-        "weights",
-        "average_across_timesteps",
-        "average_across_batch",
-        "softmax_loss_function",
-        "name",
-    ]
+    names = ["logits", "targets", "weights", "average_across_timesteps",
+             "average_across_batch", "softmax_loss_function", "name"]
     given = _arguments(call, names)
     if given is None or not {"logits", "targets", "weights"} <= set(given):
         return None, "arguments not all given by name or position: convert by hand"
@@ -398,10 +330,8 @@ def _legacy_sequence_loss(call: cst.Call, r: Renderer) -> tuple[cst.Call | None,
         return None, "softmax_loss_function=: convert by hand"
     tf = cst.Module([]).code_for_node(r.render(""))
     cost = f"{tf}.reduce_sum({_by_example(given, tf)})"
-    if (
-        "average_across_batch" in given
-        and c.bool_literal(given["average_across_batch"].value) is False
-    ):
+    if "average_across_batch" in given and c.bool_literal(
+            given["average_across_batch"].value) is False:
         return cst.parse_expression(cost), None  # type: ignore[return-value]
     logits, targets = _code(given["logits"]), _code(given["targets"])
     expr = f"{cost} / {tf}.cast({tf}.shape({targets}[0])[0], {logits}[0].dtype)"
@@ -414,11 +344,8 @@ def _regularizer(penalty: str) -> ArgRule:
 
     def rule(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
         given = _arguments(call, ["scale", "scope"])
-        scale = (
-            None
-            if given is None or "scale" not in given
-            else c.number_literal(given["scale"].value)
-        )
+        scale = None if given is None or "scale" not in given else c.number_literal(
+            given["scale"].value)
         if scale is None or scale <= 0:
             return None, "scale= is not a positive number literal: convert by hand"
         tf = cst.Module([]).code_for_node(r.render(""))
@@ -429,24 +356,13 @@ def _regularizer(penalty: str) -> ArgRule:
     return rule
 
 
-_RNN_CELLS = [
-    "BasicRNNCell",
-    "BasicLSTMCell",
-    "LSTMCell",
-    "GRUCell",
-    "MultiRNNCell",
-    "LSTMStateTuple",
-    "DropoutWrapper",
-    "ResidualWrapper",
-    "DeviceWrapper",
-    "RNNCell",
-]
+_RNN_CELLS = ["BasicRNNCell", "BasicLSTMCell", "LSTMCell", "GRUCell", "MultiRNNCell",
+              "LSTMStateTuple", "DropoutWrapper", "ResidualWrapper", "DeviceWrapper", "RNNCell"]
 
 _SEQ2SEQ_NOTE = (
     "flaxscope has no seq2seq library: write the loss with "
     "tf.nn.sparse_softmax_cross_entropy_with_logits and the decoder loop with a cell "
-    "called step by step (examples/seq2seq_shared_embedding.py)"
-)
+    "called step by step (examples/seq2seq_shared_embedding.py)")
 
 TABLE: dict[str, Rename] = {
     # tf.contrib.rnn: TF1 core's tf.nn.rnn_cell and tf.nn
@@ -455,46 +371,36 @@ TABLE: dict[str, Rename] = {
     "contrib.rnn.static_rnn": Rename("nn.static_rnn"),
     "contrib.rnn.static_bidirectional_rnn": Rename("nn.static_bidirectional_rnn"),
     "contrib.rnn.LayerNormBasicLSTMCell": Rename(
-        None,
-        "no layer-normalized LSTM cell in TF1 core or flaxscope: write the cell "
-        "(its call with get_variable) and run it with tf.nn.dynamic_rnn",
-    ),
+        None, "no layer-normalized LSTM cell in TF1 core or flaxscope: write the cell "
+        "(its call with get_variable) and run it with tf.nn.dynamic_rnn"),
     # tf.contrib.layers
     "contrib.layers": Rename(None, "tf.contrib.layers is converted function by function"),
     "contrib.layers.xavier_initializer": Rename("glorot_uniform_initializer", args=_xavier),
-    "contrib.layers.xavier_initializer_conv2d": Rename("glorot_uniform_initializer", args=_xavier),
-    "contrib.layers.variance_scaling_initializer": Rename(
-        "variance_scaling_initializer", args=_variance_scaling
-    ),
+    "contrib.layers.xavier_initializer_conv2d": Rename("glorot_uniform_initializer",
+                                                       args=_xavier),
+    "contrib.layers.variance_scaling_initializer": Rename("variance_scaling_initializer",
+                                                          args=_variance_scaling),
     "contrib.layers.batch_norm": Rename("layers.batch_normalization", args=_batch_norm),
     "contrib.layers.flatten": Rename("layers.flatten"),
     "contrib.layers.layer_norm": Rename(
-        None,
-        "no layer_norm in TF1 core or flaxscope: tf.nn.moments over the last axis and "
-        "two get_variable calls (LayerNorm/beta, LayerNorm/gamma) give contrib's names",
-    ),
+        None, "no layer_norm in TF1 core or flaxscope: tf.nn.moments over the last axis and "
+        "two get_variable calls (LayerNorm/beta, LayerNorm/gamma) give contrib's names"),
     "contrib.layers.fully_connected": Rename(
-        None,
-        "tf.layers.dense is the core layer, but its variables are dense/kernel and "
+        None, "tf.layers.dense is the core layer, but its variables are dense/kernel and "
         "dense/bias (contrib: fully_connected/weights and biases) and its activation is "
-        "None (contrib: relu): convert by hand",
-    ),
+        "None (contrib: relu): convert by hand"),
     "contrib.layers.l2_regularizer": Rename(
-        "nn.l2_loss", args=_regularizer("{tf}.nn.l2_loss({w})")
-    ),
+        "nn.l2_loss", args=_regularizer("{tf}.nn.l2_loss({w})")),
     "contrib.layers.l1_regularizer": Rename(
-        "reduce_sum", args=_regularizer("{tf}.reduce_sum({tf}.abs({w}))")
-    ),
+        "reduce_sum", args=_regularizer("{tf}.reduce_sum({tf}.abs({w}))")),
     # tf.contrib.legacy_seq2seq / seq2seq: the losses, written with TF1 core ops
     "contrib.legacy_seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     "contrib.legacy_seq2seq.sequence_loss_by_example": Rename(
-        "add_n", args=_legacy_loss_by_example
-    ),
+        "add_n", args=_legacy_loss_by_example),
     "contrib.legacy_seq2seq.sequence_loss": Rename("add_n", args=_legacy_sequence_loss),
     "contrib.seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     "contrib.seq2seq.sequence_loss": Rename(
-        "nn.sparse_softmax_cross_entropy_with_logits", args=_sequence_loss
-    ),
+        "nn.sparse_softmax_cross_entropy_with_logits", args=_sequence_loss),
     "nn.seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     # tf.contrib.framework
     "contrib.framework": Rename(None, "tf.contrib.framework is converted function by function"),
@@ -508,24 +414,20 @@ TABLE: dict[str, Rename] = {
     "contrib.framework.load_variable": Rename("train.load_variable"),
     "contrib.framework.nest": Rename("nest"),
     "contrib.framework.arg_scope": Rename(
-        None, "no arg_scope: pass the arguments to each layer call"
-    ),
+        None, "no arg_scope: pass the arguments to each layer call"),
     "contrib.framework.get_variables_to_restore": Rename(
-        None, "restore with fs.checkpoint.load_variables / init_from_checkpoint"
-    ),
+        None, "restore with fs.checkpoint.load_variables / init_from_checkpoint"),
     "contrib.deprecated.scalar_summary": Rename("summary.scalar"),
     "contrib.deprecated.histogram_summary": Rename("summary.histogram"),
     # names from before TF 1.0
     "concat_v2": Rename("concat"),
     "concat": Rename("concat", args=_concat),
     "split": Rename("split", args=_split),
-    "scalar_summary": Rename(
-        "summary.scalar", args=_renamed_keywords({"tags": "name", "values": "tensor"})
-    ),
+    "scalar_summary": Rename("summary.scalar", args=_renamed_keywords(
+        {"tags": "name", "values": "tensor"})),
     "histogram_summary": Rename("summary.histogram", args=_renamed_keywords({"tag": "name"})),
-    "image_summary": Rename(
-        "summary.image", args=_renamed_keywords({"tag": "name", "max_images": "max_outputs"})
-    ),
+    "image_summary": Rename("summary.image", args=_renamed_keywords(
+        {"tag": "name", "max_images": "max_outputs"})),
     "audio_summary": Rename("summary.audio", args=_renamed_keywords({"tag": "name"})),
     "merge_summary": Rename("summary.merge"),
     "merge_all_summaries": Rename("summary.merge_all"),
@@ -536,9 +438,8 @@ TABLE: dict[str, Rename] = {
     "pack": Rename("stack"),
     "unpack": Rename("unstack"),
     "select": Rename("where", args=_renamed_keywords({"t": "x", "e": "y"})),
-    "batch_matmul": Rename(
-        "matmul", args=_renamed_keywords({"adj_x": "adjoint_a", "adj_y": "adjoint_b"})
-    ),
+    "batch_matmul": Rename("matmul", args=_renamed_keywords(
+        {"adj_x": "adjoint_a", "adj_y": "adjoint_b"})),
     "batch_matrix_inverse": Rename("matrix_inverse"),
     "batch_matrix_determinant": Rename("matrix_determinant"),
     "batch_matrix_diag": Rename("matrix_diag"),
@@ -553,32 +454,26 @@ TABLE: dict[str, Rename] = {
     "nn.rnn": Rename("nn.static_rnn"),
     "nn.bidirectional_rnn": Rename("nn.static_bidirectional_rnn"),
     "nn.softmax_cross_entropy_with_logits": Rename(
-        "nn.softmax_cross_entropy_with_logits", args=_logits_labels
-    ),
+        "nn.softmax_cross_entropy_with_logits", args=_logits_labels),
     "nn.sparse_softmax_cross_entropy_with_logits": Rename(
-        "nn.sparse_softmax_cross_entropy_with_logits", args=_logits_labels
-    ),
+        "nn.sparse_softmax_cross_entropy_with_logits", args=_logits_labels),
     "nn.sigmoid_cross_entropy_with_logits": Rename(
-        "nn.sigmoid_cross_entropy_with_logits", args=_logits_labels
-    ),
+        "nn.sigmoid_cross_entropy_with_logits", args=_logits_labels),
     "nn.weighted_cross_entropy_with_logits": Rename(
-        "nn.weighted_cross_entropy_with_logits", args=_renamed_keywords({"targets": "labels"})
-    ),
+        "nn.weighted_cross_entropy_with_logits", args=_renamed_keywords({"targets": "labels"})),
 }
 
 # Statements that only switch TensorFlow's own modes: removed, and the removal reported.
-MODE_SWITCHES = frozenset(
-    {
-        "disable_v2_behavior",
-        "enable_v2_behavior",
-        "disable_eager_execution",
-        "enable_eager_execution",
-        "disable_resource_variables",
-        "enable_resource_variables",
-        "disable_v2_tensorshape",
-        "enable_v2_tensorshape",
-    }
-)
+MODE_SWITCHES = frozenset({
+    "disable_v2_behavior",
+    "enable_v2_behavior",
+    "disable_eager_execution",
+    "enable_eager_execution",
+    "disable_resource_variables",
+    "enable_resource_variables",
+    "disable_v2_tensorshape",
+    "enable_v2_tensorshape",
+})
 
 
 def lookup(path: str) -> tuple[str, Rename] | None:
@@ -600,4 +495,4 @@ def renamed(path: str) -> tuple[str | None, Rename | None]:
     key, entry = hit
     if entry.new is None:
         return None, entry
-    return entry.new + path[len(key) :], entry
+    return entry.new + path[len(key):], entry

@@ -84,12 +84,8 @@ def format_report(reports: list[FileReport], print_all: bool = False) -> str:
         for f in r.findings:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1
     if kinds:
-        lines.append(
-            "Lines for a person, by kind: "
-            + ", ".join(
-                f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
-            )
-        )
+        lines.append("Lines for a person, by kind: " + ", ".join(
+            f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
     lines.append("")
     for r in reports:
         if r.copied or not (print_all or r.changes or r.findings or r.error):
@@ -100,30 +96,14 @@ def format_report(reports: list[FileReport], print_all: bool = False) -> str:
             lines.append(f"{r.infile}: ERROR: {r.error} (copied unchanged)")
         entries: list[tuple[int, int, int, list[str]]] = []
         for f in r.findings:
-            entries.append(
-                (
-                    f.line,
-                    f.col,
-                    0,
-                    [
-                        f"{r.infile}:{f.line}:{f.col}: NEEDS A PERSON ({f.kind}): {f.message}"
-                        f' [see "{f.section}"]'
-                    ],
-                )
-            )
+            entries.append((f.line, f.col, 0, [
+                f"{r.infile}:{f.line}:{f.col}: NEEDS A PERSON ({f.kind}): {f.message}"
+                f' [see "{f.section}"]']))
         for c in r.changes:
-            entries.append(
-                (
-                    c.line,
-                    c.col,
-                    1,
-                    [
-                        f"{r.infile}:{c.line}:{c.col}: CHANGED ({c.rule})",
-                        f"    before: {_one_line(c.before)}",
-                        f"    after:  {_one_line(c.after)}",
-                    ],
-                )
-            )
+            entries.append((c.line, c.col, 1, [
+                f"{r.infile}:{c.line}:{c.col}: CHANGED ({c.rule})",
+                f"    before: {_one_line(c.before)}",
+                f"    after:  {_one_line(c.after)}"]))
         for *_, text in sorted(entries, key=lambda e: e[:3]):
             lines += text
         if not (r.changes or r.findings or r.error):

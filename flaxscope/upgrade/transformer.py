@@ -62,23 +62,21 @@ class Upgrader(cst.CSTTransformer):
                 continue
             line, col = where.get(id(node), (0, 0))
             if isinstance(entry, Change):
-                self.report.changes.append(Change(line, col, entry.rule, entry.before, entry.after))
+                self.report.changes.append(
+                    Change(line, col, entry.rule, entry.before, entry.after))
                 continue
             key = (line, entry.kind, entry.message)
             if key not in seen:
                 seen.add(key)
                 self.report.findings.append(
-                    Finding(line, col, entry.kind, entry.message, entry.section)
-                )
+                    Finding(line, col, entry.kind, entry.message, entry.section))
         return new
 
-    def change(
-        self, original: cst.CSTNode, new: cst.CSTNode | str, rule: str, before: str | None = None
-    ) -> Change:
+    def change(self, original: cst.CSTNode, new: cst.CSTNode | str, rule: str,
+               before: str | None = None) -> Change:
         after = new if isinstance(new, str) else _EMPTY.code_for_node(new)
-        entry = Change(
-            0, 0, rule, _EMPTY.code_for_node(original) if before is None else before, after
-        )
+        entry = Change(0, 0, rule, _EMPTY.code_for_node(original) if before is None else before,
+                       after)
         self._pending.append((original, entry))
         return entry
 
@@ -87,18 +85,16 @@ class Upgrader(cst.CSTTransformer):
         self._pending.append((node, entry))
         return entry
 
-    def bind(
-        self, local: str, tf_path: str, new_path: str | None, node: cst.CSTNode | None = None
-    ) -> None:
+    def bind(self, local: str, tf_path: str, new_path: str | None,
+             node: cst.CSTNode | None = None) -> None:
         self.aliases[local] = (tf_path, new_path)
         if node is not None:
             self._alias_nodes[local] = node
         if tf_path == "" and new_path == "" and self.root is None:
             self.root = local
 
-    def unconverted(
-        self, node: cst.CSTNode, path: str, entry: renames.Rename | None, reason: str | None
-    ) -> Finding:
+    def unconverted(self, node: cst.CSTNode, path: str, entry: renames.Rename | None,
+                    reason: str | None) -> Finding:
         if reason is not None and not path.startswith("contrib"):
             return self.finding(node, f.MISSING, message=reason)
         if reason is not None:  # a tf.contrib name whose TF1 core name flaxscope lacks
@@ -119,7 +115,7 @@ class Upgrader(cst.CSTTransformer):
         if hint is not None and hint in self.aliases:
             out = self.aliases[hint][1]
             if out is not None and (out == "" or path == out or path.startswith(out + ".")):
-                rest = path[len(out) :].lstrip(".") if out else path
+                rest = path[len(out):].lstrip(".") if out else path
                 return f"{hint}.{rest}" if rest else hint
         if self.root is None:
             self.need_root_import = True
@@ -147,7 +143,8 @@ class Upgrader(cst.CSTTransformer):
                     self.fs_name = alias.asname.name.value if alias.asname else "flaxscope"  # type: ignore[union-attr]
         if isinstance(stmt, cst.Import | cst.ImportFrom):
             converted = imports.convert(stmt, self)
-            if converted is not None or any(new is None for _, new in self.aliases.values()):
+            if converted is not None or any(
+                    new is None for _, new in self.aliases.values()):
                 self.imports_tensorflow = True
             return converted
         return None
@@ -170,11 +167,8 @@ class Upgrader(cst.CSTTransformer):
         return None
 
     def visit_Return(self, node: cst.Return) -> None:
-        if (
-            self._frames
-            and isinstance(node.value, cst.Name)
-            and node.value.value in self._variables[-1]
-        ):
+        if (self._frames and isinstance(node.value, cst.Name)
+                and node.value.value in self._variables[-1]):
             self._var_functions.add(self._frames[-1].node.name.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -203,9 +197,8 @@ class Upgrader(cst.CSTTransformer):
         self._tensors.append({})
         self._frames.append(placeholders.Frame(node))
 
-    def leave_FunctionDef(
-        self, original: cst.FunctionDef, updated: cst.FunctionDef
-    ) -> cst.FunctionDef:
+    def leave_FunctionDef(self, original: cst.FunctionDef,
+                          updated: cst.FunctionDef) -> cst.FunctionDef:
         self._variables.pop()
         self._tensors.pop()
         frame = self._frames.pop()
@@ -215,19 +208,15 @@ class Upgrader(cst.CSTTransformer):
             for moved in frame.moved:
                 self._dropped.update(moved.entries)
                 self._pending_placeholders[id(moved.call)] = moved.call
-            return updated.with_changes(
-                body=placeholders.resolve_markers(updated.body, frame, keep=True)
-            )
+            return updated.with_changes(body=placeholders.resolve_markers(
+                updated.body, frame, keep=True))
         body = placeholders.resolve_markers(updated.body, frame, keep=False)
-        new = placeholders.add_params(
-            updated.with_changes(body=body), [m.name for m in frame.moved]
-        )
-        self.change(
-            original.name,
-            f"def {original.name.value}({_EMPTY.code_for_node(new.params)}):",
-            "placeholder -> argument",
-            before=f"def {original.name.value}({_EMPTY.code_for_node(original.params)}):",
-        )
+        new = placeholders.add_params(updated.with_changes(body=body),
+                                      [m.name for m in frame.moved])
+        self.change(original.name,
+                    f"def {original.name.value}({_EMPTY.code_for_node(new.params)}):",
+                    "placeholder -> argument",
+                    before=f"def {original.name.value}({_EMPTY.code_for_node(original.params)}):")
         return new
 
     def _enter_block(self, node: cst.CSTNode) -> None:
@@ -273,16 +262,14 @@ class Upgrader(cst.CSTTransformer):
         self._leave_block()
         return updated
 
-    def leave_IndentedBlock(
-        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
-    ) -> cst.IndentedBlock:
+    def leave_IndentedBlock(self, original: cst.IndentedBlock,
+                            updated: cst.IndentedBlock) -> cst.IndentedBlock:
         if not updated.body:
             updated = updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return updated
 
-    def _placeholder(
-        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
-    ) -> cst.SimpleStatementLine | None:
+    def _placeholder(self, original: cst.SimpleStatementLine,
+                     updated: cst.SimpleStatementLine) -> cst.SimpleStatementLine | None:
         found = placeholders.assigned_placeholder(original)
         if found is None:
             return None
@@ -302,15 +289,8 @@ class Upgrader(cst.CSTTransformer):
         self._pending_placeholders.pop(id(call), None)
         entries = {
             id(self.change(original, comment, "placeholder -> argument")),
-            id(
-                self.finding(
-                    original,
-                    f.PLACEHOLDER_MOVED,
-                    name=name,
-                    function=fn,
-                    call=" ".join(code.split()),
-                )
-            ),
+            id(self.finding(original, f.PLACEHOLDER_MOVED, name=name, function=fn,
+                            call=" ".join(code.split()))),
         }
         frame.moved.append(placeholders.Moved(name, call, updated, marker, comment, entries))
         return marker
@@ -329,18 +309,15 @@ class Upgrader(cst.CSTTransformer):
             if converted is not None:
                 body.extend(converted)
                 changed = True
-                self.change(old, "; ".join(_EMPTY.code_for_node(s) for s in converted), "import")
+                self.change(old, "; ".join(_EMPTY.code_for_node(s) for s in converted),
+                            "import")
                 continue
             if isinstance(new, cst.Expr) and isinstance(new.value, cst.Call):
-                path = (
-                    self.tf_path(old.value.func)
-                    if isinstance(old, cst.Expr) and isinstance(old.value, cst.Call)
-                    else None
-                )
+                path = self.tf_path(old.value.func) if isinstance(old, cst.Expr) and isinstance(
+                    old.value, cst.Call) else None
                 if path is not None and path[0] in renames.MODE_SWITCHES:
-                    self.change(
-                        old, "(removed: flaxscope has no TF execution modes)", "mode switch removed"
-                    )
+                    self.change(old, "(removed: flaxscope has no TF execution modes)",
+                                "mode switch removed")
                     changed = True
                     continue
                 assign = shapes.set_shape(new, lambda: self.render(shapes.SET_SHAPE_TARGET))
@@ -357,13 +334,9 @@ class Upgrader(cst.CSTTransformer):
         if not body:
             return cst.RemovalSentinel.REMOVE
         if all(isinstance(s, cst.Import | cst.ImportFrom) for s in body) and len(body) > 1:
-            lines = [
-                updated.with_changes(
-                    body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
-                    leading_lines=updated.leading_lines if i == 0 else [],
-                )
-                for i, s in enumerate(body)
-            ]
+            lines = [updated.with_changes(body=[s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)],
+                                          leading_lines=updated.leading_lines if i == 0 else [])
+                     for i, s in enumerate(body)]
             return cst.FlattenSentinel(lines)
         body = [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in body]
         return updated.with_changes(body=body)
@@ -393,24 +366,15 @@ class Upgrader(cst.CSTTransformer):
         if entry is not None and entry[1] is None:
             self._uses[node.value] = self._uses.get(node.value, 0) + 1
 
-    def leave_Attribute(
-        self, original: cst.Attribute, updated: cst.Attribute
-    ) -> cst.BaseExpression:
+    def leave_Attribute(self, original: cst.Attribute,
+                        updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) in self._chains:
             return self._chain(original, updated)
         value = original.value
-        if (
-            isinstance(value, cst.Name)
-            and value.value in self._tensors[-1]
-            and original.attr.value in f.TENSOR_ONLY
-        ):
-            self.finding(
-                original,
-                f.TENSOR_ATTRIBUTE,
-                expr=_EMPTY.code_for_node(original),
-                path=self._tensors[-1][value.value],
-                attr=original.attr.value,
-            )
+        if (isinstance(value, cst.Name) and value.value in self._tensors[-1]
+                and original.attr.value in f.TENSOR_ONLY):
+            self.finding(original, f.TENSOR_ATTRIBUTE, expr=_EMPTY.code_for_node(original),
+                         path=self._tensors[-1][value.value], attr=original.attr.value)
         new = variables.name_attribute(updated, self._variables[-1], self.render_name_of)
         if new is not None:
             self.change(original, new, "variable value")
@@ -422,9 +386,8 @@ class Upgrader(cst.CSTTransformer):
             self.change(original, new, "shape method")
         return new
 
-    def leave_Subscript(
-        self, original: cst.Subscript, updated: cst.Subscript
-    ) -> cst.BaseExpression:
+    def leave_Subscript(self, original: cst.Subscript,
+                        updated: cst.Subscript) -> cst.BaseExpression:
         if id(original) not in self._quiet and shapes.is_get_shape(original.value):
             self.change(original, updated, "shape method")
         return updated
@@ -437,16 +400,11 @@ class Upgrader(cst.CSTTransformer):
         if new is None or (entry is None and path.startswith("contrib")):
             self.unconverted(original, path, entry, None)
             return updated
-        if (
-            entry is not None
-            and entry.args is not None
-            and new != path
-            and (id(original) not in self._call_funcs)
-        ):
+        if entry is not None and entry.args is not None and new != path and (
+                id(original) not in self._call_funcs):
             # a rewrite that needs the call's arguments, on a name used without a call
-            self.not_converted(
-                original, path, "used without a call (passed as a value): convert by hand"
-            )
+            self.not_converted(original, path, "used without a call (passed as a value): "
+                               "convert by hand")
             return updated
         missing = self.ns.missing(new)
         if missing is not None and path.startswith("contrib"):
@@ -456,11 +414,8 @@ class Upgrader(cst.CSTTransformer):
         expr: cst.BaseExpression = updated
         if text != c.dotted(original):  # (same text: the original, layout and all, stays)
             expr = c.chain(text).with_changes(lpar=updated.lpar, rpar=updated.rpar)
-            rule = (
-                "tf.contrib"
-                if path.startswith("contrib")
-                else ("renamed" if new != path else "import alias")
-            )
+            rule = "tf.contrib" if path.startswith("contrib") else (
+                "renamed" if new != path else "import alias")
             self._chain_changes[id(original)] = self.change(original, expr, rule)
             if self.aliases[root][1] is None:
                 self._uses[root] -= 1
@@ -491,12 +446,8 @@ class Upgrader(cst.CSTTransformer):
         if new_call is not None:
             self.change(original, new_call, "shape method")
             return new_call
-        if (
-            isinstance(original.func, cst.Name)
-            and original.func.value == "len"
-            and len(original.args) == 1
-            and shapes.is_get_shape(original.args[0].value)
-        ):
+        if (isinstance(original.func, cst.Name) and original.func.value == "len"
+                and len(original.args) == 1 and shapes.is_get_shape(original.args[0].value)):
             self.change(original, updated, "shape method")
             return updated
         self._method_findings(original)
@@ -516,11 +467,8 @@ class Upgrader(cst.CSTTransformer):
         if hit is None or hit[1].args is None or hit[0] != path:
             return updated
         entry = hit[1]
-        if (
-            entry.new is not None
-            and self.ns.missing(entry.new) is not None
-            and path.startswith("contrib")
-        ):
+        if entry.new is not None and self.ns.missing(entry.new) is not None and path.startswith(
+                "contrib"):
             return updated
         result, note = entry.args(updated, _Hinted(self, root))  # type: ignore[misc]
         if result is None:
@@ -530,7 +478,7 @@ class Upgrader(cst.CSTTransformer):
                 self._dropped.add(id(renamed))
             return updated.with_changes(func=original.func)
         if note and note.startswith(renames.CHECK):
-            self.finding(original, f.CHECK, path=path, note=note[len(renames.CHECK) :])
+            self.finding(original, f.CHECK, path=path, note=note[len(renames.CHECK):])
             note = None
         if _EMPTY.code_for_node(result) != _EMPTY.code_for_node(updated):
             self.change(original, result, "arguments" + (f": {note}" if note else ""))
@@ -555,16 +503,11 @@ class Upgrader(cst.CSTTransformer):
         if func.attr.value == "run" and node.args and node.args[0].keyword is None:
             receiver = c.dotted(func.value) or ""
             if "sess" in receiver.lower() or any(
-                a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args
-            ):
+                    a.keyword is not None and a.keyword.value == "feed_dict" for a in node.args):
                 fetched = node.args[0].value
-                init = (
-                    isinstance(fetched, cst.Call)
-                    and f.call_rule(
-                        renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or ""
-                    )
-                    is (f.CALLS["global_variables_initializer"])
-                )
+                init = isinstance(fetched, cst.Call) and f.call_rule(
+                    renames.renamed((self.tf_path(fetched.func) or ("",))[0])[0] or "") is (
+                    f.CALLS["global_variables_initializer"])
                 if not init:  # running an initializer is reported as such
                     fetches = " ".join(_EMPTY.code_for_node(fetched).split())
                     self.finding(node, f.FETCH, fetches=fetches)
@@ -577,19 +520,15 @@ class Upgrader(cst.CSTTransformer):
             updated = _insert_import(updated, "import flaxscope.compat.v1 as tf\n")
         if self.need_fs_import:
             updated = _insert_import(updated, "import flaxscope as fs\n")
-        unused = {
-            n
-            for n, (_, new) in self.aliases.items()
-            if new is None and self._uses.get(n, 0) <= 0 and self._converted.get(n)
-        }
+        unused = {n for n, (_, new) in self.aliases.items()
+                  if new is None and self._uses.get(n, 0) <= 0 and self._converted.get(n)}
         for name in sorted(unused):
             node = self._alias_nodes.get(name)
             if node is not None:
                 self.change(node, "(removed: every use of it was converted)", "import")
                 # its "no equivalent" finding no longer applies
-                self._dropped.update(
-                    id(e) for n, e in self._pending if n is node and isinstance(e, Finding)
-                )
+                self._dropped.update(id(e) for n, e in self._pending
+                                     if n is node and isinstance(e, Finding))
         if unused:
             updated = updated.visit(_DropImports(unused))
         return updated
@@ -612,10 +551,9 @@ def _insert_import(module: cst.Module, code: str) -> cst.Module:
     at = 0
     for i, s in enumerate(body):
         if isinstance(s, cst.SimpleStatementLine) and all(
-            isinstance(x, cst.Import | cst.ImportFrom)
-            or (isinstance(x, cst.Expr) and isinstance(x.value, cst.SimpleString))
-            for x in s.body
-        ):
+                isinstance(x, cst.Import | cst.ImportFrom) or (
+                    isinstance(x, cst.Expr) and isinstance(x.value, cst.SimpleString))
+                for x in s.body):
             at = i + 1
         elif i > at:
             break
@@ -640,9 +578,8 @@ class _DropImports(cst.CSTTransformer):
             return updated
         if not kept:
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(
-            names=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-        )
+        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT)])
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):  # type: ignore[override]
         if isinstance(updated.names, cst.ImportStar):
@@ -652,6 +589,5 @@ class _DropImports(cst.CSTTransformer):
             return updated
         if not kept:
             return cst.RemovalSentinel.REMOVE
-        return updated.with_changes(
-            names=[*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-        )
+        return updated.with_changes(names=[*kept[:-1], kept[-1].with_changes(
+            comma=cst.MaybeSentinel.DEFAULT)])
