@@ -20,6 +20,7 @@ step; imports excluded). Ratios are flaxscope / TF1.
 Run: python benchmarks/tf1_graph.py [--quick | --tiny] [--rounds 3 --steps 30]
      [--compilation-cache DIR]  (flaxscope's persistent XLA cache, see README)
      [--keep-cpu-memory]  (flaxscope side: freed CPU memory kept, fs.keep_cpu_memory)
+     [--pin-cpu-threads]  (flaxscope side: XLA's workers one per core, fs.pin_cpu_threads)
      [--xla-cpu-convolutions {default,eigen}]  (flaxscope side: fs.xla_cpu_convolutions)
      python benchmarks/tf1_graph.py --cache-effect [--quick]: flaxscope's time to first
      step with no cache, with an empty cache (first run) and with it filled (second run).
@@ -209,6 +210,7 @@ def run_flaxscope(
     fs.enable_compilation_cache()  # $FLAXSCOPE_COMPILATION_CACHE (--compilation-cache)
     kept = fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
     convolutions = fs.xla_cpu_convolutions()  # $FLAXSCOPE_XLA_CPU_CONVOLUTIONS
+    pinned = fs.pin_cpu_threads()  # on when $FLAXSCOPE_PIN_CPU_THREADS=1
     jit_init = os.environ.get("TF1_GRAPH_INIT", "compiled") == "compiled"  # (--init)
     data = batches(program, config)
     start = time.perf_counter()
@@ -269,6 +271,7 @@ def run_flaxscope(
     settings = {
         "xla_cpu_convolutions": convolutions,
         "keep_cpu_memory": kept,
+        "pinned_threads": pinned,
         "init": "compiled" if jit_init else "eager",
         "XLA_FLAGS": os.environ.get("XLA_FLAGS", ""),
         "jaxlib": jax.lib.__version__,
@@ -303,6 +306,8 @@ def _spawn(side: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
         env["FLAXSCOPE_COMPILATION_CACHE"] = args.compilation_cache
     if args.keep_cpu_memory and side == "flaxscope":
         env["FLAXSCOPE_KEEP_CPU_MEMORY"] = "1"
+    if args.pin_cpu_threads and side == "flaxscope":
+        env["FLAXSCOPE_PIN_CPU_THREADS"] = "1"
     if side == "flaxscope":
         env["FLAXSCOPE_XLA_CPU_CONVOLUTIONS"] = args.xla_cpu_convolutions
     env["TF1_GRAPH_INIT"] = args.init.split(",")[0]
@@ -338,6 +343,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "--keep-cpu-memory",
         action="store_true",
         help="flaxscope side with fs.keep_cpu_memory (freed CPU memory kept, as TF1's allocator)",
+    )
+    parser.add_argument(
+        "--pin-cpu-threads",
+        action="store_true",
+        help="flaxscope side with fs.pin_cpu_threads (XLA:CPU's worker threads one per core)",
     )
     parser.add_argument(
         "--xla-cpu-convolutions",

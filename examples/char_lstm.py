@@ -204,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
     fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
+    fs.pin_cpu_threads()  # on when $FLAXSCOPE_PIN_CPU_THREADS=1
     from tqdm.auto import tqdm
 
     os.makedirs(args.out, exist_ok=True)

@@ -452,6 +452,7 @@ def main(argv=None):
     args = parse_args(argv)
     fs.enable_compilation_cache()  # on when $FLAXSCOPE_COMPILATION_CACHE names a directory
     fs.keep_cpu_memory()  # on when $FLAXSCOPE_KEEP_CPU_MEMORY=1
+    fs.pin_cpu_threads()  # on when $FLAXSCOPE_PIN_CPU_THREADS=1
     config = CONFIGS[args.model]
     if args.rnn_driver:
         config = dataclasses.replace(config, rnn_driver=args.rnn_driver)

@@ -20,6 +20,7 @@ from flaxscope import (
 )
 from flaxscope.compilation_cache import enable_compilation_cache
 from flaxscope.cpu_memory import keep_cpu_memory
+from flaxscope.cpu_threads import pin_cpu_threads
 from flaxscope.initializers import (
     constant_initializer,
     glorot_normal_initializer,
@@ -91,6 +92,7 @@ __version__ = "0.1.0"
 __all__ = [
     "enable_compilation_cache",
     "keep_cpu_memory",
+    "pin_cpu_threads",
     "xla_cpu_convolutions",
     "xla_cpu_compiler_options",
     "train",
