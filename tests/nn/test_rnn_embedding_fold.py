@@ -81,6 +81,14 @@ CASES = [
 ]
 
 
+@pytest.fixture
+def taken(monkeypatch) -> list:
+    """Grows by one each time dynamic_rnn looks projected rows up (the fold is in use)."""
+    calls: list = []
+    monkeypatch.setattr(rnn, "_take_rows", lambda p, ids: calls.append(1) or jnp.take(p, ids, 0))
+    return calls
+
+
 @pytest.fixture(scope="module")
 def tf_runs():
     """TF1's variables, outputs and gradients for each case (one graph per case)."""
@@ -117,10 +125,8 @@ def tf_runs():
 
 @pytest.mark.parametrize("fold", [True, False], ids=["folded", "per-row"])
 @pytest.mark.parametrize(("cell", "time_major"), CASES)
-def test_outputs_and_gradients_match_tf1(tf_runs, cell, time_major, fold, monkeypatch):
+def test_outputs_and_gradients_match_tf1(tf_runs, cell, time_major, fold, taken):
     ids, tf_params, tf_out, weights, tf_grads = tf_runs[cell, time_major]
-    taken = []
-    monkeypatch.setattr(rnn, "_take_rows", lambda p, ids: taken.append(1) or jnp.take(p, ids, 0))
     model = fs.transform(lambda i, n: lm(ns_fs(fold), i, n, cell=cell, time_major=time_major))
     params = {k: jnp.asarray(v) for k, v in tf_params.items()}
     assert list(model.init(jax.random.key(0), ids, LENGTHS)["params"]) == list(tf_params)
@@ -181,29 +187,26 @@ def test_the_fold_replaces_token_sized_matmuls(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("why", "vocab", "batch", "time", "kwargs"),
+    ("why", "vocab", "min_flops", "kwargs"),
     [
-        ("vocabulary not small against the tokens", 64, 4, 10, {}),
-        ("max_norm changes the rows", 8, 4, 10, {"max_norm": 1.0}),
-        ("too small to pay", 8, 4, 10, {"min_flops": None}),
+        ("vocabulary not small against the tokens", 64, 0, {}),
+        ("max_norm changes the rows", 8, 0, {"max_norm": 1.0}),
+        ("too small to pay", 8, rnn.FOLD_MIN_FLOPS, {}),
     ],
 )
-def test_the_fold_is_not_used_when_it_should_not_be(monkeypatch, why, vocab, batch, time, kwargs):
+def test_the_fold_is_not_used_when_it_should_not_be(
+    monkeypatch, taken, why, vocab, min_flops, kwargs
+):
     monkeypatch.setitem(rnn.FOLD_EMBEDDING_PROJECTION, jax.default_backend(), True)
-    if kwargs.pop("min_flops", 0) == 0:
-        monkeypatch.setattr(rnn, "FOLD_MIN_FLOPS", 0)
-    taken = []
-    monkeypatch.setattr(rnn, "_take_rows", lambda p, ids: taken.append(1) or jnp.take(p, ids, 0))
-    model, ids = _lm_program(vocab, batch, time, 6, **kwargs)
+    monkeypatch.setattr(rnn, "FOLD_MIN_FLOPS", min_flops)
+    model, ids = _lm_program(vocab, 4, 10, 6, **kwargs)
     model.init(jax.random.key(0), ids)
     assert not taken, why
 
 
-def test_rows_that_are_changed_or_partitioned_are_not_folded(monkeypatch):
+def test_rows_that_are_changed_or_partitioned_are_not_folded(monkeypatch, taken):
     monkeypatch.setitem(rnn.FOLD_EMBEDDING_PROJECTION, jax.default_backend(), True)
     monkeypatch.setattr(rnn, "FOLD_MIN_FLOPS", 0)
-    taken = []
-    monkeypatch.setattr(rnn, "_take_rows", lambda p, ids: taken.append(1) or jnp.take(p, ids, 0))
     ids = np.zeros((4, 10), np.int32)
 
     def scaled(ids):
@@ -227,9 +230,7 @@ def test_rows_that_are_changed_or_partitioned_are_not_folded(monkeypatch):
         assert not taken, fn.__name__
 
 
-def test_default_follows_the_backend_table_and_size(monkeypatch):
-    taken = []
-    monkeypatch.setattr(rnn, "_take_rows", lambda p, ids: taken.append(1) or jnp.take(p, ids, 0))
+def test_default_follows_the_backend_table_and_size(taken):
     # 64 x 100 tokens, vocabulary 128, depth 256: 10 GFLOP of token-sized matmuls saved.
     model, ids = _lm_program(vocab=128, batch=64, time=100, depth=256)
     jax.eval_shape(lambda: model.init(jax.random.key(0), ids))

@@ -78,10 +78,7 @@ def embedding_lookup(
     ids = jnp.asarray(ids)
     rows = embedding_rows(params, ids, partition_strategy)
     if max_norm is not None:
-        return _clip_rows(rows, ids.ndim, max_norm)
-    if not isinstance(params, (list, tuple)) and _partitions_of(params) is None:
-        # dynamic_rnn may then project the table once instead of every looked-up row
-        store.current_frame().note_gather(rows, jnp.asarray(params), ids)
+        rows = _clip_rows(rows, ids.ndim, max_norm)
     return rows
 
 
@@ -101,6 +98,8 @@ def embedding_rows(params: Any, ids: Array, partition_strategy: str) -> Array:
         parts = _partitions_of(params) or [jnp.asarray(params)]
     if len(parts) == 1:
         rows = jnp.take(parts[0], ids, axis=0)
+        # A consumer of these very rows (dynamic_rnn) may use the table instead.
+        store.current_frame().note_gather(rows, parts[0], ids)
     else:
         n = len(parts)
         sizes = [p.shape[0] for p in parts]
