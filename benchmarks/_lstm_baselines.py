@@ -4,10 +4,13 @@ Every version is the same model: an embedding ``[vocab, hidden]``, one LSTM laye
 ``hidden`` units (TF1's gate order and ``forget_bias=1``), a softmax layer ``[hidden,
 vocab]``, mean cross-entropy of the next token, and one Adam step.
 
-- ``flaxscope``: TF1 code (``get_variable``, ``BasicLSTMCell``, ``dynamic_rnn``) under
-  ``flaxscope.transform``, with flaxscope's defaults for the backend (input projection
-  inside the loop on CPU, hoisted on GPU/TPU; the kernel's gradient computed after the
-  backward loop in one matmul).
+- ``flaxscope``: TF1 code (``get_variable``, ``tf.nn.embedding_lookup``, ``BasicLSTMCell``,
+  ``dynamic_rnn``) under ``flaxscope.transform``, with flaxscope's defaults for the backend
+  (on CPU the embedding fold where the sizes pay for it, else the input projection inside
+  the loop; hoisted on GPU/TPU; the kernel's gradient computed after the backward loop in
+  one matmul).
+- ``flaxscope-nofold``: the same with ``fold_embedding=False``: the RNN's input is the
+  looked-up rows, as in every other implementation here.
 - ``flaxscope-autodiff``: the same with ``hoist_weight_grads=False`` (JAX's own backward
   pass of ``lax.scan``).
 - ``flaxscope-hoisted`` / ``flaxscope-inloop``: the defaults with the input projection
@@ -31,6 +34,7 @@ import jax.numpy as jnp
 import optax
 
 import flaxscope as fs
+import flaxscope.compat.v1 as tf
 
 KERNEL = "rnn/basic_lstm_cell/kernel"
 BIAS = "rnn/basic_lstm_cell/bias"
@@ -49,10 +53,11 @@ def flaxscope_model(
     unroll: int | None,
     hoist_weight_grads: bool | None = None,
     hoist_input_projection: bool | None = None,
+    fold_embedding: bool | None = None,
 ):
-    """TF1 style: the code a TF1 user wrote, with ``tf.`` replaced by ``fs.``."""
-    embedding = fs.get_variable("embedding", [vocab, hidden])
-    inputs = jnp.take(embedding, tokens[:, :-1], axis=0)
+    """TF1 style: the code a TF1 user wrote, run with ``import flaxscope.compat.v1 as tf``."""
+    embedding = tf.get_variable("embedding", [vocab, hidden])
+    inputs = tf.nn.embedding_lookup(embedding, tokens[:, :-1])
     cell = fs.nn.rnn_cell.BasicLSTMCell(hidden)
     outputs, _ = fs.nn.dynamic_rnn(
         cell,
@@ -61,6 +66,7 @@ def flaxscope_model(
         unroll=unroll,
         hoist_weight_grads=hoist_weight_grads,
         hoist_input_projection=hoist_input_projection,
+        fold_embedding=fold_embedding,
     )
     with fs.variable_scope("softmax"):
         w = fs.get_variable("w", [hidden, vocab])
@@ -69,7 +75,14 @@ def flaxscope_model(
 
 
 def flaxscope_setup(
-    key, tokens, vocab, hidden, unroll, hoist_weight_grads=None, hoist_input_projection=None
+    key,
+    tokens,
+    vocab,
+    hidden,
+    unroll,
+    hoist_weight_grads=None,
+    hoist_input_projection=None,
+    fold_embedding=None,
 ):
     f = fs.transform(
         functools.partial(
@@ -79,6 +92,7 @@ def flaxscope_setup(
             unroll=unroll,
             hoist_weight_grads=hoist_weight_grads,
             hoist_input_projection=hoist_input_projection,
+            fold_embedding=fold_embedding,
         )
     )
     params = f.init(key, tokens)["params"]
@@ -88,6 +102,11 @@ def flaxscope_setup(
 def flaxscope_autodiff_setup(key, tokens, vocab, hidden, unroll):
     """flaxscope with JAX's own backward pass for the loop (``hoist_weight_grads=False``)."""
     return flaxscope_setup(key, tokens, vocab, hidden, unroll, hoist_weight_grads=False)
+
+
+def flaxscope_nofold_setup(key, tokens, vocab, hidden, unroll):
+    """flaxscope with the embedding fold off: the loop gets the looked-up rows."""
+    return flaxscope_setup(key, tokens, vocab, hidden, unroll, fold_embedding=False)
 
 
 def flaxscope_hoisted_setup(key, tokens, vocab, hidden, unroll):
@@ -195,6 +214,7 @@ def make_jax_step(loss_fn: Callable, optimizer: optax.GradientTransformation) ->
 JAX_IMPLS: dict[str, Callable[..., tuple[Any, Callable]]] = {
     "flaxscope": flaxscope_setup,
     "flaxscope-autodiff": flaxscope_autodiff_setup,
+    "flaxscope-nofold": flaxscope_nofold_setup,
     "flaxscope-hoisted": flaxscope_hoisted_setup,
     "flaxscope-inloop": flaxscope_inloop_setup,
     "jax": handwritten_setup,

@@ -1,8 +1,8 @@
 """One LSTM language-model train step (forward, backward, Adam), side by side.
 
-Implementations (see ``_lstm_baselines.py``): flaxscope (TF1 code: ``BasicLSTMCell`` +
-``dynamic_rnn``; also with JAX's own backward pass of the loop, and with the input projection
-forced out of or into the loop), hand-written JAX ``lax.scan`` with the input projection
+Implementations (see ``_lstm_baselines.py``): flaxscope (TF1 code: ``tf.nn.embedding_lookup``,
+``BasicLSTMCell`` + ``dynamic_rnn``; also with JAX's own backward pass of the loop, without
+the embedding fold, and with the input projection forced out of or into the loop), hand-written JAX ``lax.scan`` with the input projection
 hoisted, the textbook hand-written JAX step, ``flax.linen.RNN(OptimizedLSTMCell)``, and PyTorch
 ``nn.LSTM`` (cuDNN) when torch and a CUDA GPU are present. Prints time per step, tokens/s,
 and each implementation's time relative to hand-written JAX and to cuDNN.
@@ -36,7 +36,7 @@ import _lstm_baselines as bl  # noqa: E402
 DEFAULT_CONFIGS = ["64x100x512x128", "256x50x1024x128", "32x200x256x128"]
 QUICK_CONFIGS = ["16x50x128x128", "32x25x256x128", "8x100x64x128"]
 IMPLS = ["flaxscope", "flaxscope-autodiff", "jax", "jax-naive", "flax", "torch"]
-EXTRA_IMPLS = ["flaxscope-hoisted", "flaxscope-inloop"]  # only with --impls
+EXTRA_IMPLS = ["flaxscope-nofold", "flaxscope-hoisted", "flaxscope-inloop"]  # only with --impls
 
 
 def parse_config(s: str) -> tuple[int, int, int, int]:
