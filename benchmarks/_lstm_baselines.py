@@ -9,8 +9,9 @@ vocab]``, mean cross-entropy of the next token, and one Adam step.
   (on CPU the embedding fold where the sizes pay for it, else the input projection inside
   the loop; hoisted on GPU/TPU; the kernel's gradient computed after the backward loop in
   one matmul).
-- ``flaxscope-nofold``: the same with ``fold_embedding=False``: the RNN's input is the
-  looked-up rows, as in every other implementation here.
+- ``flaxscope-nofold`` / ``flaxscope-fold``: the same with ``fold_embedding=False`` (the
+  RNN's input is the looked-up rows, as in every other implementation here) / ``True``
+  (the fold forced, to measure it where the backend's default leaves it off).
 - ``flaxscope-autodiff``: the same with ``hoist_weight_grads=False`` (JAX's own backward
   pass of ``lax.scan``).
 - ``flaxscope-hoisted`` / ``flaxscope-inloop``: the defaults with the input projection
@@ -107,6 +108,11 @@ def flaxscope_autodiff_setup(key, tokens, vocab, hidden, unroll):
 def flaxscope_nofold_setup(key, tokens, vocab, hidden, unroll):
     """flaxscope with the embedding fold off: the loop gets the looked-up rows."""
     return flaxscope_setup(key, tokens, vocab, hidden, unroll, fold_embedding=False)
+
+
+def flaxscope_fold_setup(key, tokens, vocab, hidden, unroll):
+    """flaxscope with the embedding fold forced on, whatever the backend's default."""
+    return flaxscope_setup(key, tokens, vocab, hidden, unroll, fold_embedding=True)
 
 
 def flaxscope_hoisted_setup(key, tokens, vocab, hidden, unroll):
@@ -215,6 +221,7 @@ JAX_IMPLS: dict[str, Callable[..., tuple[Any, Callable]]] = {
     "flaxscope": flaxscope_setup,
     "flaxscope-autodiff": flaxscope_autodiff_setup,
     "flaxscope-nofold": flaxscope_nofold_setup,
+    "flaxscope-fold": flaxscope_fold_setup,
     "flaxscope-hoisted": flaxscope_hoisted_setup,
     "flaxscope-inloop": flaxscope_inloop_setup,
     "jax": handwritten_setup,

@@ -21,3 +21,7 @@ python benchmarks/lstm.py --iters 30 --warmup 5 --json "$OUT/lstm-gpu.json" 2>&1
 python benchmarks/lstm_sweep.py --impls jax fs --iters 20 --warmup 3 --json "$OUT/lstm-sweep.json" 2>&1 | tee "$OUT/lstm-sweep.txt"
 # 3. sharded LM on the devices there are (one GPU: the 1-device row).
 python benchmarks/scaling.py --devices 1 --reps 20 2>&1 | tee "$OUT/scaling.txt"
+# 4. the per-backend choices no GPU has measured yet: the input projection hoisted or in the
+#    loop (HOIST_INPUT_PROJECTION) and the embedding fold (FOLD_EMBEDDING_PROJECTION, off
+#    on GPU until this says otherwise), against hand-written JAX in one round robin.
+python benchmarks/lstm.py --iters 20 --warmup 3 --impls flaxscope flaxscope-fold flaxscope-nofold flaxscope-hoisted flaxscope-inloop jax 2>&1 | tee "$OUT/lstm-choices.txt"

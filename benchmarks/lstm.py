@@ -36,7 +36,12 @@ import _lstm_baselines as bl  # noqa: E402
 DEFAULT_CONFIGS = ["64x100x512x128", "256x50x1024x128", "32x200x256x128"]
 QUICK_CONFIGS = ["16x50x128x128", "32x25x256x128", "8x100x64x128"]
 IMPLS = ["flaxscope", "flaxscope-autodiff", "jax", "jax-naive", "flax", "torch"]
-EXTRA_IMPLS = ["flaxscope-nofold", "flaxscope-hoisted", "flaxscope-inloop"]  # only with --impls
+EXTRA_IMPLS = [
+    "flaxscope-nofold",
+    "flaxscope-fold",
+    "flaxscope-hoisted",
+    "flaxscope-inloop",
+]  # only with --impls
 
 
 def parse_config(s: str) -> tuple[int, int, int, int]:
