@@ -484,13 +484,18 @@ def _sum_over_steps(a: Array, b: Array) -> Array:
 
 def _backward_loop(recurrent_input, cell_math, unroll, params, w_h, rest, keep, pres, prevs, cot):
     """The reverse loop shared by both recurrences: carries the state's cotangent back
-    through ``cell_math`` and ``m @ w_h``; emits each step's ``d_pre`` (and ``d_rest``)."""
+    through ``cell_math`` and ``m @ w_h``; emits each step's ``d_pre`` (and ``d_rest``).
+
+    ``d_pre`` is written over ``pres`` in place (step ``t`` reads ``pre_t`` and then stores
+    ``d_pre_t`` in its slot, which no later step reads), so the loop allocates no
+    ``[time, batch, gates]`` output of its own and never zero-fills one."""
     d_outputs, d_final = cot
     w_h_t = w_h.T
 
     def body(carry, xs):
-        d_state, d_params = carry
-        d_out, pre, rest_t, prev, keep_t = xs
+        d_state, d_params, buf = carry
+        d_out, rest_t, prev, keep_t, t = xs
+        pre = jax.lax.dynamic_index_in_dim(buf, t, keepdims=False)
         if keep_t is not None:  # masked steps pass the state's cotangent straight through
             d_out = _select(keep_t, d_out, jnp.zeros_like(d_out))
             d_through = _select(keep_t, _zeros_like_tree(d_state), d_state)
@@ -503,12 +508,12 @@ def _backward_loop(recurrent_input, cell_math, unroll, params, w_h, rest, keep, 
         if keep_t is not None:
             d_prev = jax.tree.map(jnp.add, d_prev, d_through)
         d_params = jax.tree.map(jnp.add, d_params, d_p)
-        return (d_prev, d_params), (d_pre, d_rest)
+        buf = jax.lax.dynamic_update_index_in_dim(buf, d_pre.astype(buf.dtype), t, 0)
+        return (d_prev, d_params, buf), d_rest
 
-    init = (d_final, _zeros_like_tree(params))
-    (d_s0, d_params), (d_main, d_rest) = jax.lax.scan(
-        body, init, (d_outputs, pres, rest, prevs, keep), reverse=True, unroll=unroll
-    )
+    xs = (d_outputs, rest, prevs, keep, jnp.arange(pres.shape[0]))
+    init = (d_final, _zeros_like_tree(params), pres)
+    (d_s0, d_params, d_main), d_rest = jax.lax.scan(body, init, xs, reverse=True, unroll=unroll)
     return d_s0, d_params, d_main, d_rest
 
 

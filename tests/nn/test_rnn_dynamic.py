@@ -576,3 +576,38 @@ def test_default_formulation_follows_the_backend_table():
 
     assert hlo(default) == hlo(explicit)
     assert rnn.HOIST_INPUT_PROJECTION["cpu"] is False and rnn.HOIST_INPUT_PROJECTION["gpu"]
+
+
+def _reverse_scans(jaxpr) -> list:
+    """Every ``scan`` with ``reverse=True`` in a jaxpr, nested ones included."""
+    found = []
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "scan" and eqn.params["reverse"]:
+            found.append(eqn)
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, (list, tuple)) else [value]:
+                inner = getattr(sub, "jaxpr", sub)
+                if hasattr(inner, "eqns"):
+                    found.extend(_reverse_scans(inner))
+    return found
+
+
+@pytest.mark.parametrize("hoist_input", [False, True])
+def test_backward_loop_writes_gate_gradients_over_saved_gates(hoist_input):
+    """The hand-written backward loop stores each step's gate gradient in the slot of the
+    saved pre-activations it has just read: the loop carries one [time, batch, 4 * units]
+    buffer and stacks no gate-sized output, so the step allocates (and zero-fills) one
+    such array less. The values are TF1's (the gradient tests above and in
+    test_rnn_embedding_fold.py)."""
+    tokens = jax.random.randint(jax.random.key(1), (B, T + 1), 0, V)
+    f = fs.transform(
+        functools.partial(fs_lm, hoist_weight_grads=True, hoist_input_projection=hoist_input)
+    )
+    params = f.init(jax.random.key(0), tokens)["params"]
+    jaxpr = jax.make_jaxpr(jax.grad(lambda p: f.apply({"params": p}, tokens)))(params)
+    (loop,) = _reverse_scans(jaxpr.jaxpr)
+    gates = (T, B, 4 * H)
+    carries = loop.outvars[: loop.params["num_carry"]]
+    stacked = loop.outvars[loop.params["num_carry"] :]
+    assert [v.aval.shape for v in carries].count(gates) == 1
+    assert gates not in [v.aval.shape for v in stacked]
