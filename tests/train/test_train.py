@@ -255,6 +255,30 @@ def test_defaults_and_initial_slots():
     assert int(state.global_step) == 0
 
 
+def test_initial_slots_follow_the_variables_placement():
+    """Slots take each variable's dtype and sharding (each device's shard filled where it
+    is), stay uncommitted for uncommitted variables, and are the same under jax.jit."""
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    mesh = Mesh(np.array(jax.devices()[:4]).reshape(2, 2), ("data", "model"))
+    rows = NamedSharding(mesh, PartitionSpec("model", None))
+    params = {
+        "emb": jax.device_put(jnp.ones((6, 4)), rows),
+        "b": jnp.ones((5,), jnp.bfloat16),
+        "w": jax.device_put(jnp.ones((2, 3)), jax.devices()[1]),
+    }
+    opt = train.AdagradOptimizer(0.1, initial_accumulator_value=0.25)
+    acc = opt.init(params).accumulator
+    assert acc["emb"].sharding == rows
+    assert [s.data.shape for s in acc["emb"].addressable_shards] == [(3, 4)] * 4
+    assert acc["b"].dtype == jnp.bfloat16 and not acc["b"].committed
+    assert acc["w"].committed and acc["w"].devices() == {jax.devices()[1]}
+    traced = jax.jit(opt.init)(params).accumulator
+    for name, value in acc.items():
+        np.testing.assert_array_equal(np.asarray(value, np.float32), 0.25)
+        np.testing.assert_array_equal(np.asarray(traced[name]), np.asarray(value))
+
+
 def test_slot_names_are_tf1s():
     params = {"s/W": jnp.ones((2,)), "b": jnp.ones((1,))}
     names = {
