@@ -1,12 +1,12 @@
 """XLA:CPU's worker threads, one per core: an opt-in thread-affinity switch.
 
 XLA:CPU runs a program's kernels on a pool of worker threads, one per core, which the Linux
-scheduler may move freely. On the 2-core machine of ``benchmarks/RESULTS.md`` a process
-often ran its whole life in a slow mode: the 64x100x256 LSTM LM's train step took 86-92 ms
-in such a process and 63-69 ms in the others, with about 30% more CPU time and more sleeps
-and wake-ups per step. Pinning each worker to its own core made 7 processes of 8 fast (not
-every one, and not with ``keep_cpu_memory`` on as well; smaller programs gained less). It is the counterpart of the thread affinity TF1 users set for
-oneDNN (``KMP_AFFINITY``/``OMP_PROC_BIND``).
+scheduler may move freely. This switch fixes each worker on its own core, the counterpart
+of the thread affinity TF1 users set for oneDNN (``KMP_AFFINITY``/``OMP_PROC_BIND``), for
+machines where the scheduler places the workers badly. On the 2-core machine of
+``benchmarks/RESULTS.md`` it made no measurable difference (pinned and unpinned blocks of
+steps interleaved in one process: 0.99 for the LSTM LM and for the CNN); the two step
+speeds seen there come from the machine and slow TF1 alike.
 
 * ``flaxscope.pin_cpu_threads(True)`` after ``import jax``, or
 * ``FLAXSCOPE_PIN_CPU_THREADS=1`` and a call of ``flaxscope.pin_cpu_threads()`` (the
