@@ -1,4 +1,5 @@
-"""The 2-D convolution's kernel gradient on CPU, summed over chunks of the batch.
+"""The 2-D convolution on CPU: the forward pass in two halves of the batch, the kernel
+gradient summed over chunks of the batch.
 
 ``jax.grad`` of ``lax.conv_general_dilated`` with respect to the kernel is one convolution
 whose window is the whole image and whose contraction runs over every image of the batch
@@ -11,6 +12,12 @@ keep the single convolution.
 When XLA:CPU runs convolutions on Eigen instead (``flaxscope.xla_cpu_convolutions("eigen")``,
 or the same flag in ``XLA_FLAGS``), the single convolution is as fast as the chunks or
 faster, and compiles sooner, so there are none.
+
+XLA:CPU's YNNPACK convolution runs on one core, and XLA runs independent operations of a
+step on different cores at once. So the forward convolution is computed as two convolutions
+over the two halves of the batch (``FORWARD_PARTS``), which run side by side: 0.945-0.949 of
+the CNN's train step time in ``benchmarks/RESULTS.md`` (four parts: 0.99). Each image's
+output is computed by the same arithmetic either way.
 
 The split lives in a ``custom_jvp``: the primal and the input's tangent are the plain
 convolution, and the kernel's tangent is the concatenation of per-chunk convolutions, whose
@@ -40,6 +47,8 @@ Array = jax.Array
 CHUNK = 8
 MIN_BATCH = 2 * CHUNK
 MAX_CHUNKS = 16
+# Batch parts of the forward convolution on CPU (measured on 2 cores only).
+FORWARD_PARTS = 2
 
 
 def conv(
@@ -52,8 +61,8 @@ def conv(
     groups: int,
 ) -> Array:
     """``lax.conv_general_dilated`` with batch dimension 0; a 2-D ungrouped convolution of
-    a batch of at least ``MIN_BATCH`` gets the chunked kernel gradient on CPU, unless XLA:CPU
-    runs convolutions on Eigen."""
+    a batch of at least ``MIN_BATCH`` gets the split forward pass and the chunked kernel
+    gradient on CPU, unless XLA:CPU runs convolutions on Eigen."""
     padding = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
     args = (tuple(strides), padding, tuple(dilations), tuple(spec))
     if w.ndim == 4 and groups == 1 and x.shape[0] >= MIN_BATCH and not xla_cpu.eigen_convolutions():
@@ -73,16 +82,28 @@ def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 
     )
 
 
+def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
+    """The convolution; on CPU as ``FORWARD_PARTS`` convolutions over parts of the batch."""
+    args = (strides, padding, dilations, spec)
+
+    def parts(x: Array, w: Array) -> Array:
+        size, extra = divmod(x.shape[0], FORWARD_PARTS)
+        sizes = [size + (k < extra) for k in range(FORWARD_PARTS)]
+        return jnp.concatenate([_plain(part, w, *args) for part in lax.split(x, sizes)], axis=0)
+
+    return lax.platform_dependent(x, w, cpu=parts, default=lambda x, w: _plain(x, w, *args))
+
+
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5))
 def _chunked_kernel_grad(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
-    return _plain(x, w, strides, padding, dilations, spec)
+    return _forward(x, w, strides, padding, dilations, spec)
 
 
 def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, Any]:
     x, w = primals
     tx, tw = tangents
     args = (strides, padding, dilations, spec)
-    out = _plain(x, w, *args)
+    out = _forward(x, w, *args)
     parts = []
     if not isinstance(tx, SymbolicZero):
         parts.append(_plain(tx, w, *args))

@@ -1,7 +1,8 @@
-"""The 2-D convolution's kernel gradient summed over batch chunks (ops/_conv_grad.py): equal
-to the single-convolution gradient of lax and of TF1 over a grid of strides, paddings,
-dilations and formats; forward mode, vmap and second derivatives still work; the chunks are
-really there on CPU and absent below the batch threshold."""
+"""The 2-D convolution on CPU (ops/_conv_grad.py), its forward pass split into batch parts
+and its kernel gradient summed over batch chunks: equal to the single convolution of lax
+and of TF1 over a grid of strides, paddings, dilations and formats; forward mode, vmap and
+second derivatives still work; the parts and chunks are really there on CPU and absent
+below the batch threshold."""
 
 import itertools
 import re
@@ -148,8 +149,26 @@ def test_chunks_on_cpu_and_none_below_the_threshold():
     if jax.default_backend() == "cpu":
         assert _convolutions(kernel_grad, big, w) >= 4
         # larger batches get larger chunks: at most MAX_CHUNKS convolutions (+ the forward)
-        assert _convolutions(kernel_grad, huge, w[:1, :1]) <= _conv_grad.MAX_CHUNKS + 1
+        most = _conv_grad.MAX_CHUNKS + _conv_grad.FORWARD_PARTS
+        assert _convolutions(kernel_grad, huge, w[:1, :1]) <= most
     assert _convolutions(kernel_grad, small, w) <= 2
+
+
+def test_forward_pass_in_batch_parts_on_cpu():
+    """On CPU the forward convolution is FORWARD_PARTS convolutions over parts of the batch
+    (an odd batch included), with the single convolution's values; none below the
+    threshold."""
+    w = _rand((3, 3, 2, 4), seed=1)
+
+    def forward(x, w):
+        return tf.nn.conv2d(x, w, [1, 2, 1, 1], "SAME")
+
+    for batch in (BATCH, _conv_grad.MIN_BATCH - 1):
+        x = _rand((batch, 7, 6, 2))
+        want = _lax_conv(x, w, (2, 1), "SAME", (1, 1), "NHWC")
+        np.testing.assert_allclose(jax.jit(forward)(x, w), want, rtol=1e-6, atol=1e-6)
+        split = jax.default_backend() == "cpu" and batch >= _conv_grad.MIN_BATCH
+        assert _convolutions(forward, x, w) == (_conv_grad.FORWARD_PARTS if split else 1)
 
 
 def test_no_chunks_when_xla_cpu_runs_convolutions_on_eigen(monkeypatch):
@@ -164,7 +183,7 @@ def test_no_chunks_when_xla_cpu_runs_convolutions_on_eigen(monkeypatch):
     flag = f"{xla_cpu.FLAG}=+eltwise,-individual_convolution"
     monkeypatch.setenv("XLA_FLAGS", f"--xla_force_host_platform_device_count=8 {flag}")
     assert xla_cpu.eigen_convolutions()
-    assert _convolutions(kernel_grad, x, w) <= 2  # the forward and one kernel gradient
+    assert _convolutions(kernel_grad, x, w) <= 2  # the forward, unsplit, and one gradient
     np.testing.assert_allclose(jax.jit(kernel_grad)(x, w), want, rtol=1e-5, atol=1e-4)
     monkeypatch.setenv("XLA_FLAGS", f"{xla_cpu.FLAG}=-reduce")
     assert not xla_cpu.eigen_convolutions()
