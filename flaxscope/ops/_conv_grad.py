@@ -47,8 +47,12 @@ Array = jax.Array
 CHUNK = 8
 MIN_BATCH = 2 * CHUNK
 MAX_CHUNKS = 16
-# Batch parts of the forward convolution on CPU (measured on 2 cores only).
+# Batch parts of the forward convolution on CPU (measured on 2 cores only), for kernels
+# whose every output sums at least MIN_FORWARD_DEPTH products (kh * kw * in_channels): a
+# cheap convolution gains nothing, and XLA may then copy its large output whole to join
+# the parts (2 ms for a 6.4 MB output in one probe) instead of writing it in place.
 FORWARD_PARTS = 2
+MIN_FORWARD_DEPTH = 64
 
 
 def conv(
@@ -85,6 +89,8 @@ def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 
 def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     """The convolution; on CPU as ``FORWARD_PARTS`` convolutions over parts of the batch."""
     args = (strides, padding, dilations, spec)
+    if w.size // w.shape[spec[1].index("O")] < MIN_FORWARD_DEPTH:
+        return _plain(x, w, *args)
 
     def parts(x: Array, w: Array) -> Array:
         size, extra = divmod(x.shape[0], FORWARD_PARTS)

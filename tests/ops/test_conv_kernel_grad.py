@@ -155,19 +155,21 @@ def test_chunks_on_cpu_and_none_below_the_threshold():
 
 
 def test_forward_pass_in_batch_parts_on_cpu():
-    """On CPU the forward convolution is FORWARD_PARTS convolutions over parts of the batch
-    (an odd batch included), with the single convolution's values; none below the
-    threshold."""
-    w = _rand((3, 3, 2, 4), seed=1)
+    """On CPU the forward convolution of a deep enough kernel is FORWARD_PARTS convolutions
+    over parts of the batch (an odd batch included), with the single convolution's values;
+    a cheap kernel, and a batch below the threshold, keep one convolution."""
+    deep = _rand((3, 3, 8, 4), seed=1)  # 72 products per output
+    cheap = _rand((3, 3, 2, 4), seed=1)  # 18
+    assert 9 * 8 >= _conv_grad.MIN_FORWARD_DEPTH > 9 * 2
 
     def forward(x, w):
         return tf.nn.conv2d(x, w, [1, 2, 1, 1], "SAME")
 
-    for batch in (BATCH, _conv_grad.MIN_BATCH - 1):
-        x = _rand((batch, 7, 6, 2))
+    for batch, w in ((BATCH, deep), (_conv_grad.MIN_BATCH - 1, deep), (BATCH, cheap)):
+        x = _rand((batch, 7, 6, w.shape[2]))
         want = _lax_conv(x, w, (2, 1), "SAME", (1, 1), "NHWC")
-        np.testing.assert_allclose(jax.jit(forward)(x, w), want, rtol=1e-6, atol=1e-6)
-        split = jax.default_backend() == "cpu" and batch >= _conv_grad.MIN_BATCH
+        np.testing.assert_allclose(jax.jit(forward)(x, w), want, rtol=1e-5, atol=1e-5)
+        split = jax.default_backend() == "cpu" and batch >= _conv_grad.MIN_BATCH and w is deep
         assert _convolutions(forward, x, w) == (_conv_grad.FORWARD_PARTS if split else 1)
 
 
