@@ -29,6 +29,7 @@ derivatives keep working, and the values equal the plain convolution's to float3
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -48,9 +49,10 @@ CHUNK = 8
 MIN_BATCH = 2 * CHUNK
 MAX_CHUNKS = 16
 # Batch parts of the forward convolution on CPU (measured on 2 cores only), for kernels
-# whose every output sums at least MIN_FORWARD_DEPTH products (kh * kw * in_channels): a
-# cheap convolution gains nothing, and XLA may then copy its large output whole to join
-# the parts (2 ms for a 6.4 MB output in one probe) instead of writing it in place.
+# wider than 1x1 whose every output sums at least MIN_FORWARD_DEPTH products (kh * kw *
+# in_channels): a cheap convolution gains nothing, and XLA may then copy its large output
+# whole to join the parts (2 ms for a 6.4 MB output in one probe) instead of writing it in
+# place; a 1x1 one was 1.03x slower split.
 FORWARD_PARTS = 2
 MIN_FORWARD_DEPTH = 64
 
@@ -89,7 +91,9 @@ def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 
 def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     """The convolution; on CPU as ``FORWARD_PARTS`` convolutions over parts of the batch."""
     args = (strides, padding, dilations, spec)
-    if w.size // w.shape[spec[1].index("O")] < MIN_FORWARD_DEPTH:
+    window = [n for n, d in zip(w.shape, spec[1], strict=True) if d not in "IO"]
+    depth = math.prod(window) * w.shape[spec[1].index("I")]
+    if math.prod(window) == 1 or depth < MIN_FORWARD_DEPTH:
         return _plain(x, w, *args)
 
     def parts(x: Array, w: Array) -> Array:

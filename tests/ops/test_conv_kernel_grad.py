@@ -157,15 +157,17 @@ def test_chunks_on_cpu_and_none_below_the_threshold():
 def test_forward_pass_in_batch_parts_on_cpu():
     """On CPU the forward convolution of a deep enough kernel is FORWARD_PARTS convolutions
     over parts of the batch (an odd batch included), with the single convolution's values;
-    a cheap kernel, and a batch below the threshold, keep one convolution."""
+    a cheap kernel, a 1x1 kernel and a batch below the threshold keep one convolution."""
     deep = _rand((3, 3, 8, 4), seed=1)  # 72 products per output
     cheap = _rand((3, 3, 2, 4), seed=1)  # 18
+    pointwise = _rand((1, 1, 80, 4), seed=1)  # 80, but a 1x1 kernel
     assert 9 * 8 >= _conv_grad.MIN_FORWARD_DEPTH > 9 * 2
 
     def forward(x, w):
         return tf.nn.conv2d(x, w, [1, 2, 1, 1], "SAME")
 
-    for batch, w in ((BATCH, deep), (_conv_grad.MIN_BATCH - 1, deep), (BATCH, cheap)):
+    cases = ((BATCH, deep), (_conv_grad.MIN_BATCH - 1, deep), (BATCH, cheap), (BATCH, pointwise))
+    for batch, w in cases:
         x = _rand((batch, 7, 6, w.shape[2]))
         want = _lax_conv(x, w, (2, 1), "SAME", (1, 1), "NHWC")
         np.testing.assert_allclose(jax.jit(forward)(x, w), want, rtol=1e-5, atol=1e-5)
