@@ -13,17 +13,19 @@ When XLA:CPU runs convolutions on Eigen instead (``flaxscope.xla_cpu_convolution
 or the same flag in ``XLA_FLAGS``), the single convolution is as fast as the chunks or
 faster, and compiles sooner, so there are none.
 
-XLA:CPU's YNNPACK convolution runs on one core, and XLA runs independent operations of a
-step on different cores at once. So the forward convolution is computed as two convolutions
-over the two halves of the batch (``FORWARD_PARTS``), which run side by side: 0.945-0.949 of
-the CNN's train step time in ``benchmarks/RESULTS.md`` (four parts: 0.99). Each image's
-output is computed by the same arithmetic either way.
+XLA:CPU's YNNPACK convolution runs on one core, and XLA can run independent operations of
+a step on different cores at once. So the forward convolution of a kernel wider than 1x1
+with at least ``MIN_FORWARD_DEPTH`` products per output is computed as two convolutions
+over the two halves of the batch (``FORWARD_PARTS``), which run side by side: 0.93-0.96 of
+the benchmark CNN's train step time, 0.93-0.97 of a convolution's forward and backward at
+other 3x3 and 5x5 shapes (benchmarks/RESULTS.md, "Session 6"). Each image's output is
+computed by the same arithmetic either way.
 
-The split lives in a ``custom_jvp``: the primal and the input's tangent are the plain
-convolution, and the kernel's tangent is the concatenation of per-chunk convolutions, whose
-transpose under reverse mode is the chunked sum. Forward mode, ``vmap`` and higher
-derivatives keep working, and the values equal the plain convolution's to float32 rounding
-(only the order of the sum over the batch changes).
+Both live in a ``custom_jvp``: the primal is the (split) forward convolution, the input's
+tangent the plain convolution, and the kernel's tangent the concatenation of per-chunk
+convolutions, whose transpose under reverse mode is the chunked sum. Forward mode, ``vmap``
+and higher derivatives keep working, and the values equal the plain convolution's to
+float32 rounding (only the order of the sum over the batch changes).
 """
 
 from __future__ import annotations
