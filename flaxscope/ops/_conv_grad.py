@@ -93,9 +93,8 @@ def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 
 def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     """The convolution; on CPU as ``FORWARD_PARTS`` convolutions over parts of the batch."""
     args = (strides, padding, dilations, spec)
-    window = [n for n, d in zip(w.shape, spec[1], strict=True) if d not in "IO"]
-    depth = math.prod(window) * w.shape[spec[1].index("I")]
-    if math.prod(window) == 1 or depth < MIN_FORWARD_DEPTH:
+    window = math.prod(n for n, d in zip(w.shape, spec[1], strict=True) if d not in "IO")
+    if window == 1 or window * w.shape[spec[1].index("I")] < MIN_FORWARD_DEPTH:
         return _plain(x, w, *args)
 
     def parts(x: Array, w: Array) -> Array:

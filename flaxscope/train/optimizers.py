@@ -197,8 +197,8 @@ def _filled_like(p: Any, value: float) -> Any:
         return jnp.asarray(np.full(shape, value, dtype))
 
     def shard(index: tuple) -> np.ndarray:
-        dims = tuple(len(range(*s.indices(n))) for s, n in zip(index, shape, strict=False))
-        return np.full(dims + shape[len(dims) :], value, dtype)
+        dims = tuple(len(range(*s.indices(n))) for s, n in zip(index, shape, strict=True))
+        return np.full(dims, value, dtype)
 
     return jax.make_array_from_callback(shape, p.sharding, shard)
 

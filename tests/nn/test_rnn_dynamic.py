@@ -18,6 +18,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
 import pytest  # noqa: E402
+from _jaxprs import equations  # noqa: E402
 
 import flaxscope as fs  # noqa: E402
 from flaxscope.nn import rnn_cell  # noqa: E402
@@ -578,20 +579,6 @@ def test_default_formulation_follows_the_backend_table():
     assert rnn.HOIST_INPUT_PROJECTION["cpu"] is False and rnn.HOIST_INPUT_PROJECTION["gpu"]
 
 
-def _reverse_scans(jaxpr) -> list:
-    """Every ``scan`` with ``reverse=True`` in a jaxpr, nested ones included."""
-    found = []
-    for eqn in jaxpr.eqns:
-        if eqn.primitive.name == "scan" and eqn.params["reverse"]:
-            found.append(eqn)
-        for value in eqn.params.values():
-            for sub in value if isinstance(value, (list, tuple)) else [value]:
-                inner = getattr(sub, "jaxpr", sub)
-                if hasattr(inner, "eqns"):
-                    found.extend(_reverse_scans(inner))
-    return found
-
-
 @pytest.mark.parametrize("hoist_input", [False, True])
 def test_backward_loop_writes_gate_gradients_over_saved_gates(hoist_input):
     """The hand-written backward loop stores each step's gate gradient in the slot of the
@@ -605,7 +592,7 @@ def test_backward_loop_writes_gate_gradients_over_saved_gates(hoist_input):
     )
     params = f.init(jax.random.key(0), tokens)["params"]
     jaxpr = jax.make_jaxpr(jax.grad(lambda p: f.apply({"params": p}, tokens)))(params)
-    (loop,) = _reverse_scans(jaxpr.jaxpr)
+    (loop,) = [e for e in equations(jaxpr) if e.primitive.name == "scan" and e.params["reverse"]]
     gates = (T, B, 4 * H)
     carries = loop.outvars[: loop.params["num_carry"]]
     stacked = loop.outvars[loop.params["num_carry"] :]

@@ -14,6 +14,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from _jaxprs import equations  # noqa: E402
 
 import flaxscope as fs  # noqa: E402
 import flaxscope.compat.v1 as fstf  # noqa: E402
@@ -157,21 +158,11 @@ def _lm_program(vocab: int, batch: int, time: int, depth: int, **lookup_kwargs):
 def _dot_shapes(model, ids) -> set[tuple]:
     params = model.init(jax.random.key(0), ids)["params"]
     jaxpr = jax.make_jaxpr(jax.grad(lambda p: model.apply({"params": p}, ids)))(params)
-    shapes = set()
-
-    def walk(jx):
-        for eqn in jx.eqns:
-            if eqn.primitive.name == "dot_general":
-                shapes.add(tuple(tuple(v.aval.shape) for v in eqn.invars))
-            for value in eqn.params.values():
-                for sub in value if isinstance(value, (list, tuple)) else [value]:
-                    if hasattr(sub, "eqns"):
-                        walk(sub)
-                    elif hasattr(sub, "jaxpr") and hasattr(sub.jaxpr, "eqns"):
-                        walk(sub.jaxpr)
-
-    walk(jaxpr.jaxpr)
-    return shapes
+    return {
+        tuple(tuple(v.aval.shape) for v in eqn.invars)
+        for eqn in equations(jaxpr)
+        if eqn.primitive.name == "dot_general"
+    }
 
 
 def test_the_fold_replaces_token_sized_matmuls(monkeypatch):
