@@ -1,5 +1,5 @@
-"""The 2-D convolution on CPU: the forward pass in two halves of the batch, the kernel
-gradient summed over chunks of the batch.
+"""The 2-D convolution on CPU: the forward pass in two halves of the batch, the input
+gradient shaped for Eigen, the kernel gradient summed over chunks of the batch.
 
 ``jax.grad`` of ``lax.conv_general_dilated`` with respect to the kernel is one convolution
 whose window is the whole image and whose contraction runs over every image of the batch
@@ -21,8 +21,19 @@ the benchmark CNN's train step time, 0.93-0.97 of a convolution's forward and ba
 other 3x3 and 5x5 shapes (benchmarks/RESULTS.md, "Session 6"). Each image's output is
 computed by the same arithmetic either way.
 
-Both live in a ``custom_jvp``: the primal is the (split) forward convolution, the input's
-tangent the plain convolution, and the kernel's tangent the concatenation of per-chunk
+The input gradient of a stride-1 convolution that keeps the image size (``"SAME"``) is a
+convolution of the output gradient with the same spatial size in and out, which XLA:CPU
+also hands to YNNPACK's single core; a convolution whose output is larger than its input
+goes to Eigen on the whole thread pool instead. So on CPU the input's tangent is computed
+from the input padded by one zero row at the end of its first spatial dimension (and one
+row less of the convolution's own padding there): the same values, and its transpose, the
+input gradient, comes out one row taller and is cropped. 0.76-0.95 of the forward and
+backward time at seven 3x3 and 5x5 shapes, 0.86-0.91 of the benchmark CNN's train step
+(benchmarks/RESULTS.md, "Session 7"). Strided and ``"VALID"`` convolutions already have a
+larger input gradient than output gradient and are left alone.
+
+All of it lives in a ``custom_jvp``: the primal is the (split) forward convolution, the input's
+tangent the (grown) convolution, and the kernel's tangent the concatenation of per-chunk
 convolutions, whose transpose under reverse mode is the chunked sum. Forward mode, ``vmap``
 and higher derivatives keep working, and the values equal the plain convolution's to
 float32 rounding (only the order of the sum over the batch changes).
@@ -57,6 +68,8 @@ MAX_CHUNKS = 16
 # place; a 1x1 one was 1.03x slower split.
 FORWARD_PARTS = 2
 MIN_FORWARD_DEPTH = 64
+# Whether the input's tangent is the convolution of the input grown by one row (see above).
+EIGEN_INPUT_GRAD = True
 
 
 def conv(
@@ -105,6 +118,35 @@ def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     return lax.platform_dependent(x, w, cpu=parts, default=lambda x, w: _plain(x, w, *args))
 
 
+def _input_tangent(tx: Array, w: Array, strides, padding, dilations, spec) -> Array:
+    """The convolution of the input's tangent; on CPU, for stride 1 and some padding left at
+    the end of the first spatial dimension, of the tangent padded there by one zero row."""
+    args = (strides, padding, dilations, spec)
+    if not EIGEN_INPUT_GRAD or any(s != 1 for s in strides):
+        return _plain(tx, w, *args)
+    lhs, rhs, _ = spec
+    spatial = [d for d in rhs if d not in "IO"]
+    window = [w.shape[rhs.index(d)] for d in spatial]
+    if math.prod(window) == 1:
+        return _plain(tx, w, *args)
+    if isinstance(padding, str):
+        sizes = [tx.shape[lhs.index(d)] for d in spatial]
+        dilated = [(k - 1) * r + 1 for k, r in zip(window, dilations, strict=True)]
+        padding = tuple(lax.padtype_to_pads(sizes, dilated, strides, padding))
+    (low, high), *rest = padding
+    if high < 1:
+        return _plain(tx, w, *args)
+    axis = lhs.index(spatial[0])
+    widths = [(0, 0, 0)] * tx.ndim
+    widths[axis] = (0, 1, 0)
+
+    def padded(tx: Array, w: Array) -> Array:
+        grown = lax.pad(tx, jnp.zeros((), tx.dtype), widths)
+        return _plain(grown, w, strides, ((low, high - 1), *rest), dilations, spec)
+
+    return lax.platform_dependent(tx, w, cpu=padded, default=lambda tx, w: _plain(tx, w, *args))
+
+
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5))
 def _chunked_kernel_grad(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     return _forward(x, w, strides, padding, dilations, spec)
@@ -117,7 +159,7 @@ def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, A
     out = _forward(x, w, *args)
     parts = []
     if not isinstance(tx, SymbolicZero):
-        parts.append(_plain(tx, w, *args))
+        parts.append(_input_tangent(tx, w, *args))
     if not isinstance(tw, SymbolicZero):
         size = max(CHUNK, -(-x.shape[0] // MAX_CHUNKS))
 

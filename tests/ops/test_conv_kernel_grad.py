@@ -192,3 +192,37 @@ def test_no_chunks_when_xla_cpu_runs_convolutions_on_eigen(monkeypatch):
     np.testing.assert_allclose(jax.jit(kernel_grad)(x, w), want, rtol=1e-5, atol=1e-4)
     monkeypatch.setenv("XLA_FLAGS", f"{xla_cpu.FLAG}=-reduce")
     assert not xla_cpu.eigen_convolutions()
+
+
+def _shapes_of_convolutions(fn, *args):
+    text = jax.jit(fn).lower(*args).compile().as_text()
+    return re.findall(r"=\s*f32\[([\d,]+)\]\S*\s+convolution\(", text)
+
+
+def test_input_gradient_of_a_stride_one_convolution_grows_one_row_on_cpu(monkeypatch):
+    """On CPU the input tangent of a stride-1 convolution that keeps some padding at the end
+    of its first spatial dimension is the convolution of the input padded by one row, so its
+    transpose (the input gradient) is a convolution one row taller than the image: XLA:CPU
+    runs that shape on Eigen's thread pool instead of YNNPACK's single core. The gradient's
+    values are the plain convolution's; strided and VALID convolutions are left as they were."""
+    w = _rand((3, 3, 8, 4), seed=1)
+
+    def input_grad(stride, padding):
+        def grad(x, w):
+            return jax.grad(lambda x: jnp.sum(tf.nn.conv2d(x, w, stride, padding) ** 2))(x)
+
+        return grad
+
+    x = _rand((BATCH, 7, 6, 8))
+    for stride, padding, grown in ((1, "SAME", True), (2, "SAME", False), (1, "VALID", False)):
+        fn = input_grad(stride, padding)
+        want = jax.grad(
+            lambda x, s=stride, p=padding: jnp.sum(_lax_conv(x, w, (s, s), p, (1, 1), "NHWC") ** 2)
+        )(x)
+        np.testing.assert_allclose(jax.jit(fn)(x, w), want, rtol=1e-5, atol=1e-4)
+        taller = f"{BATCH},8,6,8"
+        on_cpu = jax.default_backend() == "cpu"
+        found = taller in _shapes_of_convolutions(fn, x, w)
+        assert found == (grown and on_cpu), (stride, padding)
+    monkeypatch.setattr(_conv_grad, "EIGEN_INPUT_GRAD", False)
+    assert f"{BATCH},8,6,8" not in _shapes_of_convolutions(input_grad(1, "SAME"), x, w)
