@@ -68,8 +68,12 @@ MAX_CHUNKS = 16
 # place; a 1x1 one was 1.03x slower split.
 FORWARD_PARTS = 2
 MIN_FORWARD_DEPTH = 64
-# Whether the input's tangent is the convolution of the input grown by one row (see above).
+# Whether the input's tangent is the convolution of the input grown by one row (see above),
+# and the least multiply-adds of that convolution (about batch * H * W * kh * kw * in * out)
+# for it, at any batch size: below, Eigen's thread pool costs more than it gains (8 images
+# of 14x14x32 -> 64, 29M: 1.12x; 16 images, 58M: 0.95x; 4 of 32x32x64 -> 64, 151M: 0.71x).
 EIGEN_INPUT_GRAD = True
+MIN_INPUT_GRAD_WORK = 48 * 2**20
 
 
 def conv(
@@ -81,14 +85,22 @@ def conv(
     spec: tuple[str, str, str],
     groups: int,
 ) -> Array:
-    """``lax.conv_general_dilated`` with batch dimension 0; a 2-D ungrouped convolution of
-    a batch of at least ``MIN_BATCH`` gets the split forward pass and the chunked kernel
-    gradient on CPU, unless XLA:CPU runs convolutions on Eigen."""
+    """``lax.conv_general_dilated`` with batch dimension 0. On CPU, unless XLA:CPU runs
+    convolutions on Eigen, a 2-D ungrouped convolution of a batch of at least ``MIN_BATCH``
+    gets the split forward pass and the chunked kernel gradient, and one of at least
+    ``MIN_INPUT_GRAD_WORK`` multiply-adds the grown input tangent."""
     padding = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
     args = (tuple(strides), padding, tuple(dilations), tuple(spec))
-    if w.ndim == 4 and groups == 1 and x.shape[0] >= MIN_BATCH and not xla_cpu.eigen_convolutions():
-        return _chunked_kernel_grad(x, w, *args)
+    if w.ndim == 4 and groups == 1 and not xla_cpu.eigen_convolutions():
+        if x.shape[0] >= MIN_BATCH or _work(x, w, spec) >= MIN_INPUT_GRAD_WORK:
+            return _cpu_conv(x, w, *args)
     return _plain(x, w, *args, groups)
+
+
+def _work(x: Array, w: Array, spec) -> int:
+    """Multiply-adds of a stride-1 convolution whose output is as large as its input."""
+    rhs = spec[1]
+    return x.size * math.prod(n for n, d in zip(w.shape, rhs, strict=True) if d != "I")
 
 
 def _plain(x: Array, w: Array, strides, padding, dilations, spec, groups: int = 1) -> Array:
@@ -107,7 +119,8 @@ def _forward(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     """The convolution; on CPU as ``FORWARD_PARTS`` convolutions over parts of the batch."""
     args = (strides, padding, dilations, spec)
     window = math.prod(n for n, d in zip(w.shape, spec[1], strict=True) if d not in "IO")
-    if window == 1 or window * w.shape[spec[1].index("I")] < MIN_FORWARD_DEPTH:
+    deep = window > 1 and window * w.shape[spec[1].index("I")] >= MIN_FORWARD_DEPTH
+    if not deep or x.shape[0] < MIN_BATCH:
         return _plain(x, w, *args)
 
     def parts(x: Array, w: Array) -> Array:
@@ -123,6 +136,8 @@ def _input_tangent(tx: Array, w: Array, strides, padding, dilations, spec) -> Ar
     the end of the first spatial dimension, of the tangent padded there by one zero row."""
     args = (strides, padding, dilations, spec)
     if not EIGEN_INPUT_GRAD or any(s != 1 for s in strides):
+        return _plain(tx, w, *args)
+    if _work(tx, w, spec) < MIN_INPUT_GRAD_WORK:
         return _plain(tx, w, *args)
     lhs, rhs, _ = spec
     spatial = [d for d in rhs if d not in "IO"]
@@ -148,7 +163,7 @@ def _input_tangent(tx: Array, w: Array, strides, padding, dilations, spec) -> Ar
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(2, 3, 4, 5))
-def _chunked_kernel_grad(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
+def _cpu_conv(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     return _forward(x, w, strides, padding, dilations, spec)
 
 
@@ -160,7 +175,9 @@ def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, A
     parts = []
     if not isinstance(tx, SymbolicZero):
         parts.append(_input_tangent(tx, w, *args))
-    if not isinstance(tw, SymbolicZero):
+    if not isinstance(tw, SymbolicZero) and x.shape[0] < MIN_BATCH:
+        parts.append(_plain(x, tw, *args))
+    elif not isinstance(tw, SymbolicZero):
         size = max(CHUNK, -(-x.shape[0] // MAX_CHUNKS))
 
         def chunked(x: Array, tw: Array) -> Array:
@@ -177,4 +194,4 @@ def _jvp(strides, padding, dilations, spec, primals, tangents) -> tuple[Array, A
     return out, functools.reduce(lambda a, b: a + b, parts)
 
 
-_chunked_kernel_grad.defjvp(_jvp, symbolic_zeros=True)
+_cpu_conv.defjvp(_jvp, symbolic_zeros=True)

@@ -64,7 +64,9 @@ def _both_gradients(x, w, strides, padding, dil, fmt):
     return jax.jit(jax.grad(ours, (0, 1)))(x, w), jax.grad(ref, (0, 1))(x, w)
 
 
-def test_gradients_equal_the_single_convolution_over_a_grid():
+@pytest.mark.parametrize("grow", [False, True], ids=["plain-input-grad", "grown-input-grad"])
+def test_gradients_equal_the_single_convolution_over_a_grid(grow, monkeypatch):
+    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", 0 if grow else 2**62)
     n = 0
     for case in _grid():
         k, strides, padding, dil, fmt = case
@@ -80,8 +82,10 @@ def test_gradients_equal_the_single_convolution_over_a_grid():
     assert n == 13
 
 
-def test_forward_mode_vmap_and_second_derivatives():
-    # a kernel deep enough for the split forward pass as well as the chunked kernel gradient
+def test_forward_mode_vmap_and_second_derivatives(monkeypatch):
+    # a kernel deep enough for the split forward pass as well as the chunked kernel gradient,
+    # and every convolution's input tangent grown
+    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", 0)
     x, w = _rand((BATCH, 5, 5, 8)), _rand((3, 3, 8, 3), seed=1)
     tx, tw = _rand(x.shape, seed=2), _rand(w.shape, seed=3)
 
@@ -200,11 +204,12 @@ def _shapes_of_convolutions(fn, *args):
 
 
 def test_input_gradient_of_a_stride_one_convolution_grows_one_row_on_cpu(monkeypatch):
-    """On CPU the input tangent of a stride-1 convolution that keeps some padding at the end
-    of its first spatial dimension is the convolution of the input padded by one row, so its
-    transpose (the input gradient) is a convolution one row taller than the image: XLA:CPU
-    runs that shape on Eigen's thread pool instead of YNNPACK's single core. The gradient's
-    values are the plain convolution's; strided and VALID convolutions are left as they were."""
+    """On CPU the input tangent of a large stride-1 convolution that keeps some padding at the
+    end of its first spatial dimension is the convolution of the input padded by one row, so
+    its transpose (the input gradient) is a convolution one row taller than the image:
+    XLA:CPU runs that shape on Eigen's thread pool instead of YNNPACK's single core. The
+    gradient's values are the plain convolution's; strided and VALID convolutions, small
+    ones, and the switch turned off keep the plain input gradient, at any batch size."""
     w = _rand((3, 3, 8, 4), seed=1)
 
     def input_grad(stride, padding):
@@ -213,16 +218,24 @@ def test_input_gradient_of_a_stride_one_convolution_grows_one_row_on_cpu(monkeyp
 
         return grad
 
-    x = _rand((BATCH, 7, 6, 8))
-    for stride, padding, grown in ((1, "SAME", True), (2, "SAME", False), (1, "VALID", False)):
+    def grown(x, stride=1, padding="SAME"):
         fn = input_grad(stride, padding)
         want = jax.grad(
-            lambda x, s=stride, p=padding: jnp.sum(_lax_conv(x, w, (s, s), p, (1, 1), "NHWC") ** 2)
+            lambda x: jnp.sum(_lax_conv(x, w, (stride,) * 2, padding, (1, 1), "NHWC") ** 2)
         )(x)
         np.testing.assert_allclose(jax.jit(fn)(x, w), want, rtol=1e-5, atol=1e-4)
-        taller = f"{BATCH},8,6,8"
-        on_cpu = jax.default_backend() == "cpu"
-        found = taller in _shapes_of_convolutions(fn, x, w)
-        assert found == (grown and on_cpu), (stride, padding)
+        taller = ",".join(map(str, (x.shape[0], x.shape[1] + 1, *x.shape[2:])))
+        return taller in _shapes_of_convolutions(fn, x, w)
+
+    on_cpu = jax.default_backend() == "cpu"
+    big, small_batch = _rand((BATCH, 7, 6, 8)), _rand((2, 7, 6, 8))
+    work = big.size * 9 * 4
+    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", work)
+    assert grown(big) == on_cpu
+    assert not grown(big, stride=2)
+    assert not grown(big, padding="VALID")
+    assert not grown(small_batch)  # below the work threshold
+    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", small_batch.size * 9 * 4)
+    assert grown(small_batch) == on_cpu  # a batch below MIN_BATCH, above the threshold
     monkeypatch.setattr(_conv_grad, "EIGEN_INPUT_GRAD", False)
-    assert f"{BATCH},8,6,8" not in _shapes_of_convolutions(input_grad(1, "SAME"), x, w)
+    assert not grown(big)
