@@ -5,6 +5,7 @@ second derivatives still work; the parts and chunks are really there on CPU and 
 below the batch threshold."""
 
 import itertools
+import math
 import re
 
 import jax
@@ -66,7 +67,7 @@ def _both_gradients(x, w, strides, padding, dil, fmt):
 
 @pytest.mark.parametrize("grow", [False, True], ids=["plain-input-grad", "grown-input-grad"])
 def test_gradients_equal_the_single_convolution_over_a_grid(grow, monkeypatch):
-    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", 0 if grow else 2**62)
+    monkeypatch.setattr(_conv_grad, "MIN_GROWN_WORK", 0 if grow else 2**62)
     n = 0
     for case in _grid():
         k, strides, padding, dil, fmt = case
@@ -85,7 +86,7 @@ def test_gradients_equal_the_single_convolution_over_a_grid(grow, monkeypatch):
 def test_forward_mode_vmap_and_second_derivatives(monkeypatch):
     # a kernel deep enough for the split forward pass as well as the chunked kernel gradient,
     # and every convolution's input tangent grown
-    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", 0)
+    monkeypatch.setattr(_conv_grad, "MIN_GROWN_WORK", 0)
     x, w = _rand((BATCH, 5, 5, 8)), _rand((3, 3, 8, 3), seed=1)
     tx, tw = _rand(x.shape, seed=2), _rand(w.shape, seed=3)
 
@@ -112,6 +113,12 @@ def test_forward_mode_vmap_and_second_derivatives(monkeypatch):
     hess_ref = jax.hessian(loss(ref))(w, x)
     np.testing.assert_allclose(hess, hess_ref, rtol=1e-4, atol=1e-4)
     xs = np.stack([x, 2 * x])
+    np.testing.assert_allclose(
+        jax.jit(jax.vmap(ours, (0, None)))(xs, w),
+        jax.vmap(ref, (0, None))(xs, w),
+        rtol=1e-5,
+        atol=1e-5,
+    )
     per = jax.vmap(jax.grad(loss(ours)), (None, 0))(w, xs)
     per_ref = jax.vmap(jax.grad(loss(ref)), (None, 0))(w, xs)
     np.testing.assert_allclose(per, per_ref, rtol=1e-5, atol=1e-4)
@@ -230,12 +237,55 @@ def test_input_gradient_of_a_stride_one_convolution_grows_one_row_on_cpu(monkeyp
     on_cpu = jax.default_backend() == "cpu"
     big, small_batch = _rand((BATCH, 7, 6, 8)), _rand((2, 7, 6, 8))
     work = big.size * 9 * 4
-    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", work)
+    monkeypatch.setattr(_conv_grad, "MIN_GROWN_WORK", work)
     assert grown(big) == on_cpu
     assert not grown(big, stride=2)
     assert not grown(big, padding="VALID")
     assert not grown(small_batch)  # below the work threshold
-    monkeypatch.setattr(_conv_grad, "MIN_INPUT_GRAD_WORK", small_batch.size * 9 * 4)
+    monkeypatch.setattr(_conv_grad, "MIN_GROWN_WORK", small_batch.size * 9 * 4)
     assert grown(small_batch) == on_cpu  # a batch below MIN_BATCH, above the threshold
-    monkeypatch.setattr(_conv_grad, "EIGEN_INPUT_GRAD", False)
+    monkeypatch.setattr(_conv_grad, "GROW_FOR_EIGEN", False)
     assert not grown(big)
+
+
+def test_forward_pass_alone_is_one_row_taller_on_cpu(monkeypatch):
+    """Outside differentiation, a large stride-1 "SAME" convolution on CPU is computed one
+    output row taller and cropped (XLA:CPU then runs it on Eigen's thread pool): the values
+    are lax's in NHWC and NCHW, dilated, at a batch below MIN_BATCH; VALID and strided
+    convolutions, small ones and the switch turned off are not; under jax.grad the forward
+    pass stays the (split) convolution of the training step."""
+    on_cpu = jax.default_backend() == "cpu"
+
+    def taller(x, w, stride=1, padding="SAME", fmt="NHWC", dil=1):
+        strides = (stride, stride)
+
+        def forward(x, w):
+            return tf.nn.conv2d(x, w, stride, padding, data_format=fmt, dilations=dil)
+
+        want = _lax_conv(x, w, strides, padding, (dil, dil), fmt)
+        np.testing.assert_allclose(jax.jit(forward)(x, w), want, rtol=1e-5, atol=1e-5)
+        rows = want.shape[fmt.index("H")]
+        # XLA:CPU may transpose an NCHW convolution to NHWC: compare sizes, not shapes
+        size = want.size // rows * (rows + 1)
+        return size in [
+            math.prod(map(int, s.split(","))) for s in _shapes_of_convolutions(forward, x, w)
+        ]
+
+    w = _rand((3, 3, 8, 5), seed=1)
+    x, x_nchw = _rand((BATCH, 7, 6, 8)), _rand((2, 8, 7, 6))
+    monkeypatch.setattr(_conv_grad, "MIN_GROWN_WORK", x_nchw.size * 3 * 3 * 5)
+    assert taller(x, w) == on_cpu
+    assert taller(x_nchw, w, fmt="NCHW") == on_cpu
+    assert taller(x, w, dil=2) == on_cpu
+    assert not taller(x, w, padding="VALID")
+    assert not taller(x, w, stride=2)
+    assert not taller(x[:2, :, :, :1], w[:, :, :1])  # below the threshold
+    monkeypatch.setattr(_conv_grad, "GROW_FOR_EIGEN", False)
+    assert not taller(x, w)
+    monkeypatch.setattr(_conv_grad, "GROW_FOR_EIGEN", True)
+
+    def loss(w, x):
+        return jnp.sum(tf.nn.conv2d(x, w, 1, "SAME") ** 2)
+
+    forward_taller = f"{BATCH},8,6,5"  # the output's shape, one row taller
+    assert forward_taller not in _shapes_of_convolutions(jax.grad(loss), w, x)
