@@ -23,6 +23,7 @@ from jax import lax
 
 from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops import _conv_grad
+from flaxscope.ops import _depthwise as _depthwise_cpu
 from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import reserve_op_name, tf_op
 
@@ -367,6 +368,9 @@ def _depthwise(
             f"input shapes: {_shape_list(x.shape)}, {_shape_list(w.shape)}."
         )
     kh, kw, c, m = w.shape
+    if x.ndim == 4 and min(strides) > 0:
+        _same_dtype(x, w, op)
+        return _depthwise_cpu.depthwise(x, w, strides, padding, dilations, channels_first)
     return conv_nd(x, w.reshape(kh, kw, 1, c * m), strides, padding, dilations, channels_first, op)
 
 
