@@ -1,13 +1,14 @@
 """The depthwise 2-D convolution on CPU as a sum of shifted, weighted copies of the input.
 
 ``tf.nn.depthwise_conv2d`` is a grouped convolution with one group per input channel. XLA:CPU
-(jaxlib 0.10.2) runs that shape slowly on both of its convolution paths: 120 ms for a 3x3
-depthwise convolution of 32 images of 56x56x64, where TF1's oneDNN takes 1.9 ms
-(benchmarks/RESULTS.md, "Session 7"). Written instead as ``kh * kw`` strided slices of the
-padded input, each times its tap's per-channel weights, summed, XLA fuses the whole
-convolution into one elementwise loop over the output on every core: 3-16 ms there, and
-the input gradient, the transpose of those slices, is one such loop too. The kernel
-gradient (a reduction over the batch and the image per tap) is what autodiff makes of it.
+(jaxlib 0.10.2) runs that shape slowly: 120-130 ms for a 3x3 depthwise convolution of 32
+images of 56x56x64, where TF1's oneDNN takes 2-3.4 ms (benchmarks/RESULTS.md, "Session
+7"). Written instead as ``kh * kw`` strided slices of the padded input, each times its
+tap's per-channel weights, summed, XLA fuses the whole convolution into one elementwise
+loop over the output on every core: 8-11 ms there, 4-40x faster than the grouped
+convolution over five shapes, and the input gradient, the transpose of those slices, is one
+such loop too. The kernel gradient (a reduction over the batch and the image per tap) is
+what autodiff makes of it, still 6-26x TF1's time with the rest of the gradient.
 
 Other backends keep the grouped convolution (cuDNN and XLA:TPU have depthwise kernels).
 The values are the grouped convolution's to float32 rounding (the taps are summed in
