@@ -24,8 +24,6 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from flaxscope.ops import _conv_grad
-
 Array = jax.Array
 
 
@@ -46,7 +44,15 @@ def depthwise(
     args = (tuple(strides), pads, tuple(dilations), (fmt, "HWIO", fmt))
 
     def grouped(x: Array, w: Array) -> Array:
-        return _conv_grad._plain(x, w.reshape(kh, kw, 1, channels * mult), *args, channels)
+        return lax.conv_general_dilated(
+            x,
+            w.reshape(kh, kw, 1, channels * mult),
+            window_strides=args[0],
+            padding=args[1],
+            rhs_dilation=args[2],
+            dimension_numbers=args[3],
+            feature_group_count=channels,
+        )
 
     if x.dtype != jnp.float32 or w.dtype != jnp.float32:
         return grouped(x, w)
