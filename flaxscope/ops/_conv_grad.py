@@ -7,8 +7,8 @@ whose window is the whole image and whose contraction runs over every image of t
 (for a 3x3 kernel on 14x14 maps: a 14x14 window over 64 images). XLA:CPU's YNNPACK path
 runs that shape at about half the speed of the forward convolution; the same gradient
 computed as a sum of convolutions over 8 images at a time (at most 16 of them) takes about
-0.75x the time (benchmarks/RESULTS.md, "The CNN on CPU against oneDNN"). Other backends (cuDNN on GPU)
-keep the single convolution.
+0.75x the time (benchmarks/RESULTS.md, "The CNN on CPU against oneDNN"). Other backends
+(cuDNN on GPU) keep the single convolution.
 
 When XLA:CPU runs convolutions on Eigen instead (``flaxscope.xla_cpu_convolutions("eigen")``,
 or the same flag in ``XLA_FLAGS``), the single convolution is as fast as the chunks or
@@ -44,10 +44,11 @@ row, when it has at least ``MIN_GROWN_WORK`` multiply-adds (``GROW_FOR_EIGEN``):
 rounding.
 
 All of it lives in a ``custom_jvp``: the primal is the (grown) forward convolution, the
-jvp's primal output the split one, the input's tangent the (grown) convolution, and the kernel's tangent the concatenation of per-chunk
-convolutions, whose transpose under reverse mode is the chunked sum. Forward mode, ``vmap``
-and higher derivatives keep working, and the values equal the plain convolution's to
-float32 rounding (only the order of the sum over the batch changes).
+jvp's primal output the split one, the input's tangent the (grown) convolution, and the
+kernel's tangent the concatenation of per-chunk convolutions, whose transpose under
+reverse mode is the chunked sum. Forward mode, ``vmap`` and higher derivatives keep
+working, and the values equal the plain convolution's to float32 rounding (only the order
+of the sum over the batch changes).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def _growth(x: Array, w: Array, strides, padding, dilations, spec):
 def _inference(x: Array, w: Array, strides, padding, dilations, spec) -> Array:
     """The convolution outside differentiation; on CPU, when shaped for Eigen, computed one
     row taller (one more row of padding at the end of the first spatial dimension) and
-    cropped: 0.60-0.68 of YNNPACK's time at six 3x3 shapes, batches 1 to 64."""
+    cropped: 0.61-0.68 of YNNPACK's time at eight 3x3 shapes, batches 1 to 64."""
     args = (strides, padding, dilations, spec)
     growth = _growth(x, w, *args)
     # one more output row is larger than the input only if the output is as large already
