@@ -41,16 +41,15 @@ def depthwise(
     kh, kw, channels, mult = w.shape
     fmt = "NCHW" if channels_first else "NHWC"
     pads = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
-    args = (tuple(strides), pads, tuple(dilations), (fmt, "HWIO", fmt))
 
     def grouped(x: Array, w: Array) -> Array:
         return lax.conv_general_dilated(
             x,
             w.reshape(kh, kw, 1, channels * mult),
-            window_strides=args[0],
-            padding=args[1],
-            rhs_dilation=args[2],
-            dimension_numbers=args[3],
+            window_strides=tuple(strides),
+            padding=pads,
+            rhs_dilation=tuple(dilations),
+            dimension_numbers=(fmt, "HWIO", fmt),
             feature_group_count=channels,
         )
 
