@@ -25,3 +25,6 @@ python benchmarks/scaling.py --devices 1 --reps 20 2>&1 | tee "$OUT/scaling.txt"
 #    loop (HOIST_INPUT_PROJECTION) and the embedding fold (FOLD_EMBEDDING_PROJECTION, off
 #    on GPU until this says otherwise), against hand-written JAX in one round robin.
 python benchmarks/lstm.py --iters 20 --warmup 3 --impls flaxscope flaxscope-fold flaxscope-nofold flaxscope-hoisted flaxscope-inloop jax 2>&1 | tee "$OUT/lstm-choices.txt"
+# 5. convolutions: on GPU flaxscope's depthwise convolution stays the grouped one (cuDNN),
+#    so flaxscope / grouped should be about 1 (no TensorFlow on the device: no tf1 column).
+python benchmarks/depthwise.py --rounds 3 --iters 5 --configs 32x56x56x64 64x28x28x128 32x112x112x32x2 2>&1 | tee "$OUT/depthwise.txt"
