@@ -17,7 +17,7 @@ another order).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
@@ -34,25 +34,15 @@ def depthwise(
     padding: Any,
     dilations: Sequence[int],
     channels_first: bool,
+    grouped: Callable[[Array, Array], Array],
 ) -> Array:
     """``x`` ``[N, H, W, C]`` (``[N, C, H, W]`` when ``channels_first``) convolved channel by
     channel with ``w`` ``[kh, kw, C, multiplier]``; output channel ``c * multiplier + k``.
-    ``padding`` is ``"SAME"``, ``"VALID"`` or two ``(low, high)`` pairs."""
+    ``padding`` is ``"SAME"``, ``"VALID"`` or two ``(low, high)`` pairs. ``grouped(x, w)``
+    is the same convolution as the grouped one, used off CPU, for other dtypes and for an
+    empty output."""
     kh, kw, channels, mult = w.shape
-    fmt = "NCHW" if channels_first else "NHWC"
     pads = padding if isinstance(padding, str) else tuple(tuple(p) for p in padding)
-
-    def grouped(x: Array, w: Array) -> Array:
-        return lax.conv_general_dilated(
-            x,
-            w.reshape(kh, kw, 1, channels * mult),
-            window_strides=tuple(strides),
-            padding=pads,
-            rhs_dilation=tuple(dilations),
-            dimension_numbers=(fmt, "HWIO", fmt),
-            feature_group_count=channels,
-        )
-
     if x.dtype != jnp.float32 or w.dtype != jnp.float32:
         return grouped(x, w)
     axes = (2, 3) if channels_first else (1, 2)

@@ -368,10 +368,16 @@ def _depthwise(
             f"input shapes: {_shape_list(x.shape)}, {_shape_list(w.shape)}."
         )
     kh, kw, c, m = w.shape
+
+    def grouped(x: Array, w: Array) -> Array:
+        return conv_nd(
+            x, w.reshape(kh, kw, 1, c * m), strides, padding, dilations, channels_first, op
+        )
+
     if x.ndim == 4 and min(strides) > 0:
         _same_dtype(x, w, op)
-        return _depthwise_cpu.depthwise(x, w, strides, padding, dilations, channels_first)
-    return conv_nd(x, w.reshape(kh, kw, 1, c * m), strides, padding, dilations, channels_first, op)
+        return _depthwise_cpu.depthwise(x, w, strides, padding, dilations, channels_first, grouped)
+    return grouped(x, w)
 
 
 def _depthwise_args(
