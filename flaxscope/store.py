@@ -28,6 +28,8 @@ import jax
 import jax.extend.core as _jex_core
 import numpy as np
 
+from flaxscope.tensor_shape import TensorShape
+
 INIT = "init"
 APPLY = "apply"
 
@@ -148,12 +150,93 @@ class VariableRecord:
     def set_value(self, value: Any) -> None:
         self._value = value
 
-    def get_shape(self) -> tuple[int, ...]:
-        return self.shape
+    def get_shape(self) -> TensorShape:
+        """TF1's ``v.get_shape()``: ``.as_list()``, ``.ndims``, ``[i].value``."""
+        return TensorShape(self.shape)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def op(self) -> VariableOp:
+        """TF1's ``v.op``: its ``.name`` is the checkpoint key (``"eval/w"``)."""
+        return VariableOp(self.op_name)
+
+    # TF1 code uses the items of ``tf.trainable_variables()`` as tensors: a target network's
+    # copy ``tf.assign(t, (1 - tau) * t + tau * e)``, ``e.read_value()``, ``t.assign(e)``.
+    def __jax_array__(self) -> jax.Array:
+        return self.value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.value, dtype=dtype)
+
+    def read_value(self) -> jax.Array:
+        """TF1's ``v.read_value()``: the current value."""
+        return self.value
+
+    def assign(
+        self, value: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ):
+        """TF1's ``v.assign(value)``, i.e. ``tf.assign(v, value)``."""
+        return _ASSIGN_OPS["assign"](self, value)
+
+    def assign_add(
+        self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ):
+        """TF1's ``v.assign_add(delta)``."""
+        return _ASSIGN_OPS["assign_add"](self, delta)
+
+    def assign_sub(
+        self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ):
+        """TF1's ``v.assign_sub(delta)``."""
+        return _ASSIGN_OPS["assign_sub"](self, delta)
 
     def __repr__(self) -> str:
         # TF's repr, so messages that list variables read as TF's do.
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
+
+
+def _on_value(method: str) -> Callable:
+    def forward(self: VariableRecord, *args: Any) -> Any:
+        return getattr(self.value, method)(*args)
+
+    forward.__name__ = method
+    return forward
+
+
+# Arithmetic, comparisons and indexing act on the current value, as on a TF1 variable (equality
+# and hashing stay identity: records are kept in lists and sets, as TF1's variables are).
+for _method in (
+    "__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ "
+    "__floordiv__ __rfloordiv__ __mod__ __rmod__ __pow__ __rpow__ __matmul__ __rmatmul__ "
+    "__neg__ __pos__ __abs__ __invert__ __and__ __rand__ __or__ __ror__ __xor__ __rxor__ "
+    "__lt__ __le__ __gt__ __ge__ __getitem__"
+).split():
+    setattr(VariableRecord, _method, _on_value(_method))
+
+
+class VariableOp:
+    """What TF1 code reads off ``v.op``: ``name`` (and ``type``)."""
+
+    __slots__ = ("name",)
+    type = "VariableV2"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<VariableOp {self.name!r}>"
+
+
+# ``tf.assign`` and friends, registered by flaxscope.variables (which imports this module).
+_ASSIGN_OPS: dict[str, Callable[[VariableRecord, Any], Any]] = {}
+
+
+def register_assign_ops(**ops: Callable[[VariableRecord, Any], Any]) -> None:
+    """Gives records their ``assign``/``assign_add``/``assign_sub`` methods' implementation."""
+    _ASSIGN_OPS.update(ops)
 
 
 class Deferred:

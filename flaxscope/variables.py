@@ -792,6 +792,9 @@ def assign_sub(ref: Any, value: Any, use_locking: Any = None, name: Any = None) 
     return _assign(ref, lambda old: old - value, True)
 
 
+store.register_assign_ops(assign=assign, assign_add=assign_add, assign_sub=assign_sub)
+
+
 def get_local_variable(
     name: str,
     shape: Sequence[int] | None = None,

@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope.ops._registry import reserve_op_name, tf_op
+from flaxscope.ops._tf_grads import tf_maximum, tf_minimum
 
 
 class IndexedSlices(NamedTuple):
@@ -109,9 +110,9 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any, name: str | 
                 f"Cannot convert a float bound to the integer dtype {values.dtype.name} of "
                 "t in clip_by_value: cast t, or pass integer bounds."
             )
-    t_min = jnp.minimum(values, high.astype(values.dtype))
+    t_min = tf_minimum(values, high.astype(values.dtype))
     _check_no_growth(values, t_min)
-    t_max = jnp.maximum(t_min, low.astype(values.dtype))
+    t_max = tf_maximum(t_min, low.astype(values.dtype))
     _check_no_growth(values, t_max)
     return _like(t, t_max)
 
@@ -140,7 +141,8 @@ def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: str | None = No
     l2norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, l2sum, 1)), l2sum)
     scaled = values * clip_norm
     _check_no_growth(values, scaled)
-    return _like(t, scaled / jnp.maximum(l2norm, clip_norm).astype(scaled.dtype))
+    bound = tf_maximum(l2norm, jnp.asarray(clip_norm, l2norm.dtype))
+    return _like(t, scaled / bound.astype(scaled.dtype))
 
 
 def _sequence(t_list: Any) -> list:
@@ -191,7 +193,7 @@ def clip_by_global_norm(
     reserve_op_name(name or "clip_by_global_norm")
     use_norm = jnp.asarray(use_norm)
     one = jnp.asarray(1.0, use_norm.dtype)
-    finite_scale = clip_norm * jnp.minimum(one / use_norm, one / clip_norm)
+    finite_scale = clip_norm * tf_minimum(one / use_norm, one / jnp.asarray(clip_norm, one.dtype))
     scale = finite_scale + (use_norm - use_norm)  # NaN when the norm is inf or NaN
     clipped = [
         None
@@ -210,4 +212,5 @@ def clip_by_average_norm(t: Any, clip_norm: Any, name: str | None = None) -> jax
     t = jnp.asarray(t)
     n_element = jnp.asarray(t.size, jnp.float32)
     l2norm_inv = jax.lax.rsqrt(jnp.sum(t * t))
-    return t * clip_norm * jnp.minimum(l2norm_inv * n_element, 1.0 / clip_norm)
+    bound = jnp.asarray(1.0 / clip_norm, l2norm_inv.dtype)
+    return t * clip_norm * tf_minimum(l2norm_inv * n_element, bound)

@@ -18,6 +18,7 @@ from jax import lax
 
 from flaxscope.losses import add_loss
 from flaxscope.ops._registry import reserve_op_name, tf_op
+from flaxscope.ops._tf_grads import tf_abs, tf_minimum
 from flaxscope.ops.nn.cross_entropy import sigmoid_xent, softmax_xent, sparse_xent
 from flaxscope.store import GraphKeys
 
@@ -161,7 +162,7 @@ def absolute_difference(
     weighted and reduced."""
     reserve_op_name(scope or "absolute_difference")
     labels, predictions = _pair(labels, predictions)
-    return _weighted(jnp.abs(predictions - labels), weights, loss_collection, reduction)
+    return _weighted(tf_abs(predictions - labels), weights, loss_collection, reduction)
 
 
 @tf_op("losses.mean_squared_error", family="losses")
@@ -194,9 +195,9 @@ def huber_loss(
     ``delta * (|e| - 0.5 * delta)``, with ``e = predictions - labels``."""
     reserve_op_name(scope or "huber_loss")
     labels, predictions = _pair(labels, predictions)
-    error = jnp.abs(predictions - labels)
+    error = tf_abs(predictions - labels)
     delta = jnp.asarray(delta, jnp.float32)
-    quadratic = jnp.minimum(error, delta)
+    quadratic = tf_minimum(error, delta)
     losses = 0.5 * jnp.square(quadratic) + delta * (error - quadratic)
     return _weighted(losses, weights, loss_collection, reduction)
 

@@ -15,6 +15,7 @@ from flaxscope.ops._convert import (
     to_tensor,
 )
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_abs
 from flaxscope.ops.linalg._common import Array
 
 
@@ -55,7 +56,7 @@ def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> A
             return jnp.expand_dims(out, tuple(sorted(axes))) if keepdims else out
         rows, cols = axes
         summed, kept = (rows, cols) if ord == 1 else (cols, rows)
-        per = jnp.sum(jnp.abs(x), axis=summed, keepdims=True)
+        per = jnp.sum(tf_abs(x), axis=summed, keepdims=True)
         out = jnp.max(per, axis=kept, keepdims=True)
         return out if keepdims else jnp.squeeze(out, axis=axes)
     if not (ord == "euclidean" or (isinstance(ord, (int, float)) and ord > 0)):
@@ -63,10 +64,10 @@ def _norm(x: Array, ord: Any, axes: tuple[int, ...] | None, keepdims: bool) -> A
     if euclid or ord == 2:
         return jnp.sqrt(_sum_squares(x, axes, keepdims))
     if ord == np.inf:
-        return jnp.max(jnp.abs(x), axis=axes, keepdims=keepdims)
+        return jnp.max(tf_abs(x), axis=axes, keepdims=keepdims)
     if ord == 1:
-        return jnp.sum(jnp.abs(x), axis=axes, keepdims=keepdims)
-    return jnp.sum(jnp.abs(x) ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
+        return jnp.sum(tf_abs(x), axis=axes, keepdims=keepdims)
+    return jnp.sum(tf_abs(x) ** ord, axis=axes, keepdims=keepdims) ** (1.0 / ord)
 
 
 @tf_op("norm", "linalg.norm", family="math", default_name="norm")

@@ -13,6 +13,7 @@ import jax.scipy.special as jsp
 import numpy as np
 from jax import lax
 
+from flaxscope.ops import _tf_grads
 from flaxscope.ops._convert import (
     ANY,
     BOOL,
@@ -29,6 +30,7 @@ from flaxscope.ops._convert import (
     to_tensor,
 )
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_maximum, tf_minimum
 
 Array = jax.Array
 
@@ -68,31 +70,6 @@ def _c_rem(x: Array, y: Array) -> Array:
     return lax.rem(*jnp.broadcast_arrays(x, y))
 
 
-def _tf_chooser(pick_x: Callable[[Array, Array], Array]) -> Callable[[Array, Array], Array]:
-    """``maximum``/``minimum`` whose gradient goes to ``x`` on ties, as TF's does (JAX
-    splits it in half: ``tf.maximum(x, 0.0)`` at 0 would get 0.5 instead of 1)."""
-    choose = jnp.maximum if pick_x is jnp.greater_equal else jnp.minimum
-
-    @jax.custom_jvp
-    def op(x: Array, y: Array) -> Array:
-        return choose(x, y)
-
-    @op.defjvp
-    def _jvp(primals: Any, tangents: Any) -> Any:
-        x, y = primals
-        dx, dy = tangents
-        out = choose(x, y)
-        dx = jnp.broadcast_to(dx, out.shape)
-        dy = jnp.broadcast_to(dy, out.shape)
-        return out, jnp.where(pick_x(x, y), dx, dy)
-
-    return op
-
-
-_maximum = _tf_chooser(jnp.greater_equal)
-_minimum = _tf_chooser(jnp.less_equal)
-
-
 def _floordiv(x: Array, y: Array) -> Array:
     if jnp.issubdtype(x.dtype, jnp.inexact):
         return jnp.floor(x / y)
@@ -123,10 +100,6 @@ def _div_no_nan(x: Array, y: Array) -> Array:
 
 def _multiply_no_nan(x: Array, y: Array) -> Array:
     return jnp.where(y == 0, jnp.zeros_like(x * y), x * y)
-
-
-def _xdivy(x: Array, y: Array) -> Array:
-    return jnp.where(x == 0, jnp.zeros_like(x), x / y)
 
 
 add = _binary(("add", "math.add"), "AddV2", jnp.add, NUMBER, "``x + y`` with broadcasting.", "Add")
@@ -178,10 +151,10 @@ truncatemod = _binary(
 )
 pow = _binary(("pow", "math.pow"), "Pow", jnp.power, NUMBER, "``x ** y``.")
 maximum = _binary(
-    ("maximum", "math.maximum"), "Maximum", _maximum, REAL_NUMBER, "elementwise ``max(x, y)``."
+    ("maximum", "math.maximum"), "Maximum", tf_maximum, REAL_NUMBER, "elementwise ``max(x, y)``."
 )
 minimum = _binary(
-    ("minimum", "math.minimum"), "Minimum", _minimum, REAL_NUMBER, "elementwise ``min(x, y)``."
+    ("minimum", "math.minimum"), "Minimum", tf_minimum, REAL_NUMBER, "elementwise ``min(x, y)``."
 )
 squared_difference = _binary(
     ("squared_difference", "math.squared_difference"),
@@ -237,18 +210,18 @@ multiply_no_nan = _binary(
     "multiply_no_nan",
 )
 xlogy = _binary(
-    ("math.xlogy",), "Xlogy", jsp.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0."
+    ("math.xlogy",), "Xlogy", _tf_grads.xlogy, FLOATING, "``x * log(y)``, 0 where ``x`` is 0."
 )
 xlog1py = _binary(
     ("math.xlog1py",),
     "Xlog1py",
-    jsp.xlog1py,
+    _tf_grads.xlog1py,
     FLOATING,
     "``x * log1p(y)``, 0 where ``x`` is 0.",
     "xlog1py",
 )
 xdivy = _binary(
-    ("math.xdivy",), "Xdivy", _xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy"
+    ("math.xdivy",), "Xdivy", _tf_grads.xdivy, FLOATING, "``x / y``, 0 where ``x`` is 0.", "xdivy"
 )
 nextafter = _binary(
     ("math.nextafter",),

@@ -26,6 +26,7 @@ from flaxscope.ops._convert import (
     to_tensor,
 )
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_abs
 
 Array = jax.Array
 
@@ -83,7 +84,7 @@ def _softsign(x: Array) -> Array:
 abs = _unary(
     ("abs", "math.abs"),
     "Abs",
-    jnp.abs,
+    tf_abs,
     SIGNED_NUMBER,
     "absolute value (the magnitude of a complex value, as a real).",
 )

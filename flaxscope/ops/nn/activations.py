@@ -11,6 +11,10 @@ import jax.numpy as jnp
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.nn._common import Array, as_float, check_axis, softmax_axis, tf_paths
 
+# SELU's constants (Klambauer et al., 2017), as TF's kernel uses them
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SELU_ALPHA = 1.6732632423543772848170429916717
+
 
 @tf_op(*tf_paths("nn.relu"), family="nn", default_name="Relu")
 def relu(features: Any, name: str | None = None) -> Array:
@@ -35,9 +39,14 @@ def elu(features: Any, name: str | None = None) -> Array:
 
 @tf_op(*tf_paths("nn.selu"), family="nn", default_name="Selu")
 def selu(features: Any, name: str | None = None) -> Array:
-    """``tf.nn.selu``: the scaled ELU (``scale * elu(x, alpha)`` with TF's constants)."""
+    """``tf.nn.selu``: the scaled ELU (``scale * elu(x, alpha)`` with TF's constants); at 0
+    the gradient is ``scale``, as TF's (the linear branch)."""
     del name
-    return jax.nn.selu(as_float(features))
+    x = as_float(features)
+    negative = x < 0
+    scale, alpha = _SELU_SCALE, _SELU_ALPHA
+    curve = alpha * jnp.expm1(jnp.where(negative, x, jnp.zeros_like(x)))
+    return jnp.asarray(scale, x.dtype) * jnp.where(negative, curve.astype(x.dtype), x)
 
 
 @tf_op(*tf_paths("nn.crelu"), family="nn", default_name="CRelu")

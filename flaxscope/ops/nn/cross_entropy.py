@@ -15,6 +15,7 @@ from jax import lax
 
 from flaxscope.ops._convert import renamed, shape_text
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_abs
 from flaxscope.ops.nn._common import Array, as_float, check_axis, softmax_axis
 
 
@@ -148,8 +149,12 @@ def sigmoid_xent(labels: Any, logits: Any) -> Array:
     logits = as_float(logits)
     labels = jnp.asarray(labels, logits.dtype)
     same_shape(labels, logits)
-    zeros = jnp.zeros((), logits.dtype)
-    return jnp.maximum(logits, zeros) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
+    # TF's formula picks the branches with one comparison, ``logits >= 0``; its gradient at
+    # a logit of exactly 0 (a zero-initialized output layer) is then ``sigmoid(0) - z``.
+    nonnegative = logits >= 0
+    relu_logits = jnp.where(nonnegative, logits, jnp.zeros_like(logits))
+    neg_abs_logits = jnp.where(nonnegative, -logits, logits)
+    return relu_logits - logits * labels + jnp.log1p(jnp.exp(neg_abs_logits))
 
 
 @tf_op("nn.sigmoid_cross_entropy_with_logits", family="losses", default_name="logistic_loss")
@@ -180,8 +185,9 @@ def weighted_cross_entropy_with_logits(
     z = jnp.asarray(labels, logits.dtype)
     same_shape(z, logits)
     log_weight = 1 + (jnp.asarray(pos_weight, logits.dtype) - 1) * z
+    # TF's ``abs`` and ``relu``, whose derivatives at 0 are 0
     return (1 - z) * logits + log_weight * (
-        jnp.log1p(jnp.exp(-jnp.abs(logits))) + jnp.maximum(-logits, jnp.zeros((), logits.dtype))
+        jnp.log1p(jnp.exp(-tf_abs(logits))) + jax.nn.relu(-logits)
     )
 
 

@@ -16,6 +16,7 @@ from jax import lax
 from flaxscope import store
 from flaxscope.ops._convert import shape_text
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_maximum
 from flaxscope.ops.nn._common import Array, as_float, tf_paths
 from flaxscope.ops.sparse import SparseTensor
 from flaxscope.sharding import tf_partitions
@@ -52,7 +53,7 @@ def _clip_rows(rows: Array, ids_rank: int, max_norm: Any) -> Array:
     positive = sq > 0
     norm = jnp.where(positive, jnp.sqrt(jnp.where(positive, sq, jnp.ones_like(sq))), sq)
     clip = jnp.asarray(max_norm, rows.dtype)
-    return rows * clip / jnp.maximum(norm, clip)
+    return rows * clip / tf_maximum(norm, clip)
 
 
 @tf_op("nn.embedding_lookup", family="nn", default_name="embedding_lookup")

@@ -15,6 +15,7 @@ from jax import lax
 
 from flaxscope.ops._convert import renamed, shape_text
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops._tf_grads import tf_maximum
 from flaxscope.ops.nn._common import Array, as_float, tf_paths
 
 
@@ -222,7 +223,7 @@ def l2_normalize(
     axis = renamed("axis", axis, "dim", dim)
     axes = None if axis is None else _axes(x, axis)
     square_sum = jnp.sum(jnp.square(x), axis=axes, keepdims=True)
-    return x * lax.rsqrt(jnp.maximum(square_sum, jnp.asarray(epsilon, x.dtype)))
+    return x * lax.rsqrt(tf_maximum(square_sum, jnp.asarray(epsilon, x.dtype)))
 
 
 @tf_op("nn.local_response_normalization", "nn.lrn", family="nn", default_name="LRN")
