@@ -61,7 +61,7 @@ class ExponentialMovingAverage:
     def apply(self, var_list: Any = None) -> None:
         """Creates the shadows of ``var_list`` (default: the trainable variables) and
         assigns their update for this step."""
-        records = [variable_record(v) for v in (var_list or trainable_variables())]
+        records = [self._record(v) for v in (var_list or trainable_variables())]
         for record in records:
             if not jnp.issubdtype(record.dtype, jnp.floating):
                 raise TypeError(
@@ -83,6 +83,23 @@ class ExponentialMovingAverage:
             shadow = shadows[record.op_name]
             delta = (shadow.value - record.value) * one_minus_decay.astype(shadow.dtype)
             assign(shadow, shadow.value - delta)
+
+    def _record(self, value: Any) -> Any:
+        try:
+            return variable_record(value)
+        except ValueError:
+            raise ValueError(
+                f"{self._name}.apply averages variables here, and got a tensor "
+                f"({type(value).__name__} of shape {getattr(value, 'shape', '?')}) that is no "
+                "variable of this call. TF1 also averages tensors (a batch's moments, a "
+                "loss), in a zero-initialized shadow variable named after the tensor's op "
+                "('moments/Squeeze/ExponentialMovingAverage'); flaxscope's arrays carry no op "
+                "names, so make that shadow yourself: shadow = tf.get_variable("
+                "'moments/Squeeze/ExponentialMovingAverage', shape, trainable=False, "
+                "initializer=tf.zeros_initializer()), then tf.assign(shadow, shadow - (1 - "
+                "decay) * (shadow - tensor)) and apply(..., mutable=True). For batch norm, "
+                "tf.layers.batch_normalization keeps its moving averages itself."
+            ) from None
 
     def average(self, var: Any) -> Any:
         """The shadow of ``var`` in this call (``None`` if ``apply`` has not made one)."""

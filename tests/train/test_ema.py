@@ -89,3 +89,15 @@ def test_ema_needs_mutable_state_and_float_variables():
 
     with pytest.raises(TypeError, match="half, float, or double: n"):
         fs.transform(ints).init(0)
+
+
+def test_averaging_a_tensor_says_how_to_port_it():
+    def program(x):
+        mean, _ = tf.nn.moments(x, [0])
+        tf.train.ExponentialMovingAverage(0.5).apply([mean])
+
+    model = fs.transform(program)
+    with pytest.raises(ValueError, match=r"ExponentialMovingAverage\.apply averages variables") as e:
+        model.init(jax.random.key(0), jnp.ones((4, 3)))
+    assert "moments/Squeeze/ExponentialMovingAverage" in str(e.value)
+    assert "tf.layers.batch_normalization" in str(e.value)

@@ -117,7 +117,10 @@ HINTS: dict[str, str] = {
     "enable_v2_behavior": "not needed with flaxscope: delete the call",
     "gradients": (
         "take gradients of the transformed function with jax.grad(lambda params: "
-        "loss(apply({'params': params}, ...)))"
+        "loss(apply({'params': params}, ...))); for a gradient with respect to a tensor "
+        "inside the model (a WGAN-GP penalty, DDPG's dQ/da), call jax.grad inside the "
+        "model on a function that rebuilds the network under tf.variable_scope(..., "
+        "reuse=True) from that tensor"
     ),
     "hessians": "use jax.hessian on the transformed function",
     "py_func": "use jax.pure_callback (it runs Python on host values under jit)",
