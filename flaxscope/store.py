@@ -321,6 +321,10 @@ class Frame:
         # Keys for random ops (dropout): next_rng_key() folds a counter into op_rng.
         self._op_rng = op_rng
         self._rng_counter = 0
+        # apply without a key: random draws made for a tf.Variable's initial value (which
+        # apply never reads), by id; one left unused as an initial value is an error.
+        self._unkeyed_draws: dict[int, Any] = {}
+        self._unkeyed_keys = 0
         self._scan_depth = 0  # > 0 while a lifted scan's body runs
         # In init, while flaxscope.scan traces its body once: new variables compute their
         # initial values outside the trace (Frame._hoisted).
@@ -724,6 +728,30 @@ class Frame:
         key = jax.random.fold_in(self._op_rng, self._rng_counter)
         self._rng_counter += 1
         return key
+
+    def unkeyed_key(self) -> jax.Array | None:
+        """A stand-in key for a random op of an ``apply`` call that has no key (``None``
+        when the call has one, or is the default graph): the draw may only become a
+        variable's initial value (:meth:`note_unkeyed_draw`)."""
+        if self.default or self.mode != APPLY or self._op_rng is not None:
+            return None
+        self._unkeyed_keys += 1
+        return jax.random.key(0)
+
+    def unkeyed_key_count(self) -> int:
+        return self._unkeyed_keys
+
+    def note_unkeyed_draw(self, value: Any) -> None:
+        """Records a random op's result drawn with :meth:`unkeyed_key`."""
+        self._unkeyed_draws[id(value)] = value
+
+    def consume_initial_value(self, value: Any) -> None:
+        """``value`` is a variable's initial value: fine to have drawn without a key."""
+        self._unkeyed_draws.pop(id(value), None)
+
+    def unkeyed_draws(self) -> list[Any]:
+        """The draws made without a key that were used otherwise than as initial values."""
+        return list(self._unkeyed_draws.values())
 
     def set_rng_state(self, rng_state: tuple[jax.Array | None, int]) -> None:
         """Puts back a :meth:`rng_state` (a lifted transform rerunning a body from its start)."""

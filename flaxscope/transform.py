@@ -60,7 +60,10 @@ def _run(
     try:
         if prelude is not None:
             prelude()
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        if frame.unkeyed_draws():
+            raise ValueError(_UNKEYED_DRAW)
+        return out
     finally:
         scopes.leave(tokens)
         frame.close()
@@ -302,6 +305,22 @@ def _traceable(x: Any) -> bool:
 _OPS_STREAM = 0x5EED  # init's random ops draw from fold_in(rng, this), apart from variables
 
 
+_NO_KEY = (
+    "This call runs a random op (dropout, tf.random_normal, or next_rng_key()) but has no "
+    "random key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for each "
+    "training step (or keep_prob=1.0 / rate=0.0 when evaluating)."
+)
+
+_UNKEYED_DRAW = (
+    "This call uses random numbers (tf.random_normal, tf.random_uniform, ...) but has no "
+    "random key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for each "
+    "step. A draw that is only a tf.Variable's initial value needs no key, as apply reads "
+    "the variable from the tree (tf.Variable(tf.truncated_normal(shape, stddev=0.1))); one "
+    "computed on first, as in tf.Variable(tf.random_normal(shape) * 0.1), counts as used: "
+    "write tf.Variable(lambda: tf.random_normal(shape) * 0.1), which TF1 accepts too."
+)
+
+
 def next_rng_key() -> jax.Array:
     """A fresh key for a random op in the current call (Haiku's ``hk.next_rng_key``).
 
@@ -318,13 +337,33 @@ def next_rng_key() -> jax.Array:
             return jax.random.fold_in(
                 frame.rng if frame.rng is not None else jax.random.key(0), _OPS_STREAM
             )
-        raise ValueError(
-            "This call runs a random op (dropout, or next_rng_key()) but has no random "
-            "key: call apply(variables, ..., rng=jax.random.key(...)) with a new key for "
-            "each training step (or keep_prob=1.0 / rate=0.0 when evaluating)."
-        )
+        raise ValueError(_NO_KEY)
 
     return frame.next_op_key(stream)
+
+
+def draw_key() -> jax.Array:
+    """The key of a random op (``tf.random_normal``...): :func:`next_rng_key`, except in an
+    ``apply`` call without a key, where TF1 code often draws only a variable's initial value
+    (``tf.Variable(tf.truncated_normal(shape, stddev=0.1))``), which apply never reads: the
+    draw gets a stand-in key, and the call fails at its end if the draw (see
+    :func:`note_draw`) was used otherwise."""
+    key = store.current_frame().unkeyed_key()
+    return next_rng_key() if key is None else key
+
+
+def note_draw(value: Any, keys_before: int) -> Any:
+    """Marks ``value`` as drawn with a stand-in key if :func:`draw_key` handed one out since
+    the frame's count was ``keys_before``; returns ``value``."""
+    frame = store.current_frame()
+    if frame.unkeyed_key_count() != keys_before:
+        frame.note_unkeyed_draw(value)
+    return value
+
+
+def unkeyed_key_count() -> int:
+    """How many stand-in keys the current call has handed out (for :func:`note_draw`)."""
+    return store.current_frame().unkeyed_key_count()
 
 
 # --- default store --------------------------------------------------------------------

@@ -524,6 +524,8 @@ def get_variable(
     zeros, as in TF1; the scope's ``initializer``, ``regularizer``, ``dtype``,
     ``partitioner``, ``custom_getter`` and ``constraint`` apply when not given here.
     """
+    if initializer is not None and not callable(initializer):
+        store.current_frame().consume_initial_value(initializer)
     # Positional arguments: keyword matching of 16 arguments is a large part of the
     # per-variable cost of a call that creates thousands.
     return _scope_get_variable(
@@ -588,6 +590,7 @@ def Variable(  # noqa: N802  (TF1's name)
         )
     frame = store.current_frame()
     op_name = _variable_op_name(name)
+    frame.consume_initial_value(initial_value)
     if callable(initial_value):
         declared_shape = None
         declared_dtype = dtype

@@ -10,6 +10,8 @@ never returns 0); the individual numbers are JAX's, not TF's Philox streams.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import jax
@@ -18,17 +20,37 @@ import numpy as np
 
 from flaxscope import dtypes as _dtypes
 from flaxscope.ops._registry import tf_op
-from flaxscope.transform import next_rng_key, set_random_seed
+from flaxscope.transform import (
+    draw_key,
+    next_rng_key,
+    note_draw,
+    set_random_seed,
+    unkeyed_key_count,
+)
 
 _FLOATS = ("float16", "bfloat16", "float32", "float64")
 _UNIFORM_OK = (*_FLOATS, "int32", "int64")
 
 
-def _key(seed: int | None) -> jax.Array:
-    key = next_rng_key()
+def _key(seed: int | None, initial_value: bool = False) -> jax.Array:
+    """The op's key; ``initial_value``: the op may be a variable's initial value (see
+    :func:`flaxscope.transform.draw_key`)."""
+    key = draw_key() if initial_value else next_rng_key()
     if seed is not None:
         key = jax.random.fold_in(key, int(seed) & 0xFFFFFFFF)
     return key
+
+
+def _may_initialize(fn: Callable[..., jax.Array]) -> Callable[..., jax.Array]:
+    """A draw TF1 code also uses as a ``tf.Variable``'s initial value: in an ``apply`` call
+    without a key that use needs none (apply reads the variable from the tree)."""
+
+    @functools.wraps(fn)
+    def op(*args: Any, **kwargs: Any) -> jax.Array:
+        before = unkeyed_key_count()
+        return note_draw(fn(*args, **kwargs), before)
+
+    return op
 
 
 def _shape(shape: Any) -> tuple[int, ...]:
@@ -57,6 +79,7 @@ def _check_dtype(dtype: Any, accepted: tuple[str, ...]) -> np.dtype:
 
 
 @tf_op("random_uniform", "random.uniform", family="random", default_name="random_uniform")
+@_may_initialize
 def random_uniform(
     shape: Any,
     minval: Any = 0,
@@ -75,7 +98,7 @@ def random_uniform(
             raise ValueError(f"Must specify maxval for integer dtype tf.{dtype.name}")
         maxval = 1
     shape = _shape(shape)
-    key = _key(seed)
+    key = _key(seed, initial_value=True)
     if integer:
         low, high = jnp.asarray(minval, dtype), jnp.asarray(maxval, dtype)
         if not isinstance(low, jax.core.Tracer) and not isinstance(high, jax.core.Tracer):
@@ -92,6 +115,7 @@ def random_uniform(
 
 
 @tf_op("random_normal", "random.normal", family="random", default_name="random_normal")
+@_may_initialize
 def random_normal(
     shape: Any,
     mean: Any = 0.0,
@@ -103,13 +127,14 @@ def random_normal(
     """``tf.random_normal``: normal values ``mean + stddev * N(0, 1)``."""
     del name
     dtype = _check_dtype(dtype, _FLOATS)
-    draw = jax.random.normal(_key(seed), _shape(shape), dtype)
+    draw = jax.random.normal(_key(seed, True), _shape(shape), dtype)
     return draw * jnp.asarray(stddev, dtype) + jnp.asarray(mean, dtype)
 
 
 @tf_op(
     "truncated_normal", "random.truncated_normal", family="random", default_name="truncated_normal"
 )
+@_may_initialize
 def truncated_normal(
     shape: Any,
     mean: Any = 0.0,
@@ -122,7 +147,7 @@ def truncated_normal(
     from the mean drawn again (a normal truncated to ``mean ± 2 stddev``)."""
     del name
     dtype = _check_dtype(dtype, _FLOATS)
-    draw = jax.random.truncated_normal(_key(seed), -2.0, 2.0, _shape(shape), dtype)
+    draw = jax.random.truncated_normal(_key(seed, True), -2.0, 2.0, _shape(shape), dtype)
     return draw * jnp.asarray(stddev, dtype) + jnp.asarray(mean, dtype)
 
 
@@ -180,6 +205,7 @@ def random_shuffle(value: Any, seed: int | None = None, name: str | None = None)
 
 
 @tf_op("random_gamma", "random.gamma", family="random", default_name="random_gamma")
+@_may_initialize
 def random_gamma(
     shape: Any,
     alpha: Any,
@@ -196,11 +222,13 @@ def random_gamma(
     beta = jnp.ones((), dtype) if beta is None else jnp.asarray(beta, dtype)
     param_shape = jnp.broadcast_shapes(alpha.shape, beta.shape)
     out_shape = _shape(shape) + tuple(param_shape)
-    draw = jax.random.gamma(_key(seed), jnp.broadcast_to(alpha, out_shape), out_shape, dtype)
+    key = _key(seed, True)
+    draw = jax.random.gamma(key, jnp.broadcast_to(alpha, out_shape), out_shape, dtype)
     return jnp.maximum(jnp.asarray(np.finfo(dtype).tiny, dtype), draw / beta)
 
 
 @tf_op("random_poisson", "random.poisson", family="random", default_name="random_poisson")
+@_may_initialize
 def random_poisson(
     lam: Any,
     shape: Any,
@@ -214,7 +242,7 @@ def random_poisson(
     dtype = _check_dtype(dtype, ("float16", "float32", "float64", "int32", "int64"))
     lam = jnp.asarray(lam, jnp.float32)
     out_shape = _shape(shape) + tuple(lam.shape)
-    draw = jax.random.poisson(_key(seed), lam, out_shape)
+    draw = jax.random.poisson(_key(seed, True), lam, out_shape)
     return draw.astype(jax.dtypes.canonicalize_dtype(dtype))
 
 
