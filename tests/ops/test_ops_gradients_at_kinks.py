@@ -26,10 +26,10 @@ CASES = {
     "sigmoid_cross_entropy_with_logits": lambda tf, x: tf.reduce_sum(
         tf.nn.sigmoid_cross_entropy_with_logits(labels=Z, logits=x)
     ),
-    "losses.sigmoid_cross_entropy": lambda tf, x: tf.losses.sigmoid_cross_entropy(
-        tf.ones_like(x), x * 0.0
-    )
-    + tf.losses.sigmoid_cross_entropy(tf.ones_like(x), x),
+    "losses.sigmoid_cross_entropy": lambda tf, x: (
+        tf.losses.sigmoid_cross_entropy(tf.ones_like(x), x * 0.0)
+        + tf.losses.sigmoid_cross_entropy(tf.ones_like(x), x)
+    ),
     "weighted_cross_entropy_with_logits": lambda tf, x: tf.reduce_sum(
         tf.nn.weighted_cross_entropy_with_logits(Z, x, 2.0)
     ),
@@ -51,6 +51,19 @@ CASES = {
     "xlog1py at x = 0": lambda tf, x: tf.reduce_sum(tf.math.xlog1py(x, tf.abs(x))),
     "xdivy at x = 0": lambda tf, x: tf.reduce_sum(tf.math.xdivy(x, tf.abs(x) + 1.0)),
     "xdivy at y = 0": lambda tf, x: tf.reduce_sum(tf.math.xdivy(x * 0.0, x)),
+    "softmax cross-entropy, multi-hot labels": lambda tf, x: tf.reduce_sum(
+        tf.nn.softmax_cross_entropy_with_logits_v2(
+            labels=[[1.0, 1.0, 0.0, 0.0], [0.5, 0.0, 0.25, 0.0]], logits=tf.stack([x, 2 * x])
+        )
+    ),
+    "softmax cross-entropy, gradient of the labels": lambda tf, x: tf.reduce_sum(
+        tf.nn.softmax_cross_entropy_with_logits_v2(
+            labels=tf.stack([tf.nn.relu(x), tf.nn.relu(-x)]), logits=np.stack([X, -X])
+        )
+    ),
+    "losses.softmax_cross_entropy, soft labels": lambda tf, x: tf.losses.softmax_cross_entropy(
+        [[0.6, 0.6, 0.0, 0.3]], [x]
+    ),
     "l2_normalize of zeros": lambda tf, x: tf.reduce_sum(tf.nn.l2_normalize(x * 0.0 + x[:1] * 0.0)),
 }
 

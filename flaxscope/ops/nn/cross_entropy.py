@@ -6,6 +6,7 @@ argument handling; ``tf.losses`` and the sampled losses build on them."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -47,8 +48,25 @@ def softmax_xent(labels: Any, logits: Any, axis: int) -> Array:
     dtype = logits.dtype
     if dtype in (jnp.float16, jnp.bfloat16):  # TF computes half precision in float32
         logits, labels = logits.astype(jnp.float32), labels.astype(jnp.float32)
-    out = -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
-    return out.astype(dtype)
+    return _softmax_xent(labels, logits, axis).astype(dtype)
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(2,))
+def _softmax_xent(labels: Array, logits: Array, axis: int) -> Array:
+    return -jnp.sum(labels * jax.nn.log_softmax(logits, axis=axis), axis=axis)
+
+
+@_softmax_xent.defjvp
+def _softmax_xent_jvp(axis: int, primals: Any, tangents: Any) -> Any:
+    # TF's kernel: d/dlogits is softmax - labels, which is the derivative only for labels
+    # that sum to 1 (multi-hot or unnormalized soft labels get TF's gradient, not the exact
+    # one); d/dlabels is -log_softmax.
+    labels, logits = primals
+    t_labels, t_logits = tangents
+    log_p = jax.nn.log_softmax(logits, axis=axis)
+    out = -jnp.sum(labels * log_p, axis=axis)
+    backprop = jnp.exp(log_p) - labels
+    return out, jnp.sum(backprop * t_logits - log_p * t_labels, axis=axis)
 
 
 @tf_op(
