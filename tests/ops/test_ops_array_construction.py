@@ -96,6 +96,13 @@ def test_construction_grid(tf1):
         cases.append((f"linspace {num}", lambda tf, n=num: tf.linspace(-1.0, 2.0, n)))
         cases.append((f"lin_space {num}", lambda tf, n=num: tf.lin_space(0.5, 0.25, n)))
     cases.append(("sequence_mask no maxlen", lambda tf: tf.sequence_mask([1, 3, 2])))
+    for maxlen in (None, 5):  # float lengths: truncated with maxlen, ceil(max) columns without
+        cases.append(
+            (
+                f"sequence_mask float lengths, maxlen {maxlen}",
+                lambda tf, m=maxlen: tf.sequence_mask([3.7, 1.2, -0.5, 2.0], m),
+            )
+        )
     for indexing in ("xy", "ij"):
         cases.append(
             (

@@ -260,10 +260,16 @@ def sequence_mask(
 ) -> jax.Array:
     """``tf.sequence_mask``: ``mask[..., j] = j < lengths[...]``, ``maxlen`` columns
     (``max(lengths)`` when not given, which needs concrete lengths)."""
-    lengths = convert(lengths)
+    lengths = jnp.asarray(convert(lengths))
     if maxlen is None:
-        maxlen = int(concrete_value(lengths, "sequence_mask", "pass maxlen").max(initial=0))
+        # As TF: ``range(max(lengths))`` compared in the lengths' dtype (float lengths give
+        # ceil(max) columns and are not truncated)
+        top = concrete_value(lengths, "sequence_mask", "pass maxlen").max(initial=0)
+        columns = jnp.arange(max(int(np.ceil(top)), 0), dtype=lengths.dtype)
     else:
-        maxlen = static_int(maxlen, "maxlen")
-    mask = jnp.arange(maxlen) < jnp.asarray(lengths)[..., None]
+        # As TF: the lengths are cast to maxlen's integer dtype (float lengths truncate)
+        columns = jnp.arange(static_int(maxlen, "maxlen"))
+        if not jnp.issubdtype(lengths.dtype, jnp.integer):
+            lengths = lengths.astype(columns.dtype)
+    mask = columns < lengths[..., None]
     return mask.astype(canonical_dtype(dtype))
