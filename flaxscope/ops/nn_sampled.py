@@ -151,6 +151,14 @@ def uniform_candidate_sampler(
     )  # fmt: skip
 
 
+def _last_of_each(values: Array) -> Array:
+    """Whether each entry of the vector ``values`` is the last occurrence of its value."""
+    order = jnp.argsort(values, stable=True)
+    ordered = values[order]
+    last = jnp.append(ordered[1:] != ordered[:-1], True)
+    return jnp.zeros(values.shape, bool).at[order].set(last)
+
+
 def _sampled_logits(
     weights: Any,
     biases: Any,
@@ -185,7 +193,11 @@ def _sampled_logits(
     true_logits = jnp.einsum("bd,btd->bt", inputs, true_w) + all_b[:n_true].reshape(-1, num_true)
     sampled_logits = inputs @ all_w[n_true:].T + all_b[n_true:]
     if remove_accidental_hits:
-        hits = jnp.any(labels[:, :, None] == sampled[None, None, :], axis=1)
+        # As TF's compute_accidental_hits: a class sampled more than once is masked at its
+        # last position only.
+        hits = jnp.any(labels[:, :, None] == sampled[None, None, :], axis=1) & _last_of_each(
+            sampled
+        )
         sampled_logits = sampled_logits + jnp.where(
             hits, jnp.asarray(_ACCIDENTAL_HIT, sampled_logits.dtype), 0
         )

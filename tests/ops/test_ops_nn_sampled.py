@@ -48,6 +48,21 @@ def test_sampled_losses_match_tf1_given_the_samples(tf1):
             )
 
 
+def test_a_class_sampled_twice_is_masked_once_as_in_tf1(tf1):
+    """TF's compute_accidental_hits masks a repeated sampled class at its last position."""
+    weights, biases, inputs = _rand((CLASSES, DIM), 3), _rand((CLASSES,), 4), _rand((3, DIM), 5)
+    labels = np.array([[7, 1], [2, 9], [4, 4]], np.int64)
+    sampled = np.array([7, 1, 7, 4, 9, 4, 0], np.int64)
+    expected = np.full(sampled.shape, 0.3, np.float32)
+    values = (sampled, np.full((3, 2), 0.2, np.float32), expected)
+    for op in ("nce_loss", "sampled_softmax_loss"):
+        kw = dict(num_sampled=7, num_classes=CLASSES, num_true=2, sampled_values=values,
+                  remove_accidental_hits=True)  # fmt: skip
+        ours = getattr(tf.nn, op)(weights, biases, labels, inputs, **kw)
+        theirs = np.asarray(getattr(tf1.nn, op)(weights, biases, labels, inputs, **kw))
+        np.testing.assert_allclose(ours, theirs, rtol=2e-5, atol=1e-5, err_msg=op)
+
+
 def test_sampled_softmax_gradient_matches_tf(tf1):
     tf2 = pytest.importorskip("tensorflow")
     weights, biases, inputs = _rand((CLASSES, DIM), 3), _rand((CLASSES,), 4), _rand((BATCH, DIM), 5)
