@@ -174,9 +174,19 @@ class Dropout(Layer):
             training = bool(training)
         if training is False:
             return inputs
-        dropped = _nn_dropout(
-            inputs, rate=self.rate, noise_shape=self._get_noise_shape(inputs), seed=self.seed
-        )
+        try:
+            dropped = _nn_dropout(
+                inputs, rate=self.rate, noise_shape=self._get_noise_shape(inputs), seed=self.seed
+            )
+        except ValueError as e:
+            if training is True:
+                raise
+            raise ValueError(
+                f"{e} Here training is a traced value (an argument of jax.jit, as a TF1 "
+                "is_training placeholder becomes), so whether it is False is not known when the "
+                "function is traced: pass rng= when evaluating too, or make it a Python bool "
+                "(a closure, or jax.jit(..., static_argnums=...))."
+            ) from None
         if training is True:
             return dropped
         return jnp.where(jnp.asarray(training, bool), dropped, inputs)

@@ -45,7 +45,17 @@ def dropout(
             )
         if rate == 0:
             return x
-    key = next_rng_key()
+    try:
+        key = next_rng_key()
+    except ValueError as e:
+        if isinstance(rate, (int, float)):
+            raise
+        raise ValueError(
+            f"{e} Here keep_prob/rate is a traced value (an argument of jax.jit, as a TF1 "
+            "keep_prob placeholder becomes), so whether it is 1.0 is not known when the "
+            "function is traced: pass rng= when evaluating too, or make it a Python float "
+            "(a closure, or jax.jit(..., static_argnums=...))."
+        ) from None
     if seed is not None:
         key = jax.random.fold_in(key, seed & 0xFFFFFFFF)
     shape = x.shape if noise_shape is None else tuple(noise_shape)

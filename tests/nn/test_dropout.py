@@ -54,6 +54,24 @@ def test_apply_without_a_key_says_how_to_pass_one():
     np.testing.assert_array_equal(g.apply({"params": {}}, jnp.ones(3)), jnp.ones(3))
 
 
+def test_a_traced_keep_prob_or_training_without_a_key_says_why():
+    """A TF1 keep_prob / is_training placeholder becomes a jitted argument: its value is
+    unknown when the function is traced, so even 1.0 / False needs the key."""
+    x = jnp.ones((2, 3))
+    cases = {
+        "keep_prob/rate": (lambda x, p: tf.nn.dropout(x, keep_prob=p), 1.0),
+        "training": (lambda x, t: tf.layers.dropout(x, 0.5, training=t), False),
+    }
+    for what, (net, evaluating) in cases.items():
+        model = fs.transform(net)
+        variables = model.init(jax.random.key(0), x, evaluating)
+        apply = jax.jit(model.apply)
+        with pytest.raises(ValueError, match=f"Here {what} is a traced value"):
+            apply(variables, x, evaluating)
+        out = apply(variables, x, evaluating, rng=jax.random.key(1))
+        np.testing.assert_array_equal(out, x)
+
+
 def test_dropout_argument_errors():
     with pytest.raises(ValueError, match="Cannot specify both"):
         tf.nn.dropout(jnp.ones(2), keep_prob=0.5, rate=0.5)
