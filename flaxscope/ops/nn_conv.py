@@ -171,6 +171,15 @@ def conv_nd(
             f"({groups}) for '{op}' with input shapes: {_shape_list(x.shape)}, "
             f"{_shape_list(w.shape)}."
         )
+    if padding == "VALID":
+        sizes = x.shape[x.ndim - n :] if channels_first else x.shape[x.ndim - n - 1 : -1]
+        for size, k, d in zip(sizes, w.shape[:n], dilations, strict=True):
+            extent = (k - 1) * d + 1
+            if size < extent:
+                raise ValueError(
+                    f"Negative dimension size caused by subtracting {extent} from {size} for "
+                    f"'{op}' with input shapes: {_shape_list(x.shape)}, {_shape_list(w.shape)}."
+                )
     batch = x.shape[: x.ndim - n - 1]
     if len(batch) != 1:
         x = x.reshape((-1,) + x.shape[len(batch) :])
@@ -215,6 +224,11 @@ def conv2d(
     full_dil = _sequence(dilations, 2, cf, "dilations")
     _check_outer(full_dil, cf, "dilations")
     pad = _padding(padding, 2, cf, "Conv2D")
+    if w.ndim != 4:
+        raise ValueError(
+            f"Shape must be rank 4 but is rank {w.ndim} for 'Conv2D' with input shapes: "
+            f"{_shape_list(x.shape)}, {_shape_list(w.shape)}."
+        )
     return conv_nd(x, w, _spatial(full_strides, cf), pad, _spatial(full_dil, cf), cf, "Conv2D")
 
 

@@ -71,7 +71,8 @@ def test_gradients_equal_the_single_convolution_over_a_grid(grow, monkeypatch):
     n = 0
     for case in _grid():
         k, strides, padding, dil, fmt = case
-        shape = (BATCH, 7, 6, 3) if fmt == "NHWC" else (BATCH, 3, 7, 6)
+        # wide enough for the dilated 3x4 kernel's VALID extent (7), which TF requires
+        shape = (BATCH, 7, 8, 3) if fmt == "NHWC" else (BATCH, 3, 7, 8)
         x, w = _rand(shape), _rand((k, k + 1, 3, 5), seed=1)
         got, want = _both_gradients(x, w, strides, padding, dil, fmt)
         for g, r, what in zip(got, want, ("input", "kernel"), strict=True):

@@ -333,6 +333,9 @@ def test_errors_are_tfs(tf1):
         (lambda t: t.nn.conv2d(x, w, 0, "SAME"), "for '"),
         (lambda t: t.nn.conv2d(x, w, 1, [[1, 0], [1, 1], [1, 1], [0, 0]]), "for '"),
         (lambda t: t.nn.max_pool(x, 0, 1, "SAME"), None),
+        (lambda t: t.nn.conv2d(x[:, :2, :2], w, 1, "VALID"), "for '"),
+        (lambda t: t.nn.conv2d(x[:, :5], w, 1, "VALID", dilations=3), "for '"),
+        (lambda t: t.nn.conv2d(x, w[0], 1, "VALID"), "for '"),
         (
             lambda t: t.nn.conv2d_transpose(x, _rand((3, 3, 5, 4)), [2, 16, 16, 5], [1, 2, 2, 1]),
             "for '",
