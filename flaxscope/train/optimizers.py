@@ -215,6 +215,7 @@ class Rule:
     name: str
     _state: ClassVar[type]
     _public: ClassVar[str] = "Optimizer"
+    _reads_variables: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         _check_learning_rate(self._public, self.learning_rate)
@@ -244,6 +245,26 @@ class Rule:
         non_slots: dict[str, jax.Array],
     ) -> tuple[jax.Array, dict[str, jax.Array]]:
         raise NotImplementedError
+
+    def _apply_to(
+        self,
+        grad: jax.Array,
+        var: jax.Array | None,
+        slots: dict[str, jax.Array],
+        lr: jax.Array,
+        non_slots: dict[str, jax.Array],
+        step: jax.Array,
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
+        """The update of one variable; rules whose kernel reads the variable's value or
+        the step (FTRL, the proximal ones, AdagradDA) override this instead of ``_apply``,
+        and set ``_reads_variables``."""
+        del var, step
+        return self._apply(grad, slots, lr, non_slots)
+
+    def _slot_op_name(self, slot: str) -> str:
+        """The suffix TF1 names a slot variable with (``<var>/<suffix>``): the optimizer's name."""
+        del slot
+        return self.name
 
     def _finish(self, non_slots: dict[str, jax.Array]) -> dict[str, jax.Array]:
         return non_slots
@@ -284,24 +305,36 @@ class Rule:
         self, grads: Any, state: OptimizerState, params: Any = None
     ) -> tuple[Any, OptimizerState]:
         """optax's ``update``: the updates (``-lr * ...``) and the next state."""
-        # TF1's update ops read only the gradient and the slots; params only name the tree.
+        # Most of TF1's update ops read only the gradient and the slots (params only name
+        # the tree); those that read the variable set _reads_variables.
         self._check_gradients(grads, state, params)
         lr = self._lr(state.global_step)
         state_slots, state_non_slots = self._slots(state), self._non_slots(state)
         slot_names = list(state_slots)
         leaves, treedef = jax.tree_util.tree_flatten(grads)
         slot_leaves = [treedef.flatten_up_to(state_slots[s]) for s in slot_names]
+        if not self._reads_variables:
+            var_leaves = [None] * len(leaves)
+        elif params is None:
+            raise ValueError(
+                f"{self._public}.update needs params: its update reads each variable's "
+                "current value. Call opt.update(grads, opt_state, params)."
+            )
+        else:
+            var_leaves = treedef.flatten_up_to(params)
         updates = []
         new_slot_leaves: list[list[jax.Array]] = [[] for _ in slot_names]
         for i, g in enumerate(leaves):
             dtype = g.dtype
             # TF1 casts every hyperparameter to the variable's dtype.
             non_slots = {k: v.astype(dtype) for k, v in state_non_slots.items()}
-            update, new = self._apply(
+            update, new = self._apply_to(
                 g,
+                var_leaves[i],
                 {s: slot_leaves[j][i] for j, s in enumerate(slot_names)},
                 lr.astype(dtype),
                 non_slots,
+                state.global_step,
             )
             updates.append(update)
             for j, s in enumerate(slot_names):
@@ -393,8 +426,9 @@ class Rule:
         For the usual case (``minimize`` at the top level, one optimizer per variable);
         :meth:`variables` names the others (a scope, a second optimizer).
         """
-        index = self.get_slot_names().index(slot_name)
-        return f"{var_name}/{self.name}" + (f"_{index}" if index else "")
+        if slot_name not in self.get_slot_names():
+            raise ValueError(f"{slot_name!r} is not a slot of {self._public}.")
+        return self._names([var_name], "", None, ())[0][(slot_name, var_name)]
 
     def _names(
         self, var_names: list[str], scope: str, name_scope: str | None, taken: Any
@@ -424,9 +458,9 @@ class Rule:
         non_slots = {n: unique(f"{ns}/{n}" if ns else n) for n in self._non_slot_init()}
         slots = {}
         for var in var_names:
-            base = f"{scope}/{var}/{self.name}" if scope else f"{var}/{self.name}"
             for slot in self.get_slot_names():
-                slots[(slot, var)] = unique(base)
+                base = f"{var}/{self._slot_op_name(slot)}"
+                slots[(slot, var)] = unique(f"{scope}/{base}" if scope else base)
         return slots, non_slots
 
     def variables(
