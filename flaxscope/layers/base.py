@@ -226,5 +226,8 @@ class BiasActivation:
         if self.activation is not None:
             outputs = self.activation(outputs)
         if self.activity_regularizer is not None:
-            add_loss(self.activity_regularizer(outputs), _store.GraphKeys.REGULARIZATION_LOSSES)
+            # as TF's layers: the loss per example (divided by the batch, outputs.shape[0])
+            loss = jnp.asarray(self.activity_regularizer(outputs))
+            loss = loss / jnp.asarray(outputs.shape[0], loss.dtype)
+            add_loss(loss, _store.GraphKeys.REGULARIZATION_LOSSES)
         return outputs

@@ -1,4 +1,5 @@
-"""``tf.compat.v1.layers`` convolutions: ``conv1d``, ``conv2d``, ``conv2d_transpose``."""
+"""``tf.compat.v1.layers`` convolutions: ``conv1d``, ``conv2d``, ``conv3d``, their transposes
+``conv2d_transpose`` and ``conv3d_transpose``, and ``separable_conv1d``/``separable_conv2d``."""
 
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from flaxscope.layers._args import normalize_tuple as _normalize_tuple
 from flaxscope.layers.base import BiasActivation as _BiasActivation
 from flaxscope.layers.base import Layer
 from flaxscope.ops.nn_conv import conv_nd, conv_transpose
+from flaxscope.ops.nn_conv import separable_conv2d as _nn_separable_conv2d
 
 Array = jax.Array
 
 
-# --- Keras' Conv: Conv1D, Conv2D, Conv2DTranspose ----------------------------------------
+# --- Keras' Conv: Conv1D/2D/3D, Conv2DTranspose/3DTranspose, SeparableConv1D/2D ---------
 def _check_filters(filters: Any) -> int:
     if isinstance(filters, float):
         filters = int(filters)
@@ -35,11 +37,12 @@ def _check_filters(filters: Any) -> int:
 
 
 class _ConvBase(_BiasActivation, Layer):
-    """What TF1's ``Conv1D``, ``Conv2D`` and ``Conv2DTranspose`` share: Keras' ``Conv`` argument
-    normalization and validation (same messages), TF1's defaults (an int ``strides`` or
-    ``dilation_rate`` serves every spatial dimension), and the bias/activation tail."""
+    """What TF1's convolution layers share: Keras' ``Conv`` argument normalization and
+    validation (same messages), TF1's defaults (an int ``strides`` or ``dilation_rate``
+    serves every spatial dimension), and the bias/activation tail."""
 
     rank: int = 1
+    _allows_causal: bool = False  # Keras allows "causal" for Conv1D and SeparableConv1D only
 
     def __init__(
         self,
@@ -84,7 +87,7 @@ class _ConvBase(_BiasActivation, Layer):
             raise ValueError(
                 f"The argument `strides` cannot contains 0(s). Received: {self.strides}"
             )
-        if self.padding == "causal" and not isinstance(self, Conv1D):
+        if self.padding == "causal" and not self._allows_causal:
             raise ValueError("Causal padding is only supported for `Conv1D`and `SeparableConv1D`.")
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
@@ -96,16 +99,9 @@ class _ConvBase(_BiasActivation, Layer):
     def _channel_axis(self) -> int:
         return -1 - self.rank if self.data_format == "channels_first" else -1
 
-
-class _Conv(_ConvBase):
-    """Keras' ``Conv``: the N-D convolution (cross-correlation) of ``Conv1D`` and ``Conv2D``."""
-
-    def call(self, inputs: Any) -> Array:
-        inputs = jnp.asarray(inputs)
+    def _check_output_size(self, inputs: Array) -> None:
+        """Keras' check that a ``"valid"`` convolution leaves every spatial dimension > 0."""
         rank = self.rank
-        if inputs.ndim < rank + 2:
-            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
-        channel_axis = self._channel_axis
         spatial_axes = (
             range(inputs.ndim - rank, inputs.ndim)
             if self.data_format == "channels_first"
@@ -120,6 +116,19 @@ class _Conv(_ConvBase):
                     f"{list(inputs.shape)} which would produce output shape with a zero or "
                     "negative value in a dimension."
                 )
+
+
+class _Conv(_ConvBase):
+    """Keras' ``Conv``: the N-D convolution (cross-correlation) of ``Conv1D``, ``Conv2D`` and
+    ``Conv3D``."""
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        rank = self.rank
+        if inputs.ndim < rank + 2:
+            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
+        channel_axis = self._channel_axis
+        self._check_output_size(inputs)
         kernel = self.add_weight(
             "kernel",
             [*self.kernel_size, inputs.shape[channel_axis], self.filters],
@@ -153,6 +162,7 @@ class Conv1D(_Conv):
     """
 
     rank = 1
+    _allows_causal = True
 
 
 def conv1d(
@@ -274,24 +284,20 @@ def _deconv_output_length(
     return (length - 1) * stride + kernel - 2 * pad + output_padding
 
 
-class Conv2DTranspose(_ConvBase):
-    """``tf.compat.v1.layers.Conv2DTranspose``: the transposed 2-D convolution (the gradient
-    of ``conv2d`` with respect to its input), TF's ``conv2d_transpose``.
+class _ConvTranspose(_ConvBase):
+    """Keras' ``Conv2DTranspose``/``Conv3DTranspose``: the transposed convolution (the
+    gradient of the convolution with respect to its input), with kernel
+    ``[spatial..., filters, in]`` (TF's transposed layout: output channels first) and TF's
+    output size, ``in * stride + max(k - stride, 0)`` for ``"valid"`` and ``in * stride`` for
+    ``"same"`` (or set by ``output_padding``)."""
 
-    Variables ``<scope>/kernel`` ``[kh, kw, filters, in]`` (TF's transposed layout: output
-    channels before input channels) and ``<scope>/bias`` ``[filters]``. The output's height
-    is ``in * stride + max(k - stride, 0)`` for ``"valid"`` and ``in * stride`` for
-    ``"same"``, as in TF. Like TF's class (through its Keras base), it also takes
-    ``output_padding`` and ``dilation_rate``; the functional :func:`conv2d_transpose` does not.
-    """
-
-    rank = 2
+    _kernel_op: str = "Conv2DCustomBackpropInput"
 
     def __init__(
         self,
         filters: int,
         kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
+        strides: int | Sequence[int] = 1,
         padding: str = "valid",
         data_format: str = "channels_last",
         activation: Callable | str | None = None,
@@ -306,7 +312,7 @@ class Conv2DTranspose(_ConvBase):
         trainable: bool = True,
         name: str | None = None,
         output_padding: int | Sequence[int] | None = None,
-        dilation_rate: int | Sequence[int] = (1, 1),
+        dilation_rate: int | Sequence[int] = 1,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -332,7 +338,7 @@ class Conv2DTranspose(_ConvBase):
         self.output_padding: tuple[int, ...] | None = None
         if output_padding is not None:
             self.output_padding = _normalize_tuple(
-                output_padding, 2, "output_padding", allow_zero=True
+                output_padding, self.rank, "output_padding", allow_zero=True
             )
             for stride, out_pad in zip(self.strides, self.output_padding, strict=True):
                 if out_pad >= stride:
@@ -341,17 +347,16 @@ class Conv2DTranspose(_ConvBase):
                         f"strides={self.strides}, output_padding={self.output_padding}."
                     )
 
-    def call(self, inputs: Any) -> Array:
-        inputs = jnp.asarray(inputs)
-        if inputs.ndim < 4:
-            raise _incompatible_rank(self, "min_ndim=4", inputs.shape)
-        if inputs.ndim != 4:
-            raise ValueError(f"Inputs should have rank 4. Received input_shape={inputs.shape}.")
-        if self.dilation_rate[0] != self.dilation_rate[1]:  # TF's atrous_conv2d_transpose
+    def _check_rank(self, inputs: Array) -> None:
+        rank = self.rank
+        if inputs.ndim < rank + 2:
+            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
+        if inputs.ndim != rank + 2:
             raise ValueError(
-                "Expected the 2 dimensions of the `dilation_rate` argument to be equal to each "
-                f"other. Received: dilation_rate={self.dilation_rate}"
+                f"Inputs should have rank {rank + 2}. Received input_shape={inputs.shape}."
             )
+
+    def _transposed(self, inputs: Array, dilations: tuple[int, ...]) -> Array:
         channel_axis = self._channel_axis
         kernel = self.add_weight(
             "kernel",
@@ -360,25 +365,50 @@ class Conv2DTranspose(_ConvBase):
             regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
-        spatial_axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
-        out_pads = self.output_padding or (None, None)
+        channels_first = self.data_format == "channels_first"
+        spatial_axes = range(2, 2 + self.rank) if channels_first else range(1, 1 + self.rank)
+        out_pads = self.output_padding or (None,) * self.rank
         out_spatial = [
             _deconv_output_length(inputs.shape[axis], k, self.padding, op, s, d)
             for axis, k, s, d, op in zip(
-                spatial_axes, self.kernel_size, self.strides, self.dilation_rate, out_pads,
-                strict=True,
+                spatial_axes, self.kernel_size, self.strides, dilations, out_pads, strict=True
             )
-        ]  # fmt: skip
+        ]
         outputs = conv_transpose(
             inputs,
             kernel.astype(inputs.dtype),
             out_spatial,
             self.strides,
             self.padding.upper(),
-            self.dilation_rate,
-            self.data_format == "channels_first",
+            dilations,
+            channels_first,
+            self._kernel_op,
         )
         return self._bias_and_activation(outputs, self.filters, channel_axis)
+
+
+class Conv2DTranspose(_ConvTranspose):
+    """``tf.compat.v1.layers.Conv2DTranspose``: the transposed 2-D convolution (the gradient
+    of ``conv2d`` with respect to its input), TF's ``conv2d_transpose``.
+
+    Variables ``<scope>/kernel`` ``[kh, kw, filters, in]`` (TF's transposed layout: output
+    channels before input channels) and ``<scope>/bias`` ``[filters]``. The output's height
+    is ``in * stride + max(k - stride, 0)`` for ``"valid"`` and ``in * stride`` for
+    ``"same"``, as in TF. Like TF's class (through its Keras base), it also takes
+    ``output_padding`` and ``dilation_rate``; the functional :func:`conv2d_transpose` does not.
+    """
+
+    rank = 2
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        self._check_rank(inputs)
+        if self.dilation_rate[0] != self.dilation_rate[1]:  # TF's atrous_conv2d_transpose
+            raise ValueError(
+                "Expected the 2 dimensions of the `dilation_rate` argument to be equal to each "
+                f"other. Received: dilation_rate={self.dilation_rate}"
+            )
+        return self._transposed(inputs, self.dilation_rate)
 
 
 def conv2d_transpose(
@@ -417,6 +447,422 @@ def conv2d_transpose(
         bias_regularizer=bias_regularizer,
         activity_regularizer=activity_regularizer,
         kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _reuse=reuse,
+        _scope=name,
+    )
+    return layer(inputs)
+
+
+# --- 3-D ------------------------------------------------------------------------------------
+class Conv3D(_Conv):
+    """``tf.compat.v1.layers.Conv3D``: 3-D convolution (cross-correlation) over
+    ``[batch, depth, height, width, channels]`` (``channels_first``: ``[batch, channels,
+    depth, height, width]``).
+
+    Variables ``<scope>/kernel`` ``[kd, kh, kw, in, filters]`` and ``<scope>/bias``
+    ``[filters]``; ``padding`` is ``"valid"`` or ``"same"`` (case-insensitive), with TF's
+    argument checks and messages.
+    """
+
+    rank = 3
+
+
+def conv3d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = (1, 1, 1),
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv3d``: a one-off :class:`Conv3D`."""
+    layer = Conv3D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _scope=name,
+        _reuse=reuse,
+    )
+    return layer(inputs)
+
+
+class Conv3DTranspose(_ConvTranspose):
+    """``tf.compat.v1.layers.Conv3DTranspose``: the transposed 3-D convolution, TF's
+    ``conv3d_transpose``, on 5-D inputs only.
+
+    Variables ``<scope>/kernel`` ``[kd, kh, kw, filters, in]`` and ``<scope>/bias``
+    ``[filters]``; output sizes as :class:`Conv2DTranspose`'s. The class takes
+    ``output_padding`` and ``dilation_rate`` as TF's does (through its Keras base); as in
+    TF, ``dilation_rate`` is checked against ``strides`` but does not enter the
+    computation (TF's layer never passes it to ``conv3d_transpose``).
+    """
+
+    rank = 3
+    _kernel_op = "Conv3DBackpropInputOp"
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        self._check_rank(inputs)
+        return self._transposed(inputs, (1, 1, 1))
+
+
+def conv3d_transpose(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    kernel_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    kernel_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    kernel_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.conv3d_transpose``: a one-off :class:`Conv3DTranspose`
+    (kernel ``[kd, kh, kw, filters, in]``)."""
+    layer = Conv3DTranspose(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        activation=activation,
+        use_bias=use_bias,
+        kernel_initializer=kernel_initializer,
+        bias_initializer=bias_initializer,
+        kernel_regularizer=kernel_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        kernel_constraint=kernel_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _reuse=reuse,
+        _scope=name,
+    )
+    return layer(inputs)
+
+
+# --- depthwise-separable --------------------------------------------------------------------
+class _SeparableConv(_ConvBase):
+    """Keras' ``SeparableConv``: a depthwise convolution (``depth_multiplier`` filters per
+    input channel) followed by a pointwise (1x1) convolution to ``filters`` channels, as
+    ``tf.nn.separable_conv2d``."""
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        data_format: str | None = "channels_last",
+        dilation_rate: int | Sequence[int] = 1,
+        depth_multiplier: int = 1,
+        activation: Callable | str | None = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = None,
+        pointwise_initializer: Any = None,
+        bias_initializer: Any = _ZEROS,
+        depthwise_regularizer: Callable | None = None,
+        pointwise_regularizer: Callable | None = None,
+        bias_regularizer: Callable | None = None,
+        activity_regularizer: Callable | None = None,
+        depthwise_constraint: Callable | None = None,
+        pointwise_constraint: Callable | None = None,
+        bias_constraint: Callable | None = None,
+        trainable: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            filters,
+            kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            activation=activation,
+            use_bias=use_bias,
+            bias_initializer=bias_initializer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            bias_constraint=bias_constraint,
+            trainable=trainable,
+            name=name,
+            **kwargs,
+        )
+        self.depth_multiplier = depth_multiplier
+        self.depthwise_initializer = _initializers.get(depthwise_initializer)
+        self.pointwise_initializer = _initializers.get(pointwise_initializer)
+        self.depthwise_regularizer = depthwise_regularizer
+        self.pointwise_regularizer = pointwise_regularizer
+        self.depthwise_constraint = depthwise_constraint
+        self.pointwise_constraint = pointwise_constraint
+
+    def _kernels(self, inputs: Array) -> tuple[Array, Array]:
+        """Checks ``inputs``' rank and creates ``depthwise_kernel`` and ``pointwise_kernel``
+        (in TF's order), cast to the inputs' dtype."""
+        rank = self.rank
+        if inputs.ndim < rank + 2:
+            raise _incompatible_rank(self, f"min_ndim={rank + 2}", inputs.shape)
+        if inputs.ndim != rank + 2:
+            raise _incompatible_rank(self, f"ndim={rank + 2}", inputs.shape)
+        if self.padding == "valid":  # TF's depthwise op refuses an empty output too
+            first = inputs.ndim - rank if self.data_format == "channels_first" else 1
+            for i, (k, d) in enumerate(zip(self.kernel_size, self.dilation_rate, strict=True)):
+                n, reach = inputs.shape[first + i], (k - 1) * d + 1
+                if n < reach:
+                    raise ValueError(
+                        f"Negative dimension size caused by subtracting {reach} from {n} "
+                        f"(depthwise convolution in {self.name}, padding 'valid')."
+                    )
+        in_channels = inputs.shape[self._channel_axis]
+        depthwise = self.add_weight(
+            "depthwise_kernel",
+            [*self.kernel_size, in_channels, self.depth_multiplier],
+            initializer=self.depthwise_initializer,
+            regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
+        pointwise = self.add_weight(
+            "pointwise_kernel",
+            [*(1,) * rank, in_channels * self.depth_multiplier, self.filters],
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
+            constraint=self.pointwise_constraint,
+        )
+        return depthwise.astype(inputs.dtype), pointwise.astype(inputs.dtype)
+
+
+def _separable_2d(
+    inputs: Array,
+    depthwise: Array,
+    pointwise: Array,
+    strides: Sequence[int],
+    padding: str,
+    dilations: Sequence[int],
+    channels_first: bool,
+) -> Array:
+    # ``__wrapped__`` is the op without its TF1 op-name bookkeeping: inside a layer the op
+    # must not take a name in the enclosing name scope.
+    full_strides = (1, 1, *strides) if channels_first else (1, *strides, 1)
+    return _nn_separable_conv2d.__wrapped__(
+        inputs,
+        depthwise,
+        pointwise,
+        full_strides,
+        padding,
+        rate=tuple(dilations),
+        data_format="NCHW" if channels_first else "NHWC",
+    )
+
+
+class SeparableConv1D(_SeparableConv):
+    """``tf.compat.v1.layers.SeparableConv1D``: depthwise-separable 1-D convolution over
+    ``[batch, length, channels]`` (``channels_first``: ``[batch, channels, length]``).
+
+    Variables ``<scope>/depthwise_kernel`` ``[width, in, depth_multiplier]``,
+    ``<scope>/pointwise_kernel`` ``[1, in * depth_multiplier, filters]`` and
+    ``<scope>/bias`` ``[filters]``. ``padding`` is ``"valid"``, ``"same"`` or ``"causal"``;
+    computed as TF does, as a 2-D separable convolution of height 1.
+    """
+
+    rank = 1
+    _allows_causal = True
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        depthwise, pointwise = self._kernels(inputs)
+        channels_first = self.data_format == "channels_first"
+        padding = self.padding.upper()
+        if self.padding == "causal":
+            pads = [(0, 0)] * 3
+            pads[2 if channels_first else 1] = (
+                (self.kernel_size[0] - 1) * self.dilation_rate[0],
+                0,
+            )
+            inputs = jnp.pad(inputs, pads)
+            padding = "VALID"
+        height_axis = 2 if channels_first else 1
+        outputs = _separable_2d(
+            jnp.expand_dims(inputs, height_axis),
+            depthwise[None],
+            pointwise[None],
+            # TF repeats the stride on the dummy height (size 1, so it changes nothing)
+            self.strides * 2,
+            padding,
+            (1, *self.dilation_rate),
+            channels_first,
+        )
+        outputs = jnp.squeeze(outputs, height_axis)
+        return self._bias_and_activation(outputs, self.filters, self._channel_axis)
+
+
+class SeparableConv2D(_SeparableConv):
+    """``tf.compat.v1.layers.SeparableConv2D``: depthwise-separable 2-D convolution over
+    ``[batch, height, width, channels]`` (``channels_first``: ``[batch, channels, height,
+    width]``), TF's ``tf.nn.separable_conv2d``.
+
+    Variables ``<scope>/depthwise_kernel`` ``[kh, kw, in, depth_multiplier]``,
+    ``<scope>/pointwise_kernel`` ``[1, 1, in * depth_multiplier, filters]`` and
+    ``<scope>/bias`` ``[filters]``; depthwise output channel ``c * depth_multiplier + m``,
+    as TF orders them.
+    """
+
+    rank = 2
+
+    def call(self, inputs: Any) -> Array:
+        inputs = jnp.asarray(inputs)
+        depthwise, pointwise = self._kernels(inputs)
+        outputs = _separable_2d(
+            inputs,
+            depthwise,
+            pointwise,
+            self.strides,
+            self.padding.upper(),
+            self.dilation_rate,
+            self.data_format == "channels_first",
+        )
+        return self._bias_and_activation(outputs, self.filters, self._channel_axis)
+
+
+def separable_conv1d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = 1,
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = 1,
+    depth_multiplier: int = 1,
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    depthwise_initializer: Any = None,
+    pointwise_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    depthwise_regularizer: Callable | None = None,
+    pointwise_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    depthwise_constraint: Callable | None = None,
+    pointwise_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.separable_conv1d``: a one-off :class:`SeparableConv1D`."""
+    layer = SeparableConv1D(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        depth_multiplier=depth_multiplier,
+        activation=activation,
+        use_bias=use_bias,
+        depthwise_initializer=depthwise_initializer,
+        pointwise_initializer=pointwise_initializer,
+        bias_initializer=bias_initializer,
+        depthwise_regularizer=depthwise_regularizer,
+        pointwise_regularizer=pointwise_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        depthwise_constraint=depthwise_constraint,
+        pointwise_constraint=pointwise_constraint,
+        bias_constraint=bias_constraint,
+        trainable=trainable,
+        name=name,
+        _reuse=reuse,
+        _scope=name,
+    )
+    return layer(inputs)
+
+
+def separable_conv2d(
+    inputs: Any,
+    filters: int,
+    kernel_size: int | Sequence[int],
+    strides: int | Sequence[int] = (1, 1),
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    dilation_rate: int | Sequence[int] = (1, 1),
+    depth_multiplier: int = 1,
+    activation: Callable | str | None = None,
+    use_bias: bool = True,
+    depthwise_initializer: Any = None,
+    pointwise_initializer: Any = None,
+    bias_initializer: Any = _ZEROS,
+    depthwise_regularizer: Callable | None = None,
+    pointwise_regularizer: Callable | None = None,
+    bias_regularizer: Callable | None = None,
+    activity_regularizer: Callable | None = None,
+    depthwise_constraint: Callable | None = None,
+    pointwise_constraint: Callable | None = None,
+    bias_constraint: Callable | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+    reuse: bool | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.separable_conv2d``: a one-off :class:`SeparableConv2D`."""
+    layer = SeparableConv2D(
+        filters=filters,
+        kernel_size=kernel_size,
+        strides=strides,
+        padding=padding,
+        data_format=data_format,
+        dilation_rate=dilation_rate,
+        depth_multiplier=depth_multiplier,
+        activation=activation,
+        use_bias=use_bias,
+        depthwise_initializer=depthwise_initializer,
+        pointwise_initializer=pointwise_initializer,
+        bias_initializer=bias_initializer,
+        depthwise_regularizer=depthwise_regularizer,
+        pointwise_regularizer=pointwise_regularizer,
+        bias_regularizer=bias_regularizer,
+        activity_regularizer=activity_regularizer,
+        depthwise_constraint=depthwise_constraint,
+        pointwise_constraint=pointwise_constraint,
         bias_constraint=bias_constraint,
         trainable=trainable,
         name=name,

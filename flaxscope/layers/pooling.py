@@ -1,4 +1,5 @@
-"""``tf.compat.v1.layers`` poolings: max and average, 1-D and 2-D (``lax.reduce_window``)."""
+"""``tf.compat.v1.layers`` poolings: max and average, 1-D, 2-D and 3-D
+(``lax.reduce_window``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ Array = jax.Array
 
 # --- pooling --------------------------------------------------------------------------------
 class _Pooling(Layer):
-    """TF1's ``MaxPooling{1,2}D`` / ``AveragePooling{1,2}D`` (``tf.nn.max_pool`` /
+    """TF1's ``MaxPooling{1,2,3}D`` / ``AveragePooling{1,2,3}D`` (``tf.nn.max_pool`` /
     ``avg_pool``): ``"same"`` padding as TF's (extra on the end), and the average over the
     window's elements inside the input only (padding is not counted)."""
 
@@ -98,6 +99,21 @@ class AveragePooling2D(_Pooling):
     rank, mode = 2, "avg"
 
 
+class MaxPooling3D(_Pooling):
+    """``tf.compat.v1.layers.MaxPooling3D``: max over ``pool_size`` windows of
+    ``[batch, depth, height, width, channels]`` (``channels_first``: ``[batch, channels,
+    depth, height, width]``); ``strides`` is required (TF1 has no default)."""
+
+    rank, mode = 3, "max"
+
+
+class AveragePooling3D(_Pooling):
+    """``tf.compat.v1.layers.AveragePooling3D``: mean over 3-D windows; with ``"same"``
+    padding the edge windows average their real elements only, as TF's ``avg_pool3d``."""
+
+    rank, mode = 3, "avg"
+
+
 def max_pooling1d(
     inputs: Any,
     pool_size: int | Sequence[int],
@@ -144,3 +160,27 @@ def average_pooling2d(
 ) -> Array:
     """``tf.compat.v1.layers.average_pooling2d``: a one-off :class:`AveragePooling2D`."""
     return AveragePooling2D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def max_pooling3d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.max_pooling3d``: a one-off :class:`MaxPooling3D`."""
+    return MaxPooling3D(pool_size, strides, padding, data_format, name=name)(inputs)
+
+
+def average_pooling3d(
+    inputs: Any,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int],
+    padding: str = "valid",
+    data_format: str = "channels_last",
+    name: str | None = None,
+) -> Array:
+    """``tf.compat.v1.layers.average_pooling3d``: a one-off :class:`AveragePooling3D`."""
+    return AveragePooling3D(pool_size, strides, padding, data_format, name=name)(inputs)

@@ -166,3 +166,18 @@ def test_every_registered_array_op_is_compared_with_tf1():
         if spec.family == "array" and f".{path}(" not in sources and f'"{path}"' not in sources
     ]
     assert not untested, f"array ops without a TF1 comparison: {untested}"
+
+
+@pytest.mark.parametrize(
+    "mode, widths", [("REFLECT", [[0, 0], [3, 0]]), ("SYMMETRIC", [[4, 0], [0, 0]])]
+)
+def test_mirror_padding_wider_than_the_input_is_refused_as_in_tf1(tf1, mode, widths):
+    """TF checks this when the graph runs (InvalidArgumentError); flaxscope when it traces."""
+    value = np.ones((3, 3), np.float32)
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        with pytest.raises(tf1.errors.InvalidArgumentError) as expected:
+            sess.run(tf1.pad(value, widths, mode))
+    with pytest.raises(fst.errors.InvalidArgumentError) as got:
+        fst.pad(value, widths, mode)
+    assert str(got.value) in expected.value.message
+    assert fst.pad(value, (np.array(widths) > 0) * 2, mode).shape in ((5, 3), (3, 5))

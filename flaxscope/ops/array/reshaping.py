@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops._convert import renamed
 from flaxscope.ops._registry import tf_op
 from flaxscope.ops.array._common import (
@@ -247,6 +248,19 @@ def pad(
     if key == "CONSTANT":
         return jnp.pad(tensor, pairs, mode="constant", constant_values=constant_values)
     if key in ("REFLECT", "SYMMETRIC"):
+        # TF's MirrorPad reflects once: a side may take at most size - 1 (REFLECT) or size
+        # (SYMMETRIC) elements
+        for (before, after), size in zip(pairs, np.shape(tensor), strict=True):
+            if key == "REFLECT" and max(before, after) >= size:
+                raise InvalidArgumentError(
+                    "paddings must be less than the dimension size: "
+                    f"{before}, {after} not less than {size}"
+                )
+            if key == "SYMMETRIC" and max(before, after) > size:
+                raise InvalidArgumentError(
+                    "paddings must be no greater than the dimension size: "
+                    f"{before}, {after} greater than {size}"
+                )
         return jnp.pad(tensor, pairs, mode=key.lower())
     raise ValueError(
         'Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
