@@ -101,6 +101,34 @@ class Fused(NamedTuple):
     join: Callable[[list[State]], State]
 
 
+def check_state(cell: Any, batch_size: int, state: Any) -> None:
+    """A state whose parts do not have ``cell.state_size``'s sizes, or the inputs' batch,
+    fails with TF's ValueError (naming the cell) rather than as a shape error deep in a
+    matrix product. Cells whose ``state_size`` is not made of ints are not checked."""
+    sizes = jax.tree.leaves(getattr(cell, "state_size", None))
+    parts = jax.tree.leaves(state)
+    if len(sizes) != len(parts) or not all(isinstance(n, int) for n in sizes):
+        return
+    name = f"{type(cell).__name__} {getattr(cell, '_base_name', '')!r}"
+    for part, size in zip(parts, sizes, strict=True):
+        shape = tuple(jnp.shape(part))
+        if len(shape) != 2:
+            continue
+        if shape[1] != size:
+            raise ValueError(
+                f"Dimensions must be equal, but are {shape[1]} and {size}: a part of the state "
+                f"given to {name} has {shape[1]} units where the cell's state_size "
+                f"({cell.state_size}) wants {size}. Build the initial state with "
+                "cell.zero_state(batch_size, dtype), or with the shapes of cell.state_size."
+            )
+        if shape[0] != batch_size:
+            raise ValueError(
+                f"Dimension 0 in both shapes must be equal, but are {batch_size} and "
+                f"{shape[0]}: the inputs to {name} have a batch of {batch_size} and its state "
+                f"one of {shape[0]}."
+            )
+
+
 class RNNCell(Layer):
     """``tf.compat.v1.nn.rnn_cell.RNNCell``: the abstract RNN cell.
 
@@ -276,6 +304,7 @@ class LayerRNNCell(RNNCell):
                 f"Input 0 of layer {self._base_name} is incompatible with the layer: expected "
                 f"ndim=2, found ndim={inputs.ndim}. Full shape received: {inputs.shape}"
             )
+        check_state(self, inputs.shape[0], state)
         params = self._params(inputs.shape[-1], self._graph_state().dtype)
         in_params, rec_params = self._split(params)
         if self._concat_step(in_params):

@@ -37,6 +37,7 @@ from flaxscope.nn.cell_base import (
     RNNCell,
     State,
     assert_like_rnncell,
+    check_state,
     concat_pre,
 )
 from flaxscope.scopes import variable_scope as _variable_scope
@@ -108,6 +109,7 @@ def _transpose_batch_time(x: Array) -> Array:
 
 def _initial_state(cell: Any, batch_size: int, dtype: Any, initial_state: State | None) -> State:
     if initial_state is not None:
+        check_state(cell, batch_size, initial_state)
         return initial_state
     if not dtype:
         raise ValueError("If no initial_state is provided, argument `dtype` must be specified")

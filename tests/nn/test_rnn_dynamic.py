@@ -332,6 +332,42 @@ def test_errors():
         fs.nn.static_rnn(cell, [], dtype=jnp.float32)
 
 
+@pytest.mark.parametrize(
+    "make_cell, state, message",
+    [
+        (lambda ns: ns.rnn_cell.BasicLSTMCell(5), "size", "Dimensions must be equal"),
+        (lambda ns: ns.rnn_cell.GRUCell(5), "size", "Dimensions must be equal"),
+        (lambda ns: ns.rnn_cell.GRUCell(5), "batch", "Dimension 0 in both shapes"),
+        (
+            lambda ns: ns.rnn_cell.MultiRNNCell([ns.rnn_cell.GRUCell(5), ns.rnn_cell.GRUCell(3)]),
+            "size",
+            "Dimensions must be equal",
+        ),
+    ],
+)
+def test_an_initial_state_of_the_wrong_shape_is_tfs_value_error(make_cell, state, message):
+    """TF1 refuses it when it builds the graph (ValueError); so must flaxscope, not fail with
+    a TypeError from inside a matrix product."""
+    x = np.zeros((2, 3, 4), np.float32)
+
+    def program(ns, x):
+        cell = make_cell(ns)
+        zero = cell.zero_state(3 if state == "batch" else 2, ns_float(ns))
+        if state == "size":  # one unit fewer in the last part of the state
+            parts = jax.tree.leaves(zero)
+            zero = jax.tree.unflatten(jax.tree.structure(zero), [*parts[:-1], parts[-1][:, :-1]])
+        return ns.nn.dynamic_rnn(cell, x, initial_state=zero)
+
+    def ns_float(ns):
+        return ns.float32 if hasattr(ns, "float32") else jnp.float32
+
+    with v1.Graph().as_default(), pytest.raises(ValueError):
+        program(SimpleNamespace(rnn_cell=v1.nn.rnn_cell, nn=v1.nn, float32=v1.float32), x)
+    fs_ns = SimpleNamespace(rnn_cell=rnn_cell, nn=fs.nn)
+    with pytest.raises(ValueError, match=message):
+        fs.transform(lambda x: program(fs_ns, x)).init(jax.random.key(0), x)
+
+
 # --- weight sharing ----------------------------------------------------------------------
 def _shared_model(x):
     out, state = fs.nn.dynamic_rnn(rnn_cell.BasicLSTMCell(4), x, dtype=jnp.float32)
