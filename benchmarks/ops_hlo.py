@@ -7,7 +7,8 @@ Two models, each written twice on the same variables (``tf.get_variable`` under
   ``tf.nn.relu`` + ``tf.nn.max_pool`` twice, a dense layer through ``tf.matmul``, and
   ``tf.nn.softmax_cross_entropy_with_logits_v2`` averaged by ``tf.reduce_mean``; against
   ``lax.conv_general_dilated``, a hand-written 2x2 max pool, ``jnp.matmul``,
-  ``jax.nn.log_softmax``...
+  ``jax.nn.log_softmax`` in a ``jax.custom_jvp`` that gives TF's gradient (``softmax -
+  labels``, as flaxscope's op does; plain autodiff differs for labels that do not sum to 1)...
 - ``lstm``: the LSTM language model step, ``tf.nn.embedding_lookup``, ``BasicLSTMCell`` +
   ``dynamic_rnn``, ``tf.matmul``, ``tf.nn.sparse_softmax_cross_entropy_with_logits``,
   ``tf.reduce_mean``; against ``jnp.take``, ``jnp.matmul`` and optax's integer-label
@@ -54,6 +55,7 @@ IMAGE, CLASSES = 28, 10
 
 # --- the CNN --------------------------------------------------------------------------
 
+
 def hand_max_pool_2x2(x: jax.Array) -> jax.Array:
     """A 2x2/2 max pool as fast hand-written JAX does it on CPU: a running max of the four
     strided slices (its gradient is elementwise; ``lax.reduce_window``'s is
@@ -63,6 +65,7 @@ def hand_max_pool_2x2(x: jax.Array) -> jax.Array:
     for cell in (x[:, ::2, 1::2], x[:, 1::2, ::2], x[:, 1::2, 1::2]):
         out = jnp.where((cell > out) | (jnp.isnan(cell) & ~jnp.isnan(out)), cell, out)
     return out
+
 
 def cnn_variables(channels: list[int], dense_in: int) -> dict[str, jax.Array]:
     """The CNN's variables, TF1 style; both versions call this."""
@@ -104,7 +107,27 @@ def cnn_jnp(images: jax.Array, labels: jax.Array) -> jax.Array:
         x = hand_max_pool_2x2(x)
     x = jnp.reshape(x, (-1, (IMAGE // 4) ** 2 * channels[-1]))
     logits = jnp.matmul(x, v["wd"]) + v["bd"]
-    return jnp.mean(-jnp.sum(labels * jax.nn.log_softmax(logits), axis=-1))
+    return jnp.mean(softmax_xent_with_tf_gradient(labels, logits))
+
+
+@jax.custom_jvp
+def softmax_xent_with_tf_gradient(labels: jax.Array, logits: jax.Array) -> jax.Array:
+    """``-sum(labels * log_softmax(logits))`` with TF's gradient, ``softmax - labels``
+    (what a JAX user porting a TF1 model writes to keep TF's numbers for labels that do not
+    sum to 1)."""
+    return -jnp.sum(labels * jax.nn.log_softmax(logits), axis=-1)
+
+
+@softmax_xent_with_tf_gradient.defjvp
+def _softmax_xent_jvp(primals, tangents):
+    labels, logits = primals
+    t_labels, t_logits = tangents
+    shifted = logits - lax.stop_gradient(jnp.max(logits, axis=-1, keepdims=True))
+    exp = jnp.exp(shifted)
+    total = jnp.sum(exp, axis=-1, keepdims=True)
+    log_p = shifted - jnp.log(total)
+    grad = exp / total - labels
+    return -jnp.sum(labels * log_p, axis=-1), jnp.sum(grad * t_logits - log_p * t_labels, axis=-1)
 
 
 def cnn_inputs(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

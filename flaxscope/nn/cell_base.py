@@ -109,7 +109,7 @@ def check_state(cell: Any, batch_size: int, state: Any) -> None:
     parts = jax.tree.leaves(state)
     if len(sizes) != len(parts) or not all(isinstance(n, int) for n in sizes):
         return
-    name = f"{type(cell).__name__} {getattr(cell, '_base_name', '')!r}"
+    name = f"{type(cell).__name__} {getattr(cell, 'name', '')!r}"
     for part, size in zip(parts, sizes, strict=True):
         shape = tuple(jnp.shape(part))
         if len(shape) != 2:

@@ -157,6 +157,7 @@ def test_every_registered_array_op_is_compared_with_tf1():
         p.read_text(encoding="utf-8")
         for p in [
             *here.glob("test_ops_array*.py"),
+            here / "test_ops_patches.py",
             here.parent / "compat" / "test_compat_tensor_shape.py",
         ]
     )

@@ -16,6 +16,7 @@ import jax
 from flaxscope import errors
 from flaxscope.compat.v1 import (
     bitwise,
+    debugging,
     dtypes,
     image,
     initializers,
@@ -136,6 +137,7 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 
 __all__ = [
     "bitwise",
+    "debugging",
     "manip",
     "dtypes",
     "image",

@@ -231,7 +231,7 @@ NAMESPACE_HINTS: dict[str, str] = {
     "tpu": "JAX runs on TPUs directly: jax.jit with shardings (flaxscope.sharding)",
     "distribute": "scale out with jax.jit and shardings over a Mesh (flaxscope.sharding)",
     "profiler": "use jax.profiler",
-    "debugging": "use jax.debug.print / jax.debug.breakpoint and checkify",
+    "debugging": "tf.debugging.check_numerics is here; for the rest use jax.debug.print, jax.debug.breakpoint and checkify",
     "sets": "compute on concrete values with NumPy outside the traced function",
     "lookup": "there are no lookup tables: map keys to ids in Python before apply",
 }

@@ -319,7 +319,7 @@ def roll(input: Any, shift: Any, axis: Any, name: str | None = None) -> jax.Arra
     return jnp.roll(input, tuple(int_list(shift, "shift")), tuple(int_list(axis, "axis")))
 
 
-@tf_op("depth_to_space", family="array", default_name="DepthToSpace")
+@tf_op("depth_to_space", "nn.depth_to_space", family="array", default_name="DepthToSpace")
 def depth_to_space(
     input: Any, block_size: int, name: str | None = None, data_format: str = "NHWC"
 ) -> jax.Array:
@@ -336,7 +336,7 @@ def depth_to_space(
     return x.reshape(n, h * b, w * b, c // (b * b))
 
 
-@tf_op("space_to_depth", family="array", default_name="SpaceToDepth")
+@tf_op("space_to_depth", "nn.space_to_depth", family="array", default_name="SpaceToDepth")
 def space_to_depth(
     input: Any, block_size: int, name: str | None = None, data_format: str = "NHWC"
 ) -> jax.Array:

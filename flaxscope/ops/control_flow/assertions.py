@@ -42,7 +42,9 @@ def _check(ok: Any, data: Sequence[Any], summarize: int | None, prefix: str) -> 
         fail(ok, *arrays)
 
 
-@tf_op("Assert", family="control_flow", default_name="Assert", reads_variables=True)
+@tf_op(
+    "Assert", "debugging.Assert", family="control_flow", default_name="Assert", reads_variables=True
+)
 def Assert(  # noqa: N802  (TF1's name)
     condition: Any, data: Sequence[Any], summarize: int | None = None, name: str | None = None
 ) -> None:
@@ -109,21 +111,21 @@ for _name, _symbol, _test in (
     ("assert_greater", ">", jnp.greater),
     ("assert_greater_equal", ">=", jnp.greater_equal),
 ):
-    globals()[_name] = tf_op(_name, family="control_flow", default_name=_name)(
-        _binary_assert(_symbol, _test)
-    )
+    globals()[_name] = tf_op(
+        _name, f"debugging.{_name}", family="control_flow", default_name=_name
+    )(_binary_assert(_symbol, _test))
 for _name, _symbol, _utest in (
     ("assert_positive", "> 0", lambda x: x > 0),
     ("assert_negative", "< 0", lambda x: x < 0),
     ("assert_non_negative", ">= 0", lambda x: x >= 0),
     ("assert_non_positive", "<= 0", lambda x: x <= 0),
 ):
-    globals()[_name] = tf_op(_name, family="control_flow", default_name=_name)(
-        _unary_assert(_symbol, _utest)
-    )
+    globals()[_name] = tf_op(
+        _name, f"debugging.{_name}", family="control_flow", default_name=_name
+    )(_unary_assert(_symbol, _utest))
 
 
-@tf_op("assert_rank", family="control_flow", default_name="assert_rank")
+@tf_op("assert_rank", "debugging.assert_rank", family="control_flow", default_name="assert_rank")
 def assert_rank(
     x: Any,
     rank: int,
@@ -142,7 +144,12 @@ def assert_rank(
         )
 
 
-@tf_op("assert_rank_at_least", family="control_flow", default_name="assert_rank_at_least")
+@tf_op(
+    "assert_rank_at_least",
+    "debugging.assert_rank_at_least",
+    family="control_flow",
+    default_name="assert_rank_at_least",
+)
 def assert_rank_at_least(
     x: Any,
     rank: int,

@@ -5,7 +5,7 @@ pads, standardization, dtype and color conversions) and ``boxes`` (``crop_and_re
 non-max suppression). Importing the package registers every op.
 """
 
-from flaxscope.ops.image import adjust, boxes, resize
+from flaxscope.ops.image import adjust, boxes, colors, geometry, quality, resize
 from flaxscope.ops.image.resize import ResizeMethod
 
-__all__ = ["ResizeMethod", "adjust", "boxes", "resize"]
+__all__ = ["ResizeMethod", "adjust", "boxes", "colors", "geometry", "quality", "resize"]

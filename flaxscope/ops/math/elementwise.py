@@ -223,13 +223,21 @@ softsign = _unary(
     "``x / (|x| + 1)`` (``tf.nn.softsign``).",
 )
 is_nan = _unary(
-    ("is_nan", "math.is_nan"), "IsNan", jnp.isnan, REAL_FLOATING, "whether ``x`` is NaN (bool)."
+    ("is_nan", "math.is_nan", "debugging.is_nan"),
+    "IsNan",
+    jnp.isnan,
+    REAL_FLOATING,
+    "whether ``x`` is NaN (bool).",
 )
 is_inf = _unary(
-    ("is_inf", "math.is_inf"), "IsInf", jnp.isinf, REAL_FLOATING, "whether ``x`` is +-inf (bool)."
+    ("is_inf", "math.is_inf", "debugging.is_inf"),
+    "IsInf",
+    jnp.isinf,
+    REAL_FLOATING,
+    "whether ``x`` is +-inf (bool).",
 )
 is_finite = _unary(
-    ("is_finite", "math.is_finite"),
+    ("is_finite", "math.is_finite", "debugging.is_finite"),
     "IsFinite",
     jnp.isfinite,
     REAL_FLOATING,

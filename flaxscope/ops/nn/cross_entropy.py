@@ -63,9 +63,12 @@ def _softmax_xent_jvp(axis: int, primals: Any, tangents: Any) -> Any:
     # one); d/dlabels is -log_softmax.
     labels, logits = primals
     t_labels, t_logits = tangents
-    log_p = jax.nn.log_softmax(logits, axis=axis)
+    shifted = logits - lax.stop_gradient(jnp.max(logits, axis=axis, keepdims=True))
+    exp = jnp.exp(shifted)
+    total = jnp.sum(exp, axis=axis, keepdims=True)
+    log_p = shifted - jnp.log(total)
     out = -jnp.sum(labels * log_p, axis=axis)
-    backprop = jnp.exp(log_p) - labels
+    backprop = exp / total - labels  # one exp for the loss and its gradient
     return out, jnp.sum(backprop * t_logits - log_p * t_labels, axis=axis)
 
 
