@@ -45,6 +45,7 @@ import numpy as np
 import optax
 
 from flaxscope.errors import InvalidArgumentError
+from flaxscope.ops.clip import IndexedSlices
 from flaxscope.trees import flatten_variables, leaf_names
 
 __all__ = [
@@ -261,6 +262,28 @@ class Rule:
         del var, step
         return self._apply(grad, slots, lr, non_slots)
 
+    def _apply_sparse(
+        self,
+        grad: jax.Array,
+        touched: jax.Array,
+        var: jax.Array | None,
+        slots: dict[str, jax.Array],
+        lr: jax.Array,
+        non_slots: dict[str, jax.Array],
+        step: jax.Array,
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
+        """The update for an ``IndexedSlices`` gradient (TF1's ``_apply_sparse``): ``grad``
+        is dense (duplicate rows summed, as TF1 deduplicates them) and ``touched`` marks the
+        rows the slices name. TF1's sparse kernels update those rows only: the variable and
+        its slots keep their values in every other row, where a dense update with a zero
+        gradient would still decay slots and move the variable (momentum, RMSProp, FTRL's
+        and the proximal rules' shrinkage)."""
+        update, new = self._apply_to(grad, var, slots, lr, non_slots, step)
+        zero = jnp.zeros((), update.dtype)
+        return jnp.where(touched, update, zero), {
+            k: jnp.where(touched, v, slots[k]) for k, v in new.items()
+        }
+
     def _slot_op_name(self, slot: str) -> str:
         """The suffix TF1 names a slot variable with (``<var>/<suffix>``): the optimizer's name."""
         del slot
@@ -311,7 +334,7 @@ class Rule:
         lr = self._lr(state.global_step)
         state_slots, state_non_slots = self._slots(state), self._non_slots(state)
         slot_names = list(state_slots)
-        leaves, treedef = jax.tree_util.tree_flatten(grads)
+        leaves, treedef = jax.tree_util.tree_flatten(grads, is_leaf=_is_slices)
         slot_leaves = [treedef.flatten_up_to(state_slots[s]) for s in slot_names]
         if not self._reads_variables:
             var_leaves = [None] * len(leaves)
@@ -325,17 +348,18 @@ class Rule:
         updates = []
         new_slot_leaves: list[list[jax.Array]] = [[] for _ in slot_names]
         for i, g in enumerate(leaves):
+            touched = None
+            if isinstance(g, IndexedSlices):
+                g, touched = _dense_rows(g)
             dtype = g.dtype
             # TF1 casts every hyperparameter to the variable's dtype.
             non_slots = {k: v.astype(dtype) for k, v in state_non_slots.items()}
-            update, new = self._apply_to(
-                g,
-                var_leaves[i],
-                {s: slot_leaves[j][i] for j, s in enumerate(slot_names)},
-                lr.astype(dtype),
-                non_slots,
-                state.global_step,
-            )
+            slots = {s: slot_leaves[j][i] for j, s in enumerate(slot_names)}
+            args = (var_leaves[i], slots, lr.astype(dtype), non_slots, state.global_step)
+            if touched is None:
+                update, new = self._apply_to(g, *args)
+            else:
+                update, new = self._apply_sparse(g, touched, *args)
             updates.append(update)
             for j, s in enumerate(slot_names):
                 new_slot_leaves[j].append(new[s])
@@ -369,7 +393,7 @@ class Rule:
         reference = next(iter(slots.values())) if slots else params
         if reference is None:
             return
-        structure = jax.tree_util.tree_structure(grads)
+        structure = jax.tree_util.tree_structure(grads, is_leaf=_is_slices)
         if structure != jax.tree_util.tree_structure(reference):
             got, want = leaf_names(grads), leaf_names(reference)
             missing = [n for n in want if n not in set(got)]
@@ -391,12 +415,14 @@ class Rule:
                 "(jax.grad(loss)(params)), or init the optimizer on the tree you update."
             )
         for name, g, r in zip(
-            leaf_names(grads),
-            jax.tree_util.tree_leaves(grads),
+            leaf_names(reference),
+            jax.tree_util.tree_leaves(grads, is_leaf=_is_slices),
             jax.tree_util.tree_leaves(reference),
             strict=True,
         ):
-            if np.shape(g) != np.shape(r):
+            if isinstance(g, IndexedSlices):
+                _check_slices(self._public, name, g, np.shape(r))
+            elif np.shape(g) != np.shape(r):
                 raise ValueError(
                     f"{self._public}.update: the gradient for variable {name} has shape "
                     f"{list(np.shape(g))}, but the variable has shape {list(np.shape(r))}."
@@ -564,6 +590,31 @@ class Rule:
         return self._make_state(_to_int32_step("global_step", step), slots, non_slots)
 
 
+def _is_slices(x: Any) -> bool:
+    return isinstance(x, IndexedSlices)
+
+
+def _dense_rows(g: IndexedSlices) -> tuple[jax.Array, jax.Array]:
+    """An ``IndexedSlices`` gradient as a dense gradient (repeated rows summed) and a mask
+    of its rows, shaped to broadcast against the variable."""
+    dense = g.to_dense()
+    rows = jnp.zeros(dense.shape[:1], bool).at[jnp.asarray(g.indices).reshape(-1)].set(True)
+    return dense, rows.reshape((-1,) + (1,) * (dense.ndim - 1))
+
+
+def _check_slices(optimizer: str, name: str, g: IndexedSlices, shape: tuple[int, ...]) -> None:
+    dense_shape = (
+        None if g.dense_shape is None else tuple(int(d) for d in np.asarray(g.dense_shape))
+    )
+    if dense_shape != tuple(shape) or tuple(np.shape(g.values))[1:] != tuple(shape[1:]):
+        raise ValueError(
+            f"{optimizer}.update: the IndexedSlices gradient for variable {name} has "
+            f"dense_shape {None if dense_shape is None else list(dense_shape)} and values of "
+            f"shape {list(np.shape(g.values))}, but the variable has shape {list(shape)}: "
+            "build it with embedding_gradient(grad_of_lookup, ids, variable_shape)."
+        )
+
+
 def _check_learning_rate(optimizer: str, learning_rate: Any) -> None:
     if callable(learning_rate):
         return
@@ -655,6 +706,21 @@ class AdamRule(Rule):
         alpha = lr * jnp.sqrt(one - non_slots["beta2_power"]) / (one - non_slots["beta1_power"])
         m = slots["m"] + (grad - slots["m"]) * (one - beta1)
         v = slots["v"] + (jnp.square(grad) - slots["v"]) * (one - beta2)
+        return -((m * alpha) / (jnp.sqrt(v) + eps)), {"m": m, "v": v}
+
+    def _apply_sparse(self, grad, touched, var, slots, lr, non_slots, step):
+        # TF1's sparse Adam is not lazy: it decays m and v in every row, adds the scaled
+        # gradient in the touched rows, and updates the whole variable.
+        del touched, var, step
+        dtype = grad.dtype
+        beta1, beta2, eps = (
+            jnp.asarray(x, jnp.float32).astype(dtype)
+            for x in (self.beta1, self.beta2, self.epsilon)
+        )
+        one = jnp.ones((), dtype)
+        alpha = lr * jnp.sqrt(one - non_slots["beta2_power"]) / (one - non_slots["beta1_power"])
+        m = slots["m"] * beta1 + grad * (one - beta1)
+        v = slots["v"] * beta2 + (grad * grad) * (one - beta2)
         return -((m * alpha) / (jnp.sqrt(v) + eps)), {"m": m, "v": v}
 
     def _finish(self, non_slots):
