@@ -334,9 +334,11 @@ def next_rng_key() -> jax.Array:
 
     def stream() -> jax.Array:  # the call has no op key yet
         if frame.default:
-            return jax.random.fold_in(
-                frame.rng if frame.rng is not None else jax.random.key(0), _OPS_STREAM
-            )
+            # computed now even under a trace: the default graph keeps it across calls
+            with jax.ensure_compile_time_eval():
+                return jax.random.fold_in(
+                    frame.rng if frame.rng is not None else jax.random.key(0), _OPS_STREAM
+                )
         raise ValueError(_NO_KEY)
 
     return frame.next_op_key(stream)

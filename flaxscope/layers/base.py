@@ -231,3 +231,13 @@ class BiasActivation:
             loss = loss / jnp.asarray(outputs.shape[0], loss.dtype)
             add_loss(loss, _store.GraphKeys.REGULARIZATION_LOSSES)
         return outputs
+
+
+def call_once(layer_class: type[Layer], inputs: Any, arguments: dict[str, Any]) -> Any:
+    """TF1's functional layers (``tf.layers.conv2d(inputs, filters, ...)``): the layer
+    built from the function's own arguments (its ``locals()``, whose names are the class's
+    keywords) and called once on ``inputs``. As in TF1, ``name`` also names the variable
+    scope, which ``reuse=True`` reenters."""
+    kwargs = {k: v for k, v in arguments.items() if k not in ("inputs", "reuse")}
+    layer = layer_class(**kwargs, _scope=kwargs.get("name"), _reuse=arguments.get("reuse"))
+    return layer(inputs)

@@ -17,7 +17,7 @@ from flaxscope.layers._args import normalize_data_format as _normalize_data_form
 from flaxscope.layers._args import normalize_padding as _normalize_padding
 from flaxscope.layers._args import normalize_tuple as _normalize_tuple
 from flaxscope.layers.base import BiasActivation as _BiasActivation
-from flaxscope.layers.base import Layer
+from flaxscope.layers.base import Layer, call_once
 from flaxscope.ops.nn_conv import conv_nd, conv_transpose
 from flaxscope.ops.nn_conv import separable_conv2d as _nn_separable_conv2d
 
@@ -188,28 +188,7 @@ def conv1d(
 ) -> Array:
     """``tf.compat.v1.layers.conv1d``: a one-off :class:`Conv1D` (``name`` shares its
     variables across calls only with ``reuse=True`` or an enclosing reusing scope)."""
-    layer = Conv1D(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _reuse=reuse,
-        _scope=name,
-    )
-    return layer(inputs)
+    return call_once(Conv1D, inputs, locals())
 
 
 class Conv2D(_Conv):
@@ -247,28 +226,7 @@ def conv2d(
     reuse: bool | None = None,
 ) -> Array:
     """``tf.compat.v1.layers.conv2d``: a one-off :class:`Conv2D`."""
-    layer = Conv2D(
-        filters,
-        kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer(inputs)
+    return call_once(Conv2D, inputs, locals())
 
 
 def _deconv_output_length(
@@ -433,27 +391,7 @@ def conv2d_transpose(
 ) -> Array:
     """``tf.compat.v1.layers.conv2d_transpose``: a one-off :class:`Conv2DTranspose`
     (kernel ``[kh, kw, filters, in]``)."""
-    layer = Conv2DTranspose(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _reuse=reuse,
-        _scope=name,
-    )
-    return layer(inputs)
+    return call_once(Conv2DTranspose, inputs, locals())
 
 
 # --- 3-D ------------------------------------------------------------------------------------
@@ -492,28 +430,7 @@ def conv3d(
     reuse: bool | None = None,
 ) -> Array:
     """``tf.compat.v1.layers.conv3d``: a one-off :class:`Conv3D`."""
-    layer = Conv3D(
-        filters,
-        kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer(inputs)
+    return call_once(Conv3D, inputs, locals())
 
 
 class Conv3DTranspose(_ConvTranspose):
@@ -558,27 +475,7 @@ def conv3d_transpose(
 ) -> Array:
     """``tf.compat.v1.layers.conv3d_transpose``: a one-off :class:`Conv3DTranspose`
     (kernel ``[kd, kh, kw, filters, in]``)."""
-    layer = Conv3DTranspose(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _reuse=reuse,
-        _scope=name,
-    )
-    return layer(inputs)
+    return call_once(Conv3DTranspose, inputs, locals())
 
 
 # --- depthwise-separable --------------------------------------------------------------------
@@ -790,32 +687,7 @@ def separable_conv1d(
     reuse: bool | None = None,
 ) -> Array:
     """``tf.compat.v1.layers.separable_conv1d``: a one-off :class:`SeparableConv1D`."""
-    layer = SeparableConv1D(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        depth_multiplier=depth_multiplier,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        pointwise_initializer=pointwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        pointwise_regularizer=pointwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        pointwise_constraint=pointwise_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _reuse=reuse,
-        _scope=name,
-    )
-    return layer(inputs)
+    return call_once(SeparableConv1D, inputs, locals())
 
 
 def separable_conv2d(
@@ -844,29 +716,4 @@ def separable_conv2d(
     reuse: bool | None = None,
 ) -> Array:
     """``tf.compat.v1.layers.separable_conv2d``: a one-off :class:`SeparableConv2D`."""
-    layer = SeparableConv2D(
-        filters=filters,
-        kernel_size=kernel_size,
-        strides=strides,
-        padding=padding,
-        data_format=data_format,
-        dilation_rate=dilation_rate,
-        depth_multiplier=depth_multiplier,
-        activation=activation,
-        use_bias=use_bias,
-        depthwise_initializer=depthwise_initializer,
-        pointwise_initializer=pointwise_initializer,
-        bias_initializer=bias_initializer,
-        depthwise_regularizer=depthwise_regularizer,
-        pointwise_regularizer=pointwise_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        depthwise_constraint=depthwise_constraint,
-        pointwise_constraint=pointwise_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _reuse=reuse,
-        _scope=name,
-    )
-    return layer(inputs)
+    return call_once(SeparableConv2D, inputs, locals())

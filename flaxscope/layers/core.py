@@ -13,7 +13,7 @@ import numpy as np
 from flaxscope import activations
 from flaxscope import initializers as _initializers
 from flaxscope.layers._args import ZEROS, normalize_data_format
-from flaxscope.layers.base import BiasActivation, Layer
+from flaxscope.layers.base import BiasActivation, Layer, call_once
 from flaxscope.nn.ops import dropout as _nn_dropout
 
 Array = jax.Array
@@ -86,23 +86,7 @@ def dense(
 ) -> Array:
     """``tf.compat.v1.layers.dense``: a one-off :class:`Dense` (``name`` shares its
     variables across calls only with ``reuse=True`` or an enclosing reusing scope)."""
-    layer = Dense(
-        units,
-        activation=activation,
-        use_bias=use_bias,
-        kernel_initializer=kernel_initializer,
-        bias_initializer=bias_initializer,
-        kernel_regularizer=kernel_regularizer,
-        bias_regularizer=bias_regularizer,
-        activity_regularizer=activity_regularizer,
-        kernel_constraint=kernel_constraint,
-        bias_constraint=bias_constraint,
-        trainable=trainable,
-        name=name,
-        _scope=name,
-        _reuse=reuse,
-    )
-    return layer(inputs)
+    return call_once(Dense, inputs, locals())
 
 
 class Flatten(Layer):

@@ -4,8 +4,10 @@ JAX has no sparse tensors in its core, and TF1 model code mostly builds a
 ``SparseTensor`` to hand it to one op (a label batch, a one-off lookup). So the class
 holds ``indices``/``values``/``dense_shape`` as TF1 does (a JAX pytree, so it passes
 through ``jax.jit``; ``dense_shape`` stays static) and ``tf.sparse_tensor_to_dense`` /
-``tf.sparse.to_dense`` / ``tf.sparse_to_dense`` make the dense array. Other sparse ops are
-left out; their ``AttributeError`` says to use dense arrays.
+``tf.sparse.to_dense`` / ``tf.sparse_to_dense`` make the dense array. ``tf.sparse_add``,
+``tf.sparse_reshape``, ``tf.sparse_retain`` and ``tf.sparse_softmax`` are in
+:mod:`flaxscope.ops.sparse_more`; other sparse ops are left out, and their
+``AttributeError`` says to use dense arrays.
 """
 
 from __future__ import annotations

@@ -395,3 +395,22 @@ def test_nested_lifted_bodies_create_once_and_trace_under_jit():
         np.testing.assert_allclose(jax.jit(f.apply)(variables, x * sign), h, rtol=1e-5)
     grad = jax.grad(lambda v: f.apply(v, x).sum())(variables)["params"]["outer/m"]
     assert np.isfinite(float(grad)) and float(grad) != 0.0
+
+
+def test_a_jitted_loop_on_the_default_graph_leaves_no_tracer_behind():
+    """The default graph's random stream, first drawn inside a jitted loop, is made
+    concrete: later eager random ops and loops still run."""
+    fs.reset_default_graph()
+
+    def noisy_loop(n):
+        def body(i, x):
+            return i + 1, x + tf.random_uniform([2])
+
+        return tf.while_loop(lambda i, x: i < n, body, [0, jnp.zeros(2)])
+
+    steps, total = jax.jit(noisy_loop)(3)
+    assert int(steps) == 3 and total.shape == (2,)
+    assert tf.random_uniform([2]).shape == (2,)
+    steps, _ = tf.while_loop(lambda i, x: i < 2, lambda i, x: (i + 1, x + 1.0), [0, 0.0])
+    assert int(steps) == 2
+    fs.reset_default_graph()

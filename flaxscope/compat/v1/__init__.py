@@ -68,6 +68,7 @@ from flaxscope.initializers import (
     zeros_initializer,
 )
 from flaxscope.ops.clip import IndexedSlices
+from flaxscope.ops.control_flow.tensor_array import TensorArray
 from flaxscope.ops.sparse import SparseTensor
 from flaxscope.ops.summary import Summary
 from flaxscope.scopes import (
@@ -151,6 +152,7 @@ __all__ = [
     "Dimension",
     "SparseTensor",
     "Tensor",
+    "TensorArray",
     "TensorShape",
     "dimension_at_index",
     "dimension_value",

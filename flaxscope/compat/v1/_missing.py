@@ -34,7 +34,8 @@ _NO_CONFIG = (
 )
 _NO_SPARSE = (
     "of the sparse ops only tf.SparseTensor, tf.sparse.to_dense (tf.sparse_tensor_to_dense), "
-    "tf.sparse_to_dense and tf.sparse.from_dense exist: densify, and use the dense ops "
+    "tf.sparse_to_dense, tf.sparse.from_dense, tf.sparse.add, tf.sparse.reshape, "
+    "tf.sparse.retain and tf.sparse.softmax exist: densify, and use the dense ops "
     "(or jax.experimental.sparse.BCOO)"
 )
 _INITIALIZER = "init does this: variables = fs.transform(fn).init(rng, ...)"
@@ -165,11 +166,7 @@ HINTS: dict[str, str] = {
     "train.BytesList": _INPUT_PIPELINE,
     # tensor types and shape spellings
     "SparseTensorValue": "write tf.SparseTensor(indices, values, dense_shape)",
-    "sparse_add": _NO_SPARSE,
     "sparse_concat": _NO_SPARSE,
-    "sparse_reshape": _NO_SPARSE,
-    "sparse_retain": _NO_SPARSE,
-    "sparse_softmax": _NO_SPARSE,
     "sparse_reduce_sum": _NO_SPARSE,
     "sparse_reorder": _NO_SPARSE,
     "sparse_slice": _NO_SPARSE,
@@ -195,11 +192,6 @@ HINTS: dict[str, str] = {
     "image.decode_gif": _IMAGE_FILES,
     "image.encode_png": _IMAGE_FILES,
     "image.encode_jpeg": _IMAGE_FILES,
-    "TensorArray": (
-        "there is no TensorArray: collect per-step values as the outputs of tf.scan / "
-        "tf.map_fn / fs.scan (stacked for you), or carry a preallocated array through "
-        "tf.while_loop and write rows with x.at[i].set(v)"
-    ),
 }
 
 # Whole TF1 namespaces with no counterpart: the advice for every symbol under them.

@@ -12,6 +12,6 @@ By kind: ``branches`` (``cond``, ``case``, ``switch_case``), ``loops`` (``while_
 registers every op.
 """
 
-from flaxscope.ops.control_flow import assertions, branches, loops
+from flaxscope.ops.control_flow import assertions, branches, loops, tensor_array
 
-__all__ = ["assertions", "branches", "loops"]
+__all__ = ["assertions", "branches", "loops", "tensor_array"]

@@ -12,6 +12,7 @@ import numpy as np
 
 from flaxscope import lift
 from flaxscope.ops._registry import tf_op
+from flaxscope.ops.control_flow import tensor_array
 from flaxscope.ops.control_flow.branches import as_pred
 from flaxscope.scopes import name_scope
 
@@ -73,6 +74,7 @@ def while_loop(
             out = body(*val)
             result_type[0] = type(out) if isinstance(out, (list, tuple)) else list
             out = list(out) if isinstance(out, (list, tuple)) else [out]
+            tensor_array.check_loop_body(out, val)
             try:
                 return jax.tree.map(lambda n, o: jnp.asarray(n, dtype=o.dtype), out, val)
             except ValueError as e:
@@ -87,16 +89,21 @@ def while_loop(
             return as_pred(cond(*val), "cond's result")
 
         limit = _static_int(maximum_iterations)
-        if maximum_iterations is None or limit is not None:
-            out = lift.while_loop(cond_fn, body_fn, init, limit, differentiable=back_prop)
-        else:
-            out = _traced_limit_loop(cond_fn, body_fn, init, maximum_iterations)
+
+        def run(init: list) -> list:
+            if maximum_iterations is None or limit is not None:
+                return lift.while_loop(cond_fn, body_fn, init, limit, differentiable=back_prop)
+            return _traced_limit_loop(cond_fn, body_fn, init, maximum_iterations)
+
+        # a TensorArray loop variable gets its buffer from the body's first write
+        out = tensor_array.run_with_buffers(run, init)
         if not back_prop:
             out = jax.lax.stop_gradient(out)
     if result_type[0] is not list:
         out = result_type[0](out)
-    if not return_same_structure and len(jax.tree.leaves(out)) == 1:
-        return jax.tree.leaves(out)[0]
+    leaves = tensor_array.loop_leaves(out)
+    if not return_same_structure and len(leaves) == 1:
+        return leaves[0]
     return out
 
 
