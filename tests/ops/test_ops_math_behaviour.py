@@ -467,3 +467,17 @@ def test_sparse_tensor_dense_matmul_matches_tf():
     with pytest.raises(ValueError) as ours:
         fst.sparse_tensor_dense_matmul(ours_sp, jnp.ones((3, 2)))
     assert str(ours.value).startswith(str(theirs.value).split(" for '")[0])
+
+
+@pytest.mark.parametrize("op", ["floordiv", "div", "floormod", "mod"])
+def test_integer_division_by_a_concrete_zero_is_tfs_error(op):
+    tf1 = tf.compat.v1
+    x, y = np.array([3, 4], np.int32), np.array([0, 2], np.int32)
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        with pytest.raises(tf1.errors.InvalidArgumentError) as theirs:
+            sess.run(getattr(tf1, op)(x, y))
+        expected = sess.run(getattr(tf1, op)(x, y + 1))
+    assert "Integer division by zero" in theirs.value.message
+    with pytest.raises(fs.errors.InvalidArgumentError, match="^Integer division by zero$"):
+        getattr(fst, op)(x, y)
+    np.testing.assert_array_equal(getattr(fst, op)(x, y + 1), expected)

@@ -13,6 +13,7 @@ import jax.scipy.special as jsp
 import numpy as np
 from jax import lax
 
+from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops import _tf_grads
 from flaxscope.ops._convert import (
     ANY,
@@ -70,10 +71,25 @@ def _c_rem(x: Array, y: Array) -> Array:
     return lax.rem(*jnp.broadcast_arrays(x, y))
 
 
+def _check_integer_divisor(y: Array) -> None:
+    """TF's integer floor division and modulo fail on a zero divisor; a concrete one is
+    checked here (under ``jit`` XLA's value for it is returned, as for other traced
+    errors)."""
+    if not isinstance(y, jax.core.Tracer) and jnp.issubdtype(y.dtype, jnp.integer):
+        if (np.asarray(y) == 0).any():
+            raise InvalidArgumentError("Integer division by zero")
+
+
 def _floordiv(x: Array, y: Array) -> Array:
     if jnp.issubdtype(x.dtype, jnp.inexact):
         return jnp.floor(x / y)
+    _check_integer_divisor(y)
     return jnp.floor_divide(x, y)
+
+
+def _floormod(x: Array, y: Array) -> Array:
+    _check_integer_divisor(y)
+    return jnp.remainder(x, y)
 
 
 def _div_python2(x: Array, y: Array) -> Array:
@@ -135,7 +151,7 @@ floordiv = _binary(
 floormod = _binary(
     ("floormod", "mod", "math.floormod", "math.mod"),
     "FloorMod",
-    jnp.remainder,
+    _floormod,
     REAL_NUMBER,
     "remainder of floor division: the result has the sign of ``y`` (Python's ``%``).",
 )
