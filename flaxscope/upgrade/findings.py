@@ -131,6 +131,30 @@ METHODS: dict[str, Rule] = {
     "apply_gradients": _GRADIENTS,
 }
 
+# TF1 optimizers whose update for an IndexedSlices gradient (an embedding's) leaves the
+# rows not looked up alone, where the same step on a dense gradient would move them
+SPARSE_LAZY_OPTIMIZERS = frozenset(
+    f"train.{name}Optimizer"
+    for name in (
+        "Momentum",
+        "RMSProp",
+        "Adadelta",
+        "Ftrl",
+        "ProximalAdagrad",
+        "ProximalGradientDescent",
+        "AdagradDA",
+    )
+)
+EMBEDDING_READS = frozenset({"nn.embedding_lookup", "nn.embedding_lookup_sparse"})
+SPARSE_UPDATE = Rule(
+    "sparse-update",
+    "tf.{path} with tf.nn.embedding_lookup: TF1 updates only the embedding rows a batch "
+    "looked up (its gradient is an IndexedSlices); jax.grad's dense gradient would move "
+    "the other rows too: give optimizer.update the embedding's gradient as "
+    "flaxscope.ops.clip.embedding_gradient(...)",
+    r.OPTIMIZERS,
+)
+
 FEED_DICT = Rule(
     "feed_dict",
     "feed_dict values become the arguments of model.apply (the placeholders' functions "

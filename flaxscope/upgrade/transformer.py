@@ -49,12 +49,17 @@ class Upgrader(cst.CSTTransformer):
         self._var_functions: set[str] = set()
         self.imports_tensorflow = False  # the file imports TensorFlow (not only flaxscope)
         self._dropped: set[int] = set()  # ids of changes undone (a call rule gave up)
+        self._lazy_optimizers: list[tuple[cst.CSTNode, str]] = []
+        self._reads_embedding = False
 
     # --- bookkeeping -------------------------------------------------------------
     def run(self, module: cst.Module) -> cst.Module:
         """The converted module; the report gets every change and finding, in order."""
         self._pending: list[tuple[cst.CSTNode, Change | Finding]] = []
         new = module.visit(self)
+        if self._reads_embedding:
+            for node, path in self._lazy_optimizers:
+                self.finding(node, f.SPARSE_UPDATE, path=path)
         where = locate(module, [node for node, _ in self._pending])
         seen = set()
         for node, entry in self._pending:
@@ -455,6 +460,9 @@ class Upgrader(cst.CSTTransformer):
         if found is None:
             return updated
         path, root = found
+        if path in f.SPARSE_LAZY_OPTIMIZERS:
+            self._lazy_optimizers.append((original, path))
+        self._reads_embedding |= path in f.EMBEDDING_READS
         rule = f.call_rule(path) or f.call_rule(renames.renamed(path)[0] or path)
         if rule is f.CALLS["Session"] and self._frames:
             self._frames[-1].driver = True

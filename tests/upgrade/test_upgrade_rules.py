@@ -394,3 +394,26 @@ def test_every_change_is_reported_with_its_line():
         (4, "x.get_shape().as_list()", "list(x.shape)"),
         (5, "tf.mul", "tf.multiply"),
     ]
+
+
+@pytest.mark.parametrize(
+    "optimizer, reads_embedding, flagged",
+    [
+        ("MomentumOptimizer(0.1, 0.9)", True, True),
+        ("FtrlOptimizer(0.1)", True, True),
+        ("AdamOptimizer(0.1)", True, False),  # TF1's sparse Adam updates every row too
+        ("MomentumOptimizer(0.1, 0.9)", False, False),
+    ],
+)
+def test_a_lazy_optimizer_beside_an_embedding_is_reported(optimizer, reads_embedding, flagged):
+    lookup = "e = tf.nn.embedding_lookup(table, ids)\n" if reads_embedding else ""
+    call = f"train.{optimizer}"
+    src = T + lookup + f"opt = tf.{call}\n"
+    _, report = upgrade_source(src, "m.py")
+    found = [(x.line, x.message) for x in report.findings if x.kind == "sparse-update"]
+    if flagged:
+        line = 3 if reads_embedding else 2
+        assert [n for n, _ in found] == [line], report
+        assert "embedding_gradient" in found[0][1] and call.split("(")[0] in found[0][1]
+    else:
+        assert found == []
