@@ -61,8 +61,10 @@ _CONFIG = Rule(
 )
 _PY_FUNC = Rule(
     "py_func",
-    "Python inside the graph: call jax.pure_callback (runs on host values under jit), or "
-    "compute it outside the jitted function",
+    "Python inside the graph: tf.py_func runs it on host values, under jit through "
+    "jax.pure_callback with the output shapes of a first run on concrete values (init); "
+    "check that the model runs once outside jit with the input shapes it gets under jit, "
+    "or call jax.pure_callback with the shapes yourself",
     r.LEFT_TO_YOU,
 )
 _INPUT = Rule(

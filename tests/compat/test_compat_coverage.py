@@ -98,7 +98,7 @@ def test_a_bad_table_is_named(tmp_path):
         (lambda: tf.FIFOQueue, r"tf\.FIFOQueue: TF1's queues"),
         (lambda: tf.train.start_queue_runners, r"tf\.train\.start_queue_runners: TF1's queues"),
         (lambda: tf.data, r"tf\.data: input pipelines stay outside the model"),
-        (lambda: tf.py_func, r"tf\.py_func: use jax\.pure_callback"),
+        (lambda: tf.py_function, r"tf\.py_function: use tf\.py_func"),
         (lambda: tf.gradients, r"tf\.gradients: take gradients .* jax\.grad"),
         (lambda: tf.global_variables_initializer, r"init does this"),
         (lambda: tf.flags, r"tf\.flags: use absl\.flags"),

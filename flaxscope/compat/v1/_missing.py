@@ -124,8 +124,6 @@ HINTS: dict[str, str] = {
         "reuse=True) from that tensor"
     ),
     "hessians": "use jax.hessian on the transformed function",
-    "py_func": "use jax.pure_callback (it runs Python on host values under jit)",
-    "numpy_function": "use jax.pure_callback (it runs Python on host values under jit)",
     "Print": "use jax.debug.print('{x}', x=x) (works under jit)",
     # queues and input producers
     "FIFOQueue": _NO_QUEUES,
@@ -165,6 +163,10 @@ HINTS: dict[str, str] = {
     "train.FloatList": _INPUT_PIPELINE,
     "train.BytesList": _INPUT_PIPELINE,
     # tensor types and shape spellings
+    "py_function": (
+        "use tf.py_func, whose function gets NumPy arrays rather than eager tensors "
+        "(x.numpy() becomes x) and has no gradient"
+    ),
     "SparseTensorValue": "write tf.SparseTensor(indices, values, dense_shape)",
     "sparse_concat": _NO_SPARSE,
     "sparse_reduce_sum": _NO_SPARSE,
@@ -211,8 +213,9 @@ NAMESPACE_HINTS: dict[str, str] = {
     "flags": "use absl.flags (TF1's tf.flags was absl.flags) or argparse",
     "app": "use absl.app.run(main) (TF1's tf.app.run) or call main() directly",
     "metrics": (
-        "TF1's streaming metrics keep state in local variables: compute the metric "
-        "per batch with jax.numpy and accumulate it in Python"
+        "of TF1's streaming metrics the top-k ones (recall_at_k, precision_at_k, "
+        "average_precision_at_k, ...) are missing: compute them per batch with jax.numpy "
+        "and sum them in variables['state'] as flaxscope.metrics does"
     ),
     "saved_model": "export with jax.export or save the variables with fs.train.Saver",
     "keras": "use flaxscope.layers (tf.layers) or Flax",
