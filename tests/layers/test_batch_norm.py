@@ -124,14 +124,22 @@ def test_moments_rule_is_the_exact_derivative():
     for shape, axes in [((5, 3, 4), (0, 1)), ((4, 2, 3, 3), (0, 2, 3)), ((6, 2), (0,))]:
         x = (rng.normal(size=shape) * 2 + 1).astype(np.float32)
         t = rng.normal(size=shape).astype(np.float32)
-        ours, ref = loss(normalization._moments, axes), loss(plain, axes)
-        close = dict(rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(jax.grad(ours)(x), jax.grad(ref)(x), **close)
-        np.testing.assert_allclose(jax.hessian(ours)(x), jax.hessian(ref)(x), **close)
-        np.testing.assert_allclose(
-            jax.jvp(ours, (x,), (t,))[1], jax.jvp(ref, (x,), (t,))[1], **close
-        )
         xs = np.stack([x, -x])
-        np.testing.assert_allclose(
-            jax.vmap(jax.grad(ours))(xs), jax.vmap(jax.grad(ref))(xs), **close
-        )
+
+        @jax.jit  # one compilation per shape (op by op, the Hessian alone took seconds)
+        def derivatives(x, t, xs, axes=axes):
+            f = loss(normalization._moments, axes)
+            g = loss(plain, axes)
+            return [
+                (
+                    jax.grad(h)(x),
+                    jax.hessian(h)(x),
+                    jax.jvp(h, (x,), (t,))[1],
+                    jax.vmap(jax.grad(h))(xs),
+                )
+                for h in (f, g)
+            ]
+
+        ours, ref = derivatives(x, t, xs)
+        for a, b in zip(ours, ref, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
