@@ -101,7 +101,7 @@ def test_a_bad_table_is_named(tmp_path):
         (lambda: tf.py_function, r"tf\.py_function: use tf\.py_func"),
         (lambda: tf.gradients, r"tf\.gradients: take gradients .* jax\.grad"),
         (lambda: tf.global_variables_initializer, r"init does this"),
-        (lambda: tf.flags, r"tf\.flags: use absl\.flags"),
+        (lambda: tf.saved_model, r"tf\.saved_model: export with jax\.export"),
         (lambda: tf.contrib, r"tf\.contrib: tf\.contrib is gone"),
         (lambda: tf.ConfigProto, r"XLA_PYTHON_CLIENT_MEM_FRACTION"),
         (lambda: tf.get_shape, r"tf\.TensorShape\(x\.shape\)"),

@@ -15,9 +15,11 @@ import jax
 
 from flaxscope import errors
 from flaxscope.compat.v1 import (
+    app,
     bitwise,
     debugging,
     dtypes,
+    flags,
     image,
     initializers,
     layers,
@@ -138,7 +140,9 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 
 
 __all__ = [
+    "app",
     "bitwise",
+    "flags",
     "debugging",
     "manip",
     "dtypes",

@@ -210,8 +210,6 @@ NAMESPACE_HINTS: dict[str, str] = {
         "(tf.layers, tf.nn, tf.train), or jax.numpy / optax"
     ),
     "gfile": "use Python's open/os/glob/shutil (or tf.io.gfile from TensorFlow itself)",
-    "flags": "use absl.flags (TF1's tf.flags was absl.flags) or argparse",
-    "app": "use absl.app.run(main) (TF1's tf.app.run) or call main() directly",
     "metrics": (
         "of TF1's streaming metrics the top-k ones (recall_at_k, precision_at_k, "
         "average_precision_at_k, ...) are missing: compute them per batch with jax.numpy "
