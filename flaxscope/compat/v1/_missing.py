@@ -209,7 +209,6 @@ NAMESPACE_HINTS: dict[str, str] = {
         "tf.contrib is gone from TensorFlow itself: use the TF1 core op it wrapped "
         "(tf.layers, tf.nn, tf.train), or jax.numpy / optax"
     ),
-    "gfile": "use Python's open/os/glob/shutil (or tf.io.gfile from TensorFlow itself)",
     "metrics": (
         "of TF1's streaming metrics the top-k ones (recall_at_k, precision_at_k, "
         "average_precision_at_k, ...) are missing: compute them per batch with jax.numpy "
