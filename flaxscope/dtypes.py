@@ -63,6 +63,16 @@ def as_dtype(dtype: Any) -> np.dtype:
         ) from e
 
 
+_KERNEL_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+def kernel_type_name(dtype: Any) -> str:
+    """The name TF's kernels use for a dtype in their error texts (``float`` for float32,
+    ``double`` for float64, ``half`` for float16; others by their own name)."""
+    name = np.dtype(dtype).name
+    return _KERNEL_TYPE_NAMES.get(name, name)
+
+
 @functools.cache
 def is_floating(dtype: np.dtype) -> bool:
     return bool(jnp.issubdtype(dtype, jnp.floating))

@@ -23,18 +23,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from flaxscope.dtypes import as_dtype
+from flaxscope.dtypes import as_dtype, kernel_type_name
 from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops._registry import tf_op
 
 # (function, input shapes and dtypes, Tout) -> the outputs' shapes and dtypes
 _SEEN: dict[tuple, tuple[jax.ShapeDtypeStruct, ...]] = {}
 _TOKENS = itertools.count()
-_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
-
-
-def _type_name(dtype: np.dtype) -> str:
-    return _TF_TYPE_NAMES.get(dtype.name, dtype.name)
 
 
 def _function_key(func: Callable) -> Any:
@@ -54,8 +49,8 @@ def _checked(result: Any, touts: list[np.dtype], token: str) -> list[np.ndarray]
         array = np.asarray(value)
         if array.dtype != want:
             raise InvalidArgumentError(
-                f"{i}-th value returned by {token} is {_type_name(array.dtype)}, but expects "
-                f"{_type_name(want)}"
+                f"{i}-th value returned by {token} is {kernel_type_name(array.dtype)}, but expects "
+                f"{kernel_type_name(want)}"
             )
         arrays.append(array)
     return arrays

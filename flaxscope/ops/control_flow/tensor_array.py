@@ -55,13 +55,6 @@ from flaxscope.tensor_shape import TensorShape
 
 _Dims = tuple[int | None, ...] | None
 
-_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
-
-
-def _tf_type_name(dtype: Any) -> str:
-    name = np.dtype(dtype).name
-    return _TF_TYPE_NAMES.get(name, name)
-
 
 def _concrete_int(value: Any) -> int | None:
     """``value`` as an int when it is known now (not a tracer), else ``None``."""
@@ -235,8 +228,8 @@ class TensorArray:
         array = jnp.asarray(value)
         if canonical_dtype(array.dtype) != self._storage_dtype:
             raise InvalidArgumentError(
-                f"TensorArray dtype is {_tf_type_name(self._dtype)} but Op is trying to "
-                f"write dtype {_tf_type_name(array.dtype)}."
+                f"TensorArray dtype is {dtypes.kernel_type_name(self._dtype)} but Op is trying to "
+                f"write dtype {dtypes.kernel_type_name(array.dtype)}."
             )
         return array
 
