@@ -73,10 +73,6 @@ def test_conv2d_backprops_match_tf1(tf1):
         if kw["dilations"][1] != 1 or what[3] != 1:  # conv2d's gradients (its values are TF's)
             _, pullback = jax.vjp(lambda x, w, kw=kw: tf.nn.conv2d(x, w, **kw), x, w)
             dx, dw = (np.asarray(g) for g in pullback(dy))
-        _close(tf.nn.conv2d_backprop_input(x.shape, w, dy, **kw), dx, ("input",) + what)
-        _close(
-            tf.nn.conv2d_backprop_filter(x, w.shape, dy, **kw), dw, ("filter",) + what, rtol=1e-4
-        )
         # NCHW: TF's CPU kernels take NHWC only; the same numbers, laid out channels first
         padding = kw["padding"]
         kwc = dict(
@@ -85,17 +81,21 @@ def test_conv2d_backprops_match_tf1(tf1):
             dilations=_to_format(kw["dilations"], "NCHW"),
             data_format="NCHW",
         )
-        _close(
-            tf.nn.conv2d_backprop_input(_nchw(x).shape, w, _nchw(dy), **kwc),
-            _nchw(dx),
-            ("input NCHW",) + what,
-        )
-        _close(
-            tf.nn.conv2d_backprop_filter(_nchw(x), w.shape, _nchw(dy), **kwc),
-            dw,
-            ("filter NCHW",) + what,
-            rtol=1e-4,
-        )
+
+        @jax.jit  # the four ops in one compilation per case
+        def ours(x, w, dy, xc, dyc, kw=kw, kwc=kwc):
+            return (
+                tf.nn.conv2d_backprop_input(x.shape, w, dy, **kw),
+                tf.nn.conv2d_backprop_filter(x, w.shape, dy, **kw),
+                tf.nn.conv2d_backprop_input(xc.shape, w, dyc, **kwc),
+                tf.nn.conv2d_backprop_filter(xc, w.shape, dyc, **kwc),
+            )
+
+        got = ours(x, w, dy, _nchw(x), _nchw(np.asarray(dy)))
+        _close(got[0], dx, ("input",) + what)
+        _close(got[1], dw, ("filter",) + what, rtol=1e-4)
+        _close(got[2], _nchw(dx), ("input NCHW",) + what)
+        _close(got[3], dw, ("filter NCHW",) + what, rtol=1e-4)
     # the 2-element input_sizes (batch from out_backprop, channels from filter), filters=
     w, dy = _rand((3, 3, 4, 5)), _rand((2, 4, 4, 5), seed=1)
     _close(
@@ -148,16 +148,19 @@ def test_depthwise_native_and_backprops_match_tf1(tf1):
         else:
             xx, dyy, sizes = x, dy, x.shape
         what = (stride, padding, mult, fmt)
-        _close(tf.nn.depthwise_conv2d_native(xx, w, **kw), y, ("forward",) + what)
-        _close(
-            tf.nn.depthwise_conv2d_native_backprop_input(sizes, w, dyy, **kw), dx, ("dx",) + what
-        )
-        _close(
-            tf.nn.depthwise_conv2d_native_backprop_filter(xx, w.shape, dyy, **kw),
-            dw,
-            ("dw",) + what,
-            rtol=1e-4,
-        )
+
+        @jax.jit  # the three ops in one compilation per case
+        def ours(xx, w, dyy, kw=kw, sizes=sizes):
+            return (
+                tf.nn.depthwise_conv2d_native(xx, w, **kw),
+                tf.nn.depthwise_conv2d_native_backprop_input(sizes, w, dyy, **kw),
+                tf.nn.depthwise_conv2d_native_backprop_filter(xx, w.shape, dyy, **kw),
+            )
+
+        got_y, got_dx, got_dw = ours(xx, w, dyy)
+        _close(got_y, y, ("forward",) + what)
+        _close(got_dx, dx, ("dx",) + what)
+        _close(got_dw, dw, ("dw",) + what, rtol=1e-4)
         n += 1
     assert n == 12
 
