@@ -48,6 +48,7 @@ import numpy as np
 
 from flaxscope.errors import InvalidArgumentError
 from flaxscope.ops._convert import shape_text, to_tensor
+from flaxscope.ops.losses import check_broadcastable, div_no_nan
 from flaxscope.scopes import variable_scope
 from flaxscope.store import GraphKeys
 from flaxscope.variables import Variable, add_to_collections, assign_add
@@ -107,12 +108,6 @@ def _metric_variable(shape: Sequence[int], dtype: Any, name: str) -> jax.Array:
 def _float64() -> Any:
     # TF1 keeps the confusion matrix in float64; JAX has it only with x64 enabled.
     return jnp.float64 if jax.config.jax_enable_x64 else jnp.float32
-
-
-def _div_no_nan(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
-    """``tf.math.div_no_nan``: 0 where the denominator is 0."""
-    zero = denominator == 0
-    return jnp.where(zero, 0.0, numerator / jnp.where(zero, 1.0, denominator))
 
 
 def _publish(
@@ -185,20 +180,7 @@ def _broadcast_weights(weights: jax.Array, values: jax.Array) -> jax.Array:
     """``weights`` (float32) spread to the shape of ``values``; TF1's static checks: a
     scalar, or the same rank with each dimension 1 or equal."""
     weights = weights.astype(jnp.float32)
-    if weights.shape == values.shape or weights.ndim == 0:
-        return jnp.broadcast_to(weights, values.shape)
-    prefix = "weights can not be broadcast to values."
-    if weights.ndim != values.ndim:
-        raise ValueError(
-            f"{prefix} values.rank={values.ndim}. weights.rank={weights.ndim}. "
-            f"values.shape={tuple(values.shape)}. weights.shape={tuple(weights.shape)}."
-        )
-    for axis, (w, v) in enumerate(zip(weights.shape, values.shape, strict=True)):
-        if w not in (1, v):
-            raise ValueError(
-                f"{prefix} Mismatch at dim {axis}. values.shape={np.array(values.shape)}, "
-                f"weights.shape={np.array(weights.shape)}."
-            )
+    check_broadcastable(weights, values)
     return jnp.broadcast_to(weights, values.shape)
 
 
@@ -264,10 +246,10 @@ def mean(
             weights = _broadcast_weights(weights, values)
             values = values * weights
             num_values = jnp.sum(weights)
-        value = _div_no_nan(total, jnp.maximum(count, 0))
+        value = div_no_nan(total, jnp.maximum(count, 0))
         new_total = assign_add(total, jnp.sum(values))
         new_count = assign_add(count, num_values)
-        update_op = _div_no_nan(new_total, jnp.maximum(new_count, 0))
+        update_op = div_no_nan(new_total, jnp.maximum(new_count, 0))
         return _publish(metrics_collections, updates_collections, value, update_op)
 
 
@@ -290,10 +272,10 @@ def mean_tensor(
             weights = _broadcast_weights(weights, values)
             values = values * weights
             num_values = num_values * weights
-        value = _div_no_nan(total, jnp.maximum(count, 0))
+        value = div_no_nan(total, jnp.maximum(count, 0))
         new_total = assign_add(total, values)
         new_count = assign_add(count, num_values)
-        update_op = _div_no_nan(new_total, jnp.maximum(new_count, 0))
+        update_op = div_no_nan(new_total, jnp.maximum(new_count, 0))
         return _publish(metrics_collections, updates_collections, value, update_op)
 
 
@@ -868,11 +850,11 @@ def _interpolated_pr_auc(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Arr
     to ``slope * (dTP + intercept * log(P_a / P_b))`` per interval."""
     d_tp = tp[:-1] - tp[1:]
     p = tp + fp
-    slope = _div_no_nan(d_tp, jnp.maximum(p[:-1] - p[1:], 0))
+    slope = div_no_nan(d_tp, jnp.maximum(p[:-1] - p[1:], 0))
     intercept = tp[1:] - slope * p[1:]
     both = (p[:-1] > 0) & (p[1:] > 0)
-    p_ratio = jnp.where(both, _div_no_nan(p[:-1], jnp.maximum(p[1:], 0)), 1.0)
-    increments = _div_no_nan(
+    p_ratio = jnp.where(both, div_no_nan(p[:-1], jnp.maximum(p[1:], 0)), 1.0)
+    increments = div_no_nan(
         slope * (d_tp + intercept * jnp.log(p_ratio)), jnp.maximum(tp[1:] + fn[1:], 0)
     )
     return jnp.sum(increments)
@@ -1045,10 +1027,10 @@ def mean_per_class_accuracy(
             correct = correct * weights
             ones = ones * weights
         index = _class_index(labels, num_classes)
-        value = jnp.mean(_div_no_nan(count, jnp.maximum(total, 0)))
+        value = jnp.mean(div_no_nan(count, jnp.maximum(total, 0)))
         new_total = assign_add(total, jnp.zeros_like(total).at[index].add(ones, mode="drop"))
         new_count = assign_add(count, jnp.zeros_like(count).at[index].add(correct, mode="drop"))
-        update_op = _div_no_nan(new_count, jnp.maximum(new_total, 0))
+        update_op = div_no_nan(new_count, jnp.maximum(new_total, 0))
         return _publish(metrics_collections, updates_collections, value, update_op)
 
 

@@ -54,9 +54,9 @@ class Reduction:
             raise ValueError(f"Invalid Reduction Key {key}. Key should be one of {cls.all()}.")
 
 
-def _check_broadcastable(weights: Array, values: Array) -> None:
-    """TF's static ``assert_broadcastable``: a scalar, or the same rank with each dimension
-    1 or equal."""
+def check_broadcastable(weights: Array, values: Array) -> None:
+    """TF's static ``assert_broadcastable`` of loss or metric weights, with its messages: a
+    scalar, or the same rank with each dimension 1 or equal."""
     if weights.ndim == 0:
         return
     if weights.ndim != values.ndim:
@@ -74,7 +74,8 @@ def _check_broadcastable(weights: Array, values: Array) -> None:
             )
 
 
-def _div_no_nan(x: Array, y: Array) -> Array:
+def div_no_nan(x: Array, y: Array) -> Array:
+    """``x / y``, 0 where ``y`` is 0 (``tf.div_no_nan``'s values, without its op name)."""
     return jnp.where(y == 0, jnp.zeros_like(x), x / jnp.where(y == 0, jnp.ones_like(y), y))
 
 
@@ -88,7 +89,7 @@ def _weighted(
     losses = jnp.asarray(losses)
     input_dtype = losses.dtype
     w = jnp.asarray(weights, jnp.float32)
-    _check_broadcastable(w, losses)
+    check_broadcastable(w, losses)
     losses = losses.astype(jnp.float32)
     weighted = losses * w
     if reduction == Reduction.NONE:
@@ -96,16 +97,16 @@ def _weighted(
     else:
         loss = jnp.sum(weighted)
         if reduction == Reduction.MEAN:
-            loss = _div_no_nan(loss, jnp.sum(jnp.ones_like(losses) * w))
+            loss = div_no_nan(loss, jnp.sum(jnp.ones_like(losses) * w))
         elif reduction == Reduction.SUM_BY_NONZERO_WEIGHTS:
             if isinstance(weights, float) and weights != 0.0:
                 present = jnp.asarray(losses.size, jnp.float32)
             else:
                 nonzero = jnp.where(w == 0.0, jnp.zeros_like(w), jnp.ones_like(w))
                 present = jnp.sum(jnp.broadcast_to(nonzero, losses.shape))
-            loss = _div_no_nan(loss, present)
+            loss = div_no_nan(loss, present)
         elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
-            loss = _div_no_nan(loss, jnp.asarray(losses.size, jnp.float32))
+            loss = div_no_nan(loss, jnp.asarray(losses.size, jnp.float32))
     loss = loss.astype(input_dtype)
     add_loss(loss, loss_collection)
     return loss

@@ -18,37 +18,13 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from flaxscope.losses import add_loss
 from flaxscope.ops._registry import reserve_op_name, tf_op
+from flaxscope.ops.losses import check_broadcastable, div_no_nan
 from flaxscope.store import GraphKeys
 
 Array = jax.Array
-
-
-def _check_weights(weights: Array, values: Array) -> None:
-    """TF's static ``assert_broadcastable`` of ``weights`` to ``values``."""
-    if weights.ndim == 0:
-        return
-    if weights.ndim != values.ndim:
-        raise ValueError(
-            f"weights can not be broadcast to values. values.rank={values.ndim}. "
-            f"weights.rank={weights.ndim}. values.shape={tuple(values.shape)}. "
-            f"weights.shape={tuple(weights.shape)}."
-        )
-    for i, (w, v) in enumerate(zip(weights.shape, values.shape, strict=True)):
-        if w not in (1, v):
-            raise ValueError(
-                f"weights can not be broadcast to values. Mismatch at dim {i}. "
-                f"values.shape={np.array(values.shape)}, weights.shape="
-                f"{np.array(weights.shape)}."
-            )
-
-
-def _div_no_nan(x: Array, y: Array) -> Array:
-    safe = jnp.where(y == 0, jnp.ones_like(y), y)
-    return jnp.where(y == 0, jnp.zeros_like(x), x / safe)
 
 
 @tf_op("losses.mean_pairwise_squared_error", family="losses")
@@ -71,7 +47,7 @@ def mean_pairwise_squared_error(
     w = jnp.asarray(weights, jnp.float32)
     labels = jnp.asarray(labels).astype(jnp.float32)
     predictions = jnp.asarray(predictions).astype(jnp.float32)
-    _check_weights(w, labels)
+    check_broadcastable(w, labels)
     if predictions.shape != labels.shape:
         raise ValueError(
             f"Shapes {tuple(predictions.shape)} and {tuple(labels.shape)} are incompatible"
@@ -80,10 +56,10 @@ def mean_pairwise_squared_error(
     axes = tuple(range(1, diffs.ndim))
     present = jnp.broadcast_to(jnp.where(w == 0.0, 0.0, 1.0), diffs.shape)
     n = jnp.sum(present, axis=axes, keepdims=True)
-    term1 = 2.0 * _div_no_nan(
+    term1 = 2.0 * div_no_nan(
         jnp.sum(jnp.square(diffs), axis=axes, keepdims=True), jnp.maximum(n - 1, 0.0)
     )
-    term2 = 2.0 * _div_no_nan(
+    term2 = 2.0 * div_no_nan(
         jnp.square(jnp.sum(diffs, axis=axes, keepdims=True)), jnp.maximum(n * (n - 1), 0.0)
     )
     loss = jnp.sum((term1 - term2) * w)

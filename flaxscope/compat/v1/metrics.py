@@ -1,63 +1,11 @@
 """``tf.metrics`` (``tf.compat.v1.metrics``): TF1's streaming metrics, from
 :mod:`flaxscope.metrics` (see there how ``(value, update_op)`` maps onto ``apply``)."""
 
+from flaxscope import metrics as _metrics
 from flaxscope.compat.v1._namespace import populate
-from flaxscope.metrics import (
-    accuracy,
-    auc,
-    false_negatives,
-    false_negatives_at_thresholds,
-    false_positives,
-    false_positives_at_thresholds,
-    mean,
-    mean_absolute_error,
-    mean_cosine_distance,
-    mean_iou,
-    mean_per_class_accuracy,
-    mean_relative_error,
-    mean_squared_error,
-    mean_tensor,
-    percentage_below,
-    precision,
-    precision_at_thresholds,
-    recall,
-    recall_at_thresholds,
-    root_mean_squared_error,
-    sensitivity_at_specificity,
-    specificity_at_sensitivity,
-    true_negatives,
-    true_negatives_at_thresholds,
-    true_positives,
-    true_positives_at_thresholds,
-)
 
-__all__ = [
-    "accuracy",
-    "auc",
-    "false_negatives",
-    "false_negatives_at_thresholds",
-    "false_positives",
-    "false_positives_at_thresholds",
-    "mean",
-    "mean_absolute_error",
-    "mean_cosine_distance",
-    "mean_iou",
-    "mean_per_class_accuracy",
-    "mean_relative_error",
-    "mean_squared_error",
-    "mean_tensor",
-    "percentage_below",
-    "precision",
-    "precision_at_thresholds",
-    "recall",
-    "recall_at_thresholds",
-    "root_mean_squared_error",
-    "sensitivity_at_specificity",
-    "specificity_at_sensitivity",
-    "true_negatives",
-    "true_negatives_at_thresholds",
-    "true_positives",
-    "true_positives_at_thresholds",
-]
+# every metric of flaxscope.metrics; mean_iou_of is flaxscope's own helper, not TF1's
+__all__ = [name for name in _metrics.__all__ if name != "mean_iou_of"]
+globals().update({name: getattr(_metrics, name) for name in __all__})
 
 populate(globals(), "metrics")
