@@ -36,7 +36,7 @@ def tf1():
 class _HideTensorFlow:
     """A meta-path finder that makes ``import tensorflow`` (and tf_keras) fail."""
 
-    HIDDEN = ("tensorflow", "tf_keras")
+    HIDDEN = ("tensorflow", "tf_keras", "tf_slim")
 
     def find_spec(self, name, path=None, target=None):  # noqa: ARG002
         if name.split(".")[0] in self.HIDDEN:
