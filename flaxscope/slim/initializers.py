@@ -48,7 +48,11 @@ class ContribVarianceScaling(_Typed):
             raise TypeError(f"Unknown mode {self.mode} [FAN_IN, FAN_OUT, FAN_AVG]")
 
     def __call__(
-        self, shape: Any, dtype: Any = None, partition_info: Any = None, *,
+        self,
+        shape: Any,
+        dtype: Any = None,
+        partition_info: Any = None,
+        *,
         key: jax.Array | None = None,
     ) -> jax.Array:
         dtype = _imath.call_dtype(dtype, self.dtype)
@@ -65,13 +69,21 @@ class ContribVarianceScaling(_Typed):
         return _imath.sample_truncated_normal(key, shape, 0.0, stddev, dtype)
 
     def get_config(self) -> dict[str, Any]:
-        return {"factor": self.factor, "mode": self.mode, "uniform": self.uniform,
-                "seed": self.seed, "dtype": self.dtype.name}
+        return {
+            "factor": self.factor,
+            "mode": self.mode,
+            "uniform": self.uniform,
+            "seed": self.seed,
+            "dtype": self.dtype.name,
+        }
 
 
 def variance_scaling_initializer(
-    factor: float = 2.0, mode: str = "FAN_IN", uniform: bool = False,
-    seed: int | None = None, dtype: Any = _dtypes.float32,
+    factor: float = 2.0,
+    mode: str = "FAN_IN",
+    uniform: bool = False,
+    seed: int | None = None,
+    dtype: Any = _dtypes.float32,
 ) -> ContribVarianceScaling:
     """``tf.contrib.layers.variance_scaling_initializer``: He's initializer by default
     (``factor=2.0``, ``"FAN_IN"``, truncated normal)."""

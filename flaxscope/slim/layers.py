@@ -38,7 +38,8 @@ from flaxscope.layers.pooling import (
     MaxPooling3D,
 )
 from flaxscope.ops.array.construction import one_hot
-from flaxscope.ops.nn.activations import relu, softmax as _softmax
+from flaxscope.ops.nn.activations import relu
+from flaxscope.ops.nn.activations import softmax as _softmax
 from flaxscope.ops.nn.normalization import bias_add as _nn_bias_add
 from flaxscope.ops.nn_conv import depthwise_conv2d
 from flaxscope.scopes import name_scope, variable_scope
@@ -310,10 +311,27 @@ def convolution2d_transpose(
     """``slim.conv2d_transpose``: the transposed 2-D convolution, weights
     ``[kh, kw, num_outputs, in]``; default scope ``Conv2d_transpose``."""
     return _transpose(
-        Conv2DTranspose, ("NHWC", "NCHW"), "Conv2d_transpose", inputs, num_outputs,
-        kernel_size, stride, padding, data_format, activation_fn, normalizer_fn,
-        normalizer_params, weights_initializer, weights_regularizer, biases_initializer,
-        biases_regularizer, reuse, variables_collections, outputs_collections, trainable, scope,
+        Conv2DTranspose,
+        ("NHWC", "NCHW"),
+        "Conv2d_transpose",
+        inputs,
+        num_outputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        activation_fn,
+        normalizer_fn,
+        normalizer_params,
+        weights_initializer,
+        weights_regularizer,
+        biases_initializer,
+        biases_regularizer,
+        reuse,
+        variables_collections,
+        outputs_collections,
+        trainable,
+        scope,
     )
 
 
@@ -341,10 +359,27 @@ def convolution3d_transpose(
     """``slim.conv3d_transpose``: the transposed 3-D convolution; default scope
     ``Conv3d_transpose``."""
     return _transpose(
-        Conv3DTranspose, ("NDHWC", "NCDHW"), "Conv3d_transpose", inputs, num_outputs,
-        kernel_size, stride, padding, data_format, activation_fn, normalizer_fn,
-        normalizer_params, weights_initializer, weights_regularizer, biases_initializer,
-        biases_regularizer, reuse, variables_collections, outputs_collections, trainable, scope,
+        Conv3DTranspose,
+        ("NDHWC", "NCDHW"),
+        "Conv3d_transpose",
+        inputs,
+        num_outputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        activation_fn,
+        normalizer_fn,
+        normalizer_params,
+        weights_initializer,
+        weights_regularizer,
+        biases_initializer,
+        biases_regularizer,
+        reuse,
+        variables_collections,
+        outputs_collections,
+        trainable,
+        scope,
     )
 
 
@@ -425,7 +460,11 @@ def separable_convolution2d(
             )
             strides = [1, 1, sh, sw] if data_format == "NCHW" else [1, sh, sw, 1]
             outputs = depthwise_conv2d(
-                inputs, weights, strides, padding, rate=_pair(rate, "rate"),
+                inputs,
+                weights,
+                strides,
+                padding,
+                rate=_pair(rate, "rate"),
                 data_format=data_format,
             )
             if use_bias:
@@ -532,15 +571,27 @@ def bias_add(
 
 # --- layers without variables --------------------------------------------------------
 def _pool(
-    layer_class: type, formats: tuple[str, str], default_scope: str, inputs: Any,
-    kernel_size: Any, stride: Any, padding: str, data_format: str, outputs_collections: Any,
+    layer_class: type,
+    formats: tuple[str, str],
+    default_scope: str,
+    inputs: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: str,
+    data_format: str,
+    outputs_collections: Any,
     scope: Any,
 ) -> Array:
     if data_format not in formats:
         raise ValueError(f"data_format has to be either {formats[1]} or {formats[0]}.")
     with name_scope(scope, default_scope) as sc:
-        layer = layer_class(pool_size=kernel_size, strides=stride, padding=padding,
-                            data_format=_channels(data_format), name=sc.rstrip("/"))
+        layer = layer_class(
+            pool_size=kernel_size,
+            strides=stride,
+            padding=padding,
+            data_format=_channels(data_format),
+            name=sc.rstrip("/"),
+        )
         outputs = layer.call(inputs)  # no variables, so no variable scope
         return collect_named_outputs(outputs_collections, sc, outputs)
 
@@ -557,8 +608,18 @@ def max_pool2d(
 ) -> Array:
     """``slim.max_pool2d``: the max over ``kernel_size`` windows, stride 2 and ``"VALID"``
     padding by default; name scope ``MaxPool2D``."""
-    return _pool(MaxPooling2D, ("NHWC", "NCHW"), "MaxPool2D", inputs, kernel_size, stride,
-                 padding, data_format, outputs_collections, scope)
+    return _pool(
+        MaxPooling2D,
+        ("NHWC", "NCHW"),
+        "MaxPool2D",
+        inputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        outputs_collections,
+        scope,
+    )
 
 
 @add_arg_scope
@@ -573,8 +634,18 @@ def avg_pool2d(
 ) -> Array:
     """``slim.avg_pool2d``: the mean over ``kernel_size`` windows (a ``"SAME"`` edge window
     averages its cells inside the input); name scope ``AvgPool2D``."""
-    return _pool(AveragePooling2D, ("NHWC", "NCHW"), "AvgPool2D", inputs, kernel_size, stride,
-                 padding, data_format, outputs_collections, scope)
+    return _pool(
+        AveragePooling2D,
+        ("NHWC", "NCHW"),
+        "AvgPool2D",
+        inputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        outputs_collections,
+        scope,
+    )
 
 
 @add_arg_scope
@@ -588,8 +659,18 @@ def max_pool3d(
     scope: str | None = None,
 ) -> Array:
     """``slim.max_pool3d``; name scope ``MaxPool3D``."""
-    return _pool(MaxPooling3D, ("NDHWC", "NCDHW"), "MaxPool3D", inputs, kernel_size, stride,
-                 padding, data_format, outputs_collections, scope)
+    return _pool(
+        MaxPooling3D,
+        ("NDHWC", "NCDHW"),
+        "MaxPool3D",
+        inputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        outputs_collections,
+        scope,
+    )
 
 
 @add_arg_scope
@@ -603,8 +684,18 @@ def avg_pool3d(
     scope: str | None = None,
 ) -> Array:
     """``slim.avg_pool3d``; name scope ``AvgPool3D``."""
-    return _pool(AveragePooling3D, ("NDHWC", "NCDHW"), "AvgPool3D", inputs, kernel_size,
-                 stride, padding, data_format, outputs_collections, scope)
+    return _pool(
+        AveragePooling3D,
+        ("NDHWC", "NCDHW"),
+        "AvgPool3D",
+        inputs,
+        kernel_size,
+        stride,
+        padding,
+        data_format,
+        outputs_collections,
+        scope,
+    )
 
 
 @add_arg_scope
@@ -622,8 +713,7 @@ def dropout(
     identity. Note the argument: the *keep* probability, not ``tf.layers``' ``rate``. Masks
     come from ``apply(..., rng=key)`` (not TF's numbers)."""
     with name_scope(scope, "Dropout") as sc:
-        layer = Dropout(rate=1 - keep_prob, noise_shape=noise_shape, seed=seed,
-                        name=sc.rstrip("/"))
+        layer = Dropout(rate=1 - keep_prob, noise_shape=noise_shape, seed=seed, name=sc.rstrip("/"))
         outputs = layer.call(inputs, training=is_training)
         return collect_named_outputs(outputs_collections, sc, outputs)
 
@@ -701,4 +791,3 @@ def stack(inputs: Any, layer: Callable, stack_args: Sequence[Any], **kwargs: Any
                 layer_args = [layer_args]
             outputs = layer(outputs, *layer_args, **kwargs)
         return outputs
-

@@ -55,8 +55,7 @@ def _weighted_mean(losses: Array, weights: Array) -> Array:
         present = jnp.where(weights == 0, 0.0, per_row) * rows
     else:
         total = jnp.sum(jnp.sum(losses, axis=tuple(range(n, losses.ndim))) * weights)
-        nonzero = jnp.sum((weights != 0).astype(jnp.float32),
-                          axis=tuple(range(1, n)))
+        nonzero = jnp.sum((weights != 0).astype(jnp.float32), axis=tuple(range(1, n)))
         broadcast = float(math.prod(losses.shape[n:]))
         present = jnp.sum(nonzero * broadcast)
     return jnp.where(present > 0, total / jnp.where(present > 0, present, 1.0), 0.0)
@@ -80,8 +79,9 @@ def _check_shapes(a: Array, b: Array) -> None:
         raise ValueError(f"Shapes {list(a.shape)} and {list(b.shape)} are incompatible")
 
 
-def absolute_difference(predictions: Any, labels: Any = None, weights: Any = 1.0,
-                        scope: str | None = None) -> Array:
+def absolute_difference(
+    predictions: Any, labels: Any = None, weights: Any = 1.0, scope: str | None = None
+) -> Array:
     """``slim.losses.absolute_difference``: the weighted mean of ``|predictions - labels|``."""
     predictions = jnp.asarray(predictions, jnp.float32)
     labels = jnp.asarray(labels, jnp.float32)
@@ -89,8 +89,9 @@ def absolute_difference(predictions: Any, labels: Any = None, weights: Any = 1.0
     return compute_weighted_loss(jnp.abs(predictions - labels), weights, scope)
 
 
-def mean_squared_error(predictions: Any, labels: Any = None, weights: Any = 1.0,
-                       scope: str | None = None) -> Array:
+def mean_squared_error(
+    predictions: Any, labels: Any = None, weights: Any = 1.0, scope: str | None = None
+) -> Array:
     """``slim.losses.mean_squared_error``: the weighted mean of ``(predictions - labels)**2``."""
     predictions = jnp.asarray(predictions, jnp.float32)
     labels = jnp.asarray(labels, jnp.float32)
@@ -98,8 +99,13 @@ def mean_squared_error(predictions: Any, labels: Any = None, weights: Any = 1.0,
     return compute_weighted_loss(jnp.square(predictions - labels), weights, scope)
 
 
-def log_loss(predictions: Any, labels: Any = None, weights: Any = 1.0, epsilon: float = 1e-7,
-             scope: str | None = None) -> Array:
+def log_loss(
+    predictions: Any,
+    labels: Any = None,
+    weights: Any = 1.0,
+    epsilon: float = 1e-7,
+    scope: str | None = None,
+) -> Array:
     """``slim.losses.log_loss``: the weighted mean of the binary cross-entropy of
     probabilities, ``-y log(p + eps) - (1 - y) log(1 - p + eps)``."""
     p = jnp.asarray(predictions, jnp.float32)
@@ -119,9 +125,14 @@ def hinge_loss(logits: Any, labels: Any = None, scope: str | None = None) -> Arr
     return jax.nn.relu(1 - (2 * labels - 1) * logits)
 
 
-def cosine_distance(predictions: Any, labels: Any = None, axis: int | None = None,
-                    weights: Any = 1.0, scope: str | None = None, dim: int | None = None
-                    ) -> Array:
+def cosine_distance(
+    predictions: Any,
+    labels: Any = None,
+    axis: int | None = None,
+    weights: Any = 1.0,
+    scope: str | None = None,
+    dim: int | None = None,
+) -> Array:
     """``slim.losses.cosine_distance``: ``1 - sum(predictions * labels, axis)`` (both
     unit-normalized already), weighted mean."""
     if dim is not None:
@@ -137,8 +148,13 @@ def cosine_distance(predictions: Any, labels: Any = None, axis: int | None = Non
     return compute_weighted_loss(losses, weights, scope)
 
 
-def softmax_cross_entropy(logits: Any, onehot_labels: Any, weights: Any = 1.0,
-                          label_smoothing: float = 0, scope: str | None = None) -> Array:
+def softmax_cross_entropy(
+    logits: Any,
+    onehot_labels: Any,
+    weights: Any = 1.0,
+    label_smoothing: float = 0,
+    scope: str | None = None,
+) -> Array:
     """``slim.losses.softmax_cross_entropy``: the weighted mean of the softmax cross-entropy;
     ``label_smoothing`` moves the labels toward ``1 / num_classes``."""
     logits = jnp.asarray(logits)
@@ -147,13 +163,15 @@ def softmax_cross_entropy(logits: Any, onehot_labels: Any, weights: Any = 1.0,
     if label_smoothing > 0:
         classes = labels.shape[1]
         labels = labels * (1 - label_smoothing) + label_smoothing / classes
-    losses = softmax_cross_entropy_with_logits_v2(labels=jax.lax.stop_gradient(labels),
-                                                  logits=logits)
+    losses = softmax_cross_entropy_with_logits_v2(
+        labels=jax.lax.stop_gradient(labels), logits=logits
+    )
     return compute_weighted_loss(losses, weights, scope)
 
 
-def sparse_softmax_cross_entropy(logits: Any, labels: Any, weights: Any = 1.0,
-                                 scope: str | None = None) -> Array:
+def sparse_softmax_cross_entropy(
+    logits: Any, labels: Any, weights: Any = 1.0, scope: str | None = None
+) -> Array:
     """``slim.losses.sparse_softmax_cross_entropy``: ``labels`` are class ids, ``[batch]`` or
     ``[batch, 1]``."""
     logits = jnp.asarray(logits)
@@ -163,8 +181,13 @@ def sparse_softmax_cross_entropy(logits: Any, labels: Any, weights: Any = 1.0,
     return compute_weighted_loss(losses, weights, scope)
 
 
-def sigmoid_cross_entropy(logits: Any, multi_class_labels: Any, weights: Any = 1.0,
-                          label_smoothing: float = 0, scope: str | None = None) -> Array:
+def sigmoid_cross_entropy(
+    logits: Any,
+    multi_class_labels: Any,
+    weights: Any = 1.0,
+    label_smoothing: float = 0,
+    scope: str | None = None,
+) -> Array:
     """``slim.losses.sigmoid_cross_entropy``: the weighted mean of the element-wise logistic
     loss; ``label_smoothing`` moves the labels toward 1/2."""
     logits = jnp.asarray(logits)

@@ -121,8 +121,10 @@ def batch_norm(
     _refuse(batch_weights, renorm, adjustment, zero_debias_moving_mean)
     inputs = jnp.asarray(inputs)
     rank = inputs.ndim
-    fused_path = (fused is None or fused) and rank in (2, 4) and (
-        rank == 2 or updates_collections != GraphKeys.UPDATE_OPS
+    fused_path = (
+        (fused is None or fused)
+        and rank in (2, 4)
+        and (rank == 2 or updates_collections != GraphKeys.UPDATE_OPS)
     )
     if data_format not in ("NCHW", "NHWC"):
         raise ValueError("data_format has to be either NCHW or NHWC.")
@@ -135,49 +137,96 @@ def batch_norm(
     else:
         run = _legacy
     return run(
-        inputs, decay, center, scale, epsilon, activation_fn, param_initializers,
-        param_regularizers, is_training, reuse, variables_collections, outputs_collections,
-        trainable, fused, data_format, scope,
+        inputs,
+        decay,
+        center,
+        scale,
+        epsilon,
+        activation_fn,
+        param_initializers,
+        param_regularizers,
+        is_training,
+        reuse,
+        variables_collections,
+        outputs_collections,
+        trainable,
+        fused,
+        data_format,
+        scope,
     )
 
 
 def _parameters(
-    channels: int, dtype: Any, center: bool, scale: bool, initializers: dict,
-    regularizers: dict, variables_collections: Any, trainable: bool,
+    channels: int,
+    dtype: Any,
+    center: bool,
+    scale: bool,
+    initializers: dict,
+    regularizers: dict,
+    variables_collections: Any,
+    trainable: bool,
 ) -> tuple[Array | None, Array | None, Array, Array]:
     """``beta``, ``gamma`` (``None`` when not made), ``moving_mean``, ``moving_variance``, in
     TF's fused and legacy creation order."""
+
     def make(name: str, default: Any, regularizer: Any, trainable_: bool) -> Array:
         return model_variable(
-            name, shape=[channels], dtype=dtype,
-            initializer=initializers.get(name, default), regularizer=regularizer,
-            collections=variable_collections(variables_collections, name), trainable=trainable_,
+            name,
+            shape=[channels],
+            dtype=dtype,
+            initializer=initializers.get(name, default),
+            regularizer=regularizer,
+            collections=variable_collections(variables_collections, name),
+            trainable=trainable_,
         )
 
-    beta = make("beta", zeros_initializer(), regularizers.get("beta"), trainable) if center else None
-    gamma = make("gamma", ones_initializer(), regularizers.get("gamma"), trainable) if scale else None
+    beta = (
+        make("beta", zeros_initializer(), regularizers.get("beta"), trainable) if center else None
+    )
+    gamma = (
+        make("gamma", ones_initializer(), regularizers.get("gamma"), trainable) if scale else None
+    )
     moving_mean = make("moving_mean", zeros_initializer(), None, False)
     moving_variance = make("moving_variance", ones_initializer(), None, False)
     return beta, gamma, moving_mean, moving_variance
 
 
 def _fused(
-    inputs: Array, decay: float, center: bool, scale: bool, epsilon: float,
-    activation_fn: Callable | None, initializers: dict, regularizers: dict, is_training: Any,
-    reuse: bool | None, variables_collections: Any, outputs_collections: Any, trainable: bool,
-    fused: bool | None, data_format: str, scope: Any,
+    inputs: Array,
+    decay: float,
+    center: bool,
+    scale: bool,
+    epsilon: float,
+    activation_fn: Callable | None,
+    initializers: dict,
+    regularizers: dict,
+    is_training: Any,
+    reuse: bool | None,
+    variables_collections: Any,
+    outputs_collections: Any,
+    trainable: bool,
+    fused: bool | None,
+    data_format: str,
+    scope: Any,
 ) -> Array:
     with variable_scope(scope, "BatchNorm", reuse=reuse) as sc:
         original_shape = inputs.shape
         channel_axis = 1 if data_format == "NCHW" else -1
         channels = inputs.shape[channel_axis]
         if inputs.ndim == 2:
-            inputs = inputs.reshape((-1, channels, 1, 1) if data_format == "NCHW"
-                                    else (-1, 1, 1, channels))
+            inputs = inputs.reshape(
+                (-1, channels, 1, 1) if data_format == "NCHW" else (-1, 1, 1, channels)
+            )
         dtype = jnp.float32 if inputs.dtype == jnp.float16 else inputs.dtype
         beta, gamma, moving_mean, moving_variance = _parameters(
-            channels, dtype, center, scale, initializers, regularizers,
-            variables_collections, trainable,
+            channels,
+            dtype,
+            center,
+            scale,
+            initializers,
+            regularizers,
+            variables_collections,
+            trainable,
         )
         if beta is None:
             beta = jnp.zeros([channels], dtype)
@@ -186,8 +235,14 @@ def _fused(
         training = _static_bool(is_training)
         if training is False:
             outputs, _, _ = fused_batch_norm(
-                inputs, gamma, beta, moving_mean, moving_variance, epsilon=epsilon,
-                data_format=data_format, is_training=False,
+                inputs,
+                gamma,
+                beta,
+                moving_mean,
+                moving_variance,
+                epsilon=epsilon,
+                data_format=data_format,
+                is_training=False,
             )
         else:
             outputs, mean, variance = fused_batch_norm(
@@ -196,8 +251,14 @@ def _fused(
             flag = True if training else jnp.asarray(is_training, bool)
             if training is None:
                 inferred, _, _ = fused_batch_norm(
-                    inputs, gamma, beta, moving_mean, moving_variance, epsilon=epsilon,
-                    data_format=data_format, is_training=False,
+                    inputs,
+                    gamma,
+                    beta,
+                    moving_mean,
+                    moving_variance,
+                    epsilon=epsilon,
+                    data_format=data_format,
+                    is_training=False,
                 )
                 outputs = jnp.where(flag, outputs, inferred)
             _update(moving_mean, mean, decay, flag)
@@ -209,10 +270,22 @@ def _fused(
 
 
 def _with_layer(
-    inputs: Array, decay: float, center: bool, scale: bool, epsilon: float,
-    activation_fn: Callable | None, initializers: dict, regularizers: dict, is_training: Any,
-    reuse: bool | None, variables_collections: Any, outputs_collections: Any, trainable: bool,
-    fused: bool | None, data_format: str, scope: Any,
+    inputs: Array,
+    decay: float,
+    center: bool,
+    scale: bool,
+    epsilon: float,
+    activation_fn: Callable | None,
+    initializers: dict,
+    regularizers: dict,
+    is_training: Any,
+    reuse: bool | None,
+    variables_collections: Any,
+    outputs_collections: Any,
+    trainable: bool,
+    fused: bool | None,
+    data_format: str,
+    scope: Any,
 ) -> Array:
     getter = _model_getter({}, None)
     with variable_scope(scope, "BatchNorm", reuse=reuse, custom_getter=getter) as sc:
@@ -238,8 +311,11 @@ def _with_layer(
         outputs = layer(inputs, training=is_training if training is None else training)
         # TF adds the variables to the user's collections after the layer made them.
         prefix = sc.name + "/"
-        made = {r.op_name[len(prefix):]: r for r in get_collection(GraphKeys.GLOBAL_VARIABLES)
-                if r.op_name.startswith(prefix) and "/" not in r.op_name[len(prefix):]}
+        made = {
+            r.op_name[len(prefix) :]: r
+            for r in get_collection(GraphKeys.GLOBAL_VARIABLES)
+            if r.op_name.startswith(prefix) and "/" not in r.op_name[len(prefix) :]
+        }
         for name in ("moving_mean", "moving_variance", "beta", "gamma"):
             if name in made:
                 _join_collections(made[name].value, variables_collections, name)
@@ -249,18 +325,36 @@ def _with_layer(
 
 
 def _legacy(
-    inputs: Array, decay: float, center: bool, scale: bool, epsilon: float,
-    activation_fn: Callable | None, initializers: dict, regularizers: dict, is_training: Any,
-    reuse: bool | None, variables_collections: Any, outputs_collections: Any, trainable: bool,
-    fused: bool | None, data_format: str, scope: Any,
+    inputs: Array,
+    decay: float,
+    center: bool,
+    scale: bool,
+    epsilon: float,
+    activation_fn: Callable | None,
+    initializers: dict,
+    regularizers: dict,
+    is_training: Any,
+    reuse: bool | None,
+    variables_collections: Any,
+    outputs_collections: Any,
+    trainable: bool,
+    fused: bool | None,
+    data_format: str,
+    scope: Any,
 ) -> Array:
     with variable_scope(scope, "BatchNorm", reuse=reuse) as sc:
         rank = inputs.ndim
         axis = 1 if data_format == "NCHW" else rank - 1
         channels = inputs.shape[axis]
         beta, gamma, moving_mean, moving_variance = _parameters(
-            channels, inputs.dtype, center, scale, initializers, {},
-            variables_collections, trainable,
+            channels,
+            inputs.dtype,
+            center,
+            scale,
+            initializers,
+            {},
+            variables_collections,
+            trainable,
         )
         training = _static_bool(is_training)
         mean, variance = moving_mean, moving_variance
@@ -319,13 +413,19 @@ def layer_norm(
         beta = gamma = None
         if center:
             beta = model_variable(
-                "beta", shape=params_shape, dtype=inputs.dtype, initializer=zeros_initializer(),
+                "beta",
+                shape=params_shape,
+                dtype=inputs.dtype,
+                initializer=zeros_initializer(),
                 collections=variable_collections(variables_collections, "beta"),
                 trainable=trainable,
             )
         if scale:
             gamma = model_variable(
-                "gamma", shape=params_shape, dtype=inputs.dtype, initializer=ones_initializer(),
+                "gamma",
+                shape=params_shape,
+                dtype=inputs.dtype,
+                initializer=ones_initializer(),
                 collections=variable_collections(variables_collections, "gamma"),
                 trainable=trainable,
             )

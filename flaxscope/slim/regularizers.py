@@ -73,8 +73,9 @@ def l2_regularizer(scale: float, scope: str | None = None) -> Regularizer:
     return l2
 
 
-def sum_regularizer(regularizer_list: Sequence[Regularizer], scope: str | None = None
-                    ) -> Regularizer:
+def sum_regularizer(
+    regularizer_list: Sequence[Regularizer], scope: str | None = None
+) -> Regularizer:
     """``tf.contrib.layers.sum_regularizer``: the sum of the regularizers' losses (those
     returning ``None`` left out; ``None`` if all do)."""
     del scope
@@ -89,8 +90,9 @@ def sum_regularizer(regularizer_list: Sequence[Regularizer], scope: str | None =
     return summed
 
 
-def l1_l2_regularizer(scale_l1: float = 1.0, scale_l2: float = 1.0, scope: str | None = None
-                      ) -> Regularizer:
+def l1_l2_regularizer(
+    scale_l1: float = 1.0, scale_l2: float = 1.0, scope: str | None = None
+) -> Regularizer:
     """``tf.contrib.layers.l1_l2_regularizer``: ``l1_regularizer(scale_l1)`` plus
     ``l2_regularizer(scale_l2)``."""
     _checked_scale(scale_l1, "scale_l1")
@@ -100,8 +102,9 @@ def l1_l2_regularizer(scale_l1: float = 1.0, scale_l2: float = 1.0, scope: str |
     return sum_regularizer([l1_regularizer(scale_l1), l2_regularizer(scale_l2)], scope)
 
 
-def apply_regularization(regularizer: Regularizer, weights_list: Sequence[Any] | None = None
-                         ) -> jax.Array:
+def apply_regularization(
+    regularizer: Regularizer, weights_list: Sequence[Any] | None = None
+) -> jax.Array:
     """``tf.contrib.layers.apply_regularization``: the summed penalty of ``regularizer`` on
     ``weights_list`` (default: the ``WEIGHTS`` collection), also added to
     ``REGULARIZATION_LOSSES``."""
@@ -109,8 +112,7 @@ def apply_regularization(regularizer: Regularizer, weights_list: Sequence[Any] |
         weights_list = get_collection(GraphKeys.WEIGHTS)
     if not weights_list:
         raise ValueError("No weights to regularize.")
-    penalties = [p for w in weights_list
-                 if (p := regularizer(getattr(w, "value", w))) is not None]
+    penalties = [p for w in weights_list if (p := regularizer(getattr(w, "value", w))) is not None]
     if not penalties:
         return jnp.zeros((), jnp.float32)
     total = sum(penalties[1:], penalties[0])

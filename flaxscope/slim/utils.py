@@ -59,8 +59,9 @@ def get_tensor_aliases(tensor: Any) -> list[str]:
     return []
 
 
-def collect_named_outputs(collections_: str | Iterable[str] | None, alias: str, outputs: Any
-                          ) -> Any:
+def collect_named_outputs(
+    collections_: str | Iterable[str] | None, alias: str, outputs: Any
+) -> Any:
     """Adds ``outputs`` to ``collections_`` under ``alias`` (nothing without collections)."""
     if collections_:
         append_tensor_alias(outputs, alias)
@@ -68,8 +69,9 @@ def collect_named_outputs(collections_: str | Iterable[str] | None, alias: str, 
     return outputs
 
 
-def convert_collection_to_dict(collection: str, clear_collection: bool = False
-                               ) -> collections.OrderedDict:
+def convert_collection_to_dict(
+    collection: str, clear_collection: bool = False
+) -> collections.OrderedDict:
     """``{alias: output}`` for the outputs in ``collection``, in the order added."""
     out: collections.OrderedDict = collections.OrderedDict()
     for tensor in get_collection(collection):

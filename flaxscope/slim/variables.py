@@ -60,8 +60,9 @@ def variable(
     """``slim.variable``: ``get_variable`` in ``collections`` (default: the global
     variables; each once); a ``custom_getter`` is called with the scope's ``reuse``."""
     del device, synchronization, aggregation  # placement is XLA's
-    collections = list(dict.fromkeys(collections if collections is not None else
-                                     [GraphKeys.GLOBAL_VARIABLES]))
+    collections = list(
+        dict.fromkeys(collections if collections is not None else [GraphKeys.GLOBAL_VARIABLES])
+    )
     getter: Callable = get_variable
     if custom_getter is not None:
         getter = functools.partial(custom_getter, reuse=get_variable_scope().reuse)
@@ -123,21 +124,35 @@ def add_model_variable(var: Any) -> None:
 
 
 def local_variable(
-    initial_value: Any, validate_shape: bool = True, name: str | None = None,
+    initial_value: Any,
+    validate_shape: bool = True,
+    name: str | None = None,
     use_resource: bool | None = None,
 ) -> jax.Array:
     """``slim.local_variable``: a non-trainable variable in ``LOCAL_VARIABLES`` only."""
-    return Variable(initial_value, trainable=False, collections=[GraphKeys.LOCAL_VARIABLES],
-                    validate_shape=validate_shape, name=name)
+    return Variable(
+        initial_value,
+        trainable=False,
+        collections=[GraphKeys.LOCAL_VARIABLES],
+        validate_shape=validate_shape,
+        name=name,
+    )
 
 
 def global_variable(
-    initial_value: Any, validate_shape: bool = True, name: str | None = None,
+    initial_value: Any,
+    validate_shape: bool = True,
+    name: str | None = None,
     use_resource: bool | None = None,
 ) -> jax.Array:
     """``slim.global_variable``: a non-trainable variable in ``GLOBAL_VARIABLES`` only."""
-    return Variable(initial_value, trainable=False, collections=[GraphKeys.GLOBAL_VARIABLES],
-                    validate_shape=validate_shape, name=name)
+    return Variable(
+        initial_value,
+        trainable=False,
+        collections=[GraphKeys.GLOBAL_VARIABLES],
+        validate_shape=validate_shape,
+        name=name,
+    )
 
 
 def get_variables(

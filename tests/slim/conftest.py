@@ -8,7 +8,9 @@ import pytest
 
 @pytest.fixture(scope="session")
 def tfslim(tf1):
-    pytest.importorskip("tf_slim", reason="oracle tf-slim is not installed (pip install -e '.[oracle]')")
+    pytest.importorskip(
+        "tf_slim", reason="oracle tf-slim is not installed (pip install -e '.[oracle]')"
+    )
     import tensorflow.python.framework.ops as tf_ops
     import tf_keras.src.legacy_tf_layers as legacy
     import tf_keras.src.legacy_tf_layers.normalization as legacy_normalization

@@ -38,21 +38,27 @@ def vgg_like(slim, tf, x, is_training):
 
 
 def variety(slim, tf, x, is_training):
-    a = slim.separable_conv2d(x, 5, [3, 3], depth_multiplier=2,
-                              weights_regularizer=slim.l1_regularizer(0.01))
+    a = slim.separable_conv2d(
+        x, 5, [3, 3], depth_multiplier=2, weights_regularizer=slim.l1_regularizer(0.01)
+    )
     b = slim.separable_conv2d(x, None, 3, depth_multiplier=2, stride=2)
-    c = slim.conv2d_transpose(b, 4, 3, stride=2, activation_fn=None,
-                              variables_collections=["T"])
+    c = slim.conv2d_transpose(b, 4, 3, stride=2, activation_fn=None, variables_collections=["T"])
     d = slim.batch_norm(a, is_training=is_training, updates_collections=None, decay=0.8)
     e = slim.bias_add(c, activation_fn=tf.nn.tanh)
     f = slim.layer_norm(d)
     g = tf.concat([f, e], axis=3)
-    h = slim.conv2d(g, 6, 1, normalizer_fn=slim.batch_norm,
-                    normalizer_params={"is_training": is_training, "fused": False})
+    h = slim.conv2d(
+        g,
+        6,
+        1,
+        normalizer_fn=slim.batch_norm,
+        normalizer_params={"is_training": is_training, "fused": False},
+    )
     seq = tf.reshape(h, [4, 64, 6])
     i = slim.conv1d(seq, 5, 3, stride=2)
-    j = slim.batch_norm(i, is_training=is_training, center=False, scale=True,
-                        updates_collections=None)
+    j = slim.batch_norm(
+        i, is_training=is_training, center=False, scale=True, updates_collections=None
+    )
     k = slim.batch_norm(i, is_training=is_training, scope="bn3", epsilon=1e-5)
     m = slim.layer_norm(h, begin_norm_axis=-1, begin_params_axis=1, scope="ln_wide")
     pooled = tf.reduce_mean(j + k, axis=1) + tf.reduce_mean(m, axis=[1, 2, 3])[:, None]
@@ -140,8 +146,9 @@ def test_training_steps_gradients_and_evaluation_match(case):
     program, batches, weights, want = case
     f = fs.transform(lambda x, t: program(fs_slim, fstf, x, t))
     variables = f.init(0, batches[0], True)
-    variables = {kind: {k: jnp.asarray(want["init"][k]) for k in tree}
-                 for kind, tree in variables.items()}
+    variables = {
+        kind: {k: jnp.asarray(want["init"][k]) for k in tree} for kind, tree in variables.items()
+    }
 
     @jax.jit
     def step(variables, x):
@@ -164,5 +171,6 @@ def test_training_steps_gradients_and_evaluation_match(case):
     np.testing.assert_allclose(evaluated, want["eval"], rtol=2e-4, atol=2e-5)
     # a traced is_training flag gives both behaviours
     flagged = jax.jit(lambda v, x, t: f.apply(v, x, t, mutable=True)[0])
-    np.testing.assert_allclose(flagged(variables, batches[0], False), want["eval"],
-                               rtol=2e-4, atol=2e-5)
+    np.testing.assert_allclose(
+        flagged(variables, batches[0], False), want["eval"], rtol=2e-4, atol=2e-5
+    )
