@@ -50,6 +50,7 @@ from flaxscope.slim.layers import (
     dropout,
     flatten,
     fully_connected,
+    linear,
     max_pool2d,
     max_pool3d,
     one_hot_encoding,
@@ -58,6 +59,12 @@ from flaxscope.slim.layers import (
     separable_convolution2d,
     softmax,
     stack,
+)
+from flaxscope.slim.layers import (
+    relu6_layer as relu6,
+)
+from flaxscope.slim.layers import (
+    relu_layer as relu,
 )
 from flaxscope.slim.normalization import batch_norm, layer_norm
 from flaxscope.slim.regularizers import (
@@ -133,12 +140,15 @@ __all__ = [
     "l1_regularizer",
     "l2_regularizer",
     "layer_norm",
+    "linear",
     "local_variable",
     "losses",
     "max_pool2d",
     "max_pool3d",
     "model_variable",
     "one_hot_encoding",
+    "relu",
+    "relu6",
     "repeat",
     "separable_conv2d",
     "separable_convolution2d",

@@ -15,6 +15,7 @@ TF1 equivalent: ``slim.conv2d``, ``slim.fully_connected``, ... with the same arg
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,7 +39,7 @@ from flaxscope.layers.pooling import (
     MaxPooling3D,
 )
 from flaxscope.ops.array.construction import one_hot
-from flaxscope.ops.nn.activations import relu
+from flaxscope.ops.nn.activations import relu, relu6
 from flaxscope.ops.nn.activations import softmax as _softmax
 from flaxscope.ops.nn.normalization import bias_add as _nn_bias_add
 from flaxscope.ops.nn_conv import depthwise_conv2d
@@ -67,6 +68,7 @@ __all__ = [
     "dropout",
     "flatten",
     "fully_connected",
+    "linear",
     "max_pool2d",
     "max_pool3d",
     "one_hot_encoding",
@@ -530,6 +532,12 @@ def fully_connected(
         outputs = layer(inputs)
         outputs = _normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
         return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+# contrib's shorthands: fully_connected with a fixed activation (still under its arg_scope)
+linear = functools.partial(fully_connected, activation_fn=None)
+relu_layer = functools.partial(fully_connected, activation_fn=relu)
+relu6_layer = functools.partial(fully_connected, activation_fn=relu6)
 
 
 @add_arg_scope

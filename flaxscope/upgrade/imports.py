@@ -45,6 +45,9 @@ def tf_path(module: str) -> tuple[str, bool] | None:
     (``flaxscope.compat.v1.nn`` -> ``("nn", True)``); ``None`` for other modules."""
     if module == "tensorflow" or module.startswith("tensorflow."):
         return strip_compat(module[len("tensorflow") :].lstrip(".")), False
+    if module == "tf_slim" or module.startswith("tf_slim."):  # TF-Slim's own package
+        rest = module[len("tf_slim") :].lstrip(".")
+        return "contrib.slim" + (f".{rest}" if rest else ""), False
     if module == ROOT_MODULE or module.startswith(ROOT_MODULE + "."):
         return module[len(ROOT_MODULE) :].lstrip("."), True
     return None
@@ -75,8 +78,25 @@ def module_import(ns: Namespace, path: str, local: str) -> cst.BaseSmallStatemen
                           names=[_alias(leaf, local)])
 
 
+def kept_contrib(ns: Namespace, path: str) -> bool:
+    """Whether ``tf.<path>`` is a ``tf.contrib`` name flaxscope has and the table does not
+    rename to a TF1 core name (``contrib.slim.*``, ``contrib.layers.fully_connected``):
+    it stays as written, with contrib's variable names and defaults."""
+    if not path.startswith("contrib") or ns.missing(path) is not None:
+        return False
+    hit = renames.lookup(path)
+    return hit is None or hit[1].new is None
+
+
 def target(ns: Namespace, path: str) -> tuple[str | None, renames.Rename | None, str | None]:
-    """``(new path or None, table entry, why not)`` for the TF1 path ``path``."""
+    """``(new path or None, table entry, why not)`` for the TF1 path ``path``.
+
+    A ``tf.contrib`` name flaxscope has itself (``contrib.slim``, ``contrib.layers``, ...)
+    stays as written: it keeps contrib's variable names and defaults, which a rewrite to
+    the TF1 core layer would change.
+    """
+    if kept_contrib(ns, path):
+        return path, None, None
     new, entry = renames.renamed(path)
     if new is None:
         return None, entry, None

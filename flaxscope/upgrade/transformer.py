@@ -401,8 +401,9 @@ class Upgrader(cst.CSTTransformer):
         path, root = self.tf_path(original)  # type: ignore[misc]
         if self.aliases[root][1] is None:
             self._uses[root] = self._uses.get(root, 0) + 1
-        new, entry = renames.renamed(path)
-        if new is None or (entry is None and path.startswith("contrib")):
+        kept = imports.kept_contrib(self.ns, path)
+        new, entry = (path, None) if kept else renames.renamed(path)
+        if new is None or (entry is None and path.startswith("contrib") and not kept):
             self.unconverted(original, path, entry, None)
             return updated
         if entry is not None and entry.args is not None and new != path and (
@@ -471,7 +472,7 @@ class Upgrader(cst.CSTTransformer):
                 self._pending_placeholders[id(original)] = original
             else:
                 self.finding(original, rule)
-        hit = renames.lookup(path)
+        hit = None if imports.kept_contrib(self.ns, path) else renames.lookup(path)
         if hit is None or hit[1].args is None or hit[0] != path:
             return updated
         entry = hit[1]

@@ -34,7 +34,7 @@ with tf.Session() as sess:
 data = tf.data.Dataset.from_tensor_slices([1, 2])
 q = tf.FIFOQueue(10, tf.float32)
 y = tf.py_func(len, [loss], tf.int64)
-s = tf.contrib.layers.layer_norm(loss)
+s = tf.contrib.seq2seq.dynamic_decode(loss)
 z = tf.placeholder(tf.float32)
 """
 
@@ -227,7 +227,8 @@ def test_contrib_module_import_dropped_with_its_finding_and_star_import_reported
     src = ("import tensorflow as tf\nfrom tensorflow.contrib import layers as L\n"
            "from tensorflow.contrib.rnn import *\ni = L.xavier_initializer()\n")
     out, rep = upgrade_source(src, "m.py")
-    assert out == ("import flaxscope.compat.v1 as tf\nfrom tensorflow.contrib.rnn import *\n"
+    assert out == ("import flaxscope.compat.v1 as tf\nfrom flaxscope.compat.v1.contrib import "
+                   "layers as L\nfrom tensorflow.contrib.rnn import *\n"
                    "i = tf.glorot_uniform_initializer()\n")
     assert [(f.line, f.kind) for f in rep.findings] == [(3, "not-converted")]
     assert "import *" in rep.findings[0].message

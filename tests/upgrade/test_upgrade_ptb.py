@@ -37,8 +37,6 @@ EXPECTED_FINDINGS = {
                   "strict=True)), global_step=step)"),
     ("placeholder", 'model.new_lr = tf.placeholder(tf.float32, [], name="new_lr")'),
     ("fetch", "state = session.run(model.initial_state)"),
-    ("missing", "feed.update(zip(tf.nest.flatten(model.initial_state), "
-                "tf.nest.flatten(state), strict=True))"),
     ("fetch", "result = session.run(fetches, feed)"),
     ("graph", "with tf.Graph().as_default():"),
     ("session", "with tf.Session() as session:"),

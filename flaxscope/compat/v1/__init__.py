@@ -13,10 +13,11 @@ from typing import Any
 
 import jax
 
-from flaxscope import errors
+from flaxscope import errors, nest
 from flaxscope.compat.v1 import (
     app,
     bitwise,
+    contrib,
     debugging,
     dtypes,
     flags,
@@ -143,6 +144,8 @@ def device(device_name_or_function: Any) -> Iterator[None]:
 __all__ = [
     "app",
     "bitwise",
+    "contrib",
+    "nest",
     "flags",
     "gfile",
     "debugging",

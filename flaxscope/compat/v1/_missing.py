@@ -206,8 +206,9 @@ NAMESPACE_HINTS: dict[str, str] = {
         "train/eval loop with jax.jit, an optimizer from flaxscope.train and fs.train.Saver"
     ),
     "contrib": (
-        "tf.contrib is gone from TensorFlow itself: use the TF1 core op it wrapped "
-        "(tf.layers, tf.nn, tf.train), or jax.numpy / optax"
+        "of tf.contrib, flaxscope has slim, layers, framework, rnn, losses and "
+        "learn.ModeKeys (TensorFlow itself dropped contrib): use the TF1 core op this one "
+        "wrapped (tf.layers, tf.nn, tf.train), or jax.numpy / optax"
     ),
     "metrics": (
         "of TF1's streaming metrics the top-k ones (recall_at_k, precision_at_k, "
