@@ -184,62 +184,6 @@ def _variance_scaling(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str
                        new), note
 
 
-_BATCH_NORM_EXACT = {
-    "decay": "momentum",
-    "center": "center",
-    "scale": "scale",
-    "epsilon": "epsilon",
-    "is_training": "training",
-    "reuse": "reuse",
-    "trainable": "trainable",
-    "scope": "name",
-}
-_BATCH_NORM_POSITIONAL = ["inputs", "decay", "center", "scale", "epsilon", "activation_fn"]
-# contrib's defaults that differ from tf.layers.batch_normalization's, written out.
-_BATCH_NORM_DEFAULTS = {"momentum": "0.999", "scale": "False", "training": "True"}
-# contrib arguments whose default value changes nothing when given as written
-_BATCH_NORM_IGNORABLE = {"updates_collections", "fused", "outputs_collections"}
-
-
-def _batch_norm(call: cst.Call, r: Renderer) -> tuple[cst.Call | None, str | None]:
-    """``tf.contrib.layers.batch_norm`` -> ``tf.layers.batch_normalization`` where the
-    arguments map exactly; its variables move from ``BatchNorm/`` to
-    ``batch_normalization/`` unless ``scope=`` names them."""
-    if c.has_star(call):
-        return None, "*args/**kwargs: convert by hand"
-    given = {_BATCH_NORM_POSITIONAL[n]: a for n, a in enumerate(c.positional(call))}
-    given.update({a.keyword.value: a for a in call.args if a.keyword is not None})
-    unknown = sorted(set(given) - set(_BATCH_NORM_EXACT) - _BATCH_NORM_IGNORABLE
-                     - {"inputs", "activation_fn", "data_format"})
-    if unknown:
-        return None, f"contrib batch_norm arguments with no exact tf.layers equivalent: {unknown}"
-    args = [given["inputs"].with_changes(keyword=None, equal=cst.MaybeSentinel.DEFAULT)]
-    fmt = given.get("data_format")
-    if fmt is not None:
-        value = c.string_literal(fmt.value)
-        if value not in ("NHWC", "NCHW"):
-            return None, "data_format= is not a literal 'NHWC'/'NCHW'"
-        if value == "NCHW":
-            args.append(c.kwarg("axis", cst.Integer("1")))
-    written = set()
-    for old, new in _BATCH_NORM_EXACT.items():
-        if old in given:
-            args.append(c.as_keyword(given[old], new))
-            written.add(new)
-    for new, default in _BATCH_NORM_DEFAULTS.items():
-        if new not in written:
-            args.append(c.kwarg(new, cst.parse_expression(default)))
-    out: cst.BaseExpression = c.with_args(
-        call.with_changes(func=r.render("layers.batch_normalization")), args)
-    act = given.get("activation_fn")
-    if act is not None and not (isinstance(act.value, cst.Name) and act.value.value == "None"):
-        out = cst.Call(func=act.value, args=[cst.Arg(out)])
-    note = None if "scope" in given else CHECK + (
-        "variables are named batch_normalization/... (contrib: BatchNorm/...); pass "
-        "name='BatchNorm' to read a TF1 checkpoint written by contrib's batch_norm")
-    return out, note  # type: ignore[return-value]
-
-
 def _arguments(call: cst.Call, names: list[str]) -> dict[str, cst.Arg] | None:
     """The call's arguments by parameter name (``names`` is the positional order)."""
     if c.has_star(call) or len(c.positional(call)) > len(names):
@@ -374,21 +318,12 @@ TABLE: dict[str, Rename] = {
         None, "no layer-normalized LSTM cell in TF1 core or flaxscope: write the cell "
         "(its call with get_variable) and run it with tf.nn.dynamic_rnn"),
     # tf.contrib.layers
-    "contrib.layers": Rename(None, "tf.contrib.layers is converted function by function"),
     "contrib.layers.xavier_initializer": Rename("glorot_uniform_initializer", args=_xavier),
     "contrib.layers.xavier_initializer_conv2d": Rename("glorot_uniform_initializer",
                                                        args=_xavier),
     "contrib.layers.variance_scaling_initializer": Rename("variance_scaling_initializer",
                                                           args=_variance_scaling),
-    "contrib.layers.batch_norm": Rename("layers.batch_normalization", args=_batch_norm),
     "contrib.layers.flatten": Rename("layers.flatten"),
-    "contrib.layers.layer_norm": Rename(
-        None, "no layer_norm in TF1 core or flaxscope: tf.nn.moments over the last axis and "
-        "two get_variable calls (LayerNorm/beta, LayerNorm/gamma) give contrib's names"),
-    "contrib.layers.fully_connected": Rename(
-        None, "tf.layers.dense is the core layer, but its variables are dense/kernel and "
-        "dense/bias (contrib: fully_connected/weights and biases) and its activation is "
-        "None (contrib: relu): convert by hand"),
     "contrib.layers.l2_regularizer": Rename(
         "nn.l2_loss", args=_regularizer("{tf}.nn.l2_loss({w})")),
     "contrib.layers.l1_regularizer": Rename(
@@ -403,7 +338,6 @@ TABLE: dict[str, Rename] = {
         "nn.sparse_softmax_cross_entropy_with_logits", args=_sequence_loss),
     "nn.seq2seq": Rename(None, _SEQ2SEQ_NOTE),
     # tf.contrib.framework
-    "contrib.framework": Rename(None, "tf.contrib.framework is converted function by function"),
     "contrib.framework.get_or_create_global_step": Rename("train.get_or_create_global_step"),
     "contrib.framework.get_global_step": Rename("train.get_global_step"),
     "contrib.framework.get_trainable_variables": Rename("trainable_variables"),
@@ -413,10 +347,6 @@ TABLE: dict[str, Rename] = {
     "contrib.framework.list_variables": Rename("train.list_variables"),
     "contrib.framework.load_variable": Rename("train.load_variable"),
     "contrib.framework.nest": Rename("nest"),
-    "contrib.framework.arg_scope": Rename(
-        None, "no arg_scope: pass the arguments to each layer call"),
-    "contrib.framework.get_variables_to_restore": Rename(
-        None, "restore with fs.checkpoint.load_variables / init_from_checkpoint"),
     "contrib.deprecated.scalar_summary": Rename("summary.scalar"),
     "contrib.deprecated.histogram_summary": Rename("summary.histogram"),
     # names from before TF 1.0

@@ -188,14 +188,9 @@ CASES: list[tuple[str, str, str]] = [
      T + "i = tf.contrib.layers.variance_scaling_initializer(1.0, 'FAN_AVG', True, seed=2)\n",
      F + 'i = tf.variance_scaling_initializer(scale=1.0, mode="fan_avg", '
      'distribution="uniform", seed=2)\n'),
-    ("contrib.layers.batch_norm",
+    ("contrib.layers.batch_norm stays (flaxscope has it: BatchNorm/ names, its three TF1 paths)",
      T + "y = tf.contrib.layers.batch_norm(x, decay=0.9, is_training=training, scope='bn')\n",
-     F + "y = tf.layers.batch_normalization(x, momentum=0.9, training=training, name='bn', "
-     "scale=False)\n"),
-    ("contrib.layers.batch_norm (activation, NCHW, defaults)",
-     T + "y = tf.contrib.layers.batch_norm(x, activation_fn=tf.nn.relu, data_format='NCHW')\n",
-     F + "y = tf.nn.relu(tf.layers.batch_normalization(x, axis=1, momentum=0.999, "
-     "scale=False, training=True))\n"),
+     F + "y = tf.contrib.layers.batch_norm(x, decay=0.9, is_training=training, scope='bn')\n"),
     ("contrib.layers.batch_norm (unmapped argument) stays",
      T + "y = tf.contrib.layers.batch_norm(x, renorm=True)\n",
      F + "y = tf.contrib.layers.batch_norm(x, renorm=True)\n"),
