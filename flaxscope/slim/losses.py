@@ -140,7 +140,7 @@ def cosine_distance(
             raise ValueError("Cannot specify both 'axis' and 'dim'")
         axis = dim
     if axis is None:
-        raise ValueError("`axis` cannot be None.")
+        raise ValueError("You must specify 'axis'.")
     p = jnp.asarray(predictions, jnp.float32)
     y = jnp.asarray(labels, jnp.float32)
     _check_shapes(p, y)
