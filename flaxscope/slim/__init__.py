@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flaxscope.slim import losses, utils
+from flaxscope.slim import initializers, losses, regularizers, utils
 from flaxscope.slim.arg_scope import (
     add_arg_scope,
     arg_scope,
@@ -136,6 +136,7 @@ __all__ = [
     "get_variables_to_restore",
     "global_variable",
     "has_arg_scope",
+    "initializers",
     "l1_l2_regularizer",
     "l1_regularizer",
     "l2_regularizer",
@@ -149,6 +150,7 @@ __all__ = [
     "one_hot_encoding",
     "relu",
     "relu6",
+    "regularizers",
     "repeat",
     "separable_conv2d",
     "separable_convolution2d",

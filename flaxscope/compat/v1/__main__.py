@@ -169,6 +169,13 @@ def report(rows: Sequence[UsageRow], namespace: object, top: int = 5) -> str:
     lines.append(_line(_total("op categories (#17)", ops), top))
     lines += [_line(e, top) for e in others]
     lines.append(_line(_total("all", ops + others), top))
+    contrib = CategoryCoverage("tf.contrib, apart")
+    for row in rows:
+        if row.category == "contrib":
+            contrib.add(row, resolves(row.symbol, namespace))
+    if contrib.sites:
+        contrib.missing.sort(key=lambda item: -item[1])
+        lines.append(_line(contrib, top) + " (TF 2 dropped contrib; not in 'all')")
     lines.append(registry_summary())
     return "\n".join(lines)
 
