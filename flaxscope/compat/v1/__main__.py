@@ -5,8 +5,9 @@ Reads a ranked usage table of ``tf.*`` symbols (tab-separated, with a header: ``
 ``../shared/tf1-api-usage.tsv``), resolves every symbol by attribute access on
 ``flaxscope.compat.v1`` (``tf.nn.relu`` -> ``tf.nn`` then ``.relu``), and prints, by
 category, the share of call sites that resolve and the most-called symbols that do not,
-then the op registry's counts by family. ``tf.contrib`` is left out (TensorFlow itself no
-longer has it), and so are symbols TF 2.21's ``tf.compat.v1`` lacks.
+then the op registry's counts by family. ``tf.contrib`` (which TensorFlow itself no longer
+has) gets a line of its own, outside the totals; symbols TF 2.21's ``tf.compat.v1`` lacks
+are left out.
 """
 
 from __future__ import annotations
