@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flaxscope.slim import initializers, losses, regularizers, utils
+from flaxscope.slim import initializers, losses, metrics, regularizers, utils
 from flaxscope.slim.arg_scope import (
     add_arg_scope,
     arg_scope,
@@ -146,6 +146,7 @@ __all__ = [
     "losses",
     "max_pool2d",
     "max_pool3d",
+    "metrics",
     "model_variable",
     "one_hot_encoding",
     "relu",

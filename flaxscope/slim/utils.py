@@ -22,6 +22,7 @@ __all__ = [
     "collect_named_outputs",
     "convert_collection_to_dict",
     "get_tensor_aliases",
+    "last_dimension",
 ]
 
 
@@ -80,3 +81,14 @@ def convert_collection_to_dict(
     if clear_collection:
         current_frame().collection_ref(collection).clear()
     return out
+
+
+def last_dimension(shape: Any, min_rank: int = 1) -> int:
+    """``slim.utils.last_dimension``: the last dimension of ``shape`` (a shape or an array),
+    which must have at least ``min_rank`` dimensions."""
+    dims = tuple(getattr(shape, "shape", shape))
+    if len(dims) < min_rank:
+        raise ValueError(f"rank of shape must be at least {min_rank} not: {len(dims)}")
+    if dims[-1] is None:
+        raise ValueError("last dimension shape must be known but is None")
+    return int(dims[-1])

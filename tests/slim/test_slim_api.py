@@ -242,3 +242,50 @@ def test_contrib_initializers_distributions():
     xavier = fs_slim.xavier_initializer()(shape, key=jax.random.PRNGKey(1))
     limit = np.sqrt(6.0 / (200 + 300))
     assert np.max(np.abs(xavier)) <= limit and np.max(np.abs(xavier)) > 0.99 * limit
+
+
+METRICS = {
+    "accuracy": lambda M, p, y, s: M.streaming_accuracy(p, y),
+    "mean": lambda M, p, y, s: M.streaming_mean(s),
+    "recall": lambda M, p, y, s: M.streaming_recall(p, y),
+    "auc": lambda M, p, y, s: M.streaming_auc(s, y, num_thresholds=50),
+    "mse": lambda M, p, y, s: M.streaming_mean_squared_error(s, s * s),
+    "iou": lambda M, p, y, s: M.streaming_mean_iou(p, y, 2),
+}
+
+
+def test_streaming_metrics_match_tf_slim(tf1, tfslim):
+    rng = np.random.default_rng(6)
+    batches = [
+        (rng.integers(0, 2, 8), rng.integers(0, 2, 8), rng.uniform(size=8)) for _ in range(2)
+    ]
+    batches = [
+        (p.astype(np.int64), lab.astype(np.int64), s.astype(np.float32)) for p, lab, s in batches
+    ]
+    with tf1.Graph().as_default(), tf1.Session() as sess:
+        ph = [
+            tf1.placeholder(tf1.int64, [8]),
+            tf1.placeholder(tf1.int64, [8]),
+            tf1.placeholder(tf1.float32, [8]),
+        ]
+        values, updates = tfslim.metrics.aggregate_metric_map(
+            {k: fn(tfslim.metrics, *ph) for k, fn in METRICS.items()}
+        )
+        sess.run(tf1.local_variables_initializer())
+        for batch in batches:
+            sess.run(updates, dict(zip(ph, batch, strict=True)))
+        want = sess.run(values)
+
+    f = fs.transform(
+        lambda p, lab, s: fs_slim.metrics.aggregate_metric_map(
+            {k: fn(fs_slim.metrics, p, lab, s) for k, fn in METRICS.items()}
+        )
+    )
+    variables = f.init(0, *batches[0])
+    step = jax.jit(lambda v, *b: f.apply(v, *b, mutable=True))
+    for batch in batches:
+        (_, _), state = step(variables, *batch)
+        variables = {**variables, **state}
+    (got, _), _ = step(variables, *batches[0])
+    for k in METRICS:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-5, err_msg=k)

@@ -4,16 +4,17 @@ TensorFlow removed ``tf.contrib``; TF1 programs still call it. Here are ``tf.con
 and ``tf.contrib.layers`` (:mod:`flaxscope.slim`: slim's layers, ``arg_scope``,
 initializers, regularizers), ``tf.contrib.framework`` (``arg_scope``, the variable helpers,
 checkpoint reading, ``nest``), ``tf.contrib.rnn`` (TF1 core's cells under their contrib
-names), ``tf.contrib.losses`` (slim's losses) and ``tf.contrib.learn.ModeKeys``. Any other
+names), ``tf.contrib.losses`` (slim's losses), ``tf.contrib.metrics`` (the ``streaming_*``
+metrics), ``tf.contrib.util.constant_value`` and ``tf.contrib.learn.ModeKeys``. Any other
 contrib name raises an ``AttributeError`` that says what to use instead.
 """
 
 from typing import Any
 
 from flaxscope.compat.v1._missing import missing_message
-from flaxscope.compat.v1.contrib import framework, layers, learn, losses, rnn, slim
+from flaxscope.compat.v1.contrib import framework, layers, learn, losses, metrics, rnn, slim, util
 
-__all__ = ["framework", "layers", "learn", "losses", "rnn", "slim"]
+__all__ = ["framework", "layers", "learn", "losses", "metrics", "rnn", "slim", "util"]
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,8 @@ from flaxscope.compat.v1.train import (
     load_checkpoint,
     load_variable,
 )
+from flaxscope.ops import registry
+from flaxscope.scopes import current
 from flaxscope.slim import (
     add_arg_scope,
     add_model_variable,
@@ -48,6 +50,7 @@ __all__ = [
     "get_global_step",
     "get_local_variables",
     "get_model_variables",
+    "get_name_scope",
     "get_or_create_global_step",
     "get_trainable_variables",
     "get_unique_variable",
@@ -65,8 +68,18 @@ __all__ = [
     "local_variable",
     "model_variable",
     "nest",
+    "sort",
     "variable",
 ]
+
+
+sort = registry()["sort"].fn
+
+
+def get_name_scope() -> str:
+    """``tf.contrib.framework.get_name_scope``: the current name scope, without its final
+    ``/`` (``""`` at the top)."""
+    return current().name_stack
 
 
 def __getattr__(name: str) -> Any:

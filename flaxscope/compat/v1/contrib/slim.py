@@ -6,6 +6,7 @@ from flaxscope.slim import (  # noqa: F401
     __getattr__,
     initializers,
     losses,
+    metrics,
     regularizers,
     utils,
 )
