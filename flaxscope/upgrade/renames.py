@@ -347,6 +347,13 @@ TABLE: dict[str, Rename] = {
     "contrib.framework.list_variables": Rename("train.list_variables"),
     "contrib.framework.load_variable": Rename("train.load_variable"),
     "contrib.framework.nest": Rename("nest"),
+    # contrib's implementation modules, which model code imported from directly
+    "contrib.framework.python.ops": Rename("contrib.framework"),
+    "contrib.layers.python.layers": Rename("contrib.layers"),
+    "contrib.layers.python.layers.layers": Rename("contrib.layers"),
+    "contrib.layers.python.layers.utils": Rename("contrib.slim.utils"),
+    "contrib.layers.python.layers.initializers": Rename("contrib.slim.initializers"),
+    "contrib.layers.python.layers.regularizers": Rename("contrib.slim.regularizers"),
     "contrib.deprecated.scalar_summary": Rename("summary.scalar"),
     "contrib.deprecated.histogram_summary": Rename("summary.histogram"),
     # names from before TF 1.0

@@ -58,7 +58,20 @@ def test_undecorated_function_in_arg_scope_is_refused():
 
 
 def arg_scopes(slim, tf, x):
-    """Nesting, re-entering a captured scope, explicit arguments winning, partials."""
+    """Nesting, re-entering a captured scope, explicit arguments winning, partials, and a
+    layer of the user's own under arg_scope with a named output (SSD's custom layers)."""
+
+    @slim.add_arg_scope
+    def scaled(inputs, factor=1.0, outputs_collections=None, scope=None):
+        with tf.variable_scope(scope, "Scaled", [inputs]) as sc:
+            gamma = slim.model_variable(
+                "gamma", shape=[inputs.shape[-1]], initializer=tf.constant_initializer(factor)
+            )
+            out = inputs * gamma
+            return slim.utils.collect_named_outputs(
+                outputs_collections, sc.original_name_scope, out
+            )
+
     with slim.arg_scope(
         [slim.conv2d, slim.fully_connected],
         activation_fn=None,
@@ -73,7 +86,12 @@ def arg_scopes(slim, tf, x):
         e = slim.linear(d, 2)
     with slim.arg_scope([slim.fully_connected], biases_initializer=None):
         f = slim.relu(e, 2, scope="r")
-    return [a, b, c, d, e, f]
+    with slim.arg_scope([scaled], factor=3.0, outputs_collections="custom"):
+        g = scaled(c)
+        h = scaled(c, factor=0.5, scope="half")
+    aliases = list(slim.utils.convert_collection_to_dict("custom"))
+    assert aliases == ["Scaled", "half"], aliases
+    return [a, b, c, d, e, f, g, h]
 
 
 def reuse_and_collections(slim, tf, x):

@@ -245,6 +245,21 @@ CASES: list[tuple[str, str, str]] = [
     ("tf.contrib.slim and contrib.layers functions flaxscope has stay",
      T + "h = tf.contrib.slim.conv2d(x, 3, 3)\nh = tf.contrib.layers.fully_connected(h, 2)\n",
      F + "h = tf.contrib.slim.conv2d(x, 3, 3)\nh = tf.contrib.layers.fully_connected(h, 2)\n"),
+    ("contrib's implementation modules",
+     T + "from tensorflow.contrib.framework.python.ops import add_arg_scope\n"
+     "from tensorflow.contrib.layers.python.layers import utils\n",
+     F + "from flaxscope.compat.v1.contrib.framework import add_arg_scope\n"
+     "from flaxscope.compat.v1.contrib.slim import utils\n"),
+    ("contrib's implementation modules, spelled through tf",
+     T + "a = tf.contrib.framework.python.ops.add_arg_scope\n"
+     "b = tf.contrib.layers.python.layers.layers.conv2d\n"
+     "c = tf.contrib.layers.python.layers.utils.collect_named_outputs\n"
+     "d = tf.contrib.layers.python.layers.initializers.xavier_initializer\n"
+     "e = tf.contrib.layers.python.layers.regularizers.l2_regularizer\n",
+     F + "a = tf.contrib.framework.add_arg_scope\nb = tf.contrib.layers.conv2d\n"
+     "c = tf.contrib.slim.utils.collect_named_outputs\n"
+     "d = tf.contrib.slim.initializers.xavier_initializer\n"
+     "e = tf.contrib.slim.regularizers.l2_regularizer\n"),
     ("import tf_slim as slim", "import tf_slim as slim\nh = slim.conv2d(x, 3, 3)\n",
      "from flaxscope.compat.v1.contrib import slim\nh = slim.conv2d(x, 3, 3)\n"),
     ("from tf_slim import names", "from tf_slim import arg_scope, conv2d\nh = conv2d(x, 3, 3)\n",
