@@ -22,7 +22,7 @@ TF1 took one of three code paths, and they differ in what users can see, so each
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -88,6 +88,26 @@ def _update(moving: Array, batch: Array, decay: float, training: Any) -> None:
     assign(moving, new)
 
 
+class _Options(NamedTuple):
+    """``batch_norm``'s arguments, as its three paths read them."""
+
+    decay: float
+    center: bool
+    scale: bool
+    epsilon: float
+    activation_fn: Callable | None
+    initializers: dict
+    regularizers: dict
+    is_training: Any
+    reuse: bool | None
+    variables_collections: Any
+    outputs_collections: Any
+    trainable: bool
+    fused: bool | None
+    data_format: str
+    scope: Any
+
+
 @add_arg_scope
 def batch_norm(
     inputs: Any,
@@ -136,8 +156,7 @@ def batch_norm(
         run = _with_layer
     else:
         run = _legacy
-    return run(
-        inputs,
+    options = _Options(
         decay,
         center,
         scale,
@@ -154,85 +173,49 @@ def batch_norm(
         data_format,
         scope,
     )
+    return run(inputs, options)
 
 
 def _parameters(
-    channels: int,
-    dtype: Any,
-    center: bool,
-    scale: bool,
-    initializers: dict,
-    regularizers: dict,
-    variables_collections: Any,
-    trainable: bool,
+    channels: int, dtype: Any, o: _Options, regularized: bool = True
 ) -> tuple[Array | None, Array | None, Array, Array]:
     """``beta``, ``gamma`` (``None`` when not made), ``moving_mean``, ``moving_variance``, in
     TF's fused and legacy creation order."""
 
-    def make(name: str, default: Any, regularizer: Any, trainable_: bool) -> Array:
+    def make(name: str, default: Any, trainable: bool) -> Array:
         return model_variable(
             name,
             shape=[channels],
             dtype=dtype,
-            initializer=initializers.get(name, default),
-            regularizer=regularizer,
-            collections=variable_collections(variables_collections, name),
-            trainable=trainable_,
+            initializer=o.initializers.get(name, default),
+            regularizer=o.regularizers.get(name) if regularized else None,
+            collections=variable_collections(o.variables_collections, name),
+            trainable=trainable,
         )
 
-    beta = (
-        make("beta", zeros_initializer(), regularizers.get("beta"), trainable) if center else None
-    )
-    gamma = (
-        make("gamma", ones_initializer(), regularizers.get("gamma"), trainable) if scale else None
-    )
-    moving_mean = make("moving_mean", zeros_initializer(), None, False)
-    moving_variance = make("moving_variance", ones_initializer(), None, False)
+    beta = make("beta", zeros_initializer(), o.trainable) if o.center else None
+    gamma = make("gamma", ones_initializer(), o.trainable) if o.scale else None
+    moving_mean = make("moving_mean", zeros_initializer(), False)
+    moving_variance = make("moving_variance", ones_initializer(), False)
     return beta, gamma, moving_mean, moving_variance
 
 
-def _fused(
-    inputs: Array,
-    decay: float,
-    center: bool,
-    scale: bool,
-    epsilon: float,
-    activation_fn: Callable | None,
-    initializers: dict,
-    regularizers: dict,
-    is_training: Any,
-    reuse: bool | None,
-    variables_collections: Any,
-    outputs_collections: Any,
-    trainable: bool,
-    fused: bool | None,
-    data_format: str,
-    scope: Any,
-) -> Array:
-    with variable_scope(scope, "BatchNorm", reuse=reuse) as sc:
+def _fused(inputs: Array, o: _Options) -> Array:
+    with variable_scope(o.scope, "BatchNorm", reuse=o.reuse) as sc:
         original_shape = inputs.shape
-        channel_axis = 1 if data_format == "NCHW" else -1
+        channel_axis = 1 if o.data_format == "NCHW" else -1
         channels = inputs.shape[channel_axis]
         if inputs.ndim == 2:
             inputs = inputs.reshape(
-                (-1, channels, 1, 1) if data_format == "NCHW" else (-1, 1, 1, channels)
+                (-1, channels, 1, 1) if o.data_format == "NCHW" else (-1, 1, 1, channels)
             )
         dtype = jnp.float32 if inputs.dtype == jnp.float16 else inputs.dtype
-        beta, gamma, moving_mean, moving_variance = _parameters(
-            channels,
-            dtype,
-            center,
-            scale,
-            initializers,
-            regularizers,
-            variables_collections,
-            trainable,
-        )
+        beta, gamma, moving_mean, moving_variance = _parameters(channels, dtype, o)
         if beta is None:
             beta = jnp.zeros([channels], dtype)
         if gamma is None:
             gamma = jnp.ones([channels], dtype)
-        training = _static_bool(is_training)
+        training = _static_bool(o.is_training)
         if training is False:
             outputs, _, _ = fused_batch_norm(
                 inputs,
@@ -240,15 +223,15 @@ def _fused(
                 beta,
                 moving_mean,
                 moving_variance,
-                epsilon=epsilon,
-                data_format=data_format,
+                epsilon=o.epsilon,
+                data_format=o.data_format,
                 is_training=False,
             )
         else:
             outputs, mean, variance = fused_batch_norm(
-                inputs, gamma, beta, epsilon=epsilon, data_format=data_format
+                inputs, gamma, beta, epsilon=o.epsilon, data_format=o.data_format
             )
-            flag = True if training else jnp.asarray(is_training, bool)
+            flag = True if training else jnp.asarray(o.is_training, bool)
             if training is None:
                 inferred, _, _ = fused_batch_norm(
                     inputs,
@@ -256,59 +239,42 @@ def _fused(
                     beta,
                     moving_mean,
                     moving_variance,
-                    epsilon=epsilon,
-                    data_format=data_format,
+                    epsilon=o.epsilon,
+                    data_format=o.data_format,
                     is_training=False,
                 )
                 outputs = jnp.where(flag, outputs, inferred)
-            _update(moving_mean, mean, decay, flag)
-            _update(moving_variance, variance, decay, flag)
+            _update(moving_mean, mean, o.decay, flag)
+            _update(moving_variance, variance, o.decay, flag)
         outputs = outputs.reshape(original_shape)
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
-        return collect_named_outputs(outputs_collections, sc.name, outputs)
+        if o.activation_fn is not None:
+            outputs = o.activation_fn(outputs)
+        return collect_named_outputs(o.outputs_collections, sc.name, outputs)
 
 
-def _with_layer(
-    inputs: Array,
-    decay: float,
-    center: bool,
-    scale: bool,
-    epsilon: float,
-    activation_fn: Callable | None,
-    initializers: dict,
-    regularizers: dict,
-    is_training: Any,
-    reuse: bool | None,
-    variables_collections: Any,
-    outputs_collections: Any,
-    trainable: bool,
-    fused: bool | None,
-    data_format: str,
-    scope: Any,
-) -> Array:
+def _with_layer(inputs: Array, o: _Options) -> Array:
     getter = _model_getter({}, None)
-    with variable_scope(scope, "BatchNorm", reuse=reuse, custom_getter=getter) as sc:
+    with variable_scope(o.scope, "BatchNorm", reuse=o.reuse, custom_getter=getter) as sc:
         layer = BatchNormalization(
-            axis=1 if data_format == "NCHW" else -1,
-            momentum=decay,
-            epsilon=epsilon,
-            center=center,
-            scale=scale,
-            beta_initializer=initializers.get("beta"),
-            gamma_initializer=initializers.get("gamma"),
-            moving_mean_initializer=initializers.get("moving_mean"),
-            moving_variance_initializer=initializers.get("moving_variance"),
-            beta_regularizer=regularizers.get("beta"),
-            gamma_regularizer=regularizers.get("gamma"),
-            trainable=trainable,
-            fused=False if fused is False else None,
+            axis=1 if o.data_format == "NCHW" else -1,
+            momentum=o.decay,
+            epsilon=o.epsilon,
+            center=o.center,
+            scale=o.scale,
+            beta_initializer=o.initializers.get("beta"),
+            gamma_initializer=o.initializers.get("gamma"),
+            moving_mean_initializer=o.initializers.get("moving_mean"),
+            moving_variance_initializer=o.initializers.get("moving_variance"),
+            beta_regularizer=o.regularizers.get("beta"),
+            gamma_regularizer=o.regularizers.get("gamma"),
+            trainable=o.trainable,
+            fused=False if o.fused is False else None,
             name=sc.name,
             _scope=sc,
-            _reuse=reuse,
+            _reuse=o.reuse,
         )
-        training = _static_bool(is_training)
-        outputs = layer(inputs, training=is_training if training is None else training)
+        training = _static_bool(o.is_training)
+        outputs = layer(inputs, training=o.is_training if training is None else training)
         # TF adds the variables to the user's collections after the layer made them.
         prefix = sc.name + "/"
         made = {
@@ -318,52 +284,28 @@ def _with_layer(
         }
         for name in ("moving_mean", "moving_variance", "beta", "gamma"):
             if name in made:
-                _join_collections(made[name].value, variables_collections, name)
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
-        return collect_named_outputs(outputs_collections, sc.name, outputs)
+                _join_collections(made[name].value, o.variables_collections, name)
+        if o.activation_fn is not None:
+            outputs = o.activation_fn(outputs)
+        return collect_named_outputs(o.outputs_collections, sc.name, outputs)
 
 
-def _legacy(
-    inputs: Array,
-    decay: float,
-    center: bool,
-    scale: bool,
-    epsilon: float,
-    activation_fn: Callable | None,
-    initializers: dict,
-    regularizers: dict,
-    is_training: Any,
-    reuse: bool | None,
-    variables_collections: Any,
-    outputs_collections: Any,
-    trainable: bool,
-    fused: bool | None,
-    data_format: str,
-    scope: Any,
-) -> Array:
-    with variable_scope(scope, "BatchNorm", reuse=reuse) as sc:
+def _legacy(inputs: Array, o: _Options) -> Array:
+    with variable_scope(o.scope, "BatchNorm", reuse=o.reuse) as sc:
         rank = inputs.ndim
-        axis = 1 if data_format == "NCHW" else rank - 1
+        axis = 1 if o.data_format == "NCHW" else rank - 1
         channels = inputs.shape[axis]
         beta, gamma, moving_mean, moving_variance = _parameters(
-            channels,
-            inputs.dtype,
-            center,
-            scale,
-            initializers,
-            {},
-            variables_collections,
-            trainable,
+            channels, inputs.dtype, o, regularized=False
         )
-        training = _static_bool(is_training)
+        training = _static_bool(o.is_training)
         mean, variance = moving_mean, moving_variance
         if training is not False:
             reduce_axes = tuple(a for a in range(rank) if a != axis)
             batch_mean, batch_variance = _moments(inputs, reduce_axes)
-            flag = True if training else jnp.asarray(is_training, bool)
-            _update(moving_mean, batch_mean, decay, flag)
-            _update(moving_variance, batch_variance, decay, flag)
+            flag = True if training else jnp.asarray(o.is_training, bool)
+            _update(moving_mean, batch_mean, o.decay, flag)
+            _update(moving_variance, batch_variance, o.decay, flag)
             if training:
                 mean, variance = batch_mean, batch_variance
             else:
@@ -371,14 +313,14 @@ def _legacy(
                 variance = jnp.where(flag, batch_variance, moving_variance)
         shape = [1] * rank
         shape[axis] = channels
-        inv = jax.lax.rsqrt(variance + jnp.asarray(epsilon, inputs.dtype))
+        inv = jax.lax.rsqrt(variance + jnp.asarray(o.epsilon, inputs.dtype))
         if gamma is not None:
             inv = inv * gamma
         shift = -mean * inv + (beta if beta is not None else 0)
         outputs = inputs * inv.reshape(shape) + shift.reshape(shape)
-        if activation_fn is not None:
-            outputs = activation_fn(outputs)
-        return collect_named_outputs(outputs_collections, sc.name, outputs)
+        if o.activation_fn is not None:
+            outputs = o.activation_fn(outputs)
+        return collect_named_outputs(o.outputs_collections, sc.name, outputs)
 
 
 @add_arg_scope
