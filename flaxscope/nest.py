@@ -214,7 +214,10 @@ def _is_namedtuple(value: Any, strict: bool = False) -> bool:
     """A tuple with string ``_fields``; ``strict``: a direct subclass of ``tuple``."""
     if not isinstance(value, tuple) or (strict and type(value).__bases__ != (tuple,)):
         return False
-    fields = getattr(value, "_fields", None)
+    try:
+        fields = value._fields  # namedtuple's documented attribute
+    except AttributeError:
+        return False
     return isinstance(fields, Sequence) and all(isinstance(f, str) for f in fields)
 
 

@@ -20,22 +20,22 @@ Array = jax.Array
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(1,))
-def _moments(x: Array, axes: tuple[int, ...]) -> tuple[Array, Array]:
+def batch_moments(x: Array, axes: tuple[int, ...]) -> tuple[Array, Array]:
     """The mean and the (biased) variance of ``x`` over ``axes``, as TF's batch norm takes
     them: the mean first, then the mean square of ``x`` minus it."""
     mean = jnp.mean(x, axis=axes)
     return mean, jnp.mean(jnp.square(x - jnp.expand_dims(mean, axes)), axis=axes)
 
 
-@_moments.defjvp
+@batch_moments.defjvp
 def _moments_jvp(axes: tuple[int, ...], primals: tuple, tangents: tuple) -> tuple:
     """The variance's tangent without the term through the mean, which is zero: the
-    deviations from the mean sum to zero. Autodiff of ``_moments`` would compute that sum
+    deviations from the mean sum to zero. Autodiff of ``batch_moments`` would compute that sum
     anyway, and reverse mode would spend a pass over ``x`` on it (forming and reducing the
     deviations' cotangent). The rule is the exact derivative written in JAX, so higher
     derivatives (through ``mean``'s dependence on ``x`` here) stay exact."""
     (x,), (tx,) = primals, tangents
-    mean, variance = _moments(x, axes)
+    mean, variance = batch_moments(x, axes)
     centered = x - jnp.expand_dims(mean, axes)
     return (mean, variance), (jnp.mean(tx, axis=axes), 2 * jnp.mean(centered * tx, axis=axes))
 
@@ -153,7 +153,7 @@ class BatchNormalization(Layer):
         if training is False:
             return normalize(moving_mean, moving_variance)
         x = inputs.astype(param_dtype)
-        mean, variance = _moments(x, reduce_axes)
+        mean, variance = batch_moments(x, reduce_axes)
         fused = self.fused
         if fused is None:
             fused = inputs.ndim in (4, 5) and axis in (1, inputs.ndim - 1)

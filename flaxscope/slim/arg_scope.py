@@ -43,7 +43,7 @@ def _stack() -> list[dict[str, dict[str, Any]]]:
 
 def arg_scope_func_key(op: Any) -> str:
     """The key under which a scope stores ``op``'s arguments."""
-    return getattr(op, "_key_op", str(op))
+    return getattr(op, "arg_scope_key", str(op))
 
 
 def current_arg_scope() -> dict[str, dict[str, Any]]:
@@ -60,7 +60,7 @@ def arg_scoped_arguments(func: Callable) -> list[str]:
     """The argument names a scope can set for ``func``."""
     if not has_arg_scope(func):
         raise ValueError(f"{func} is not decorated with @add_arg_scope")
-    return list(func._args)  # type: ignore[attr-defined]
+    return list(func.arg_scope_args)  # type: ignore[attr-defined]
 
 
 def _qualified_name(op: Any) -> tuple[str, str]:
@@ -117,8 +117,9 @@ def add_arg_scope(func: Callable) -> Callable:
             kwargs = {**defaults, **kwargs}
         return func(*args, **kwargs)
 
-    with_scope._key_op = key  # type: ignore[attr-defined]
-    with_scope._args = [  # type: ignore[attr-defined]
+    # (TF named these _key_op and _args)
+    with_scope.arg_scope_key = key  # type: ignore[attr-defined]
+    with_scope.arg_scope_args = [  # type: ignore[attr-defined]
         p.name
         for p in inspect.signature(func).parameters.values()
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)

@@ -23,7 +23,7 @@ import jax
 
 from flaxscope import _initializer_math as _imath
 from flaxscope import dtypes as _dtypes
-from flaxscope.initializers import _Typed
+from flaxscope.initializers import Initializer
 
 __all__ = ["variance_scaling_initializer", "xavier_initializer", "xavier_initializer_conv2d"]
 
@@ -31,7 +31,7 @@ _MODES = ("FAN_IN", "FAN_OUT", "FAN_AVG")
 
 
 @dataclasses.dataclass(frozen=True)
-class ContribVarianceScaling(_Typed):
+class ContribVarianceScaling(Initializer):
     """contrib's variance scaling initializer (see the module's docstring)."""
 
     factor: float = 2.0
@@ -41,7 +41,7 @@ class ContribVarianceScaling(_Typed):
     dtype: Any = _dtypes.float32
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        object.__setattr__(self, "dtype", _dtypes.as_dtype(self.dtype))
         if not _dtypes.is_floating(self.dtype):
             raise TypeError("Cannot create initializer for non-floating point type.")
         if self.mode not in _MODES:

@@ -105,7 +105,7 @@ def variable_collections(variables_collections: Any, name: str) -> list[str]:
     return [chosen] if isinstance(chosen, str) else list(chosen)
 
 
-def _model_getter(rename: dict[str, str], variables_collections: Any) -> Callable:
+def model_getter(rename: dict[str, str], variables_collections: Any) -> Callable:
     """The custom getter of a slim layer's scope: TF's layer classes name their variables
     ``kernel``/``bias``; slim renames them and makes them model variables."""
 
@@ -183,7 +183,7 @@ def convolution(
     (none with a ``normalizer_fn``); default scope ``Conv``; ``rate`` is the dilation."""
     if data_format not in _CONV_FORMATS:
         raise ValueError(f"Invalid data_format: {data_format!r}")
-    getter = _model_getter(_RENAME, variables_collections)
+    getter = model_getter(_RENAME, variables_collections)
     with variable_scope(scope, "Conv", reuse=reuse, custom_getter=getter) as sc:
         inputs = jnp.asarray(inputs)
         rank = inputs.ndim
@@ -261,7 +261,7 @@ def _transpose(
     trainable: bool,
     scope: Any,
 ) -> Array:
-    getter = _model_getter(_RENAME, variables_collections)
+    getter = model_getter(_RENAME, variables_collections)
     with variable_scope(scope, default_scope, reuse=reuse, custom_getter=getter) as sc:
         if data_format not in formats:
             raise ValueError(f"data_format has to be either {formats[1]} or {formats[0]}.")
@@ -418,7 +418,7 @@ def separable_convolution2d(
     convolution (``pointwise_weights``); default scope ``SeparableConv2d``."""
     if data_format not in ("NHWC", "NCHW"):
         raise ValueError("data_format has to be either NCHW or NHWC.")
-    getter = _model_getter(_SEPARABLE_RENAME, variables_collections)
+    getter = model_getter(_SEPARABLE_RENAME, variables_collections)
     with variable_scope(scope, "SeparableConv2d", reuse=reuse, custom_getter=getter) as sc:
         inputs = jnp.asarray(inputs)
         use_bias = not normalizer_fn and bool(biases_initializer)
@@ -512,7 +512,7 @@ def fully_connected(
         raise ValueError(
             f"num_outputs type should be one of [<class 'int'>], got {type(num_outputs)}."
         )
-    getter = _model_getter(_RENAME, variables_collections)
+    getter = model_getter(_RENAME, variables_collections)
     with variable_scope(scope, "fully_connected", reuse=reuse, custom_getter=getter) as sc:
         inputs = jnp.asarray(inputs)
         layer = Dense(

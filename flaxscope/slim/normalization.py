@@ -29,11 +29,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from flaxscope.initializers import ones_initializer, zeros_initializer
-from flaxscope.layers.normalization import BatchNormalization, _moments
+from flaxscope.layers.normalization import BatchNormalization, batch_moments
 from flaxscope.ops.nn.normalization import fused_batch_norm
 from flaxscope.scopes import variable_scope
 from flaxscope.slim.arg_scope import add_arg_scope
-from flaxscope.slim.layers import _model_getter, variable_collections
+from flaxscope.slim.layers import model_getter, variable_collections
 from flaxscope.slim.utils import collect_named_outputs
 from flaxscope.slim.variables import model_variable
 from flaxscope.store import GraphKeys
@@ -253,7 +253,7 @@ def _fused(inputs: Array, o: _Options) -> Array:
 
 
 def _with_layer(inputs: Array, o: _Options) -> Array:
-    getter = _model_getter({}, None)
+    getter = model_getter({}, None)
     with variable_scope(o.scope, "BatchNorm", reuse=o.reuse, custom_getter=getter) as sc:
         layer = BatchNormalization(
             axis=1 if o.data_format == "NCHW" else -1,
@@ -302,7 +302,7 @@ def _legacy(inputs: Array, o: _Options) -> Array:
         mean, variance = moving_mean, moving_variance
         if training is not False:
             reduce_axes = tuple(a for a in range(rank) if a != axis)
-            batch_mean, batch_variance = _moments(inputs, reduce_axes)
+            batch_mean, batch_variance = batch_moments(inputs, reduce_axes)
             flag = True if training else jnp.asarray(o.is_training, bool)
             _update(moving_mean, batch_mean, o.decay, flag)
             _update(moving_variance, batch_variance, o.decay, flag)

@@ -128,7 +128,7 @@ def test_moments_rule_is_the_exact_derivative():
 
         @jax.jit  # one compilation per shape (op by op, the Hessian alone took seconds)
         def derivatives(x, t, xs, axes=axes):
-            f = loss(normalization._moments, axes)
+            f = loss(normalization.batch_moments, axes)
             g = loss(plain, axes)
             return [
                 (
