@@ -53,12 +53,14 @@ from flaxscope.slim.layers import (
     linear,
     max_pool2d,
     max_pool3d,
+    maxout,
     one_hot_encoding,
     repeat,
     separable_conv2d,
     separable_convolution2d,
     softmax,
     stack,
+    unit_norm,
 )
 from flaxscope.slim.layers import (
     relu6_layer as relu6,
@@ -66,7 +68,7 @@ from flaxscope.slim.layers import (
 from flaxscope.slim.layers import (
     relu_layer as relu,
 )
-from flaxscope.slim.normalization import batch_norm, layer_norm
+from flaxscope.slim.normalization import batch_norm, group_norm, instance_norm, layer_norm
 from flaxscope.slim.regularizers import (
     apply_regularization,
     l1_l2_regularizer,
@@ -135,8 +137,10 @@ __all__ = [
     "get_variables_by_suffix",
     "get_variables_to_restore",
     "global_variable",
+    "group_norm",
     "has_arg_scope",
     "initializers",
+    "instance_norm",
     "l1_l2_regularizer",
     "l1_regularizer",
     "l2_regularizer",
@@ -146,6 +150,7 @@ __all__ = [
     "losses",
     "max_pool2d",
     "max_pool3d",
+    "maxout",
     "metrics",
     "model_variable",
     "one_hot_encoding",
@@ -158,6 +163,7 @@ __all__ = [
     "softmax",
     "stack",
     "sum_regularizer",
+    "unit_norm",
     "utils",
     "variable",
     "variance_scaling_initializer",

@@ -71,12 +71,14 @@ __all__ = [
     "linear",
     "max_pool2d",
     "max_pool3d",
+    "maxout",
     "one_hot_encoding",
     "repeat",
     "separable_conv2d",
     "separable_convolution2d",
     "softmax",
     "stack",
+    "unit_norm",
 ]
 
 Array = jax.Array
@@ -755,6 +757,35 @@ def one_hot_encoding(
     with name_scope(scope, "OneHotEncoding") as sc:
         outputs = one_hot(labels, num_classes, on_value=on_value, off_value=off_value)
         return collect_named_outputs(outputs_collections, sc, outputs)
+
+
+@add_arg_scope
+def unit_norm(inputs: Any, dim: int, epsilon: float = 1e-7, scope: Any = None) -> Array:
+    """``slim.unit_norm``: ``inputs`` divided by their Euclidean norm along ``dim``
+    (``sqrt(epsilon + sum(x**2))``)."""
+    with variable_scope(scope, "UnitNorm"):
+        inputs = jnp.asarray(inputs)
+        rank = inputs.ndim
+        if not -rank <= dim < rank:
+            raise ValueError("dim must be in the range [-input_rank, input_rank)")
+        lengths = jnp.sqrt(epsilon + jnp.sum(jnp.square(inputs), axis=dim, keepdims=True))
+        return inputs / lengths
+
+
+def maxout(inputs: Any, num_units: int, axis: int = -1, scope: Any = None) -> Array:
+    """``slim.maxout``: the maximum over each run of ``features / num_units`` consecutive
+    features of ``axis``, leaving ``num_units`` there."""
+    with variable_scope(scope, "MaxOut"):
+        inputs = jnp.asarray(inputs)
+        shape = list(inputs.shape)
+        features = shape[axis]
+        if features % num_units:
+            raise ValueError(
+                f"number of features({features}) is not a multiple of num_units({num_units})"
+            )
+        shape[axis] = num_units
+        shape.append(features // num_units)
+        return jnp.max(inputs.reshape(shape), axis=-1)
 
 
 # --- composition ---------------------------------------------------------------------

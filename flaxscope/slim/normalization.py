@@ -39,7 +39,7 @@ from flaxscope.slim.variables import model_variable
 from flaxscope.store import GraphKeys
 from flaxscope.variables import add_to_collection, assign, get_collection, variable_record
 
-__all__ = ["batch_norm", "layer_norm"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
 
 Array = jax.Array
 
@@ -352,34 +352,166 @@ def layer_norm(
                 f"({begin_norm_axis}) must be < rank(inputs) ({rank})"
             )
         params_shape = list(inputs.shape[begin_params_axis:])
-        beta = gamma = None
-        if center:
-            beta = model_variable(
-                "beta",
-                shape=params_shape,
-                dtype=inputs.dtype,
-                initializer=zeros_initializer(),
-                collections=variable_collections(variables_collections, "beta"),
-                trainable=trainable,
-            )
-        if scale:
-            gamma = model_variable(
-                "gamma",
-                shape=params_shape,
-                dtype=inputs.dtype,
-                initializer=ones_initializer(),
-                collections=variable_collections(variables_collections, "gamma"),
-                trainable=trainable,
-            )
-        axes = tuple(range(begin_norm_axis, rank))
-        mean = jnp.mean(inputs, axis=axes, keepdims=True)
-        variance = jnp.mean(
-            jnp.square(inputs - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True
+        beta, gamma = _scale_and_shift(
+            params_shape, inputs.dtype, center, scale, None, variables_collections, trainable
         )
-        inv = jax.lax.rsqrt(variance + jnp.asarray(1e-12, inputs.dtype))
-        if gamma is not None:
-            inv = inv * gamma
-        outputs = inputs * inv + (-mean * inv + (beta if beta is not None else 0))
+        outputs = _normalize(inputs, tuple(range(begin_norm_axis, rank)), beta, gamma, 1e-12)
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+def _scale_and_shift(
+    params_shape: list[int],
+    dtype: Any,
+    center: bool,
+    scale: bool,
+    initializers: dict | None,
+    variables_collections: Any,
+    trainable: bool,
+) -> tuple[Array | None, Array | None]:
+    """``beta`` then ``gamma`` (either may be ``None``) as model variables."""
+    initializers = initializers or {}
+    made = []
+    for flag, var, default in (
+        (center, "beta", zeros_initializer()),
+        (scale, "gamma", ones_initializer()),
+    ):
+        made.append(
+            model_variable(
+                var,
+                shape=params_shape,
+                dtype=dtype,
+                initializer=initializers.get(var, default),
+                collections=variable_collections(variables_collections, var),
+                trainable=trainable,
+            )
+            if flag
+            else None
+        )
+    return made[0], made[1]
+
+
+def _normalize(
+    inputs: Array, axes: tuple[int, ...], beta: Any, gamma: Any, epsilon: float
+) -> Array:
+    """``tf.nn.moments`` over ``axes`` (kept) then ``tf.nn.batch_normalization``."""
+    mean = jnp.mean(inputs, axis=axes, keepdims=True)
+    variance = jnp.mean(jnp.square(inputs - jax.lax.stop_gradient(mean)), axis=axes, keepdims=True)
+    inv = jax.lax.rsqrt(variance + jnp.asarray(epsilon, inputs.dtype))
+    if gamma is not None:
+        inv = inv * gamma
+    return inputs * inv + (-mean * inv + (beta if beta is not None else 0))
+
+
+@add_arg_scope
+def instance_norm(
+    inputs: Any,
+    center: bool = True,
+    scale: bool = True,
+    epsilon: float = 1e-6,
+    activation_fn: Callable | None = None,
+    param_initializers: dict | None = None,
+    reuse: bool | None = None,
+    variables_collections: Any = None,
+    outputs_collections: Any = None,
+    trainable: bool = True,
+    data_format: str = "NHWC",
+    scope: Any = None,
+) -> Array:
+    """``slim.instance_norm`` (``tf.contrib.layers.instance_norm``): each example's channels
+    normalized over its own spatial positions, then ``gamma``/``beta`` per channel;
+    variables ``InstanceNorm/beta`` and ``InstanceNorm/gamma``."""
+    inputs = jnp.asarray(inputs)
+    if data_format not in ("NCHW", "NHWC"):
+        raise ValueError("data_format has to be either NCHW or NHWC.")
+    with variable_scope(scope, "InstanceNorm", reuse=reuse) as sc:
+        rank = inputs.ndim
+        channel_axis = 1 if data_format == "NCHW" else rank - 1
+        channels = inputs.shape[channel_axis]
+        beta, gamma = _scale_and_shift(
+            [channels],
+            inputs.dtype,
+            center,
+            scale,
+            param_initializers,
+            variables_collections,
+            trainable,
+        )
+        if data_format == "NCHW":
+            broadcast = (1, channels) + (1,) * (rank - 2)
+            beta = None if beta is None else beta.reshape(broadcast)
+            gamma = None if gamma is None else gamma.reshape(broadcast)
+        axes = tuple(a for a in range(1, rank) if a != channel_axis)
+        outputs = _normalize(inputs, axes, beta, gamma, epsilon)
+        if activation_fn is not None:
+            outputs = activation_fn(outputs)
+        return collect_named_outputs(outputs_collections, sc.name, outputs)
+
+
+@add_arg_scope
+def group_norm(
+    inputs: Any,
+    groups: int = 32,
+    channels_axis: int = -1,
+    reduction_axes: tuple[int, ...] = (-3, -2),
+    center: bool = True,
+    scale: bool = True,
+    epsilon: float = 1e-6,
+    activation_fn: Callable | None = None,
+    param_initializers: dict | None = None,
+    reuse: bool | None = None,
+    variables_collections: Any = None,
+    outputs_collections: Any = None,
+    trainable: bool = True,
+    scope: Any = None,
+    mean_close_to_zero: bool = False,
+) -> Array:
+    """``slim.group_norm`` (``tf.contrib.layers.group_norm``): the channels split into
+    ``groups``, each group normalized over itself and ``reduction_axes``; variables
+    ``GroupNorm/beta`` and ``GroupNorm/gamma`` of shape ``[channels]``."""
+    del mean_close_to_zero  # the same statistics, another summation order
+    inputs = jnp.asarray(inputs)
+    rank = inputs.ndim
+    if channels_axis > rank - 1:
+        raise ValueError("Axis is out of bounds.")
+    channels_axis %= rank
+    channels = inputs.shape[channels_axis]
+    axes = [a + rank if a < 0 else a for a in reduction_axes]
+    for a in axes:
+        if a > rank:
+            raise ValueError("Axis is out of bounds.")
+        if a == channels_axis:
+            raise ValueError("reduction_axis must be mutually exclusive with channels_axis")
+    if groups > channels:
+        raise ValueError(f"Invalid groups {groups} for {channels} channels.")
+    if channels % groups:
+        raise ValueError(f"{channels} channels is not commensurate with {groups} groups.")
+    grouped_shape = (
+        *inputs.shape[:channels_axis],
+        groups,
+        channels // groups,
+        *inputs.shape[channels_axis + 1 :],
+    )
+    grouped = inputs.reshape(grouped_shape)
+    moments_axes = (channels_axis + 1, *(a + 1 if a > channels_axis else a for a in axes))
+    with variable_scope(scope, "GroupNorm", reuse=reuse) as sc:
+        beta, gamma = _scale_and_shift(
+            [channels],
+            inputs.dtype,
+            center,
+            scale,
+            param_initializers,
+            variables_collections,
+            trainable,
+        )
+        broadcast = (
+            (1,) * channels_axis + (groups, channels // groups) + (1,) * (rank - channels_axis - 1)
+        )
+        beta = None if beta is None else beta.reshape(broadcast)
+        gamma = None if gamma is None else gamma.reshape(broadcast)
+        outputs = _normalize(grouped, tuple(sorted(moments_axes)), beta, gamma, epsilon)
+        outputs = outputs.reshape(inputs.shape)
         if activation_fn is not None:
             outputs = activation_fn(outputs)
         return collect_named_outputs(outputs_collections, sc.name, outputs)

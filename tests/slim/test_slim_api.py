@@ -1,5 +1,7 @@
 """slim's arg_scope, variable helpers, losses, regularizers and errors against tf_slim."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -307,3 +309,34 @@ def test_streaming_metrics_match_tf_slim(tf1, tfslim):
     (got, _), _ = step(variables, *batches[0])
     for k in METRICS:
         np.testing.assert_allclose(got[k], want[k], rtol=1e-5, err_msg=k)
+
+
+def norms(slim, tf, x):
+    """instance, group, layer and unit norms and maxout, with TF's names and values."""
+    a = slim.instance_norm(x * 3 + 1, param_initializers={"gamma": tf.constant_initializer(2.0)})
+    b = slim.instance_norm(x, center=False, activation_fn=tf.nn.relu, scope="in2")
+    c = slim.group_norm(tf.concat([x, x * 2], axis=3), groups=2)
+    d = slim.group_norm(tf.tile(x, [1, 1, 1, 4]), groups=4, reduction_axes=(-3,), scale=False)
+    e = slim.layer_norm(x, begin_norm_axis=2, begin_params_axis=2, scope="ln")
+    f = slim.unit_norm(x, dim=1)
+    g = slim.maxout(tf.tile(x, [1, 1, 1, 2]), 3)
+    return [a, b, c, d, e, f, g]
+
+
+def test_norms_match_tf_slim(tf1, tfslim):
+    x = np.random.default_rng(3).normal(size=(2, 4, 5, 3)).astype(np.float32)
+    want, values, _ = _tf_values(tf1, tfslim, norms, x)
+    f = fs.transform(lambda x: norms(fs_slim, fstf, x))
+    variables = f.init(0, x)
+    assert sorted(variables["params"]) == sorted(values)
+    variables = {kind: {k: values[k] for k in tree} for kind, tree in variables.items()}
+    for g, w in zip(f.apply(variables, x), want, strict=True):
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=2e-5)
+    for bad in (
+        lambda s, t: s.group_norm(t.zeros([2, 3, 3, 6]), groups=4),
+        lambda s, t: s.group_norm(t.zeros([2, 3, 3, 6]), groups=8),
+        lambda s, t: s.maxout(t.zeros([2, 5]), 3),
+    ):
+        with tf1.Graph().as_default():
+            want_error = _error(functools.partial(bad, tfslim, tf1))
+        assert _error(functools.partial(bad, fs_slim, fstf)) == want_error
