@@ -43,7 +43,9 @@ def variety(slim, tf, x, is_training):
     )
     b = slim.separable_conv2d(x, None, 3, depth_multiplier=2, stride=2)
     c = slim.conv2d_transpose(b, 4, 3, stride=2, activation_fn=None, variables_collections=["T"])
-    d = slim.batch_norm(a, is_training=is_training, updates_collections=None, decay=0.8)
+    d = slim.batch_norm(
+        a, is_training=is_training, updates_collections=None, decay=0.8, epsilon=1e-5
+    )
     e = slim.bias_add(c, activation_fn=tf.nn.tanh)
     f = slim.layer_norm(d)
     g = tf.concat([f, e], axis=3)
