@@ -27,15 +27,7 @@ from flaxscope.slim.arg_scope import (
     current_arg_scope,
     has_arg_scope,
 )
-from flaxscope.slim.initializers import (
-    variance_scaling_initializer,
-    xavier_initializer,
-    xavier_initializer_conv2d,
-)
-from flaxscope.slim.layers import (
-    avg_pool2d,
-    avg_pool3d,
-    bias_add,
+from flaxscope.slim.convolutional import (
     conv1d,
     conv2d,
     conv2d_transpose,
@@ -47,6 +39,18 @@ from flaxscope.slim.layers import (
     convolution2d_transpose,
     convolution3d,
     convolution3d_transpose,
+    separable_conv2d,
+    separable_convolution2d,
+)
+from flaxscope.slim.initializers import (
+    variance_scaling_initializer,
+    xavier_initializer,
+    xavier_initializer_conv2d,
+)
+from flaxscope.slim.layers import (
+    avg_pool2d,
+    avg_pool3d,
+    bias_add,
     dropout,
     flatten,
     fully_connected,
@@ -56,8 +60,6 @@ from flaxscope.slim.layers import (
     maxout,
     one_hot_encoding,
     repeat,
-    separable_conv2d,
-    separable_convolution2d,
     softmax,
     stack,
     unit_norm,

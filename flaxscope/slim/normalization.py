@@ -32,8 +32,8 @@ from flaxscope.initializers import ones_initializer, zeros_initializer
 from flaxscope.layers.normalization import BatchNormalization, batch_moments
 from flaxscope.ops.nn.normalization import fused_batch_norm
 from flaxscope.scopes import variable_scope
+from flaxscope.slim._common import model_getter, variable_collections
 from flaxscope.slim.arg_scope import add_arg_scope
-from flaxscope.slim.layers import model_getter, variable_collections
 from flaxscope.slim.utils import collect_named_outputs
 from flaxscope.slim.variables import model_variable
 from flaxscope.store import GraphKeys
