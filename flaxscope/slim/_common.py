@@ -18,6 +18,7 @@ __all__ = [
     "XAVIER",
     "ZEROS",
     "channels_format",
+    "layer_arguments",
     "model_getter",
     "normalize_and_activate",
     "pair",
@@ -91,3 +92,32 @@ def pair(value: Any, label: str) -> tuple[int, int]:
             raise ValueError(f"Must be a list with 2 elements: {value}")
         return int(value[0]), int(value[1])
     return int(value), int(value)
+
+
+def layer_arguments(
+    scope: Any,
+    dtype: Any,
+    normalizer_fn: Callable | None,
+    weights_initializer: Any,
+    weights_regularizer: Callable | None,
+    biases_initializer: Any,
+    biases_regularizer: Callable | None,
+    trainable: bool,
+    reuse: bool | None,
+) -> dict[str, Any]:
+    """The keywords slim gives a TF layer class (``Dense``, ``Conv2D``, ...): no activation
+    (slim applies it after the normalizer), biases only without a normalizer, the layer
+    in slim's own scope."""
+    return dict(
+        activation=None,
+        use_bias=not normalizer_fn and bool(biases_initializer),
+        kernel_initializer=weights_initializer,
+        bias_initializer=biases_initializer,
+        kernel_regularizer=weights_regularizer,
+        bias_regularizer=biases_regularizer,
+        trainable=trainable,
+        name=scope.name,
+        dtype=dtype,
+        _scope=scope,
+        _reuse=reuse,
+    )

@@ -39,6 +39,7 @@ from flaxscope.slim._common import (
     XAVIER,
     ZEROS,
     channels_format,
+    layer_arguments,
     model_getter,
     normalize_and_activate,
     variable_collections,
@@ -97,17 +98,17 @@ def fully_connected(
         inputs = jnp.asarray(inputs)
         layer = Dense(
             units=num_outputs,
-            activation=None,
-            use_bias=not normalizer_fn and bool(biases_initializer),
-            kernel_initializer=weights_initializer,
-            bias_initializer=biases_initializer,
-            kernel_regularizer=weights_regularizer,
-            bias_regularizer=biases_regularizer,
-            trainable=trainable,
-            name=sc.name,
-            dtype=inputs.dtype,
-            _scope=sc,
-            _reuse=reuse,
+            **layer_arguments(
+                sc,
+                inputs.dtype,
+                normalizer_fn,
+                weights_initializer,
+                weights_regularizer,
+                biases_initializer,
+                biases_regularizer,
+                trainable,
+                reuse,
+            ),
         )
         outputs = layer(inputs)
         outputs = normalize_and_activate(outputs, normalizer_fn, normalizer_params, activation_fn)
