@@ -11,7 +11,7 @@ like every other flaxscope layer.
 
 Not here: ``slim.learning`` (a session loop; the train step is ``jax.value_and_grad`` and an
 optimizer), ``slim.evaluation``, ``slim.queues``, ``slim.nets`` (the model zoo's definitions
-are ordinary slim code: copy the network function and it runs).
+are ordinary slim code built from these functions: bring the one you need).
 """
 
 from __future__ import annotations
@@ -189,8 +189,9 @@ _NOT_HERE = {
         "restore with flaxscope.checkpoint.init_from_checkpoint or load_variables"
     ),
     "nets": (
-        "the model zoo's networks are ordinary slim code: copy the network function from "
-        "tf-models' research/slim/nets and it runs on flaxscope.slim"
+        "flaxscope does not ship the model zoo's network definitions; they are ordinary "
+        "slim code built from the functions here, so bring the definition you need with "
+        "your model"
     ),
 }
 
