@@ -105,7 +105,7 @@ def test_a_bad_table_is_named(tmp_path):
         (lambda: tf.gradients, r"tf\.gradients: take gradients .* jax\.grad"),
         (lambda: tf.global_variables_initializer, r"init does this"),
         (lambda: tf.saved_model, r"tf\.saved_model: export with jax\.export"),
-        (lambda: tf.contrib.seq2seq, r"tf\.contrib\.seq2seq: of tf\.contrib, flaxscope has slim"),
+        (lambda: tf.contrib.tpu, r"tf\.contrib\.tpu: of tf\.contrib, flaxscope has slim"),
         (lambda: tf.ConfigProto, r"XLA_PYTHON_CLIENT_MEM_FRACTION"),
         (lambda: tf.get_shape, r"tf\.TensorShape\(x\.shape\)"),
         (lambda: tf.no_such_op_at_all, r"tf\.no_such_op_at_all\. Write it with jax\.numpy"),

@@ -205,10 +205,19 @@ NAMESPACE_HINTS: dict[str, str] = {
         "estimators are a session driver: call fs.transform(model_fn) and write the "
         "train/eval loop with jax.jit, an optimizer from flaxscope.train and fs.train.Saver"
     ),
+    "contrib.seq2seq": (
+        "flaxscope's tf.contrib.seq2seq has sequence_loss and tile_batch only: write the "
+        "decoder loop with a cell called step by step (examples/seq2seq_shared_embedding.py)"
+    ),
+    "contrib.legacy_seq2seq": (
+        "flaxscope's tf.contrib.legacy_seq2seq has the sequence losses only: write the "
+        "decoder loop with a cell called step by step (examples/seq2seq_shared_embedding.py)"
+    ),
     "contrib": (
-        "of tf.contrib, flaxscope has slim, layers, framework, rnn, losses and "
-        "learn.ModeKeys (TensorFlow itself dropped contrib): use the TF1 core op this one "
-        "wrapped (tf.layers, tf.nn, tf.train), or jax.numpy / optax"
+        "of tf.contrib, flaxscope has slim, layers, framework, rnn, losses, metrics, util, "
+        "learn.ModeKeys and the sequence losses of seq2seq and legacy_seq2seq (TensorFlow "
+        "itself dropped contrib): use the TF1 core op this one wrapped (tf.layers, tf.nn, "
+        "tf.train), or jax.numpy / optax"
     ),
     "metrics": (
         "of TF1's streaming metrics the top-k ones (recall_at_k, precision_at_k, "
