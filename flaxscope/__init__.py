@@ -12,10 +12,13 @@ from flaxscope import (
     layers,
     linen,
     losses,
+    metrics,
+    nest,
     nn,
     orbax_io,
     selection,
     sharding,
+    slim,
     train,
 )
 from flaxscope.compilation_cache import enable_compilation_cache
@@ -98,6 +101,9 @@ __all__ = [
     "train",
     "orbax_io",
     "nn",
+    "metrics",
+    "nest",
+    "slim",
     "linen",
     "checkpoint",
     "AUTO_REUSE",
