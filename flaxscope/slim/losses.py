@@ -18,11 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from flaxscope.losses import add_loss, get_losses, get_regularization_losses, get_total_loss
-from flaxscope.ops.nn.cross_entropy import (
-    sigmoid_cross_entropy_with_logits,
-    softmax_cross_entropy_with_logits_v2,
-    sparse_softmax_cross_entropy_with_logits,
-)
+from flaxscope.ops import losses as _tf
 
 __all__ = [
     "absolute_difference",
@@ -74,29 +70,31 @@ def compute_weighted_loss(losses: Any, weights: Any = 1.0, scope: str | None = N
     return loss
 
 
-def _check_shapes(a: Array, b: Array) -> None:
-    if a.shape != b.shape:
-        raise ValueError(f"Shapes {list(a.shape)} and {list(b.shape)} are incompatible")
+# The element-wise losses are tf.losses' own (reduction NONE, no collection); contrib
+# differs only in the argument order and in how it weights and reduces them.
+_ELEMENTWISE = {"loss_collection": None, "reduction": _tf.Reduction.NONE}
+
+
+def _f32(*values: Any) -> tuple[Array, ...]:
+    return tuple(jnp.asarray(v, jnp.float32) for v in values)
 
 
 def absolute_difference(
     predictions: Any, labels: Any = None, weights: Any = 1.0, scope: str | None = None
 ) -> Array:
     """``slim.losses.absolute_difference``: the weighted mean of ``|predictions - labels|``."""
-    predictions = jnp.asarray(predictions, jnp.float32)
-    labels = jnp.asarray(labels, jnp.float32)
-    _check_shapes(predictions, labels)
-    return compute_weighted_loss(jnp.abs(predictions - labels), weights, scope)
+    predictions, labels = _f32(predictions, labels)
+    losses = _tf.absolute_difference(labels, predictions, scope=scope, **_ELEMENTWISE)
+    return compute_weighted_loss(losses, weights, scope)
 
 
 def mean_squared_error(
     predictions: Any, labels: Any = None, weights: Any = 1.0, scope: str | None = None
 ) -> Array:
     """``slim.losses.mean_squared_error``: the weighted mean of ``(predictions - labels)**2``."""
-    predictions = jnp.asarray(predictions, jnp.float32)
-    labels = jnp.asarray(labels, jnp.float32)
-    _check_shapes(predictions, labels)
-    return compute_weighted_loss(jnp.square(predictions - labels), weights, scope)
+    predictions, labels = _f32(predictions, labels)
+    losses = _tf.mean_squared_error(labels, predictions, scope=scope, **_ELEMENTWISE)
+    return compute_weighted_loss(losses, weights, scope)
 
 
 def log_loss(
@@ -108,21 +106,16 @@ def log_loss(
 ) -> Array:
     """``slim.losses.log_loss``: the weighted mean of the binary cross-entropy of
     probabilities, ``-y log(p + eps) - (1 - y) log(1 - p + eps)``."""
-    p = jnp.asarray(predictions, jnp.float32)
-    y = jnp.asarray(labels, jnp.float32)
-    _check_shapes(p, y)
-    losses = -y * jnp.log(p + epsilon) - (1 - y) * jnp.log(1 - p + epsilon)
+    predictions, labels = _f32(predictions, labels)
+    losses = _tf.log_loss(labels, predictions, epsilon=epsilon, scope=scope, **_ELEMENTWISE)
     return compute_weighted_loss(losses, weights, scope)
 
 
 def hinge_loss(logits: Any, labels: Any = None, scope: str | None = None) -> Array:
     """``slim.losses.hinge_loss``: ``relu(1 - (2 * labels - 1) * logits)`` per element,
     *not* reduced and not added to ``LOSSES`` (contrib's behaviour)."""
-    del scope
-    logits = jnp.asarray(logits, jnp.float32)
-    labels = jnp.asarray(labels, jnp.float32)
-    _check_shapes(logits, labels)
-    return jax.nn.relu(1 - (2 * labels - 1) * logits)
+    logits, labels = _f32(logits, labels)
+    return _tf.hinge_loss(labels, logits, scope=scope, **_ELEMENTWISE)
 
 
 def cosine_distance(
@@ -134,18 +127,16 @@ def cosine_distance(
     dim: int | None = None,
 ) -> Array:
     """``slim.losses.cosine_distance``: ``1 - sum(predictions * labels, axis)`` (both
-    unit-normalized already), weighted mean."""
+    unit-normalized already), weighted mean; ``axis`` is reduced away."""
     if dim is not None:
         if axis is not None:
             raise ValueError("Cannot specify both 'axis' and 'dim'")
         axis = dim
     if axis is None:
         raise ValueError("You must specify 'axis'.")
-    p = jnp.asarray(predictions, jnp.float32)
-    y = jnp.asarray(labels, jnp.float32)
-    _check_shapes(p, y)
-    losses = 1 - jnp.sum(p * y, axis=(axis,))
-    return compute_weighted_loss(losses, weights, scope)
+    predictions, labels = _f32(predictions, labels)
+    losses = _tf.cosine_distance(labels, predictions, axis=axis, scope=scope, **_ELEMENTWISE)
+    return compute_weighted_loss(jnp.squeeze(losses, axis), weights, scope)
 
 
 def softmax_cross_entropy(
@@ -157,14 +148,8 @@ def softmax_cross_entropy(
 ) -> Array:
     """``slim.losses.softmax_cross_entropy``: the weighted mean of the softmax cross-entropy;
     ``label_smoothing`` moves the labels toward ``1 / num_classes``."""
-    logits = jnp.asarray(logits)
-    labels = jnp.asarray(onehot_labels, logits.dtype)
-    _check_shapes(logits, labels)
-    if label_smoothing > 0:
-        classes = labels.shape[1]
-        labels = labels * (1 - label_smoothing) + label_smoothing / classes
-    losses = softmax_cross_entropy_with_logits_v2(
-        labels=jax.lax.stop_gradient(labels), logits=logits
+    losses = _tf.softmax_cross_entropy(
+        onehot_labels, logits, label_smoothing=label_smoothing, scope=scope, **_ELEMENTWISE
     )
     return compute_weighted_loss(losses, weights, scope)
 
@@ -174,10 +159,9 @@ def sparse_softmax_cross_entropy(
 ) -> Array:
     """``slim.losses.sparse_softmax_cross_entropy``: ``labels`` are class ids, ``[batch]`` or
     ``[batch, 1]``."""
-    logits = jnp.asarray(logits)
     labels = jnp.reshape(jnp.asarray(labels), (jnp.shape(labels)[0],))
     weights = jnp.squeeze(jnp.asarray(weights, jnp.float32))
-    losses = sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    losses = _tf.sparse_softmax_cross_entropy(labels, logits, scope=scope, **_ELEMENTWISE)
     return compute_weighted_loss(losses, weights, scope)
 
 
@@ -190,10 +174,7 @@ def sigmoid_cross_entropy(
 ) -> Array:
     """``slim.losses.sigmoid_cross_entropy``: the weighted mean of the element-wise logistic
     loss; ``label_smoothing`` moves the labels toward 1/2."""
-    logits = jnp.asarray(logits)
-    labels = jnp.asarray(multi_class_labels, logits.dtype)
-    _check_shapes(logits, labels)
-    if label_smoothing > 0:
-        labels = labels * (1 - label_smoothing) + 0.5 * label_smoothing
-    losses = sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    losses = _tf.sigmoid_cross_entropy(
+        multi_class_labels, logits, label_smoothing=label_smoothing, scope=scope, **_ELEMENTWISE
+    )
     return compute_weighted_loss(losses, weights, scope)
