@@ -796,17 +796,17 @@ def precision_at_thresholds(
     """``tf.compat.v1.metrics.precision_at_thresholds``: per threshold,
     ``tp / (tp + fp + 1e-7)`` (``precision_at_thresholds/true_positives`` and
     ``.../false_positives``)."""
-    with variable_scope(
-        name, default_name="precision_at_thresholds", values=(predictions, labels, weights)
-    ):
-        before, after = _counts_at_thresholds(
-            labels, predictions, thresholds, weights, ("tp", "fp")
-        )
-
-        def ratio(c: dict[str, jax.Array]) -> jax.Array:
-            return c["tp"] / (_THRESHOLD_EPSILON + c["tp"] + c["fp"])
-
-        return _publish(metrics_collections, updates_collections, ratio(before), ratio(after))
+    return _ratio_at_thresholds(
+        "precision_at_thresholds",
+        "fp",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
 
 
 def recall_at_thresholds(
@@ -821,15 +821,39 @@ def recall_at_thresholds(
     """``tf.compat.v1.metrics.recall_at_thresholds``: per threshold,
     ``tp / (tp + fn + 1e-7)`` (``recall_at_thresholds/true_positives`` and
     ``.../false_negatives``)."""
-    with variable_scope(
-        name, default_name="recall_at_thresholds", values=(predictions, labels, weights)
-    ):
+    return _ratio_at_thresholds(
+        "recall_at_thresholds",
+        "fn",
+        labels,
+        predictions,
+        thresholds,
+        weights,
+        metrics_collections,
+        updates_collections,
+        name,
+    )
+
+
+def _ratio_at_thresholds(
+    default_name: str,
+    other: str,
+    labels: Any,
+    predictions: Any,
+    thresholds: Sequence[float],
+    weights: Any,
+    metrics_collections: Collections,
+    updates_collections: Collections,
+    name: str | None,
+) -> Pair:
+    """``tp / (tp + <other> + 1e-7)`` per threshold: precision (``other="fp"``) or recall
+    (``"fn"``)."""
+    with variable_scope(name, default_name=default_name, values=(predictions, labels, weights)):
         before, after = _counts_at_thresholds(
-            labels, predictions, thresholds, weights, ("tp", "fn")
+            labels, predictions, thresholds, weights, ("tp", other)
         )
 
         def ratio(c: dict[str, jax.Array]) -> jax.Array:
-            return c["tp"] / (_THRESHOLD_EPSILON + c["tp"] + c["fn"])
+            return c["tp"] / (_THRESHOLD_EPSILON + c["tp"] + c[other])
 
         return _publish(metrics_collections, updates_collections, ratio(before), ratio(after))
 
