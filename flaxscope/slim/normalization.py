@@ -36,8 +36,8 @@ from flaxscope.slim._common import model_getter, variable_collections
 from flaxscope.slim.arg_scope import add_arg_scope
 from flaxscope.slim.utils import collect_named_outputs
 from flaxscope.slim.variables import model_variable
-from flaxscope.store import GraphKeys
-from flaxscope.variables import add_to_collection, assign, get_collection, variable_record
+from flaxscope.store import GraphKeys, current_frame
+from flaxscope.variables import add_to_collection, assign, get_collection
 
 __all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm"]
 
@@ -53,9 +53,9 @@ def _static_bool(flag: Any) -> bool | None:
     return None
 
 
-def _join_collections(value: Any, variables_collections: Any, name: str) -> None:
-    """Adds a variable to the user's ``variables_collections`` entry ``name`` (once each)."""
-    record = variable_record(value)
+def _join_collections(record: Any, variables_collections: Any, name: str) -> None:
+    """Adds a variable's record to the user's ``variables_collections`` entry ``name`` (once
+    each)."""
     for key in variable_collections(variables_collections, name):
         if all(item is not record for item in get_collection(key)):
             add_to_collection(key, record)
@@ -276,15 +276,12 @@ def _with_layer(inputs: Array, o: _Options) -> Array:
         training = _static_bool(o.is_training)
         outputs = layer(inputs, training=o.is_training if training is None else training)
         # TF adds the variables to the user's collections after the layer made them.
-        prefix = sc.name + "/"
-        made = {
-            r.op_name[len(prefix) :]: r
-            for r in get_collection(GraphKeys.GLOBAL_VARIABLES)
-            if r.op_name.startswith(prefix) and "/" not in r.op_name[len(prefix) :]
-        }
-        for name in ("moving_mean", "moving_variance", "beta", "gamma"):
-            if name in made:
-                _join_collections(made[name].value, o.variables_collections, name)
+        if o.variables_collections:
+            frame = current_frame()
+            for name in ("moving_mean", "moving_variance", "beta", "gamma"):
+                record = frame.record(f"{sc.name}/{name}")
+                if record is not None:
+                    _join_collections(record, o.variables_collections, name)
         if o.activation_fn is not None:
             outputs = o.activation_fn(outputs)
         return collect_named_outputs(o.outputs_collections, sc.name, outputs)
